@@ -1,0 +1,553 @@
+//! Typed async client of the protocol (feature `client`).
+//!
+//! Retries are the caller's business: every write that mutates state takes an
+//! `Idempotency-Key` from the caller, who must reuse it when retrying the same
+//! write, and errors expose the problem details and `Retry-After`.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::admin::{
+    CreateShopRequest, ExpireResult, IssueTokenRequest, ModerationRequest, PairingCode, ShopCreated,
+};
+use crate::auth::{PairRequest, RotatedToken, Scope, TokenGrant};
+use crate::catalog::{CatalogBatchRequest, CatalogBatchResponse, ModerationStatus, StatePage};
+use crate::events::{Event, EventsPage};
+use crate::me::Me;
+use crate::media::{MediaCheckRequest, MediaCheckResponse, MediaObject};
+use crate::orders::{Order, OrderStatus, OrdersPage, TransitionRequest};
+use crate::problem::Problem;
+use crate::sse::SseParser;
+use crate::stock::{StockBatchRequest, StockBatchResponse};
+use crate::storefront::{CustomerCancelRequest, PlaceOrderRequest, StorefrontPage};
+use crate::{IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with problem details.
+    #[error("{problem}")]
+    Api {
+        problem: Box<Problem>,
+        /// From `Retry-After` (429, 503): wait at least this long before retrying.
+        retry_after: Option<Duration>,
+    },
+    #[error("transport error: {0}")]
+    Transport(#[from] reqwest::Error),
+    /// A response that is not what the protocol promises (bad JSON, stream cut...).
+    #[error("protocol error (HTTP {status}): {message}")]
+    Protocol { status: u16, message: String },
+}
+
+impl ClientError {
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            ClientError::Api { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        self.problem().map(|p| p.code.as_str())
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { problem, .. } => Some(problem.status),
+            ClientError::Transport(e) => e.status().map(|s| s.as_u16()),
+            ClientError::Protocol { status, .. } => Some(*status),
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ClientError::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Worth retrying with the same idempotency key (network trouble, 409 in
+    /// flight, 429, 5xx). Conflicts and validation errors are not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ClientError::Transport(_) => true,
+            ClientError::Api { problem, .. } => {
+                problem.status == 429
+                    || problem.status >= 500
+                    || problem.code == crate::problem::codes::IDEMPOTENCY_IN_FLIGHT
+            }
+            ClientError::Protocol { .. } => false,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// Result of an idempotent write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Idempotent<T> {
+    pub value: T,
+    /// The server replayed the stored response of an earlier identical request.
+    pub replayed: bool,
+}
+
+/// Filters of `GET /v1/orders`.
+#[derive(Debug, Clone, Default)]
+pub struct OrdersQuery {
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    pub status: Option<OrderStatus>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+struct Base {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Base {
+    fn new(http: reqwest::Client, url: impl Into<String>) -> Self {
+        let mut url = url.into();
+        while url.ends_with('/') {
+            url.pop();
+        }
+        Self { http, url }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{}", self.url, path))
+    }
+}
+
+fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+async fn error_from(resp: Response) -> ClientError {
+    let status = resp.status().as_u16();
+    let retry_after = parse_retry_after(resp.headers());
+    let body = match resp.bytes().await {
+        Ok(b) => b,
+        Err(e) => return ClientError::Transport(e),
+    };
+    match serde_json::from_slice::<Problem>(&body) {
+        Ok(mut problem) => {
+            if problem.status == 0 {
+                problem.status = status;
+            }
+            ClientError::Api {
+                problem: Box::new(problem),
+                retry_after,
+            }
+        }
+        Err(_) => ClientError::Api {
+            problem: Box::new(
+                Problem::new(status, "http_error", format!("HTTP {status}")).with_detail(
+                    String::from_utf8_lossy(&body)
+                        .chars()
+                        .take(500)
+                        .collect::<String>(),
+                ),
+            ),
+            retry_after,
+        },
+    }
+}
+
+async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T> {
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await?;
+    serde_json::from_slice(&body).map_err(|e| ClientError::Protocol {
+        status,
+        message: format!("cannot decode body: {e}"),
+    })
+}
+
+async fn send<T: DeserializeOwned>(rb: RequestBuilder) -> Result<T> {
+    let resp = rb.send().await?;
+    if !resp.status().is_success() {
+        return Err(error_from(resp).await);
+    }
+    decode(resp).await
+}
+
+async fn send_idempotent<T: DeserializeOwned>(
+    rb: RequestBuilder,
+    key: &str,
+) -> Result<Idempotent<T>> {
+    let resp = rb.header(IDEMPOTENCY_KEY_HEADER, key).send().await?;
+    if !resp.status().is_success() {
+        return Err(error_from(resp).await);
+    }
+    let replayed = resp
+        .headers()
+        .get(IDEMPOTENT_REPLAYED_HEADER)
+        .is_some_and(|v| v.as_bytes() == b"true");
+    Ok(Idempotent {
+        value: decode(resp).await?,
+        replayed,
+    })
+}
+
+/// Merchant API client, authenticated by one shop token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: Base,
+    token: String,
+}
+
+impl Client {
+    pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
+        Self::with_http(reqwest::Client::new(), base_url, token)
+    }
+
+    /// Share one connection pool (and its timeouts/proxy settings) between clients.
+    pub fn with_http(
+        http: reqwest::Client,
+        base_url: impl Into<String>,
+        token: impl Into<String>,
+    ) -> Self {
+        Self {
+            base: Base::new(http, base_url),
+            token: token.into(),
+        }
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    pub fn set_token(&mut self, token: impl Into<String>) {
+        self.token = token.into();
+    }
+
+    fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.base.request(method, path).bearer_auth(&self.token)
+    }
+
+    /// `POST /v1/auth/pair` (no token needed).
+    pub async fn pair(base_url: &str, req: &PairRequest) -> Result<TokenGrant> {
+        let base = Base::new(reqwest::Client::new(), base_url);
+        send(base.request(Method::POST, "/v1/auth/pair").json(req)).await
+    }
+
+    pub async fn me(&self) -> Result<Me> {
+        send(self.req(Method::GET, "/v1/me")).await
+    }
+
+    /// `POST /v1/auth/rotate`. Does not switch this client to the new token: store
+    /// it durably first, then call [`Client::set_token`].
+    pub async fn rotate_token(&self) -> Result<RotatedToken> {
+        send(self.req(Method::POST, "/v1/auth/rotate")).await
+    }
+
+    /// Returns the hashes the server is missing.
+    pub async fn media_check(&self, sha256: &[String]) -> Result<Vec<String>> {
+        let body = MediaCheckRequest {
+            sha256: sha256.to_vec(),
+        };
+        let r: MediaCheckResponse =
+            send(self.req(Method::POST, "/v1/media/check").json(&body)).await?;
+        Ok(r.missing)
+    }
+
+    /// Upload one photo; `created` is false when the server already had it.
+    pub async fn media_put(
+        &self,
+        sha256: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(MediaObject, bool)> {
+        let resp = self
+            .req(Method::PUT, &format!("/v1/media/{sha256}"))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(bytes)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(error_from(resp).await);
+        }
+        let created = resp.status() == StatusCode::CREATED;
+        Ok((decode(resp).await?, created))
+    }
+
+    pub async fn catalog_batch(
+        &self,
+        idempotency_key: &str,
+        req: &CatalogBatchRequest,
+    ) -> Result<Idempotent<CatalogBatchResponse>> {
+        send_idempotent(
+            self.req(Method::POST, "/v1/catalog/batch").json(req),
+            idempotency_key,
+        )
+        .await
+    }
+
+    pub async fn catalog_state(
+        &self,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<StatePage> {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        if let Some(c) = cursor {
+            q.push(("cursor", c.to_owned()));
+        }
+        if let Some(l) = limit {
+            q.push(("limit", l.to_string()));
+        }
+        send(self.req(Method::GET, "/v1/catalog/state").query(&q)).await
+    }
+
+    pub async fn stock_batch(
+        &self,
+        idempotency_key: &str,
+        req: &StockBatchRequest,
+    ) -> Result<Idempotent<StockBatchResponse>> {
+        send_idempotent(
+            self.req(Method::POST, "/v1/stock/batch").json(req),
+            idempotency_key,
+        )
+        .await
+    }
+
+    /// Long-poll: returns at once if events after `after` exist, else waits up to
+    /// `wait` for one.
+    pub async fn events(
+        &self,
+        after: i64,
+        wait: Option<Duration>,
+        limit: Option<u32>,
+    ) -> Result<EventsPage> {
+        let mut q: Vec<(&str, String)> = vec![("after", after.to_string())];
+        if let Some(w) = wait {
+            q.push(("wait", w.as_secs().to_string()));
+        }
+        if let Some(l) = limit {
+            q.push(("limit", l.to_string()));
+        }
+        send(self.req(Method::GET, "/v1/events").query(&q)).await
+    }
+
+    /// Open the SSE stream, resuming after `last_event_id` when given.
+    pub async fn event_stream(&self, last_event_id: Option<i64>) -> Result<EventStream> {
+        let mut rb = self
+            .req(Method::GET, "/v1/events/stream")
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        if let Some(id) = last_event_id {
+            rb = rb.header("Last-Event-ID", id.to_string());
+        }
+        let resp = rb.send().await?;
+        if !resp.status().is_success() {
+            return Err(error_from(resp).await);
+        }
+        Ok(EventStream {
+            resp,
+            parser: SseParser::new(),
+            queue: std::collections::VecDeque::new(),
+            last_seq: last_event_id,
+        })
+    }
+
+    pub async fn orders(&self, query: &OrdersQuery) -> Result<OrdersPage> {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        if let Some(t) = query.updated_since {
+            q.push((
+                "updated_since",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            ));
+        }
+        if let Some(s) = query.status {
+            q.push(("status", s.as_str().to_owned()));
+        }
+        if let Some(c) = &query.cursor {
+            q.push(("cursor", c.clone()));
+        }
+        if let Some(l) = query.limit {
+            q.push(("limit", l.to_string()));
+        }
+        send(self.req(Method::GET, "/v1/orders").query(&q)).await
+    }
+
+    pub async fn order(&self, id: &str) -> Result<Order> {
+        send(self.req(Method::GET, &format!("/v1/orders/{id}"))).await
+    }
+
+    pub async fn transition(
+        &self,
+        order_id: &str,
+        idempotency_key: &str,
+        req: &TransitionRequest,
+    ) -> Result<Idempotent<Order>> {
+        send_idempotent(
+            self.req(Method::POST, &format!("/v1/orders/{order_id}/transitions"))
+                .json(req),
+            idempotency_key,
+        )
+        .await
+    }
+}
+
+/// An open SSE connection. Heartbeat comments are swallowed; on `None` or an
+/// error, reconnect with [`EventStream::last_seq`] to resume without loss.
+#[derive(Debug)]
+pub struct EventStream {
+    resp: Response,
+    parser: SseParser,
+    queue: std::collections::VecDeque<Event>,
+    last_seq: Option<i64>,
+}
+
+impl EventStream {
+    /// Seq of the last event handed out (or the resume point).
+    pub fn last_seq(&self) -> Option<i64> {
+        self.last_seq
+    }
+
+    /// Next event; `Ok(None)` when the server closed the stream.
+    pub async fn next(&mut self) -> Result<Option<Event>> {
+        loop {
+            if let Some(ev) = self.queue.pop_front() {
+                self.last_seq = Some(ev.seq);
+                return Ok(Some(ev));
+            }
+            let Some(chunk) = self.resp.chunk().await? else {
+                return Ok(None);
+            };
+            for msg in self.parser.feed(&chunk) {
+                let ev: Event =
+                    serde_json::from_str(&msg.data).map_err(|e| ClientError::Protocol {
+                        status: 200,
+                        message: format!("bad event data: {e}"),
+                    })?;
+                self.queue.push_back(ev);
+            }
+        }
+    }
+}
+
+/// Public storefront of the reference server (customers and the simulator).
+#[derive(Debug, Clone)]
+pub struct StorefrontClient {
+    base: Base,
+}
+
+impl StorefrontClient {
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base: Base::new(reqwest::Client::new(), base_url),
+        }
+    }
+
+    pub async fn products(&self, shop_id: &str, cursor: Option<&str>) -> Result<StorefrontPage> {
+        let mut rb = self.base.request(
+            Method::GET,
+            &format!("/storefront/v1/shops/{shop_id}/products"),
+        );
+        if let Some(c) = cursor {
+            rb = rb.query(&[("cursor", c)]);
+        }
+        send(rb).await
+    }
+
+    pub async fn place_order(&self, shop_id: &str, req: &PlaceOrderRequest) -> Result<Order> {
+        send(
+            self.base
+                .request(
+                    Method::POST,
+                    &format!("/storefront/v1/shops/{shop_id}/orders"),
+                )
+                .json(req),
+        )
+        .await
+    }
+
+    pub async fn cancel_order(&self, order_id: &str, req: &CustomerCancelRequest) -> Result<Order> {
+        send(
+            self.base
+                .request(
+                    Method::POST,
+                    &format!("/storefront/v1/orders/{order_id}/cancel"),
+                )
+                .json(req),
+        )
+        .await
+    }
+}
+
+/// Marketplace administration (reference server only).
+#[derive(Debug, Clone)]
+pub struct AdminClient {
+    base: Base,
+    token: String,
+}
+
+impl AdminClient {
+    pub fn new(base_url: impl Into<String>, admin_token: impl Into<String>) -> Self {
+        Self {
+            base: Base::new(reqwest::Client::new(), base_url),
+            token: admin_token.into(),
+        }
+    }
+
+    fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.base.request(method, path).bearer_auth(&self.token)
+    }
+
+    pub async fn create_shop(&self, name: &str) -> Result<ShopCreated> {
+        send(
+            self.req(Method::POST, "/admin/v1/shops")
+                .json(&CreateShopRequest {
+                    name: name.to_owned(),
+                }),
+        )
+        .await
+    }
+
+    pub async fn pairing_code(&self, shop_id: &str) -> Result<PairingCode> {
+        send(self.req(
+            Method::POST,
+            &format!("/admin/v1/shops/{shop_id}/pairing-codes"),
+        ))
+        .await
+    }
+
+    pub async fn issue_token(&self, shop_id: &str, scopes: &[Scope]) -> Result<TokenGrant> {
+        send(
+            self.req(Method::POST, &format!("/admin/v1/shops/{shop_id}/tokens"))
+                .json(&IssueTokenRequest {
+                    scopes: scopes.to_vec(),
+                }),
+        )
+        .await
+    }
+
+    pub async fn moderate(
+        &self,
+        shop_id: &str,
+        external_id: &str,
+        status: ModerationStatus,
+        reason: Option<&str>,
+    ) -> Result<serde_json::Value> {
+        let body = ModerationRequest {
+            status,
+            reason: reason.map(str::to_owned),
+        };
+        send(
+            self.req(
+                Method::POST,
+                &format!("/admin/v1/shops/{shop_id}/products/{external_id}/moderation"),
+            )
+            .json(&body),
+        )
+        .await
+    }
+
+    /// Expire the orders whose deadline has passed (the server also does it on its own).
+    pub async fn expire_orders(&self) -> Result<ExpireResult> {
+        send(self.req(Method::POST, "/admin/v1/orders/expire")).await
+    }
+}
