@@ -1,0 +1,22 @@
+//! comptoir-core: everything Comptoir knows and does, with no Tauri in sight.
+//!
+//! The desktop shell (`comptoir`) and the terminal front (`comptoir-cli`) are thin
+//! layers over this crate: they parse input, call one function here, and present the
+//! result. Rules that hold everywhere (see ARCHITECTURE.md):
+//! - SQL lives only in [`storage`];
+//! - money is integer cents ([`money`]);
+//! - the current time is a parameter, never read from the clock inside logic;
+//! - errors carry a stable `code` and a French message ([`error`]).
+
+pub mod catalogue;
+pub mod demo;
+pub mod ean;
+pub mod error;
+pub mod money;
+pub mod paths;
+pub mod storage;
+pub mod text;
+pub mod vat;
+
+pub use error::{Error, ErrorPayload, FieldError, Result};
+pub use storage::Db;
