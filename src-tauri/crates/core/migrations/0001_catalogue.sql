@@ -32,7 +32,7 @@ CREATE INDEX products_category ON products (category_id, sort_key);
 CREATE TABLE variants (
     id           INTEGER PRIMARY KEY,
     product_id   INTEGER NOT NULL REFERENCES products(id) ON DELETE CASCADE,
-    sku          TEXT NOT NULL UNIQUE CHECK (length(trim(sku)) > 0),
+    sku          TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(sku)) > 0),
     options      TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(options)),
     price_cents  INTEGER NOT NULL CHECK (price_cents >= 0),
     stock        INTEGER NOT NULL DEFAULT 0,

@@ -219,3 +219,73 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<usize> {
     }
     Ok(PRODUCTS.len())
 }
+
+/// A large plausible catalogue (`count` products, one to three variants each) for
+/// benchmarks and for trying the UI at scale. Deterministic: the same count gives the
+/// same catalogue.
+pub async fn generate(db: &Db, count: usize, now: DateTime<Utc>) -> Result<usize> {
+    const KINDS: &[(&str, &str, VatRate, Unit)] = &[
+        ("Camembert fermier", "Crèmerie", VatRate::Reduced, Unit::Piece),
+        ("Pâté de campagne", "Boucherie-Charcuterie", VatRate::Reduced, Unit::Piece),
+        ("Pont-l'Évêque", "Crèmerie", VatRate::Reduced, Unit::Piece),
+        ("Cidre bouché", "Boissons/Cave", VatRate::Normal, Unit::Piece),
+        ("Miel de fleurs", "Épicerie", VatRate::Reduced, Unit::Piece),
+        ("Pull en laine", "Mode et vêtements", VatRate::Normal, Unit::Piece),
+        ("Bol en grès", "Artisanat", VatRate::Normal, Unit::Piece),
+        ("Savon au lait d'ânesse", "Beauté et bien-être", VatRate::Normal, Unit::Piece),
+        ("Pommes à cidre", "Fruits et légumes", VatRate::Reduced, Unit::Kg),
+        ("Sablés normands", "Boulangerie-Pâtisserie", VatRate::Reduced, Unit::Piece),
+    ];
+    const PLACES: &[&str] = &[
+        "d'Alençon",
+        "de Mortagne",
+        "du Perche",
+        "de Domfront",
+        "de Vimoutiers",
+        "d'Argentan",
+        "de Flers",
+        "de Sées",
+        "de Bellême",
+        "de L'Aigle",
+        "du Pays d'Auge",
+        "de la Ferté-Macé",
+    ];
+    let categories = db.categories().await?;
+    let mut batch = Vec::with_capacity(1000);
+    let mut done = 0;
+    for i in 0..count {
+        let (kind, category, vat, unit) = KINDS[i % KINDS.len()];
+        let place = PLACES[(i / KINDS.len()) % PLACES.len()];
+        let n_variants = 1 + i % 3;
+        batch.push(ProductInput {
+            id: None,
+            name: format!("{kind} {place} n° {i}"),
+            description: format!("Produit {kind} fabriqué près {place}."),
+            category_id: categories.iter().find(|c| c.name == category).map(|c| c.id),
+            status: if i % 4 == 0 { ProductStatus::Draft } else { ProductStatus::Published },
+            vat,
+            unit,
+            variants: (0..n_variants)
+                .map(|v| VariantInput {
+                    id: None,
+                    sku: format!("GEN-{i:06}-{v}"),
+                    options: if n_variants > 1 {
+                        vec![VariantOption { name: "Format".into(), value: ["Petit", "Moyen", "Grand"][v].into() }]
+                    } else {
+                        vec![]
+                    },
+                    price_cents: 150 + ((i * 37 + v * 200) % 5000) as i64,
+                    stock: ((i * 7 + v) % 50) as i64,
+                    ean: None,
+                    weight_g: Some(250 * (v as i64 + 1)),
+                    volume_ml: None,
+                })
+                .collect(),
+        });
+        if batch.len() == 1000 || i + 1 == count {
+            done += db.create_products(&batch, now).await?;
+            batch.clear();
+        }
+    }
+    Ok(done)
+}

@@ -306,6 +306,18 @@ impl Db {
         self.product(id).await
     }
 
+    /// Creates many products in one transaction (demo data, benchmarks): all or none.
+    pub async fn create_products(&self, inputs: &[ProductInput], now: DateTime<Utc>) -> Result<usize> {
+        let mut tx = self.pool.begin().await?;
+        for input in inputs {
+            let mut input = validate_product(input)?;
+            input.id = None;
+            save_product_tx(&mut tx, &input, now).await?;
+        }
+        tx.commit().await?;
+        Ok(inputs.len())
+    }
+
     pub async fn delete_product(&self, id: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query("DELETE FROM products WHERE id = ?").bind(id).execute(&mut *tx).await?.rows_affected();

@@ -5,6 +5,8 @@
 
 mod catalogue;
 
+pub use catalogue::{PATH_SEP, product_to_input};
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,0 +1,75 @@
+//! `bench …`: measurements printed as figures, never asserted in tests.
+
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+use comptoir_core::Db;
+use comptoir_core::catalogue::ProductFilter;
+
+use crate::output::line;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Catalogue search latency on a generated catalogue (a fresh temporary database).
+    Search {
+        #[arg(long, default_value_t = 50_000)]
+        products: usize,
+        /// Repetitions of each query.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Search { products, runs } => search(products, runs).await,
+    }
+}
+
+async fn search(products: usize, runs: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Db::open_in(dir.path()).await?;
+    let t = Instant::now();
+    comptoir_core::demo::generate(&db, products, chrono::Utc::now()).await?;
+    line(format!("Catalogue généré : {products} produits en {:.1} s", t.elapsed().as_secs_f64()));
+    let cremerie = db.find_category("Crèmerie").await?.map(|c| c.id);
+    let alimentation = db.find_category("Alimentation").await?.map(|c| c.id);
+    let cases: Vec<(&str, ProductFilter)> = vec![
+        ("liste complète, 1re page", filter(None, None, 0)),
+        ("liste complète, page au milieu", filter(None, None, (products / 2) as u32)),
+        ("« pate » (sans accent)", filter(Some("pate"), None, 0)),
+        ("« eveque » (sans accent)", filter(Some("eveque"), None, 0)),
+        ("« cidre perche »", filter(Some("cidre perche"), None, 0)),
+        ("« GEN-0421 » (référence)", filter(Some("GEN-0421"), None, 0)),
+        ("« introuvable »", filter(Some("introuvablexyz"), None, 0)),
+        ("catégorie Crèmerie", filter(None, cremerie, 0)),
+        ("Alimentation + « camembert »", filter(Some("camembert"), alimentation, 0)),
+    ];
+    line(format!("Recherche, page de 100 lignes, {runs} essais par requête :"));
+    line(format!("{:<34} {:>8} {:>9} {:>9} {:>9}", "requête", "trouvés", "p50 ms", "p95 ms", "max ms"));
+    for (label, f) in cases {
+        let mut times = Vec::with_capacity(runs);
+        let mut total = 0;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let page = db.list_products(&f).await?;
+            times.push(t.elapsed());
+            total = page.total;
+        }
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+        line(format!(
+            "{label:<34} {total:>8} {:>9.2} {:>9.2} {:>9.2}",
+            ms(p(0.5)),
+            ms(p(0.95)),
+            ms(*times.last().unwrap_or(&Duration::ZERO))
+        ));
+    }
+    db.close().await;
+    Ok(())
+}
+
+fn filter(search: Option<&str>, category_id: Option<i64>, offset: u32) -> ProductFilter {
+    ProductFilter { search: search.map(Into::into), category_id, offset, limit: 100 }
+}

@@ -1,0 +1,72 @@
+//! `comptoir-cli`: Comptoir's core from the terminal, for scripts, support and benchmarks.
+//!
+//! Each area lives in its own module; this file only declares the command tree and
+//! hands each command to its module. Output for people is French; `--json` output is
+//! stable and documented in docs/cli-json.md (money in cents).
+
+mod bench;
+mod catalogue;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use comptoir_core::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "comptoir-cli",
+    version,
+    about = "Comptoir en ligne de commande : catalogue, imports, photos, synchronisation"
+)]
+struct Cli {
+    /// Data directory (default: the OS application-data directory).
+    #[arg(long, global = true, env = comptoir_core::paths::DATA_DIR_ENV, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fills an empty catalogue with a demo fromagerie-épicerie of the Orne.
+    Demo(catalogue::DemoArgs),
+    /// Products and their variants.
+    #[command(subcommand)]
+    Products(catalogue::ProductsCommand),
+    /// The category tree.
+    #[command(subcommand)]
+    Categories(catalogue::CategoriesCommand),
+    /// Benchmarks (figures for the README and closing notes).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// Opens the shop database the command works on.
+pub(crate) async fn open_db(data_dir: Option<&std::path::Path>) -> anyhow::Result<Db> {
+    let dir = comptoir_core::paths::resolve_data_dir(data_dir)?;
+    Ok(Db::open_in(&dir).await?)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return output::fail(&anyhow::Error::from(e)),
+    };
+    let data_dir = cli.data_dir;
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Demo(args) => catalogue::demo(data_dir.as_deref(), args).await,
+            Command::Products(cmd) => catalogue::products(data_dir.as_deref(), cmd).await,
+            Command::Categories(cmd) => catalogue::categories(data_dir.as_deref(), cmd).await,
+            Command::Bench(cmd) => bench::run(cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => output::fail(&e),
+    }
+}

@@ -1,0 +1,219 @@
+use comptoir_core::Error;
+use comptoir_core::catalogue::{CategoryInput, ProductFilter, ProductStatus, VariantInput, VariantPatch};
+use comptoir_core::vat::VatRate;
+
+use crate::support::{fresh_db, now, product};
+
+fn search(text: &str) -> ProductFilter {
+    ProductFilter { search: Some(text.into()), category_id: None, offset: 0, limit: 100 }
+}
+
+async fn names(db: &comptoir_core::Db, f: ProductFilter) -> Vec<String> {
+    db.list_products(&f).await.unwrap().items.into_iter().map(|p| p.name).collect()
+}
+
+#[tokio::test]
+async fn migrations_seed_the_default_category_tree() {
+    let t = fresh_db().await;
+    let cats = t.db.categories().await.unwrap();
+    let paths: Vec<&str> = cats.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(cats.len(), 13);
+    assert!(paths.contains(&"Alimentation › Crèmerie"));
+    assert!(paths.contains(&"Alimentation › Boissons/Cave"));
+    assert!(paths.contains(&"Services"));
+    // Depth-first: children right after their parent.
+    assert_eq!(paths[0], "Alimentation");
+    assert_eq!(paths[1], "Alimentation › Crèmerie");
+}
+
+#[tokio::test]
+async fn the_database_is_a_real_file_in_wal_mode_that_survives_reopening() {
+    let t = fresh_db().await;
+    t.db.save_product(&product("Pâté en croûte", "PAT-1", 1290), now()).await.unwrap();
+    let path = t.db.path().to_path_buf();
+    t.db.clone().close().await;
+    assert!(path.exists());
+    let reopened = comptoir_core::Db::open_in(t.dir.path()).await.unwrap();
+    let p = reopened.product_by_sku("pat-1").await.unwrap();
+    assert_eq!(p.name, "Pâté en croûte");
+    assert_eq!(p.variants[0].price_cents, 1290);
+    assert_eq!(reopened.setting("journal").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn search_ignores_accents_case_and_matches_prefixes() {
+    let t = fresh_db().await;
+    for (name, sku) in [
+        ("Pâté de campagne", "PAT-1"),
+        ("Pont-l'Évêque AOP", "PLE-1"),
+        ("Œufs frais", "OEU-1"),
+        ("Cidre brut", "CID-1"),
+    ] {
+        t.db.save_product(&product(name, sku, 500), now()).await.unwrap();
+    }
+    assert_eq!(names(&t.db, search("pate")).await, vec!["Pâté de campagne"]);
+    assert_eq!(names(&t.db, search("PATE")).await, vec!["Pâté de campagne"]);
+    assert_eq!(names(&t.db, search("eveque")).await, vec!["Pont-l'Évêque AOP"]);
+    assert_eq!(names(&t.db, search("pont l'eveque")).await, vec!["Pont-l'Évêque AOP"]);
+    assert_eq!(names(&t.db, search("oeufs")).await, vec!["Œufs frais"]);
+    assert_eq!(names(&t.db, search("cid")).await, vec!["Cidre brut"]);
+    assert_eq!(names(&t.db, search("cid-1")).await, vec!["Cidre brut"], "SKUs are searchable");
+    assert!(names(&t.db, search("camembert")).await.is_empty());
+    // FTS syntax typed by a user is taken literally, not as an operator.
+    assert!(names(&t.db, search("\"pate OR *")).await.len() <= 1);
+}
+
+#[tokio::test]
+async fn category_filter_includes_sub_categories_and_search_follows_renames() {
+    let t = fresh_db().await;
+    let cremerie = t.db.find_category("crèmerie").await.unwrap().unwrap();
+    let alimentation = t.db.find_category("Alimentation").await.unwrap().unwrap();
+    let mut p = product("Livarot", "LIV-1", 690);
+    p.category_id = Some(cremerie.id);
+    t.db.save_product(&p, now()).await.unwrap();
+    t.db.save_product(&product("Bol en grès", "BOL-1", 2500), now()).await.unwrap();
+
+    let by_cat = |id| ProductFilter { search: None, category_id: Some(id), offset: 0, limit: 50 };
+    assert_eq!(names(&t.db, by_cat(alimentation.id)).await, vec!["Livarot"]);
+    assert_eq!(names(&t.db, by_cat(cremerie.id)).await, vec!["Livarot"]);
+
+    // Category names are part of the search text, and a rename reindexes.
+    assert_eq!(names(&t.db, search("cremerie")).await, vec!["Livarot"]);
+    t.db.save_category(
+        &CategoryInput { id: Some(cremerie.id), name: "Fromages".into(), parent_id: Some(alimentation.id) },
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(names(&t.db, search("fromages")).await, vec!["Livarot"]);
+    assert!(names(&t.db, search("cremerie")).await.is_empty());
+}
+
+#[tokio::test]
+async fn sku_and_ean_are_unique_and_the_refusal_names_the_owner() {
+    let t = fresh_db().await;
+    let mut cam = product("Camembert", "CAM-250", 495);
+    cam.variants[0].ean = Some("3760123450010".into());
+    t.db.save_product(&cam, now()).await.unwrap();
+
+    let err = t.db.save_product(&product("Autre", "cam-250", 100), now()).await.unwrap_err();
+    let Error::Validation(fields) = err else { panic!("expected a validation error") };
+    assert_eq!(fields[0].code, "sku_taken");
+    assert!(fields[0].message.contains("Camembert"), "{}", fields[0].message);
+
+    let mut other = product("Autre", "AUT-1", 100);
+    other.variants[0].ean = Some("3760123450010".into());
+    let Error::Validation(fields) = t.db.save_product(&other, now()).await.unwrap_err() else { panic!() };
+    assert_eq!(fields[0].code, "ean_taken");
+    // Nothing of the refused product was written.
+    assert_eq!(t.db.catalogue_stats().await.unwrap().products, 1);
+}
+
+#[tokio::test]
+async fn invalid_ean_is_refused_with_the_french_message() {
+    let t = fresh_db().await;
+    let mut p = product("Miel", "MIEL-1", 850);
+    p.variants[0].ean = Some("3760123450011".into());
+    let Error::Validation(fields) = t.db.save_product(&p, now()).await.unwrap_err() else { panic!() };
+    assert_eq!(fields[0].message, "Code EAN invalide (clé de contrôle)");
+    assert_eq!(fields[0].field, "variants.0.ean");
+}
+
+#[tokio::test]
+async fn editing_replaces_variants_and_allows_swapping_skus() {
+    let t = fresh_db().await;
+    let mut p = product("Livarot", "LIV-A", 690);
+    p.variants.push(VariantInput { sku: "LIV-B".into(), price_cents: 1150, ..p.variants[0].clone() });
+    let saved = t.db.save_product(&p, now()).await.unwrap();
+    let (a, b) = (saved.variants[0].id, saved.variants[1].id);
+
+    let mut edit = comptoir_core::storage::product_to_input(&saved);
+    edit.variants[0].sku = "LIV-B".into();
+    edit.variants[1].sku = "LIV-A".into();
+    let swapped = t.db.save_product(&edit, now()).await.unwrap();
+    assert_eq!((swapped.variants[0].id, swapped.variants[0].sku.as_str()), (a, "LIV-B"));
+    assert_eq!((swapped.variants[1].id, swapped.variants[1].sku.as_str()), (b, "LIV-A"));
+
+    let mut drop_one = comptoir_core::storage::product_to_input(&swapped);
+    drop_one.variants.remove(0);
+    let one = t.db.save_product(&drop_one, now()).await.unwrap();
+    assert_eq!(one.variants.len(), 1);
+    assert_eq!(t.db.catalogue_stats().await.unwrap().variants, 1);
+}
+
+#[tokio::test]
+async fn patch_by_sku_changes_price_stock_and_vat() {
+    let t = fresh_db().await;
+    t.db.save_product(&product("Cidre", "CID-75", 450), now()).await.unwrap();
+    let patch = VariantPatch {
+        price_cents: Some(480),
+        stock: Some(12),
+        vat: Some(VatRate::Normal),
+        status: Some(ProductStatus::Published),
+        ..Default::default()
+    };
+    let p = t.db.patch_variant("cid-75", &patch, now()).await.unwrap();
+    assert_eq!(p.variants[0].price_cents, 480);
+    assert_eq!(p.variants[0].stock, 12);
+    assert_eq!(p.vat, VatRate::Normal);
+    assert_eq!(p.status, ProductStatus::Published);
+    assert!(matches!(t.db.patch_variant("NOPE", &patch, now()).await, Err(Error::NotFound { .. })));
+}
+
+#[tokio::test]
+async fn categories_refuse_cycles_duplicates_and_deleting_non_empty() {
+    let t = fresh_db().await;
+    let alim = t.db.find_category("Alimentation").await.unwrap().unwrap();
+    let cremerie = t.db.find_category("Crèmerie").await.unwrap().unwrap();
+    let cycle =
+        t.db.save_category(
+            &CategoryInput { id: Some(alim.id), name: "Alimentation".into(), parent_id: Some(cremerie.id) },
+            now(),
+        )
+        .await;
+    assert!(matches!(cycle, Err(Error::Validation(ref f)) if f[0].code == "cycle"));
+    let dup =
+        t.db.save_category(&CategoryInput { id: None, name: "crèmerie".into(), parent_id: Some(alim.id) }, now()).await;
+    assert!(matches!(dup, Err(Error::Validation(ref f)) if f[0].code == "taken"), "case is ignored");
+    let same =
+        t.db.save_category(&CategoryInput { id: None, name: "Crèmerie".into(), parent_id: Some(alim.id) }, now()).await;
+    assert!(matches!(same, Err(Error::Validation(ref f)) if f[0].code == "taken"));
+
+    let mut p = product("Livarot", "LIV-1", 690);
+    p.category_id = Some(cremerie.id);
+    t.db.save_product(&p, now()).await.unwrap();
+    assert!(matches!(t.db.delete_category(cremerie.id).await, Err(Error::Conflict(_))));
+    assert!(matches!(t.db.delete_category(alim.id).await, Err(Error::Conflict(_))));
+    let services = t.db.find_category("Services").await.unwrap().unwrap();
+    t.db.delete_category(services.id).await.unwrap();
+    assert!(t.db.find_category("Services").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn list_pages_through_a_large_catalogue_in_name_order() {
+    let t = fresh_db().await;
+    comptoir_core::demo::generate(&t.db, 2_000, now()).await.unwrap();
+    let f = |offset| ProductFilter { search: None, category_id: None, offset, limit: 500 };
+    let first = t.db.list_products(&f(0)).await.unwrap();
+    assert_eq!(first.total, 2_000);
+    assert_eq!(first.items.len(), 500);
+    let last = t.db.list_products(&f(1_900)).await.unwrap();
+    assert_eq!(last.items.len(), 100);
+    let folded: Vec<String> = first.items.iter().map(|p| comptoir_core::text::fold(&p.name)).collect();
+    assert!(folded.windows(2).all(|w| w[0] <= w[1]), "sorted by folded name");
+    let found = t.db.list_products(&ProductFilter { search: Some("eveque perche".into()), ..f(0) }).await.unwrap();
+    assert!(found.total > 0 && found.items.iter().all(|p| p.name.starts_with("Pont-l'Évêque du Perche")));
+}
+
+#[tokio::test]
+async fn demo_shop_is_plausible_and_refuses_a_filled_catalogue() {
+    let t = fresh_db().await;
+    let n = comptoir_core::demo::seed(&t.db, now()).await.unwrap();
+    assert!(n >= 15);
+    let calva = t.db.product_by_sku("CALVA-5-70").await.unwrap();
+    assert_eq!(calva.vat, VatRate::Normal, "spirits are at 20 %");
+    let cam = t.db.product_by_sku("CAM-250").await.unwrap();
+    assert_eq!(cam.vat, VatRate::Reduced);
+    assert_eq!(cam.variants[0].unit_price.map(|u| u.cents), Some(1980));
+    assert!(matches!(comptoir_core::demo::seed(&t.db, now()).await, Err(Error::Conflict(_))));
+}
