@@ -29,10 +29,7 @@ impl Scope {
     }
 
     pub fn parse(s: &str) -> Scope {
-        Scope::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .unwrap_or(Scope::Unknown)
+        Scope::ALL.into_iter().find(|x| x.as_str() == s).unwrap_or(Scope::Unknown)
     }
 }
 

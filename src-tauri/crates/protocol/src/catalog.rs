@@ -53,11 +53,7 @@ pub struct CatalogOp {
 }
 
 impl CatalogOp {
-    pub fn upsert_product(
-        external_id: impl Into<String>,
-        base_version: i64,
-        data: &ProductData,
-    ) -> Self {
+    pub fn upsert_product(external_id: impl Into<String>, base_version: i64, data: &ProductData) -> Self {
         Self {
             op: OpKind::Upsert,
             object_type: ObjectType::Product,
@@ -67,11 +63,7 @@ impl CatalogOp {
         }
     }
 
-    pub fn upsert_category(
-        external_id: impl Into<String>,
-        base_version: i64,
-        data: &CategoryData,
-    ) -> Self {
+    pub fn upsert_category(external_id: impl Into<String>, base_version: i64, data: &CategoryData) -> Self {
         Self {
             op: OpKind::Upsert,
             object_type: ObjectType::Category,
@@ -81,18 +73,8 @@ impl CatalogOp {
         }
     }
 
-    pub fn delete(
-        object_type: ObjectType,
-        external_id: impl Into<String>,
-        base_version: i64,
-    ) -> Self {
-        Self {
-            op: OpKind::Delete,
-            object_type,
-            external_id: external_id.into(),
-            base_version,
-            data: None,
-        }
+    pub fn delete(object_type: ObjectType, external_id: impl Into<String>, base_version: i64) -> Self {
+        Self { op: OpKind::Delete, object_type, external_id: external_id.into(), base_version, data: None }
     }
 }
 

@@ -10,9 +10,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::admin::{
-    CreateShopRequest, ExpireResult, IssueTokenRequest, ModerationRequest, PairingCode, ShopCreated,
-};
+use crate::admin::{CreateShopRequest, ExpireResult, IssueTokenRequest, ModerationRequest, PairingCode, ShopCreated};
 use crate::auth::{PairRequest, RotatedToken, Scope, TokenGrant};
 use crate::catalog::{CatalogBatchRequest, CatalogBatchResponse, ModerationStatus, StatePage};
 use crate::events::{Event, EventsPage};
@@ -139,19 +137,12 @@ async fn error_from(resp: Response) -> ClientError {
             if problem.status == 0 {
                 problem.status = status;
             }
-            ClientError::Api {
-                problem: Box::new(problem),
-                retry_after,
-            }
+            ClientError::Api { problem: Box::new(problem), retry_after }
         }
         Err(_) => ClientError::Api {
             problem: Box::new(
-                Problem::new(status, "http_error", format!("HTTP {status}")).with_detail(
-                    String::from_utf8_lossy(&body)
-                        .chars()
-                        .take(500)
-                        .collect::<String>(),
-                ),
+                Problem::new(status, "http_error", format!("HTTP {status}"))
+                    .with_detail(String::from_utf8_lossy(&body).chars().take(500).collect::<String>()),
             ),
             retry_after,
         },
@@ -161,10 +152,8 @@ async fn error_from(resp: Response) -> ClientError {
 async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T> {
     let status = resp.status().as_u16();
     let body = resp.bytes().await?;
-    serde_json::from_slice(&body).map_err(|e| ClientError::Protocol {
-        status,
-        message: format!("cannot decode body: {e}"),
-    })
+    serde_json::from_slice(&body)
+        .map_err(|e| ClientError::Protocol { status, message: format!("cannot decode body: {e}") })
 }
 
 async fn send<T: DeserializeOwned>(rb: RequestBuilder) -> Result<T> {
@@ -175,22 +164,13 @@ async fn send<T: DeserializeOwned>(rb: RequestBuilder) -> Result<T> {
     decode(resp).await
 }
 
-async fn send_idempotent<T: DeserializeOwned>(
-    rb: RequestBuilder,
-    key: &str,
-) -> Result<Idempotent<T>> {
+async fn send_idempotent<T: DeserializeOwned>(rb: RequestBuilder, key: &str) -> Result<Idempotent<T>> {
     let resp = rb.header(IDEMPOTENCY_KEY_HEADER, key).send().await?;
     if !resp.status().is_success() {
         return Err(error_from(resp).await);
     }
-    let replayed = resp
-        .headers()
-        .get(IDEMPOTENT_REPLAYED_HEADER)
-        .is_some_and(|v| v.as_bytes() == b"true");
-    Ok(Idempotent {
-        value: decode(resp).await?,
-        replayed,
-    })
+    let replayed = resp.headers().get(IDEMPOTENT_REPLAYED_HEADER).is_some_and(|v| v.as_bytes() == b"true");
+    Ok(Idempotent { value: decode(resp).await?, replayed })
 }
 
 /// Merchant API client, authenticated by one shop token.
@@ -206,15 +186,8 @@ impl Client {
     }
 
     /// Share one connection pool (and its timeouts/proxy settings) between clients.
-    pub fn with_http(
-        http: reqwest::Client,
-        base_url: impl Into<String>,
-        token: impl Into<String>,
-    ) -> Self {
-        Self {
-            base: Base::new(http, base_url),
-            token: token.into(),
-        }
+    pub fn with_http(http: reqwest::Client, base_url: impl Into<String>, token: impl Into<String>) -> Self {
+        Self { base: Base::new(http, base_url), token: token.into() }
     }
 
     pub fn token(&self) -> &str {
@@ -247,21 +220,13 @@ impl Client {
 
     /// Returns the hashes the server is missing.
     pub async fn media_check(&self, sha256: &[String]) -> Result<Vec<String>> {
-        let body = MediaCheckRequest {
-            sha256: sha256.to_vec(),
-        };
-        let r: MediaCheckResponse =
-            send(self.req(Method::POST, "/v1/media/check").json(&body)).await?;
+        let body = MediaCheckRequest { sha256: sha256.to_vec() };
+        let r: MediaCheckResponse = send(self.req(Method::POST, "/v1/media/check").json(&body)).await?;
         Ok(r.missing)
     }
 
     /// Upload one photo; `created` is false when the server already had it.
-    pub async fn media_put(
-        &self,
-        sha256: &str,
-        content_type: &str,
-        bytes: Vec<u8>,
-    ) -> Result<(MediaObject, bool)> {
+    pub async fn media_put(&self, sha256: &str, content_type: &str, bytes: Vec<u8>) -> Result<(MediaObject, bool)> {
         let resp = self
             .req(Method::PUT, &format!("/v1/media/{sha256}"))
             .header(reqwest::header::CONTENT_TYPE, content_type)
@@ -280,18 +245,10 @@ impl Client {
         idempotency_key: &str,
         req: &CatalogBatchRequest,
     ) -> Result<Idempotent<CatalogBatchResponse>> {
-        send_idempotent(
-            self.req(Method::POST, "/v1/catalog/batch").json(req),
-            idempotency_key,
-        )
-        .await
+        send_idempotent(self.req(Method::POST, "/v1/catalog/batch").json(req), idempotency_key).await
     }
 
-    pub async fn catalog_state(
-        &self,
-        cursor: Option<&str>,
-        limit: Option<u32>,
-    ) -> Result<StatePage> {
+    pub async fn catalog_state(&self, cursor: Option<&str>, limit: Option<u32>) -> Result<StatePage> {
         let mut q: Vec<(&str, String)> = Vec::new();
         if let Some(c) = cursor {
             q.push(("cursor", c.to_owned()));
@@ -307,21 +264,12 @@ impl Client {
         idempotency_key: &str,
         req: &StockBatchRequest,
     ) -> Result<Idempotent<StockBatchResponse>> {
-        send_idempotent(
-            self.req(Method::POST, "/v1/stock/batch").json(req),
-            idempotency_key,
-        )
-        .await
+        send_idempotent(self.req(Method::POST, "/v1/stock/batch").json(req), idempotency_key).await
     }
 
     /// Long-poll: returns at once if events after `after` exist, else waits up to
     /// `wait` for one.
-    pub async fn events(
-        &self,
-        after: i64,
-        wait: Option<Duration>,
-        limit: Option<u32>,
-    ) -> Result<EventsPage> {
+    pub async fn events(&self, after: i64, wait: Option<Duration>, limit: Option<u32>) -> Result<EventsPage> {
         let mut q: Vec<(&str, String)> = vec![("after", after.to_string())];
         if let Some(w) = wait {
             q.push(("wait", w.as_secs().to_string()));
@@ -334,9 +282,7 @@ impl Client {
 
     /// Open the SSE stream, resuming after `last_event_id` when given.
     pub async fn event_stream(&self, last_event_id: Option<i64>) -> Result<EventStream> {
-        let mut rb = self
-            .req(Method::GET, "/v1/events/stream")
-            .header(reqwest::header::ACCEPT, "text/event-stream");
+        let mut rb = self.req(Method::GET, "/v1/events/stream").header(reqwest::header::ACCEPT, "text/event-stream");
         if let Some(id) = last_event_id {
             rb = rb.header("Last-Event-ID", id.to_string());
         }
@@ -355,10 +301,7 @@ impl Client {
     pub async fn orders(&self, query: &OrdersQuery) -> Result<OrdersPage> {
         let mut q: Vec<(&str, String)> = Vec::new();
         if let Some(t) = query.updated_since {
-            q.push((
-                "updated_since",
-                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            ));
+            q.push(("updated_since", t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
         }
         if let Some(s) = query.status {
             q.push(("status", s.as_str().to_owned()));
@@ -383,8 +326,7 @@ impl Client {
         req: &TransitionRequest,
     ) -> Result<Idempotent<Order>> {
         send_idempotent(
-            self.req(Method::POST, &format!("/v1/orders/{order_id}/transitions"))
-                .json(req),
+            self.req(Method::POST, &format!("/v1/orders/{order_id}/transitions")).json(req),
             idempotency_key,
         )
         .await
@@ -418,11 +360,8 @@ impl EventStream {
                 return Ok(None);
             };
             for msg in self.parser.feed(&chunk) {
-                let ev: Event =
-                    serde_json::from_str(&msg.data).map_err(|e| ClientError::Protocol {
-                        status: 200,
-                        message: format!("bad event data: {e}"),
-                    })?;
+                let ev: Event = serde_json::from_str(&msg.data)
+                    .map_err(|e| ClientError::Protocol { status: 200, message: format!("bad event data: {e}") })?;
                 self.queue.push_back(ev);
             }
         }
@@ -437,16 +376,11 @@ pub struct StorefrontClient {
 
 impl StorefrontClient {
     pub fn new(base_url: impl Into<String>) -> Self {
-        Self {
-            base: Base::new(reqwest::Client::new(), base_url),
-        }
+        Self { base: Base::new(reqwest::Client::new(), base_url) }
     }
 
     pub async fn products(&self, shop_id: &str, cursor: Option<&str>) -> Result<StorefrontPage> {
-        let mut rb = self.base.request(
-            Method::GET,
-            &format!("/storefront/v1/shops/{shop_id}/products"),
-        );
+        let mut rb = self.base.request(Method::GET, &format!("/storefront/v1/shops/{shop_id}/products"));
         if let Some(c) = cursor {
             rb = rb.query(&[("cursor", c)]);
         }
@@ -454,27 +388,11 @@ impl StorefrontClient {
     }
 
     pub async fn place_order(&self, shop_id: &str, req: &PlaceOrderRequest) -> Result<Order> {
-        send(
-            self.base
-                .request(
-                    Method::POST,
-                    &format!("/storefront/v1/shops/{shop_id}/orders"),
-                )
-                .json(req),
-        )
-        .await
+        send(self.base.request(Method::POST, &format!("/storefront/v1/shops/{shop_id}/orders")).json(req)).await
     }
 
     pub async fn cancel_order(&self, order_id: &str, req: &CustomerCancelRequest) -> Result<Order> {
-        send(
-            self.base
-                .request(
-                    Method::POST,
-                    &format!("/storefront/v1/orders/{order_id}/cancel"),
-                )
-                .json(req),
-        )
-        .await
+        send(self.base.request(Method::POST, &format!("/storefront/v1/orders/{order_id}/cancel")).json(req)).await
     }
 }
 
@@ -487,10 +405,7 @@ pub struct AdminClient {
 
 impl AdminClient {
     pub fn new(base_url: impl Into<String>, admin_token: impl Into<String>) -> Self {
-        Self {
-            base: Base::new(reqwest::Client::new(), base_url),
-            token: admin_token.into(),
-        }
+        Self { base: Base::new(reqwest::Client::new(), base_url), token: admin_token.into() }
     }
 
     fn req(&self, method: Method, path: &str) -> RequestBuilder {
@@ -498,29 +413,17 @@ impl AdminClient {
     }
 
     pub async fn create_shop(&self, name: &str) -> Result<ShopCreated> {
-        send(
-            self.req(Method::POST, "/admin/v1/shops")
-                .json(&CreateShopRequest {
-                    name: name.to_owned(),
-                }),
-        )
-        .await
+        send(self.req(Method::POST, "/admin/v1/shops").json(&CreateShopRequest { name: name.to_owned() })).await
     }
 
     pub async fn pairing_code(&self, shop_id: &str) -> Result<PairingCode> {
-        send(self.req(
-            Method::POST,
-            &format!("/admin/v1/shops/{shop_id}/pairing-codes"),
-        ))
-        .await
+        send(self.req(Method::POST, &format!("/admin/v1/shops/{shop_id}/pairing-codes"))).await
     }
 
     pub async fn issue_token(&self, shop_id: &str, scopes: &[Scope]) -> Result<TokenGrant> {
         send(
             self.req(Method::POST, &format!("/admin/v1/shops/{shop_id}/tokens"))
-                .json(&IssueTokenRequest {
-                    scopes: scopes.to_vec(),
-                }),
+                .json(&IssueTokenRequest { scopes: scopes.to_vec() }),
         )
         .await
     }
@@ -532,16 +435,9 @@ impl AdminClient {
         status: ModerationStatus,
         reason: Option<&str>,
     ) -> Result<serde_json::Value> {
-        let body = ModerationRequest {
-            status,
-            reason: reason.map(str::to_owned),
-        };
+        let body = ModerationRequest { status, reason: reason.map(str::to_owned) };
         send(
-            self.req(
-                Method::POST,
-                &format!("/admin/v1/shops/{shop_id}/products/{external_id}/moderation"),
-            )
-            .json(&body),
+            self.req(Method::POST, &format!("/admin/v1/shops/{shop_id}/products/{external_id}/moderation")).json(&body),
         )
         .await
     }

@@ -58,9 +58,7 @@ impl Event {
     }
 
     pub fn stock(&self) -> Option<StockChanged> {
-        (self.event_type == EventType::StockChanged)
-            .then(|| serde_json::from_value(self.data.clone()).ok())
-            .flatten()
+        (self.event_type == EventType::StockChanged).then(|| serde_json::from_value(self.data.clone()).ok()).flatten()
     }
 
     pub fn moderation(&self) -> Option<ProductModerated> {

@@ -21,9 +21,7 @@ pub fn content_hash<T: Serialize>(value: &T) -> String {
 
 /// True for a 64-character lowercase hex sha256.
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -32,10 +30,7 @@ mod tests {
 
     #[test]
     fn sha256_of_empty_is_the_known_value() {
-        assert_eq!(
-            sha256_hex(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         assert!(is_sha256_hex(&sha256_hex(b"x")));
         assert!(!is_sha256_hex("E3B0"));
     }

@@ -51,21 +51,12 @@ impl OrderStatus {
     }
 
     pub fn parse(s: &str) -> OrderStatus {
-        OrderStatus::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .unwrap_or(OrderStatus::Unknown)
+        OrderStatus::ALL.into_iter().find(|x| x.as_str() == s).unwrap_or(OrderStatus::Unknown)
     }
 
     /// Terminal statuses never change again.
     pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            OrderStatus::Refused
-                | OrderStatus::Collected
-                | OrderStatus::Cancelled
-                | OrderStatus::Expired
-        )
+        matches!(self, OrderStatus::Refused | OrderStatus::Collected | OrderStatus::Cancelled | OrderStatus::Expired)
     }
 
     /// Where the merchant may move an order from this status via
@@ -178,14 +169,7 @@ pub struct TransitionRequest {
 
 impl TransitionRequest {
     pub fn to(to: OrderStatus, base_version: i64) -> Self {
-        Self {
-            to,
-            base_version,
-            refused_line_ids: Vec::new(),
-            reason: None,
-            ready_until: None,
-            pickup_code: None,
-        }
+        Self { to, base_version, refused_line_ids: Vec::new(), reason: None, ready_until: None, pickup_code: None }
     }
 }
 

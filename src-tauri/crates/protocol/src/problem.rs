@@ -61,10 +61,7 @@ impl Problem {
     }
 
     pub fn with_error(mut self, pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        self.errors.push(FieldError {
-            pointer: pointer.into(),
-            detail: detail.into(),
-        });
+        self.errors.push(FieldError { pointer: pointer.into(), detail: detail.into() });
         self
     }
 }

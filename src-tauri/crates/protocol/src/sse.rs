@@ -106,11 +106,7 @@ impl SseParser {
             data.pop();
         }
         out.push(SseMessage {
-            event: if event.is_empty() {
-                "message".to_owned()
-            } else {
-                event
-            },
+            event: if event.is_empty() { "message".to_owned() } else { event },
             data,
             id: self.last_id.clone(),
         });

@@ -1,0 +1,493 @@
+//! `POST /v1/catalog/batch`, `GET /v1/catalog/state` and product moderation.
+//!
+//! Ops are independent: each gets its own `ok` / `conflict` / `invalid` result and
+//! the `ok` ones commit together. Only storage failures fail the whole batch.
+
+use std::collections::HashSet;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::{Extension, Json};
+use chrono::{DateTime, Utc};
+use comptoir_protocol::auth::Scope;
+use comptoir_protocol::catalog::{
+    CatalogBatchResponse, CatalogOp, CategoryData, Moderation, ModerationStatus, ObjectType, OpKind, OpResult,
+    OpStatus, ProductData, StateItem, StatePage,
+};
+use comptoir_protocol::events::{EventType, ProductModerated};
+use comptoir_protocol::hash::{content_hash, is_sha256_hex};
+use comptoir_protocol::problem::codes;
+use serde_json::Value;
+use sqlx::SqliteConnection;
+
+use crate::auth::Auth;
+use crate::clock::{from_ms, to_ms};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, Params, decode_at, idempotency_key};
+use crate::{AppState, Effects, events, idempotency};
+
+/// VAT rates in force in France (normal, intermediate, reduced, super-reduced, exempt).
+pub const VAT_RATES: [&str; 5] = ["20", "10", "5.5", "2.1", "0"];
+
+/// Collects every invalid field of one object, not just the first.
+#[derive(Default)]
+struct Invalid {
+    errors: Vec<(&'static str, String, String)>,
+}
+
+impl Invalid {
+    fn add(&mut self, code: &'static str, pointer: String, detail: impl Into<String>) {
+        self.errors.push((code, pointer, detail.into()));
+    }
+
+    fn into_result(self) -> ApiResult<()> {
+        let Some(first) = self.errors.first() else {
+            return Ok(());
+        };
+        let code = if self.errors.iter().all(|e| e.0 == first.0) { first.0 } else { codes::VALIDATION_FAILED };
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, "The object is invalid");
+        for (_, p, d) in self.errors {
+            err = err.field(p, d);
+        }
+        Err(err)
+    }
+}
+
+fn check_text(inv: &mut Invalid, pointer: String, value: &str, max: usize, required: bool) {
+    if required && value.trim().is_empty() {
+        inv.add(codes::VALIDATION_FAILED, pointer, "must not be empty");
+    } else if value.chars().count() > max {
+        inv.add(codes::VALIDATION_FAILED, pointer, format!("at most {max} characters"));
+    }
+}
+
+async fn version_of(
+    conn: &mut SqliteConnection,
+    ty: ObjectType,
+    shop: &str,
+    ext: &str,
+) -> ApiResult<Option<(i64, bool)>> {
+    let q = match ty {
+        ObjectType::Product => "SELECT version, deleted FROM products WHERE shop_id = ? AND external_id = ?",
+        _ => "SELECT version, deleted FROM categories WHERE shop_id = ? AND external_id = ?",
+    };
+    Ok(sqlx::query_as::<_, (i64, bool)>(q).bind(shop).bind(ext).fetch_optional(conn).await?)
+}
+
+async fn live(conn: &mut SqliteConnection, ty: ObjectType, shop: &str, ext: &str) -> ApiResult<bool> {
+    Ok(matches!(version_of(conn, ty, shop, ext).await?, Some((_, false))))
+}
+
+async fn validate_product(
+    conn: &mut SqliteConnection,
+    shop: &str,
+    ext: &str,
+    d: &ProductData,
+    at: &str,
+) -> ApiResult<()> {
+    let mut inv = Invalid::default();
+    check_text(&mut inv, format!("{at}/title"), &d.title, 200, true);
+    check_text(&mut inv, format!("{at}/description"), &d.description, 10_000, false);
+    if d.variants.is_empty() || d.variants.len() > 100 {
+        inv.add(codes::VALIDATION_FAILED, format!("{at}/variants"), "1 to 100 variants");
+    }
+    let mut skus = HashSet::new();
+    for (j, v) in d.variants.iter().enumerate() {
+        let vp = format!("{at}/variants/{j}");
+        check_text(&mut inv, format!("{vp}/sku"), &v.sku, 64, true);
+        if !skus.insert(v.sku.as_str()) {
+            inv.add(codes::VALIDATION_FAILED, format!("{vp}/sku"), "duplicate sku in this product");
+        }
+        if !(0..=100_000_000).contains(&v.price_ttc) {
+            inv.add(codes::VALIDATION_FAILED, format!("{vp}/price_ttc"), "cents, between 0 and 100000000");
+        }
+        if v.currency != "EUR" {
+            inv.add(codes::VALIDATION_FAILED, format!("{vp}/currency"), "only EUR is accepted");
+        }
+        if !VAT_RATES.contains(&v.vat_rate.as_str()) {
+            inv.add(codes::VALIDATION_FAILED, format!("{vp}/vat_rate"), format!("one of {}", VAT_RATES.join(", ")));
+        }
+        if let Some(ean) = &v.ean
+            && (!ean.bytes().all(|b| b.is_ascii_digit()) || ![8, 12, 13, 14].contains(&ean.len()))
+        {
+            inv.add(codes::VALIDATION_FAILED, format!("{vp}/ean"), "8, 12, 13 or 14 digits");
+        }
+        if v.stock.available < 0 {
+            inv.add(codes::VALIDATION_FAILED, format!("{vp}/stock/available"), "must be >= 0");
+        }
+        for (k, val) in &v.options {
+            if k.trim().is_empty() || val.trim().is_empty() || k.len() > 100 || val.len() > 100 {
+                inv.add(
+                    codes::VALIDATION_FAILED,
+                    format!("{vp}/options/{}", k.replace('~', "~0").replace('/', "~1")),
+                    "option names and values: 1 to 100 characters",
+                );
+            }
+        }
+        if !v.sku.is_empty() {
+            let owner: Option<String> =
+                sqlx::query_scalar("SELECT product_external_id FROM variants WHERE shop_id = ? AND sku = ?")
+                    .bind(shop)
+                    .bind(&v.sku)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if let Some(owner) = owner.filter(|o| o != ext) {
+                inv.add(codes::SKU_TAKEN, format!("{vp}/sku"), format!("already used by product {owner}"));
+            }
+        }
+    }
+    if d.images.len() > 20 {
+        inv.add(codes::VALIDATION_FAILED, format!("{at}/images"), "at most 20 images");
+    }
+    for (j, sha) in d.images.iter().enumerate() {
+        if !is_sha256_hex(sha) {
+            inv.add(codes::VALIDATION_FAILED, format!("{at}/images/{j}"), "lowercase hex sha256");
+            continue;
+        }
+        let present = sqlx::query_scalar::<_, i64>("SELECT 1 FROM media WHERE shop_id = ? AND sha256 = ?")
+            .bind(shop)
+            .bind(sha)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
+        if !present {
+            inv.add(codes::MEDIA_MISSING, format!("{at}/images/{j}"), "upload it with PUT /v1/media/{sha256} first");
+        }
+    }
+    for (j, c) in d.category_external_ids.iter().enumerate() {
+        if !live(conn, ObjectType::Category, shop, c).await? {
+            inv.add(codes::UNKNOWN_CATEGORY, format!("{at}/category_external_ids/{j}"), "no such category");
+        }
+    }
+    inv.into_result()
+}
+
+async fn validate_category(
+    conn: &mut SqliteConnection,
+    shop: &str,
+    ext: &str,
+    d: &CategoryData,
+    at: &str,
+) -> ApiResult<()> {
+    let mut inv = Invalid::default();
+    check_text(&mut inv, format!("{at}/name"), &d.name, 200, true);
+    if let Some(parent) = &d.parent_external_id
+        && (parent == ext || !live(conn, ObjectType::Category, shop, parent).await?)
+    {
+        inv.add(codes::UNKNOWN_CATEGORY, format!("{at}/parent_external_id"), "no such category");
+    }
+    inv.into_result()
+}
+
+struct OpCtx<'a> {
+    shop: &'a str,
+    at: String,
+    now: DateTime<Utc>,
+}
+
+fn result(op: &CatalogOp, status: OpStatus) -> OpResult {
+    OpResult {
+        external_id: op.external_id.clone(),
+        object_type: op.object_type,
+        status,
+        version: None,
+        current_version: None,
+        problem: None,
+    }
+}
+
+async fn apply_op(conn: &mut SqliteConnection, cx: &OpCtx<'_>, raw: Value) -> ApiResult<OpResult> {
+    let hint = OpResult {
+        external_id: raw.get("external_id").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        object_type: raw
+            .get("type")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or(ObjectType::Unknown),
+        status: OpStatus::Invalid,
+        version: None,
+        current_version: None,
+        problem: None,
+    };
+    let invalid = |e: ApiError| OpResult { problem: Some(e.problem), ..hint.clone() };
+    let op: CatalogOp = match decode_at(raw, &cx.at) {
+        Ok(op) => op,
+        Err(e) => return Ok(invalid(e)),
+    };
+    let at = &cx.at;
+    let mut inv = Invalid::default();
+    check_text(&mut inv, format!("{at}/external_id"), &op.external_id, 200, true);
+    if op.base_version < 0 {
+        inv.add(codes::VALIDATION_FAILED, format!("{at}/base_version"), "must be >= 0");
+    }
+    if op.op == OpKind::Unknown {
+        inv.add(codes::VALIDATION_FAILED, format!("{at}/op"), "upsert or delete");
+    }
+    if op.object_type == ObjectType::Unknown {
+        inv.add(codes::VALIDATION_FAILED, format!("{at}/type"), "category or product");
+    }
+    if op.op == OpKind::Upsert && op.data.is_none() {
+        inv.add(codes::VALIDATION_FAILED, format!("{at}/data"), "required for upsert");
+    }
+    if let Err(e) = inv.into_result() {
+        return Ok(invalid(e));
+    }
+
+    let current = version_of(conn, op.object_type, cx.shop, &op.external_id).await?;
+    let current_version = current.map_or(0, |c| c.0);
+    if op.base_version != current_version {
+        return Ok(OpResult { current_version: Some(current_version), ..result(&op, OpStatus::Conflict) });
+    }
+    let version = match (op.op, op.object_type) {
+        (OpKind::Delete, ty) => match current {
+            None => 0,
+            Some((v, true)) => v,
+            Some((v, false)) => {
+                delete(conn, ty, cx, &op.external_id, v + 1).await?;
+                v + 1
+            }
+        },
+        (_, ObjectType::Product) => {
+            let data_at = format!("{at}/data");
+            let data: ProductData = match decode_at(op.data.clone().unwrap_or_default(), &data_at) {
+                Ok(d) => d,
+                Err(e) => return Ok(invalid(e)),
+            };
+            if let Err(e) = validate_product(conn, cx.shop, &op.external_id, &data, &data_at).await {
+                return Ok(invalid(e));
+            }
+            write_product(conn, cx.shop, &op.external_id, current_version + 1, &data, cx.now).await?;
+            current_version + 1
+        }
+        (_, _) => {
+            let data_at = format!("{at}/data");
+            let data: CategoryData = match decode_at(op.data.clone().unwrap_or_default(), &data_at) {
+                Ok(d) => d,
+                Err(e) => return Ok(invalid(e)),
+            };
+            if let Err(e) = validate_category(conn, cx.shop, &op.external_id, &data, &data_at).await {
+                return Ok(invalid(e));
+            }
+            sqlx::query(
+                "INSERT INTO categories (shop_id, external_id, version, deleted, data, hash, updated_at)
+                 VALUES (?, ?, ?, 0, ?, ?, ?)
+                 ON CONFLICT (shop_id, external_id) DO UPDATE SET version = excluded.version, deleted = 0,
+                   data = excluded.data, hash = excluded.hash, updated_at = excluded.updated_at",
+            )
+            .bind(cx.shop)
+            .bind(&op.external_id)
+            .bind(current_version + 1)
+            .bind(serde_json::to_string(&data)?)
+            .bind(content_hash(&data))
+            .bind(to_ms(cx.now))
+            .execute(&mut *conn)
+            .await?;
+            current_version + 1
+        }
+    };
+    Ok(OpResult { version: Some(version), ..result(&op, OpStatus::Ok) })
+}
+
+async fn delete(conn: &mut SqliteConnection, ty: ObjectType, cx: &OpCtx<'_>, ext: &str, version: i64) -> ApiResult<()> {
+    let q = match ty {
+        ObjectType::Product => {
+            sqlx::query("DELETE FROM variants WHERE shop_id = ? AND product_external_id = ?")
+                .bind(cx.shop)
+                .bind(ext)
+                .execute(&mut *conn)
+                .await?;
+            "UPDATE products SET version = ?, deleted = 1, data = NULL, hash = NULL, published = 0, updated_at = ?
+             WHERE shop_id = ? AND external_id = ?"
+        }
+        _ => {
+            "UPDATE categories SET version = ?, deleted = 1, data = NULL, hash = NULL, updated_at = ?
+             WHERE shop_id = ? AND external_id = ?"
+        }
+    };
+    sqlx::query(q).bind(version).bind(to_ms(cx.now)).bind(cx.shop).bind(ext).execute(conn).await?;
+    Ok(())
+}
+
+/// Store a product's full state at `version` (also used when stock moves).
+pub async fn write_product(
+    conn: &mut SqliteConnection,
+    shop: &str,
+    ext: &str,
+    version: i64,
+    data: &ProductData,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    sqlx::query(
+        "INSERT INTO products (shop_id, external_id, version, deleted, data, hash, published, updated_at)
+         VALUES (?, ?, ?, 0, ?, ?, ?, ?)
+         ON CONFLICT (shop_id, external_id) DO UPDATE SET version = excluded.version, deleted = 0,
+           data = excluded.data, hash = excluded.hash, published = excluded.published,
+           updated_at = excluded.updated_at",
+    )
+    .bind(shop)
+    .bind(ext)
+    .bind(version)
+    .bind(serde_json::to_string(data)?)
+    .bind(content_hash(data))
+    .bind(data.published)
+    .bind(to_ms(now))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM variants WHERE shop_id = ? AND product_external_id = ?")
+        .bind(shop)
+        .bind(ext)
+        .execute(&mut *conn)
+        .await?;
+    for v in &data.variants {
+        sqlx::query("INSERT INTO variants (shop_id, sku, product_external_id) VALUES (?, ?, ?)")
+            .bind(shop)
+            .bind(&v.sku)
+            .bind(ext)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn ops_of(body: &Value, max: usize) -> ApiResult<Vec<Value>> {
+    match body.get("ops") {
+        Some(Value::Array(ops)) if !ops.is_empty() && ops.len() <= max => Ok(ops.clone()),
+        Some(Value::Array(_)) => Err(ApiError::validation("/ops", format!("1 to {max} operations"))),
+        Some(_) => Err(ApiError::validation("/ops", "must be an array")),
+        None => Err(ApiError::validation("/ops", "missing field `ops`")),
+    }
+}
+
+/// `POST /v1/catalog/batch`
+pub async fn batch(
+    State(st): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    auth.require(Scope::CatalogWrite)?;
+    let key = idempotency_key(&headers)?;
+    let fp = idempotency::fingerprint("POST", "/v1/catalog/batch", &body);
+    let shop = auth.shop_id.clone();
+    let st2 = st.clone();
+    idempotency::run(&st, &auth.shop_id, &key, &fp, |mut tx, fx| async move {
+        let ops = ops_of(&body, st2.config.max_batch_ops)?;
+        let now = st2.now();
+        let mut results = Vec::with_capacity(ops.len());
+        for (i, raw) in ops.into_iter().enumerate() {
+            let cx = OpCtx { shop: &shop, at: format!("/ops/{i}"), now };
+            results.push(apply_op(&mut tx, &cx, raw).await?);
+        }
+        let body = serde_json::to_value(CatalogBatchResponse { results })?;
+        Ok((tx, fx, StatusCode::OK, body))
+    })
+    .await
+}
+
+pub fn encode_cursor(parts: &[&str]) -> String {
+    hex::encode(parts.join("\u{1f}"))
+}
+
+pub fn decode_cursor(c: &str, n: usize) -> ApiResult<Vec<String>> {
+    let bad = || ApiError::bad_query("`cursor` is not a cursor this server issued");
+    let raw = String::from_utf8(hex::decode(c).map_err(|_| bad())?).map_err(|_| bad())?;
+    let parts: Vec<String> = raw.split('\u{1f}').map(str::to_owned).collect();
+    if parts.len() == n { Ok(parts) } else { Err(bad()) }
+}
+
+type StateRow = (String, String, i64, bool, Option<String>, Option<String>, Option<String>, i64);
+
+/// `GET /v1/catalog/state?cursor=&limit=`
+pub async fn state(
+    State(st): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    params: Params,
+) -> ApiResult<Json<StatePage>> {
+    auth.require(Scope::CatalogWrite)?;
+    let limit = params.limit(500, st.config.max_page_size)?;
+    let (after_type, after_ext) = match params.get("cursor") {
+        Some(c) => {
+            let p = decode_cursor(c, 2)?;
+            (p[0].clone(), p[1].clone())
+        }
+        None => (String::new(), String::new()),
+    };
+    let rows: Vec<StateRow> = sqlx::query_as(
+        "SELECT type, external_id, version, deleted, hash, mstatus, mreason, updated_at FROM (
+           SELECT 'category' AS type, external_id, version, deleted, hash,
+                  NULL AS mstatus, NULL AS mreason, updated_at
+             FROM categories WHERE shop_id = ?1
+           UNION ALL
+           SELECT 'product', external_id, version, deleted, hash, moderation_status, moderation_reason, updated_at
+             FROM products WHERE shop_id = ?1)
+         WHERE (type, external_id) > (?2, ?3) ORDER BY type, external_id LIMIT ?4",
+    )
+    .bind(&auth.shop_id)
+    .bind(&after_type)
+    .bind(&after_ext)
+    .bind(limit + 1)
+    .fetch_all(&st.db.reader)
+    .await?;
+    let more = rows.len() as i64 > limit;
+    let mut items: Vec<StateItem> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|(ty, ext, version, deleted, hash, ms, mr, at)| StateItem {
+            object_type: serde_json::from_value(Value::String(ty)).unwrap_or(ObjectType::Unknown),
+            external_id: ext,
+            version,
+            deleted,
+            hash,
+            moderation: ms.map(|s| Moderation {
+                status: serde_json::from_value(Value::String(s)).unwrap_or(ModerationStatus::Unknown),
+                reason: mr,
+            }),
+            updated_at: from_ms(at),
+        })
+        .collect();
+    let next_cursor =
+        if more { items.last().map(|i| encode_cursor(&[i.object_type.as_str(), &i.external_id])) } else { None };
+    items.shrink_to_fit();
+    Ok(Json(StatePage { items, next_cursor }))
+}
+
+/// Marketplace moderation: bumps the product version (so the shop's next stale
+/// upsert conflicts) and tells the shop through its event log.
+pub async fn moderate(
+    st: &AppState,
+    shop: &str,
+    ext: &str,
+    status: ModerationStatus,
+    reason: Option<String>,
+) -> ApiResult<ProductModerated> {
+    if status == ModerationStatus::Unknown {
+        return Err(ApiError::validation("/status", "approved or rejected"));
+    }
+    if status == ModerationStatus::Rejected && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(ApiError::validation("/reason", "a rejection needs a reason the shop can act on"));
+    }
+    let now = st.now();
+    let mut tx = st.db.begin().await?;
+    let status_str = match status {
+        ModerationStatus::Approved => "approved",
+        _ => "rejected",
+    };
+    let version: Option<i64> = sqlx::query_scalar(
+        "UPDATE products SET version = version + 1, moderation_status = ?, moderation_reason = ?, updated_at = ?
+         WHERE shop_id = ? AND external_id = ? AND deleted = 0 RETURNING version",
+    )
+    .bind(status_str)
+    .bind(&reason)
+    .bind(to_ms(now))
+    .bind(shop)
+    .bind(ext)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let version = version.ok_or_else(|| ApiError::not_found("product"))?;
+    let ev = ProductModerated { external_id: ext.to_owned(), version, moderation: Moderation { status, reason } };
+    let mut fx = Effects::default();
+    events::append(&mut tx, &mut fx, shop, EventType::ProductModerated, now, &ev).await?;
+    tx.commit().await?;
+    st.published(fx);
+    Ok(ev)
+}
