@@ -14,6 +14,7 @@ pub mod ean;
 pub mod error;
 pub mod money;
 pub mod paths;
+pub mod photos;
 pub mod storage;
 pub mod text;
 pub mod vat;

@@ -1,0 +1,98 @@
+//! The photo studio's core: turn phone photos into marketplace-ready images at native
+//! speed, say in French what is wrong with them, and tie them to products.
+//!
+//! One job per module: [`probe`] (format, size, pixel limit before any allocation),
+//! [`decode`] (libjpeg-turbo with DCT scaling; PNG/WebP via `image`), [`orient`] (EXIF),
+//! [`resize`] (fast_image_resize, Lanczos3), [`encode`] (JPEG q85 4:2:0, no metadata),
+//! [`quality`], [`preset`], [`pipeline`] (all of the above for one photo), [`store`]
+//! (content-addressed files), [`batch`] (all cores, bounded memory, progress, cancel),
+//! [`matching`] (file name → SKU/EAN). [`Studio`] ties them to the database; the SQL is in
+//! `storage::photos`.
+
+pub mod batch;
+pub mod decode;
+pub mod encode;
+pub mod fixtures;
+pub mod matching;
+pub mod orient;
+pub mod pipeline;
+pub mod preset;
+pub mod probe;
+pub mod problem;
+pub mod quality;
+pub mod raster;
+pub mod resize;
+pub mod store;
+mod studio;
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+
+pub use batch::{BatchOptions, BatchReport, CancelFlag, FileOutcome, Outcome, Progress, process_batch};
+pub use matching::{CodeMatch, MatchProposal, MatchedBy};
+pub use preset::{Crop, Edits, Preset};
+pub use probe::{Format, Limits};
+pub use problem::{PhotoProblem, ProblemCode};
+pub use quality::{QualityFlag, QualityReport};
+pub use store::PhotoStore;
+pub use studio::{ImportReport, ImportedFile, ProductPhoto, Studio};
+
+/// A photo known to the shop (one per distinct original, by sha256).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct PhotoRecord {
+    pub sha256: String,
+    /// File name at first import.
+    pub original_name: String,
+    pub format: Format,
+    /// Upright size of the original.
+    pub width: u32,
+    pub height: u32,
+    pub byte_size: u64,
+    pub quality_flags: Vec<QualityFlag>,
+    pub sharpness: f32,
+    /// Fingerprint of the preset its stored derivatives were made with.
+    pub preset_fp: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What storage needs to record a photo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPhoto {
+    pub sha256: String,
+    pub original_name: String,
+    pub format: Format,
+    pub width: u32,
+    pub height: u32,
+    pub byte_size: u64,
+    pub quality_flags: Vec<QualityFlag>,
+    pub sharpness: f32,
+    pub preset_fp: String,
+}
+
+/// A product's photo as stored (see [`ProductPhoto`] for the version with files).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct ProductPhotoRow {
+    pub id: i64,
+    pub product_id: i64,
+    pub photo_sha: String,
+    /// 0 is the main photo.
+    pub position: i64,
+    pub alt_text: String,
+    pub edits: Edits,
+}
+
+/// A quality flag with its French badge and explanation, for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct QualityNote {
+    pub code: QualityFlag,
+    pub badge: String,
+    pub explanation: String,
+}
+
+impl From<QualityFlag> for QualityNote {
+    fn from(f: QualityFlag) -> Self {
+        Self { code: f, badge: f.badge().to_owned(), explanation: f.explanation().to_owned() }
+    }
+}
