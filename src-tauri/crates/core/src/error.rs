@@ -41,6 +41,9 @@ pub enum Error {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("Erreur de lecture ou d'écriture : {0}")]
     Io(#[from] std::io::Error),
+    /// A long operation (an import) stopped at the user's request; nothing was written.
+    #[error("Opération annulée : rien n'a été modifié")]
+    Cancelled,
 }
 
 impl Error {
@@ -62,6 +65,7 @@ impl Error {
             Error::Database(_) => "database",
             Error::Migration(_) => "migration",
             Error::Io(_) => "io",
+            Error::Cancelled => "cancelled",
         }
     }
 

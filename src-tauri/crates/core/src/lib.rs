@@ -12,6 +12,8 @@ pub mod catalogue;
 pub mod demo;
 pub mod ean;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod money;
 pub mod paths;
 pub mod photos;

@@ -102,6 +102,32 @@ pub fn parse_cents(input: &str) -> Result<i64, MoneyError> {
     Ok(total)
 }
 
+/// A price a spreadsheet stored as a number (`4.95`): to cents, refusing a third
+/// decimal rather than rounding it away.
+pub fn cents_from_number(n: f64) -> Result<i64, MoneyError> {
+    if !n.is_finite() {
+        return Err(MoneyError::Invalid);
+    }
+    if n < 0.0 {
+        return if n > -0.005 { Ok(0) } else { Err(MoneyError::Negative) };
+    }
+    let scaled = n * 100.0;
+    let cents = scaled.round();
+    // Floats hold 4.95 as 4.9500000000000002: allow that much, no more.
+    if (scaled - cents).abs() > 1e-6 * scaled.abs().max(1.0) {
+        return Err(MoneyError::TooManyDecimals);
+    }
+    if cents > MAX_CENTS as f64 {
+        return Err(MoneyError::TooLarge);
+    }
+    Ok(cents as i64)
+}
+
+/// Cents as a spreadsheet number of euros (`495` → `4.95`).
+pub fn cents_to_number(cents: i64) -> f64 {
+    cents as f64 / 100.0
+}
+
 /// `1234` → `12,34 €`; thousands grouped with a narrow no-break space as French
 /// typography wants (`1 234,50 €`).
 pub fn format_eur(cents: i64) -> String {
@@ -171,6 +197,20 @@ mod tests {
         assert_eq!(parse_cents("-3,00"), Err(MoneyError::Negative));
         assert_eq!(parse_cents("1,23,45"), Err(MoneyError::Invalid));
         assert_eq!(parse_cents("99999999999999"), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn spreadsheet_numbers() {
+        assert_eq!(cents_from_number(4.95), Ok(495));
+        assert_eq!(cents_from_number(12.5), Ok(1250));
+        assert_eq!(cents_from_number(0.1 + 0.2), Ok(30));
+        assert_eq!(cents_from_number(1234.5), Ok(123_450));
+        assert_eq!(cents_from_number(4.955), Err(MoneyError::TooManyDecimals));
+        assert_eq!(cents_from_number(-1.0), Err(MoneyError::Negative));
+        assert_eq!(cents_from_number(f64::NAN), Err(MoneyError::Invalid));
+        for c in [0, 1, 99, 495, 123_456_789] {
+            assert_eq!(cents_from_number(cents_to_number(c)), Ok(c));
+        }
     }
 
     #[test]

@@ -89,6 +89,23 @@ impl VatRate {
         Self::from_basis_points(bp_micro / 1_000_000).ok_or_else(|| VatError::Unknown(input.trim().to_owned()))
     }
 
+    /// A rate a spreadsheet stored as a number: `0.055` (cell formatted as a
+    /// percentage) or `5.5`.
+    pub fn from_number(n: f64) -> Result<Self, VatError> {
+        if !n.is_finite() || n < 0.0 {
+            return Err(VatError::Invalid(n.to_string()));
+        }
+        // Six decimals absorb float noise (0.055000000000000007) without inventing rates.
+        let s = format!("{n:.6}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        Self::parse(s)
+    }
+
+    /// The rate as a spreadsheet percentage (`0.055` for 5,5 %).
+    pub fn as_fraction(self) -> f64 {
+        self.basis_points() as f64 / 10_000.0
+    }
+
     /// Price excluding tax → price including tax, rounded half-up to the cent.
     pub fn ttc_from_ht(self, ht_cents: i64) -> i64 {
         crate::money::div_round_half_up(i128::from(ht_cents) * i128::from(10_000 + self.basis_points()), 10_000) as i64
@@ -145,6 +162,19 @@ mod tests {
         assert_eq!(VatRate::parse(""), Err(VatError::Empty));
         assert!(matches!(VatRate::parse("cinq"), Err(VatError::Invalid(_))));
         assert!(matches!(VatRate::parse("19,6"), Err(VatError::Unknown(_))));
+    }
+
+    #[test]
+    fn numbers_from_spreadsheets() {
+        assert_eq!(VatRate::from_number(0.055), Ok(VatRate::Reduced));
+        assert_eq!(VatRate::from_number(0.1 * 0.55), Ok(VatRate::Reduced));
+        assert_eq!(VatRate::from_number(20.0), Ok(VatRate::Normal));
+        assert_eq!(VatRate::from_number(0.2), Ok(VatRate::Normal));
+        assert_eq!(VatRate::from_number(2.1), Ok(VatRate::SuperReduced));
+        for r in VatRate::ALL {
+            assert_eq!(VatRate::from_number(r.as_fraction()), Ok(r));
+        }
+        assert_eq!(VatRate::from_number(7.0).unwrap_err().message(), "Taux de TVA 7 % inconnu : 20, 10, 5,5 ou 2,1 %");
     }
 
     #[test]

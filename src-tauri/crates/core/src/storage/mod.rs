@@ -4,6 +4,7 @@
 //! import writes; foreign keys on; forward-only migrations embedded in the binary.
 
 mod catalogue;
+pub mod imports;
 mod photos;
 
 pub use catalogue::{PATH_SEP, product_to_input};

@@ -2,4 +2,5 @@
 //! test against a real SQLite file in a temporary data directory.
 
 mod catalogue;
+mod import;
 mod support;

@@ -1,0 +1,400 @@
+//! Which column is what: the header row under any title rows, and each header mapped
+//! to a catalogue field through French and English synonyms.
+
+use serde::{Deserialize, Serialize};
+
+use super::read::{Cell, GridRow};
+use crate::text::fold;
+
+/// A catalogue field a column can fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Sku,
+    Name,
+    PriceTtc,
+    PriceHt,
+    Vat,
+    Stock,
+    Category,
+    Subcategory,
+    Ean,
+    Description,
+    Unit,
+    Weight,
+    Volume,
+    Size,
+    Color,
+    Options,
+    Photo,
+    Status,
+    /// Rows sharing this value are variants of one product.
+    Group,
+}
+
+impl Field {
+    pub const ALL: [Field; 19] = [
+        Field::Sku,
+        Field::Name,
+        Field::PriceTtc,
+        Field::PriceHt,
+        Field::Vat,
+        Field::Stock,
+        Field::Category,
+        Field::Subcategory,
+        Field::Ean,
+        Field::Description,
+        Field::Unit,
+        Field::Weight,
+        Field::Volume,
+        Field::Size,
+        Field::Color,
+        Field::Options,
+        Field::Photo,
+        Field::Status,
+        Field::Group,
+    ];
+
+    /// French name, as the mapping screen and the error messages show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Sku => "Référence",
+            Field::Name => "Désignation",
+            Field::PriceTtc => "Prix TTC",
+            Field::PriceHt => "Prix HT",
+            Field::Vat => "TVA",
+            Field::Stock => "Stock",
+            Field::Category => "Catégorie",
+            Field::Subcategory => "Sous-catégorie",
+            Field::Ean => "Code EAN",
+            Field::Description => "Description",
+            Field::Unit => "Unité",
+            Field::Weight => "Poids",
+            Field::Volume => "Contenance",
+            Field::Size => "Taille",
+            Field::Color => "Couleur",
+            Field::Options => "Options",
+            Field::Photo => "Photo",
+            Field::Status => "Statut",
+            Field::Group => "Code produit",
+        }
+    }
+
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            Field::Sku => &[
+                "reference",
+                "ref",
+                "reference article",
+                "ref article",
+                "code article",
+                "sku",
+                "code",
+                "code interne",
+                "item code",
+                "product code",
+                "article code",
+                "reference produit",
+            ],
+            Field::Name => &[
+                "designation",
+                "libelle",
+                "produit",
+                "nom",
+                "nom du produit",
+                "nom produit",
+                "article",
+                "intitule",
+                "name",
+                "product",
+                "product name",
+                "title",
+                "libelle article",
+                "designation article",
+            ],
+            Field::PriceTtc => &[
+                "prix ttc",
+                "prix de vente",
+                "prix de vente ttc",
+                "pv ttc",
+                "pv",
+                "prix",
+                "prix vente",
+                "prix vente ttc",
+                "prix unitaire ttc",
+                "prix public",
+                "pvc",
+                "tarif",
+                "price",
+                "unit price",
+                "retail price",
+            ],
+            Field::PriceHt => &[
+                "prix ht",
+                "pv ht",
+                "prix de vente ht",
+                "prix vente ht",
+                "prix unitaire ht",
+                "tarif ht",
+                "price excl tax",
+                "price ex vat",
+                "net price",
+            ],
+            Field::Vat => &["tva", "taux tva", "taux de tva", "tx tva", "vat", "vat rate", "tax", "tax rate"],
+            Field::Stock => &[
+                "quantite",
+                "qte",
+                "stock",
+                "quantity",
+                "qty",
+                "stock actuel",
+                "quantite en stock",
+                "qte stock",
+                "en stock",
+                "inventaire",
+            ],
+            Field::Category => &["famille", "rayon", "categorie", "category", "categ", "departement", "department"],
+            Field::Subcategory => {
+                &["sous famille", "sous categorie", "sous rayon", "subcategory", "sub category", "sous categ"]
+            }
+            Field::Ean => &[
+                "ean",
+                "ean13",
+                "ean 13",
+                "code ean",
+                "code barres",
+                "code barre",
+                "codes barres",
+                "gtin",
+                "barcode",
+                "upc",
+            ],
+            Field::Description => &["description", "descriptif", "description longue", "details", "detail"],
+            Field::Unit => &["unite", "unit", "unite de vente", "conditionnement", "uv"],
+            Field::Weight => &["poids", "weight", "poids net", "masse"],
+            Field::Volume => &["contenance", "volume", "capacite"],
+            Field::Size => &["taille", "size", "pointure"],
+            Field::Color => &["couleur", "color", "colour", "coloris", "teinte"],
+            Field::Options => &["options", "option", "declinaison", "declinaisons", "variante", "variantes"],
+            Field::Photo => &["photo", "photos", "image", "images", "visuel", "visuels", "picture"],
+            Field::Status => &["statut", "status", "etat", "publication"],
+            Field::Group => &["code produit", "produit parent", "parent", "groupe", "modele", "product id"],
+        }
+    }
+}
+
+/// A header reduced to compare with synonyms: folded, punctuation to spaces,
+/// parenthesised hints and currency/percent signs dropped, spaces collapsed.
+pub fn normalise_header(h: &str) -> String {
+    let folded = fold(h);
+    let mut out = String::with_capacity(folded.len());
+    let mut depth = 0;
+    for c in folded.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = (depth - 1).max(0),
+            _ if depth > 0 => {}
+            // "Réf." → "ref", "H.T." → "ht", "N°" → "n".
+            '.' | '°' => {}
+            c if c.is_alphanumeric() => out.push(c),
+            _ => out.push(' '),
+        }
+    }
+    let words: Vec<&str> = out.split_whitespace().collect();
+    // "Réf." / "N°" / "€" leave nothing useful behind; units keep their words.
+    words.join(" ")
+}
+
+/// The field a header names, if any.
+pub fn field_for_header(header: &str) -> Option<Field> {
+    let n = normalise_header(header);
+    if n.is_empty() {
+        return None;
+    }
+    // The longest synonym wins ("code produit" before "code", "prix ht" before "prix").
+    let mut best: Option<(usize, Field)> = None;
+    for f in Field::ALL {
+        for s in f.synonyms() {
+            if n == *s && best.is_none_or(|(len, _)| s.len() > len) {
+                best = Some((s.len(), f));
+            }
+        }
+    }
+    if let Some((_, f)) = best {
+        return Some(f);
+    }
+    // Looser forms: "Prix de vente TTC (€)", "Prix unitaire HT", "Quantité dispo".
+    let words: Vec<&str> = n.split(' ').collect();
+    let has = |w: &str| words.contains(&w);
+    if has("prix") || has("price") || has("tarif") {
+        return Some(if has("ht") { Field::PriceHt } else { Field::PriceTtc });
+    }
+    if has("tva") || has("vat") {
+        return Some(Field::Vat);
+    }
+    if has("ean") || has("gtin") || n.starts_with("code barre") {
+        return Some(Field::Ean);
+    }
+    if has("stock") || has("qte") || has("quantite") {
+        return Some(Field::Stock);
+    }
+    None
+}
+
+/// Unit hint of a header: "Poids (kg)" → `kg`.
+pub fn header_unit_hint(header: &str) -> Option<String> {
+    let f = fold(header);
+    let start = f.find(['(', '['])?;
+    let end = f[start..].find([')', ']'])? + start;
+    let hint = f[start + 1..end].trim().to_owned();
+    (!hint.is_empty()).then_some(hint)
+}
+
+/// How a file's columns map to fields. Remembered per layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Mapping {
+    /// Spreadsheet row number of the header row.
+    pub header_row: u32,
+    /// One entry per column from A; `None`: "ne pas importer".
+    pub columns: Vec<Option<Field>>,
+}
+
+impl Mapping {
+    pub fn column_of(&self, field: Field) -> Option<usize> {
+        self.columns.iter().position(|f| *f == Some(field))
+    }
+
+    pub fn has(&self, field: Field) -> bool {
+        self.column_of(field).is_some()
+    }
+}
+
+/// Header row detection: among the first 30 non-blank rows, the first one whose
+/// cells name the most known fields (two at least). Title rows ("Inventaire au
+/// 31/12", a merged banner, the shop's address) name none.
+pub fn find_header_row(rows: &[GridRow]) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for (i, row) in rows.iter().take(30).enumerate() {
+        let score = row
+            .cells
+            .iter()
+            .filter_map(|c| match c {
+                Cell::Text(t) => field_for_header(t),
+                _ => None,
+            })
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        if score >= 2 && best.is_none_or(|(_, s)| score > s) {
+            best = Some((i, score));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+/// Proposed mapping of the header row at `index`: each header's field, first column
+/// wins when two name the same field.
+pub fn auto_mapping(header: &GridRow, width: usize) -> Mapping {
+    let mut columns: Vec<Option<Field>> = Vec::with_capacity(width);
+    for c in 0..width {
+        let f = match header.cell(c) {
+            Cell::Text(t) => field_for_header(t),
+            _ => None,
+        };
+        columns.push(f.filter(|f| !columns.contains(&Some(*f))));
+    }
+    Mapping { header_row: header.number, columns }
+}
+
+/// Headers of a row as text.
+pub fn headers(header: &GridRow, width: usize) -> Vec<String> {
+    (0..width).map(|c| header.cell(c).display()).collect()
+}
+
+/// Identifies a file layout: the normalised header row, hashed (FNV-1a 64, stable
+/// across versions, unlike std's hasher).
+pub fn layout_hash(headers: &[String]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, header) in headers.iter().enumerate() {
+        if i > 0 {
+            h ^= 0x1f;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        for b in normalise_header(header).bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// `A`, `B`, … `Z`, `AA`…
+pub fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        out.push(b'A' + r as u8);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synonyms_in_both_languages() {
+        for (h, f) in [
+            ("Référence", Field::Sku),
+            ("Réf.", Field::Sku),
+            ("Code article", Field::Sku),
+            ("SKU", Field::Sku),
+            ("Désignation", Field::Name),
+            ("Libellé", Field::Name),
+            ("Produit", Field::Name),
+            ("Nom", Field::Name),
+            ("Prix TTC", Field::PriceTtc),
+            ("Prix de vente", Field::PriceTtc),
+            ("PV TTC", Field::PriceTtc),
+            ("Prix de vente TTC (€)", Field::PriceTtc),
+            ("Prix HT", Field::PriceHt),
+            ("Prix unitaire H.T.", Field::PriceHt),
+            ("Quantité", Field::Stock),
+            ("Qté", Field::Stock),
+            ("Stock", Field::Stock),
+            ("Famille", Field::Category),
+            ("Rayon", Field::Category),
+            ("Catégorie", Field::Category),
+            ("Sous-famille", Field::Subcategory),
+            ("EAN", Field::Ean),
+            ("Code-barres", Field::Ean),
+            ("GTIN", Field::Ean),
+            ("Taux TVA (%)", Field::Vat),
+            ("Poids (g)", Field::Weight),
+            ("Unité", Field::Unit),
+            ("Taille", Field::Size),
+            ("Couleur", Field::Color),
+            ("Photo", Field::Photo),
+            ("Image", Field::Photo),
+            ("Code produit", Field::Group),
+        ] {
+            assert_eq!(field_for_header(h), Some(f), "{h}");
+        }
+        assert_eq!(field_for_header("Remarque"), None);
+        assert_eq!(header_unit_hint("Poids (kg)").as_deref(), Some("kg"));
+    }
+
+    #[test]
+    fn letters_and_hashes() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
+        let a = layout_hash(&["Réf.".into(), "Prix TTC".into()]);
+        assert_eq!(a, layout_hash(&["REF".into(), "prix  ttc".into()]));
+        assert_ne!(a, layout_hash(&["Prix TTC".into(), "Réf.".into()]));
+    }
+}

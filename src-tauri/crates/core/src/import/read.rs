@@ -1,0 +1,467 @@
+//! Reading a file into a grid of cells: rows numbered as the spreadsheet shows them,
+//! cells at their real column. Nothing here knows what a product is.
+
+use std::io::Cursor;
+
+use calamine::{Data, Dimensions, Ods, Range, Reader, Xls, Xlsx};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::detect::{FileFormat, decode_text, detect_delimiter, format_of};
+use super::{Control, Phase};
+use crate::{Error, Result};
+
+/// One cell as the file holds it. Text files only ever give `Text`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+    Bool(bool),
+}
+
+impl Cell {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// What a person sees in the cell (numbers the French way, dates `dd/mm/yyyy`).
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.trim().to_owned(),
+            Cell::Number(n) => number_to_string(*n).replace('.', ","),
+            Cell::Date(d) => d.format("%d/%m/%Y").to_string(),
+            Cell::Bool(b) => if *b { "VRAI" } else { "FAUX" }.to_owned(),
+        }
+    }
+}
+
+/// Shortest exact decimal form, never in exponent notation: 3760123450010 stays
+/// whole, 4.95 stays 4.95.
+pub fn number_to_string(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e17 {
+        format!("{n:.0}")
+    } else {
+        let s = format!("{n}");
+        if s.contains('e') { format!("{n:.10}").trim_end_matches('0').trim_end_matches('.').to_owned() } else { s }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridRow {
+    /// Row number as the spreadsheet shows it (1-based).
+    pub number: u32,
+    /// Cells from column A; trailing empty cells are dropped.
+    pub cells: Vec<Cell>,
+}
+
+impl GridRow {
+    pub fn cell(&self, col: usize) -> &Cell {
+        self.cells.get(col).unwrap_or(&Cell::Empty)
+    }
+}
+
+/// A file read into memory: the chosen sheet's non-blank rows.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub file_name: String,
+    pub format: FileFormat,
+    /// Text files: the encoding found (`UTF-8`, `windows-1252`…).
+    pub encoding: Option<String>,
+    /// Text files: the delimiter found.
+    pub delimiter: Option<char>,
+    /// Spreadsheets: every sheet, in workbook order.
+    pub sheets: Vec<String>,
+    /// The sheet read (empty for text files).
+    pub sheet: String,
+    pub rows: Vec<GridRow>,
+}
+
+impl Source {
+    pub fn width(&self) -> usize {
+        self.rows.iter().map(|r| r.cells.len()).max().unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SheetInfo {
+    pub name: String,
+    pub rows: u32,
+}
+
+/// Reads a file from disk; see [`read_bytes`].
+pub fn read_file(path: &std::path::Path, sheet: Option<&str>, control: &Control) -> Result<Source> {
+    let bytes = std::fs::read(path)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    read_bytes(&bytes, &name, sheet, control)
+}
+
+/// Reads CSV/TSV/TXT, XLSX, XLS or ODS. `sheet`: the sheet to read; by default the
+/// first one holding a table (a header row over data), else the first.
+pub fn read_bytes(bytes: &[u8], file_name: &str, sheet: Option<&str>, control: &Control) -> Result<Source> {
+    control.report(Phase::Reading, 0, bytes.len() as u64);
+    let format = format_of(bytes, file_name);
+    let source = match format {
+        FileFormat::Text => read_text(bytes, file_name, control)?,
+        _ => read_workbook(bytes, file_name, format, sheet, control)?,
+    };
+    control.report(Phase::Reading, bytes.len() as u64, bytes.len() as u64);
+    Ok(source)
+}
+
+fn unreadable(format: FileFormat, detail: impl std::fmt::Display) -> Error {
+    Error::invalid(
+        "file",
+        "unreadable",
+        format!("Fichier {} illisible ({detail}) : est-il abîmé ou protégé par un mot de passe ?", format.label()),
+    )
+}
+
+fn read_text(bytes: &[u8], file_name: &str, control: &Control) -> Result<Source> {
+    let (text, encoding) = decode_text(bytes);
+    let delimiter = detect_delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::None)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut embedded_newlines: u64 = 0;
+    let total = text.len() as u64;
+    let bytes = text.as_bytes();
+    // Lines before `counted`, to number rows without rescanning.
+    let (mut counted, mut lines_before): (usize, u64) = (0, 0);
+    let mut n: u64 = 0;
+    loop {
+        // Where this read starts: blank lines the reader skips come first.
+        let mut start = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX).min(bytes.len());
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            // Only invalid UTF-8 fails here, and the text is already decoded: stop cleanly anyway.
+            Err(e) => return Err(unreadable(FileFormat::Text, e)),
+        }
+        n += 1;
+        if n.is_multiple_of(8192) {
+            control.check()?;
+            control.report(Phase::Reading, start as u64, total);
+        }
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > counted {
+            lines_before += bytes[counted..start].iter().filter(|b| **b == b'\n').count() as u64;
+            counted = start;
+        }
+        // A spreadsheet shows a record with line breaks inside quotes as one row.
+        let number = u32::try_from(lines_before + 1 - embedded_newlines.min(lines_before)).unwrap_or(u32::MAX);
+        embedded_newlines += record.iter().map(|f| f.bytes().filter(|b| *b == b'\n').count() as u64).sum::<u64>();
+        let mut cells: Vec<Cell> = record.iter().map(|f| Cell::Text(unneutralise(f).to_owned())).collect();
+        while cells.last().is_some_and(Cell::is_empty) {
+            cells.pop();
+        }
+        if cells.is_empty() {
+            continue;
+        }
+        rows.push(GridRow { number, cells });
+    }
+    Ok(Source {
+        file_name: file_name.to_owned(),
+        format: FileFormat::Text,
+        encoding: Some(encoding.name().to_owned()),
+        delimiter: Some(char::from(delimiter)),
+        sheets: Vec::new(),
+        sheet: String::new(),
+        rows,
+    })
+}
+
+/// Undoes the formula-injection guard of our own CSV export (`'=x` → `=x`).
+fn unneutralise(field: &str) -> &str {
+    match field.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => field,
+    }
+}
+
+enum Book {
+    Xlsx(Xlsx<Cursor<Vec<u8>>>),
+    Xls(Xls<Cursor<Vec<u8>>>),
+    Ods(Ods<Cursor<Vec<u8>>>),
+}
+
+impl Book {
+    fn open(bytes: &[u8], format: FileFormat) -> Result<Self> {
+        let cursor = Cursor::new(bytes.to_vec());
+        Ok(match format {
+            FileFormat::Xlsx => Book::Xlsx(Xlsx::new(cursor).map_err(|e| unreadable(format, e))?),
+            FileFormat::Xls => Book::Xls(Xls::new(cursor).map_err(|e| unreadable(format, e))?),
+            _ => Book::Ods(Ods::new(cursor).map_err(|e| unreadable(format, e))?),
+        })
+    }
+
+    fn sheet_names(&self) -> Vec<String> {
+        let sheets = match self {
+            Book::Xlsx(b) => b.sheets_metadata(),
+            Book::Xls(b) => b.sheets_metadata(),
+            Book::Ods(b) => b.sheets_metadata(),
+        };
+        sheets.iter().filter(|s| s.typ == calamine::SheetType::WorkSheet).map(|s| s.name.clone()).collect()
+    }
+
+    fn range(&mut self, name: &str, format: FileFormat, bytes: &[u8]) -> Result<(Range<Data>, Vec<Dimensions>)> {
+        Ok(match self {
+            Book::Xlsx(b) => {
+                let range = b.worksheet_range(name).map_err(|e| unreadable(format, e))?;
+                (range, b.merge_cells_by_sheet_name(name).unwrap_or_default())
+            }
+            Book::Xls(b) => {
+                let range = b.worksheet_range(name).map_err(|e| unreadable(format, e))?;
+                (range, b.merge_cells_by_sheet_name(name).unwrap_or_default())
+            }
+            Book::Ods(b) => {
+                let range = b.worksheet_range(name).map_err(|e| unreadable(format, e))?;
+                (range, ods_merges(bytes, name))
+            }
+        })
+    }
+}
+
+/// Merged regions of an ODS sheet (`table:number-rows-spanned` / `-columns-spanned`
+/// in content.xml), which calamine leaves out. A damaged file simply has none.
+fn ods_merges(bytes: &[u8], sheet: &str) -> Vec<Dimensions> {
+    use quick_xml::events::{BytesStart, Event};
+    use std::io::Read;
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Vec::new() };
+    let mut xml = String::new();
+    match zip.by_name("content.xml") {
+        Ok(mut f) if f.size() < 512 * 1024 * 1024 => {
+            if f.read_to_string(&mut xml).is_err() {
+                return Vec::new();
+            }
+        }
+        _ => return Vec::new(),
+    }
+    let attr = |e: &BytesStart, name: &str| -> Option<String> {
+        e.try_get_attribute(name).ok().flatten().map(|a| a.value.to_string())
+    };
+    let num = |e: &BytesStart, name: &str| attr(e, name).and_then(|v| v.parse::<u32>().ok()).unwrap_or(1).max(1);
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut in_sheet, mut depth, mut row, mut col, mut row_repeat) = (false, 0u32, 0u32, 0u32, 1u32);
+    let mut out = Vec::new();
+    loop {
+        let (event, empty) = match reader.read_event() {
+            Ok(Event::Start(e)) => (e, false),
+            Ok(Event::Empty(e)) => (e, true),
+            Ok(Event::End(e)) => {
+                match e.name().as_ref() {
+                    "table:table" if in_sheet => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return out;
+                        }
+                    }
+                    "table:table-row" if in_sheet && depth == 1 => row = row.saturating_add(row_repeat),
+                    _ => {}
+                }
+                continue;
+            }
+            Ok(Event::Eof) | Err(_) => return out,
+            Ok(_) => continue,
+        };
+        match event.name().as_ref() {
+            "table:table" => {
+                if in_sheet {
+                    depth += 1;
+                } else if !empty && attr(&event, "table:name").as_deref() == Some(sheet) {
+                    (in_sheet, depth) = (true, 1);
+                }
+            }
+            "table:table-row" if in_sheet && depth == 1 => {
+                col = 0;
+                row_repeat = num(&event, "table:number-rows-repeated");
+                if empty {
+                    row = row.saturating_add(row_repeat);
+                }
+            }
+            name @ ("table:table-cell" | "table:covered-table-cell") if in_sheet && depth == 1 => {
+                if name == "table:table-cell" {
+                    let rows = num(&event, "table:number-rows-spanned");
+                    let cols = num(&event, "table:number-columns-spanned");
+                    if rows > 1 || cols > 1 {
+                        out.push(Dimensions::new(
+                            (row, col),
+                            (row.saturating_add(rows - 1), col.saturating_add(cols - 1)),
+                        ));
+                    }
+                }
+                col = col.saturating_add(num(&event, "table:number-columns-repeated"));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn read_workbook(
+    bytes: &[u8],
+    file_name: &str,
+    format: FileFormat,
+    sheet: Option<&str>,
+    control: &Control,
+) -> Result<Source> {
+    // calamine may panic on some malformed archives; a bad file must be an error, not a crash.
+    let opened = std::panic::catch_unwind(|| Book::open(bytes, format))
+        .map_err(|_| unreadable(format, "structure inattendue"))??;
+    let mut book = opened;
+    let names = book.sheet_names();
+    if names.is_empty() {
+        return Err(unreadable(format, "aucune feuille"));
+    }
+    let read = |book: &mut Book, name: &str| -> Result<Vec<GridRow>> {
+        control.check()?;
+        let (range, merges) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| book.range(name, format, bytes)))
+                .map_err(|_| unreadable(format, "structure inattendue"))??;
+        Ok(grid(&range, &merges))
+    };
+    let (chosen, rows) = match sheet {
+        Some(wanted) => {
+            let name = names
+                .iter()
+                .find(|n| n.as_str() == wanted)
+                .or_else(|| names.iter().find(|n| n.trim().eq_ignore_ascii_case(wanted.trim())))
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "sheet",
+                        "not_found",
+                        format!("Feuille « {wanted} » introuvable ; feuilles du fichier : {}", names.join(", ")),
+                    )
+                })?
+                .clone();
+            let rows = read(&mut book, &name)?;
+            (name, rows)
+        }
+        None => {
+            let mut first: Option<(String, Vec<GridRow>)> = None;
+            let mut found = None;
+            for name in &names {
+                let rows = read(&mut book, name)?;
+                if super::map::find_header_row(&rows).is_some() {
+                    found = Some((name.clone(), rows));
+                    break;
+                }
+                if first.is_none() {
+                    first = Some((name.clone(), rows));
+                }
+            }
+            found.or(first).unwrap_or_default()
+        }
+    };
+    Ok(Source {
+        file_name: file_name.to_owned(),
+        format,
+        encoding: None,
+        delimiter: None,
+        sheets: names,
+        sheet: chosen,
+        rows,
+    })
+}
+
+/// Range → rows, with every cell of a merged region holding the region's value
+/// (a "Famille" merged down five rows applies to the five products).
+fn grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<GridRow> {
+    let Some((r0, c0)) = range.start() else { return Vec::new() };
+    let mut rows: Vec<GridRow> = Vec::with_capacity(range.height());
+    for (i, row) in range.rows().enumerate() {
+        let mut cells = Vec::with_capacity(c0 as usize + row.len());
+        cells.resize(c0 as usize, Cell::Empty);
+        cells.extend(row.iter().map(convert));
+        while cells.last().is_some_and(|c| *c == Cell::Empty) {
+            cells.pop();
+        }
+        rows.push(GridRow { number: r0 + i as u32 + 1, cells });
+    }
+    for m in merges {
+        let (top, left) = m.start;
+        let (bottom, right) = m.end;
+        // Guard against absurd regions in damaged files.
+        if bottom < top || right < left || u64::from(bottom - top + 1) * u64::from(right - left + 1) > 1_000_000 {
+            continue;
+        }
+        let Some(value) = top
+            .checked_sub(r0)
+            .and_then(|r| rows.get(r as usize))
+            .map(|r| r.cell(left as usize).clone())
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        for r in top..=bottom {
+            let Some(row) = r.checked_sub(r0).and_then(|r| rows.get_mut(r as usize)) else { continue };
+            if row.cells.len() <= right as usize {
+                row.cells.resize(right as usize + 1, Cell::Empty);
+            }
+            for c in left..=right {
+                row.cells[c as usize] = value.clone();
+            }
+        }
+    }
+    rows.retain(|r| r.cells.iter().any(|c| !c.is_empty()));
+    rows
+}
+
+fn convert(d: &Data) -> Cell {
+    match d {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) => {
+            if dt.is_datetime() {
+                dt.as_datetime().map(|d| Cell::Date(d.date())).unwrap_or(Cell::Number(dt.as_f64()))
+            } else {
+                Cell::Number(dt.as_f64())
+            }
+        }
+        Data::DateTimeIso(s) => s
+            .get(..10)
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(Cell::Date)
+            .unwrap_or_else(|| Cell::Text(s.clone())),
+        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Text(format!("#{e:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_keep_spreadsheet_numbers() {
+        let text = "Réf;Nom\r\n\r\nA;\"deux\r\nlignes\"\r\nB;'=1+1\r\n";
+        let s = read_bytes(text.as_bytes(), "x.csv", None, &Control::default()).unwrap();
+        let numbers: Vec<u32> = s.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, vec![1, 3, 4]);
+        assert_eq!(s.rows[1].cells[1], Cell::Text("deux\r\nlignes".into()));
+        assert_eq!(s.rows[2].cells[1], Cell::Text("=1+1".into()));
+    }
+
+    #[test]
+    fn numbers_print_whole() {
+        assert_eq!(number_to_string(3_760_123_450_010.0), "3760123450010");
+        assert_eq!(number_to_string(4.95), "4.95");
+        assert_eq!(number_to_string(0.055), "0.055");
+        assert_eq!(Cell::Number(12.5).display(), "12,5");
+    }
+}

@@ -1,0 +1,352 @@
+//! Cells to typed values, the French way, with a precise error for each refusal.
+//! Parsing itself is the catalogue's (`money`, `vat`, `ean`, `Unit`): this module
+//! only chooses which one applies and words the error with its row and column.
+
+use super::errors::RowError;
+use super::map::{Field, Mapping, column_letter, header_unit_hint};
+use super::read::{Cell, GridRow, number_to_string};
+use crate::catalogue::{ProductStatus, Unit, VariantOption};
+use crate::vat::VatRate;
+use crate::{ean, money};
+
+/// One data row, read through the mapping. `None`: the column is absent or the cell
+/// empty, meaning "leave as it is" for an update.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    pub row: u32,
+    pub sku: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub group: Option<String>,
+    pub price_ttc: Option<i64>,
+    pub price_ht: Option<i64>,
+    pub vat: Option<VatRate>,
+    pub stock: Option<i64>,
+    /// Category path, root first (`Famille`, then `Sous-famille`).
+    pub category: Vec<String>,
+    pub ean: Option<String>,
+    pub unit: Option<Unit>,
+    pub weight_g: Option<i64>,
+    pub volume_ml: Option<i64>,
+    /// `None` when no option column has a value on this row.
+    pub options: Option<Vec<VariantOption>>,
+    pub photos: Vec<String>,
+    pub status: Option<ProductStatus>,
+    pub errors: Vec<RowError>,
+}
+
+/// The columns of a file once mapped: where each field is and what its header says.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub mapping: Mapping,
+    pub headers: Vec<String>,
+    weight_hint: Option<String>,
+    volume_hint: Option<String>,
+}
+
+impl Columns {
+    pub fn new(mapping: Mapping, headers: Vec<String>) -> Self {
+        let hint = |f: Field| mapping.column_of(f).and_then(|c| headers.get(c)).and_then(|h| header_unit_hint(h));
+        let (weight_hint, volume_hint) = (hint(Field::Weight), hint(Field::Volume));
+        Self { mapping, headers, weight_hint, volume_hint }
+    }
+
+    pub fn header(&self, col: usize) -> String {
+        self.headers.get(col).cloned().unwrap_or_default()
+    }
+
+    /// An error on `field`'s column of `row`.
+    pub fn error(&self, row: &GridRow, field: Field, code: &str, message: impl Into<String>) -> RowError {
+        match self.mapping.column_of(field) {
+            Some(col) => RowError {
+                row: row.number,
+                column: Some(column_letter(col)),
+                header: Some(self.header(col)),
+                field: Some(field),
+                value: row.cell(col).display(),
+                code: code.to_owned(),
+                message: message.into(),
+            },
+            None => RowError {
+                row: row.number,
+                column: None,
+                header: None,
+                field: Some(field),
+                value: String::new(),
+                code: code.to_owned(),
+                message: message.into(),
+            },
+        }
+    }
+}
+
+/// Text of a cell as typed; numbers whole when they are (a reference `1001`).
+pub fn cell_text(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Empty => None,
+        Cell::Text(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        Cell::Number(n) => Some(number_to_string(*n)),
+        other => Some(other.display()),
+    }
+}
+
+pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
+    let mut r = Record { row: row.number, ..Record::default() };
+    let cell = |f: Field| cols.mapping.column_of(f).map(|c| row.cell(c)).filter(|c| !c.is_empty());
+    let text = |f: Field| cell(f).and_then(cell_text);
+    let mut errors = Vec::new();
+    let mut err = |f: Field, code: &str, msg: String| errors.push(cols.error(row, f, code, msg));
+
+    r.sku = text(Field::Sku);
+    if let Some(sku) = &r.sku
+        && (sku.chars().count() > 64 || sku.chars().any(char::is_control))
+    {
+        err(Field::Sku, "sku_invalid", "Référence invalide (64 caractères au plus, sans saut de ligne)".into());
+    }
+    r.name = text(Field::Name);
+    if r.name.as_ref().is_some_and(|n| n.chars().count() > 200) {
+        err(Field::Name, "too_long", "Nom trop long (200 caractères au plus)".into());
+    }
+    r.description = text(Field::Description);
+    if r.description.as_ref().is_some_and(|d| d.chars().count() > 20_000) {
+        err(Field::Description, "too_long", "Description trop longue".into());
+    }
+    r.group = text(Field::Group);
+    for (f, slot) in [(Field::PriceTtc, &mut r.price_ttc), (Field::PriceHt, &mut r.price_ht)] {
+        if let Some(c) = cell(f) {
+            let parsed = match c {
+                Cell::Number(n) => money::cents_from_number(*n),
+                other => money::parse_cents(&other.display()),
+            };
+            match parsed {
+                Ok(v) => *slot = Some(v),
+                Err(e) => err(f, "price_invalid", e.message().to_owned()),
+            }
+        }
+    }
+    if let Some(c) = cell(Field::Vat) {
+        let parsed = match c {
+            Cell::Number(n) => VatRate::from_number(*n),
+            other => VatRate::parse(&other.display()),
+        };
+        match parsed {
+            Ok(v) => r.vat = Some(v),
+            Err(e) => err(Field::Vat, "vat_invalid", e.message()),
+        }
+    }
+    if let Some(c) = cell(Field::Stock) {
+        match parse_quantity(c) {
+            Some(q) => r.stock = Some(q),
+            None => err(Field::Stock, "stock_invalid", "Stock illisible : un nombre entier est attendu".into()),
+        }
+    }
+    r.category = [Field::Category, Field::Subcategory]
+        .into_iter()
+        .filter_map(text)
+        .flat_map(|t| t.split(['›', '>']).map(|s| s.trim().to_owned()).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if let Some(c) = cell(Field::Ean) {
+        let parsed = match c {
+            Cell::Number(n) => ean::from_number(*n),
+            other => ean::validate(&other.display()),
+        };
+        match parsed {
+            Ok(e) => r.ean = Some(e),
+            Err(e) => err(Field::Ean, "ean_invalid", e.message().to_owned()),
+        }
+    }
+    if let Some(t) = text(Field::Unit) {
+        match Unit::parse(&t) {
+            Some(u) => r.unit = Some(u),
+            None => err(
+                Field::Unit,
+                "unit_invalid",
+                format!("Unité « {t} » inconnue : pièce, kg, 100 g, l, lot ou douzaine"),
+            ),
+        }
+    }
+    if let Some(c) = cell(Field::Weight) {
+        match parse_measure(
+            c,
+            &[("kg", 1000.0), ("g", 1.0), ("gr", 1.0), ("grammes", 1.0)],
+            cols.weight_hint.as_deref(),
+        ) {
+            Some(g) => r.weight_g = Some(g),
+            None => err(Field::Weight, "weight_invalid", "Poids illisible (exemples : 250 g, 1,2 kg)".into()),
+        }
+    }
+    if let Some(c) = cell(Field::Volume) {
+        match parse_measure(
+            c,
+            &[("ml", 1.0), ("cl", 10.0), ("dl", 100.0), ("l", 1000.0), ("litre", 1000.0), ("litres", 1000.0)],
+            cols.volume_hint.as_deref(),
+        ) {
+            Some(ml) => r.volume_ml = Some(ml),
+            None => err(Field::Volume, "volume_invalid", "Contenance illisible (exemples : 75 cl, 1 l, 500 ml)".into()),
+        }
+    }
+    let mut options = Vec::new();
+    if let Some(t) = text(Field::Options) {
+        for part in t.split(['|', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+            match part.split_once([':', '=']) {
+                Some((n, v)) if !n.trim().is_empty() && !v.trim().is_empty() => {
+                    options.push(VariantOption { name: n.trim().to_owned(), value: v.trim().to_owned() })
+                }
+                _ => err(
+                    Field::Options,
+                    "options_invalid",
+                    format!("Option « {part} » illisible (exemple : Taille : M)"),
+                ),
+            }
+        }
+    }
+    for (f, name) in [(Field::Size, "Taille"), (Field::Color, "Couleur")] {
+        if let Some(v) = text(f)
+            && !options.iter().any(|o| o.name.eq_ignore_ascii_case(name))
+        {
+            options.push(VariantOption { name: name.to_owned(), value: v });
+        }
+    }
+    r.options = (!options.is_empty()).then_some(options);
+    if let Some(t) = text(Field::Photo) {
+        r.photos = t.split([',', ';', '|', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    }
+    if let Some(c) = cell(Field::Status) {
+        let parsed = match c {
+            Cell::Bool(b) => Some(if *b { ProductStatus::Published } else { ProductStatus::Draft }),
+            other => parse_status(&other.display()),
+        };
+        match parsed {
+            Some(s) => r.status = Some(s),
+            None => err(Field::Status, "status_invalid", "Statut inconnu : « Publié » ou « Brouillon »".into()),
+        }
+    }
+    r.errors = errors;
+    r
+}
+
+fn parse_status(s: &str) -> Option<ProductStatus> {
+    match crate::text::fold(s.trim()).as_str() {
+        "publie" | "published" | "en ligne" | "oui" | "o" | "yes" | "1" | "vrai" | "true" | "actif" => {
+            Some(ProductStatus::Published)
+        }
+        "brouillon" | "draft" | "hors ligne" | "non" | "n" | "no" | "0" | "faux" | "false" | "inactif" => {
+            Some(ProductStatus::Draft)
+        }
+        _ => None,
+    }
+}
+
+/// Label written by the export and read back.
+pub fn status_label(s: ProductStatus) -> &'static str {
+    match s {
+        ProductStatus::Draft => "Brouillon",
+        ProductStatus::Published => "Publié",
+    }
+}
+
+/// A whole quantity: `12`, `1 234`, `12,0`, `-3`, or a whole number cell.
+pub fn parse_quantity(cell: &Cell) -> Option<i64> {
+    let n = match cell {
+        Cell::Number(n) => *n,
+        other => {
+            let s: String = other
+                .display()
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'))
+                .map(|c| if c == ',' { '.' } else { c })
+                .collect();
+            if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+')) {
+                return None;
+            }
+            s.parse::<f64>().ok()?
+        }
+    };
+    (n.is_finite() && n.fract() == 0.0 && n.abs() <= 1e9).then_some(n as i64)
+}
+
+/// `250 g`, `1,2 kg`, `75 cl` or a bare number in the header's unit (`Poids (kg)`),
+/// else in the smallest unit listed first among `units`' factor 1.
+fn parse_measure(cell: &Cell, units: &[(&str, f64)], hint: Option<&str>) -> Option<i64> {
+    let (number, unit) = match cell {
+        Cell::Number(n) => (*n, None),
+        other => {
+            let t = crate::text::fold(&other.display()).replace(',', ".");
+            let t = t.trim();
+            let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c.is_whitespace())).unwrap_or(t.len());
+            let (num, unit) = t.split_at(split);
+            let num: String = num.chars().filter(|c| !c.is_whitespace()).collect();
+            let unit = unit.trim().trim_end_matches('.');
+            (num.parse::<f64>().ok()?, (!unit.is_empty()).then(|| unit.to_owned()))
+        }
+    };
+    let unit = unit.or_else(|| hint.map(str::to_owned));
+    let factor = match unit {
+        None => 1.0,
+        Some(u) => units.iter().find(|(name, _)| *name == u)?.1,
+    };
+    let v = (number * factor).round();
+    (number.is_finite() && v > 0.0 && v <= 10_000_000.0).then_some(v as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> GridRow {
+        GridRow { number: 7, cells: cells.iter().map(|c| Cell::Text((*c).to_owned())).collect() }
+    }
+
+    fn cols(fields: &[Field]) -> Columns {
+        let mapping = Mapping { header_row: 1, columns: fields.iter().copied().map(Some).collect() };
+        Columns::new(mapping, fields.iter().map(|f| f.label().to_owned()).collect())
+    }
+
+    #[test]
+    fn french_values() {
+        let c = cols(&[Field::Sku, Field::PriceTtc, Field::Vat, Field::Stock, Field::Weight, Field::Volume]);
+        let r = read_record(&row(&["CAM-1", "1\u{202f}234,50 €", "5,5 %", "1 200", "0,25 kg", "75 cl"]), &c);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.price_ttc, Some(123_450));
+        assert_eq!(r.vat, Some(VatRate::Reduced));
+        assert_eq!(r.stock, Some(1200));
+        assert_eq!((r.weight_g, r.volume_ml), (Some(250), Some(750)));
+    }
+
+    #[test]
+    fn errors_name_row_column_and_value() {
+        let c = cols(&[Field::Sku, Field::PriceTtc, Field::Vat, Field::Ean]);
+        let r = read_record(&row(&["A", "douze", "7", "3760123450011"]), &c);
+        let msgs: Vec<(&str, &str, &str)> =
+            r.errors.iter().map(|e| (e.column.as_deref().unwrap(), e.value.as_str(), e.message.as_str())).collect();
+        assert_eq!(
+            msgs,
+            vec![
+                ("B", "douze", "Prix illisible (exemple attendu : 12,50)"),
+                ("C", "7", "Taux de TVA 7 % inconnu : 20, 10, 5,5 ou 2,1 %"),
+                ("D", "3760123450011", "Code EAN invalide (clé de contrôle)"),
+            ]
+        );
+        assert!(r.errors.iter().all(|e| e.row == 7));
+    }
+
+    #[test]
+    fn options_and_photos() {
+        let c = cols(&[Field::Options, Field::Size, Field::Photo, Field::Status]);
+        let r = read_record(&row(&["Couleur : Bleu | Matière: lin", "M", "a.jpg, b.jpg", "Publié"]), &c);
+        let opts = r.options.unwrap();
+        assert_eq!(opts.len(), 3);
+        assert_eq!(opts[2], VariantOption { name: "Taille".into(), value: "M".into() });
+        assert_eq!(r.photos, vec!["a.jpg", "b.jpg"]);
+        assert_eq!(r.status, Some(ProductStatus::Published));
+    }
+
+    #[test]
+    fn quantities() {
+        assert_eq!(parse_quantity(&Cell::Text("12,0".into())), Some(12));
+        assert_eq!(parse_quantity(&Cell::Text("-3".into())), Some(-3));
+        assert_eq!(parse_quantity(&Cell::Text("2,5".into())), None);
+        assert_eq!(parse_quantity(&Cell::Number(4.0)), Some(4));
+    }
+}

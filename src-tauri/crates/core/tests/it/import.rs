@@ -1,0 +1,588 @@
+//! Imports from files made the way Excel, LibreOffice and tills make them, and the
+//! catalogue export (round trip). XLSX are written with rust_xlsxwriter, CSV bytes
+//! by hand (cp1252 through encoding_rs), ODS/XLS are committed fixtures converted
+//! by LibreOffice (scripts/import-fixtures.sh).
+
+use std::sync::{Arc, Mutex};
+
+use comptoir_core::catalogue::{ProductStatus, Unit, VariantOption};
+use comptoir_core::import::{
+    self, CategoryChoice, Control, Field, FileFormat, ImportMode, ImportSettings, PlanOptions, RowAction, Source,
+};
+use comptoir_core::vat::VatRate;
+use comptoir_core::{Db, Error};
+use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+use sqlx::{Connection, Row};
+
+use crate::support::{fresh_db, now, product};
+
+fn cp1252(s: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(s);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+fn read(bytes: &[u8], name: &str) -> Source {
+    import::read_bytes(bytes, name, None, &Control::default()).expect("readable")
+}
+
+async fn settings(db: &Db, source: &Source, mode: ImportMode) -> ImportSettings {
+    let p = import::preview(db, source).await.unwrap();
+    ImportSettings { mapping: p.mapping, options: PlanOptions { mode, ..PlanOptions::default() } }
+}
+
+/// What French Excel writes with "CSV (séparateur : point-virgule)": cp1252, CRLF,
+/// a title line, a blank line, quoted fields with `;` and line breaks.
+const TILL_CSV: &str = "Inventaire Fromagerie du Perche au 31/12/2025;;;;;;\r\n\
+;;;;;;\r\n\
+Réf.;Désignation;Prix TTC;TVA;Qté;Famille;Code-barres\r\n\
+CAM-250;Camembert de Normandie AOP 250 g;4,95 €;5,5 %;24;Crèmerie;3760123450010\r\n\
+PLE-200;\"Pont-l'Évêque; fermier\";1\u{a0}234,50;5,5%;3;Crèmerie;\r\n\
+\r\n\
+CID-75;\"Cidre brut\r\ndu Perche\";4,50;20;12;Boissons/Cave;\r\n\
+POM-70;Pommeau de Normandie;12.5;0,2;6;Boissons/Cave;\r\n";
+
+#[tokio::test]
+async fn cp1252_semicolon_csv_from_french_excel() {
+    let t = fresh_db().await;
+    let source = read(&cp1252(TILL_CSV), "stock.csv");
+    assert_eq!(source.format, FileFormat::Text);
+    assert_eq!(source.encoding.as_deref(), Some("windows-1252"));
+    assert_eq!(source.delimiter, Some(';'));
+    let p = import::preview(&t.db, &source).await.unwrap();
+    assert_eq!(p.header_row, 3);
+    let fields: Vec<Option<Field>> = p.columns.iter().map(|c| c.field).collect();
+    assert_eq!(
+        fields,
+        vec![
+            Some(Field::Sku),
+            Some(Field::Name),
+            Some(Field::PriceTtc),
+            Some(Field::Vat),
+            Some(Field::Stock),
+            Some(Field::Category),
+            Some(Field::Ean)
+        ]
+    );
+    assert_eq!(p.columns[1].samples[1], "Pont-l'Évêque; fermier");
+    assert_eq!(p.data_rows, 4);
+
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert_eq!((sim.counts.create, sim.counts.rejected), (4, 0), "{:?}", sim.errors);
+    // Nothing written by a simulation.
+    assert_eq!(t.db.catalogue_stats().await.unwrap().products, 0);
+    // Spreadsheet row numbers: blank line counted, the line break inside quotes not.
+    let rows: Vec<u32> = sim.rows.iter().map(|r| r.row).collect();
+    assert_eq!(rows, vec![4, 5, 7, 8]);
+
+    let report = import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!(report.result.counts.create, 4);
+    let cam = t.db.product_by_sku("CAM-250").await.unwrap();
+    assert_eq!(cam.variants[0].price_cents, 495);
+    assert_eq!(cam.vat, VatRate::Reduced);
+    assert_eq!(cam.variants[0].stock, 24);
+    assert_eq!(cam.variants[0].ean.as_deref(), Some("3760123450010"));
+    assert_eq!(cam.category_path.as_deref(), Some("Alimentation › Crèmerie"));
+    let ple = t.db.product_by_sku("PLE-200").await.unwrap();
+    assert_eq!(ple.variants[0].price_cents, 123_450);
+    let cid = t.db.product_by_sku("CID-75").await.unwrap();
+    assert_eq!(cid.name, "Cidre brut\r\ndu Perche");
+    assert_eq!(cid.vat, VatRate::Normal);
+    // "Boissons/Cave" is the seeded category, not a path.
+    assert_eq!(cid.category_path.as_deref(), Some("Alimentation › Boissons/Cave"));
+    assert_eq!(t.db.product_by_sku("POM-70").await.unwrap().variants[0].price_cents, 1250);
+    // The search index knows the imported products.
+    let found = t.db.list_products(&search("eveque")).await.unwrap();
+    assert_eq!(found.total, 1);
+}
+
+fn search(s: &str) -> comptoir_core::catalogue::ProductFilter {
+    comptoir_core::catalogue::ProductFilter { search: Some(s.into()), category_id: None, offset: 0, limit: 100 }
+}
+
+#[tokio::test]
+async fn utf16_tab_and_utf8_bom_files_read_the_same() {
+    let text = "SKU\tName\tPrice\tVAT\r\nA-1\tCrème fraîche\t2.10\t5.5\r\n";
+    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let a = read(&utf16, "export.txt");
+    let b = read(format!("\u{feff}{}", text.replace('\t', ",")).as_bytes(), "export.csv");
+    assert_eq!(a.rows, b.rows);
+    assert_eq!(a.delimiter, Some('\t'));
+    assert_eq!(a.encoding.as_deref(), Some("UTF-16LE"));
+}
+
+/// Rows with every kind of mistake: each error names row, column, value and reason.
+#[tokio::test]
+async fn row_errors_are_precise_and_come_back_as_xlsx() {
+    let t = fresh_db().await;
+    let csv = "Référence;Désignation;Prix TTC;TVA;EAN\r\n\
+A-1;Beurre demi-sel;3,20;5,5;\r\n\
+A-2;Crème crue;;5,5;\r\n\
+A-3;Yaourt;1,10;7;\r\n\
+A-4;Faisselle;2,00;5,5;3760123450011\r\n\
+A-1;Beurre doux;3,10;5,5;\r\n\
+A-5;Lait cru;1,20;5,5;3,76E+12\r\n\
+A-6;;1,00;5,5;\r\n";
+    let source = read(csv.as_bytes(), "erreurs.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert_eq!((sim.counts.create, sim.counts.rejected), (1, 6));
+    let described: Vec<String> = sim.errors.iter().map(|e| e.describe()).collect();
+    assert_eq!(
+        described,
+        vec![
+            "Ligne 3, colonne C (Prix TTC) : Prix manquant",
+            "Ligne 4, colonne D (TVA) « 7 » : Taux de TVA 7 % inconnu : 20, 10, 5,5 ou 2,1 %",
+            "Ligne 5, colonne E (EAN) « 3760123450011 » : Code EAN invalide (clé de contrôle)",
+            "Ligne 6, colonne A (Référence) « A-1 » : Référence en double : déjà ligne 2",
+            "Ligne 7, colonne E (EAN) « 3,76E+12 » : Code EAN abîmé par le tableur (3,76E+12) : chiffres perdus, mettez la colonne au format Texte et ressaisissez les codes",
+            "Ligne 8, colonne B (Désignation) : Désignation manquante",
+        ]
+    );
+    let rejected = sim.rows.iter().filter(|r| r.action == RowAction::Rejected).count();
+    assert_eq!(rejected, 6);
+
+    // The refused rows as an XLSX with an "Erreur" column, read back.
+    let bytes = import::rejected_rows_xlsx(&source, &s, &sim.errors).unwrap();
+    let back = read(&bytes, "refus.xlsx");
+    assert_eq!(back.rows.len(), 7);
+    assert_eq!(back.rows[0].cells.last().unwrap().display(), "Erreur");
+    assert_eq!(back.rows[1].cells[0].display(), "A-2");
+    assert_eq!(back.rows[1].cells[5].display(), "C (Prix TTC) : Prix manquant");
+
+    // Valid rows import; the rejected ones do not.
+    let report = import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!(report.result.counts.create, 1);
+    assert_eq!(t.db.catalogue_stats().await.unwrap().variants, 1);
+}
+
+/// An XLSX as a shopkeeper makes one: a "Notes" sheet first, then the stock with a
+/// merged title, a blank row, the family merged down its products, EANs and
+/// references stored as numbers, VAT as percentages, a date column.
+pub fn shop_xlsx() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let notes = wb.add_worksheet();
+    notes.set_name("Notes").unwrap();
+    notes.write_string(0, 0, "Penser à commander le cidre").unwrap();
+    let ws = wb.add_worksheet();
+    ws.set_name("Stock").unwrap();
+    let title = Format::new().set_bold().set_align(FormatAlign::Center);
+    ws.merge_range(0, 0, 0, 7, "Fromagerie du Perche — stock au 31/12/2025", &title).unwrap();
+    let headers = ["Code article", "Libellé", "Famille", "PV TTC", "Taux TVA", "Quantité", "EAN 13", "Date entrée"];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    let pct = Format::new().set_num_format("0.0%");
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let rows: [(f64, &str, f64, f64, f64, f64); 3] = [
+        (1001.0, "Camembert fermier", 5.2, 0.055, 10.0, 3_760_123_450_010.0),
+        (1002.0, "Livarot AOP", 8.9, 0.055, 4.0, 4_006_381_333_931.0),
+        (1003.0, "Neufchâtel cœur", 4.35, 0.055, 7.0, 12_345_678_905.0),
+    ];
+    for (i, (sku, name, price, vat, qty, ean)) in rows.iter().enumerate() {
+        let r = 3 + i as u32;
+        ws.write_number(r, 0, *sku).unwrap();
+        ws.write_string(r, 1, *name).unwrap();
+        ws.write_number(r, 3, *price).unwrap();
+        ws.write_number_with_format(r, 4, *vat, &pct).unwrap();
+        ws.write_number(r, 5, *qty).unwrap();
+        ws.write_number(r, 6, *ean).unwrap();
+        ws.write_number_with_format(r, 7, 46_022.0, &date).unwrap();
+    }
+    ws.merge_range(3, 2, 5, 2, "Crèmerie", &Format::new()).unwrap();
+    // A total line under the table, as people add them.
+    ws.write_string(7, 0, "Total").unwrap();
+    ws.write_formula(7, 5, "=SUM(F4:F6)").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+async fn check_shop_sheet(source: Source) {
+    let t = fresh_db().await;
+    assert_eq!(source.sheets, vec!["Notes", "Stock"]);
+    assert_eq!(source.sheet, "Stock");
+    let p = import::preview(&t.db, &source).await.unwrap();
+    assert_eq!(p.header_row, 3);
+    assert_eq!(p.data_rows, 4);
+    assert_eq!(p.columns[2].samples, vec!["Crèmerie", "Crèmerie", "Crèmerie"]);
+    assert_eq!(p.columns[7].field, None);
+    let s = ImportSettings { mapping: p.mapping, options: PlanOptions::default() };
+    let report = import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!((report.result.counts.create, report.result.counts.rejected), (3, 0), "{:?}", report.result.errors);
+    let neuf = t.db.product_by_sku("1003").await.unwrap();
+    assert_eq!(neuf.variants[0].price_cents, 435);
+    // The EAN lost its leading zeros as a number; they are back.
+    assert_eq!(neuf.variants[0].ean.as_deref(), Some("0012345678905"));
+    assert_eq!(neuf.vat, VatRate::Reduced);
+    assert_eq!(neuf.category_path.as_deref(), Some("Alimentation › Crèmerie"));
+    let liv = t.db.product_by_sku("1002").await.unwrap();
+    assert_eq!(liv.variants[0].ean.as_deref(), Some("4006381333931"));
+    assert_eq!(liv.variants[0].stock, 4);
+}
+
+#[tokio::test]
+async fn xlsx_with_title_rows_merged_cells_and_numbers() {
+    let source = read(&shop_xlsx(), "stock.xlsx");
+    assert_eq!(source.format, FileFormat::Xlsx);
+    check_shop_sheet(source).await;
+}
+
+#[tokio::test]
+async fn ods_and_xls_saved_by_libreoffice() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (file, format) in [("shop.ods", FileFormat::Ods), ("shop.xls", FileFormat::Xls)] {
+        let source = import::read_file(&dir.join(file), None, &Control::default()).unwrap();
+        assert_eq!(source.format, format, "{file}");
+        check_shop_sheet(source).await;
+    }
+}
+
+#[tokio::test]
+async fn asking_for_a_sheet_by_name() {
+    let bytes = shop_xlsx();
+    let notes = import::read_bytes(&bytes, "stock.xlsx", Some("Notes"), &Control::default()).unwrap();
+    assert_eq!(notes.sheet, "Notes");
+    let err = import::read_bytes(&bytes, "stock.xlsx", Some("Ventes"), &Control::default()).unwrap_err();
+    assert!(err.to_string().contains("Feuille « Ventes » introuvable ; feuilles du fichier : Notes, Stock"), "{err}");
+}
+
+#[tokio::test]
+async fn updates_show_old_and_new_values_and_modes_limit_them() {
+    let t = fresh_db().await;
+    t.db.save_product(&product("Camembert", "CAM", 495), now()).await.unwrap();
+    t.db.save_product(&product("Livarot", "LIV", 890), now()).await.unwrap();
+    let csv =
+        "Référence;Désignation;Prix TTC;Stock\nCAM;Camembert fermier;5,20;12\nLIV;Livarot;8,90;\nNEW;Brie;9,00;3\n";
+    let source = read(csv.as_bytes(), "maj.csv");
+
+    let full = settings(&t.db, &source, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &source, &full, &Control::default()).await.unwrap();
+    assert_eq!((sim.counts.create, sim.counts.update, sim.counts.unchanged), (1, 1, 1));
+    let cam = &sim.rows[0];
+    let changes: Vec<(Field, Option<&str>, Option<&str>)> =
+        cam.changes.iter().map(|c| (c.field, c.old.as_deref(), c.new.as_deref())).collect();
+    assert_eq!(
+        changes,
+        vec![
+            (Field::Name, Some("Camembert"), Some("Camembert fermier")),
+            (Field::PriceTtc, Some("4,95 €"), Some("5,20 €")),
+            (Field::Stock, Some("0"), Some("12")),
+        ]
+    );
+
+    let stock = settings(&t.db, &source, ImportMode::Stock).await;
+    let sim = import::simulate(&t.db, &source, &stock, &Control::default()).await.unwrap();
+    assert_eq!((sim.counts.update, sim.counts.unchanged, sim.counts.rejected), (1, 1, 1));
+    assert_eq!(sim.rows[0].changes.len(), 2, "stock mode leaves the name");
+    assert_eq!(sim.errors[0].code, "sku_unknown");
+
+    let create = settings(&t.db, &source, ImportMode::Create).await;
+    let report = import::apply(&t.db, &source, &create, now(), &Control::default()).await.unwrap();
+    assert_eq!((report.result.counts.create, report.result.counts.unchanged), (1, 2));
+    assert_eq!(t.db.product_by_sku("CAM").await.unwrap().variants[0].price_cents, 495);
+    assert_eq!(t.db.product_by_sku("NEW").await.unwrap().variants[0].price_cents, 900);
+}
+
+#[tokio::test]
+async fn price_ht_plus_vat_gives_ttc_rounded_half_up() {
+    let t = fresh_db().await;
+    let csv = "Réf;Nom;Prix HT;TVA\nA;Rillettes;4,69;5,5\nB;Sablés;0,10;5,5\n";
+    let source = read(csv.as_bytes(), "ht.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!(t.db.product_by_sku("A").await.unwrap().variants[0].price_cents, 495);
+    assert_eq!(t.db.product_by_sku("B").await.unwrap().variants[0].price_cents, 11);
+}
+
+#[tokio::test]
+async fn sizes_and_colours_become_variants_of_one_product() {
+    let t = fresh_db().await;
+    let csv = "Réf;Produit;Taille;Couleur;Prix;TVA;Rayon\n\
+TS-S-B;Tee-shirt brodé;S;Bleu;25;20;Mode et vêtements\n\
+TS-M-B;Tee-shirt brodé;M;Bleu;25;20;Mode et vêtements\n\
+TS-M-R;Tee-shirt brodé;M;Rouge;26;20;Mode et vêtements\n\
+BOL;Bol en grès;;;18;20;Maison et décoration\n";
+    let source = read(csv.as_bytes(), "mode.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let report = import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!(report.result.counts.create, 4);
+    let ts = t.db.product_by_sku("TS-M-R").await.unwrap();
+    assert_eq!(ts.variants.len(), 3);
+    assert_eq!(
+        ts.variants[2].options,
+        vec![
+            VariantOption { name: "Taille".into(), value: "M".into() },
+            VariantOption { name: "Couleur".into(), value: "Rouge".into() }
+        ]
+    );
+    assert_eq!(t.db.catalogue_stats().await.unwrap().products, 2);
+    // A new size later joins the same product.
+    let more = read("Réf;Produit;Taille;Couleur;Prix\nTS-L-B;Tee-shirt brodé;L;Bleu;25\n".as_bytes(), "plus.csv");
+    let s = settings(&t.db, &more, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &more, &s, &Control::default()).await.unwrap();
+    assert_eq!(sim.counts.create, 1);
+}
+
+#[tokio::test]
+async fn unknown_categories_are_created_under_their_parent_or_mapped() {
+    let t = fresh_db().await;
+    let csv = "Réf;Nom;Prix;Famille;Sous-famille\n\
+A;Crottin;3;Crèmerie;Fromages de chèvre\n\
+B;Sel de Guérande;4;Épicerie fine;Sel\n\
+C;Torchon;6;Divers;\n";
+    let source = read(csv.as_bytes(), "cats.csv");
+    let mut s = settings(&t.db, &source, ImportMode::Full).await;
+    let epicerie = t.db.find_category("Épicerie").await.unwrap().unwrap();
+    s.options.category_map = vec![CategoryChoice { name: "Divers".into(), category_id: Some(epicerie.id) }];
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert_eq!(
+        sim.new_categories,
+        vec!["Alimentation › Crèmerie › Fromages de chèvre", "Épicerie fine", "Épicerie fine › Sel"]
+    );
+    import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    let a = t.db.product_by_sku("A").await.unwrap();
+    assert_eq!(a.category_path.as_deref(), Some("Alimentation › Crèmerie › Fromages de chèvre"));
+    assert_eq!(t.db.product_by_sku("B").await.unwrap().category_path.as_deref(), Some("Épicerie fine › Sel"));
+    assert_eq!(t.db.product_by_sku("C").await.unwrap().category_path.as_deref(), Some("Alimentation › Épicerie"));
+}
+
+/// Every table of the database, as text, to compare states exactly.
+async fn dump(db: &Db) -> Vec<String> {
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.path().display())).await.unwrap();
+    let mut out = Vec::new();
+    for (table, cols) in [
+        ("categories", "id, uid, parent_id, name, position, created_at, updated_at"),
+        ("products", "id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at"),
+        (
+            "variants",
+            "id, product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, position, created_at, updated_at",
+        ),
+        ("product_search", "rowid, body"),
+    ] {
+        let sql = format!("SELECT json_array({cols}) FROM {table} ORDER BY 1");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut conn).await.unwrap();
+        out.extend(rows.iter().map(|r| format!("{table}: {}", r.get::<String, _>(0))));
+    }
+    out
+}
+
+#[tokio::test]
+async fn undo_returns_the_catalogue_exactly_to_its_prior_state() {
+    let t = fresh_db().await;
+    comptoir_core::demo::seed(&t.db, now()).await.unwrap();
+    let before = dump(&t.db).await;
+    let first_sku = t.db.export_rows().await.unwrap()[0].sku.clone();
+    let other = t.db.export_rows().await.unwrap()[1].clone();
+    let csv = format!(
+        "Réf;Nom;Prix;Stock;Famille;Code EAN;Taille\n\
+{first_sku};Nom changé;99,99;123;Nouvelle famille;;\n\
+{};;;;;;\n\
+NOUVEAU-1;Produit neuf;5;1;Nouvelle famille › Sous;3760999000012;\n",
+        other.sku
+    );
+    let source = read(csv.as_bytes(), "undo.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let later = now() + chrono::Duration::hours(1);
+    let report = import::apply(&t.db, &source, &s, later, &Control::default()).await.unwrap();
+    assert_eq!((report.result.counts.create, report.result.counts.update), (1, 1), "{:?}", report.result.errors);
+    assert_ne!(dump(&t.db).await, before);
+    let batches = t.db.import_batches().await.unwrap();
+    assert_eq!(batches[0].id, report.batch_id);
+    assert_eq!((batches[0].created, batches[0].updated), (1, 1));
+
+    let undo = import::undo(&t.db, report.batch_id, later).await.unwrap();
+    assert_eq!((undo.products_deleted, undo.products_restored, undo.categories_deleted), (1, 1, 2));
+    assert_eq!(dump(&t.db).await, before);
+    let again = import::undo(&t.db, report.batch_id, later).await.unwrap_err();
+    assert_eq!(again.code(), "conflict");
+}
+
+#[tokio::test]
+async fn undo_refuses_while_a_later_import_touched_the_same_products() {
+    let t = fresh_db().await;
+    t.db.save_product(&product("Camembert", "CAM", 495), now()).await.unwrap();
+    let one = read("Réf;Prix\nCAM;5,00\n".as_bytes(), "1.csv");
+    let two = read("Réf;Prix\nCAM;5,50\n".as_bytes(), "2.csv");
+    let s = settings(&t.db, &one, ImportMode::Stock).await;
+    let b1 = import::apply(&t.db, &one, &s, now(), &Control::default()).await.unwrap().batch_id;
+    let b2 = import::apply(&t.db, &two, &s, now(), &Control::default()).await.unwrap().batch_id;
+    let err = import::undo(&t.db, b1, now()).await.unwrap_err();
+    assert!(err.to_string().contains(&format!("L'import n° {b2}")), "{err}");
+    import::undo(&t.db, b2, now()).await.unwrap();
+    import::undo(&t.db, b1, now()).await.unwrap();
+    assert_eq!(t.db.product_by_sku("CAM").await.unwrap().variants[0].price_cents, 495);
+}
+
+#[tokio::test]
+async fn mappings_are_remembered_per_layout() {
+    let t = fresh_db().await;
+    let csv = "Article;Libellé;Prix;Remarque\nA;Beurre;3;x\n";
+    let source = read(csv.as_bytes(), "a.csv");
+    let p = import::preview(&t.db, &source).await.unwrap();
+    assert!(!p.remembered);
+    // "Article" was read as the name; the shopkeeper says it is the reference.
+    assert_eq!(p.mapping.columns[0], Some(Field::Name));
+    let mut mapping = p.mapping.clone();
+    mapping.columns = vec![Some(Field::Sku), Some(Field::Name), Some(Field::PriceTtc), None];
+    let s = ImportSettings { mapping: mapping.clone(), options: PlanOptions::default() };
+    import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    // Next month's file, same layout (header spelled differently).
+    let next = read("ARTICLE;Libelle;prix;remarque\nB;Crème;2;\n".as_bytes(), "b.csv");
+    let p = import::preview(&t.db, &next).await.unwrap();
+    assert!(p.remembered);
+    assert_eq!(p.mapping, mapping);
+}
+
+#[tokio::test]
+async fn progress_is_reported_and_cancel_rolls_back() {
+    let t = fresh_db().await;
+    let mut csv = String::from("Réf;Nom;Prix\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("R{i};Produit {i};1,{:02}\n", i % 100));
+    }
+    let source = read(csv.as_bytes(), "gros.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let control = Control::with_progress(move |p| sink.lock().unwrap().push(p));
+    import::apply(&t.db, &source, &s, now(), &control).await.unwrap();
+    let seen = seen.lock().unwrap();
+    assert!(seen.iter().any(|p| p.phase == import::Phase::Checking));
+    let last = seen.last().unwrap();
+    assert_eq!((last.phase, last.done, last.total), (import::Phase::Writing, 3000, 3000));
+
+    let t = fresh_db().await;
+    let control = Control::default();
+    control.cancel();
+    let err = import::apply(&t.db, &source, &s, now(), &control).await.unwrap_err();
+    assert!(matches!(err, Error::Cancelled));
+    assert_eq!(t.db.catalogue_stats().await.unwrap().products, 0);
+    assert!(t.db.import_batches().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn bulk_written_search_text_is_what_reindexing_writes() {
+    let t = fresh_db().await;
+    let source = read(
+        "Réf;Nom;Prix;Famille;Taille;Description;EAN\nA;Pâté de campagne;3;Épicerie;;Au poivre;3760123450010\nB;Tee-shirt;20;Mode et vêtements;M;;\n"
+            .as_bytes(),
+        "s.csv",
+    );
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    let bulk = dump(&t.db).await;
+    for sku in ["A", "B"] {
+        let p = t.db.product_by_sku(sku).await.unwrap();
+        t.db.save_product(&comptoir_core::storage::product_to_input(&p), now()).await.unwrap();
+    }
+    let reindexed = dump(&t.db).await;
+    let search = |d: &[String]| d.iter().filter(|l| l.starts_with("product_search")).cloned().collect::<Vec<_>>();
+    assert_eq!(search(&bulk), search(&reindexed));
+    assert_eq!(t.db.list_products(&search_filter("pate poivre")).await.unwrap().total, 1);
+}
+
+fn search_filter(s: &str) -> comptoir_core::catalogue::ProductFilter {
+    search(s)
+}
+
+/// A catalogue with everything an export must carry, including texts that look
+/// like formulas.
+async fn rich_catalogue(db: &Db) {
+    comptoir_core::demo::seed(db, now()).await.unwrap();
+    let mut p = product("=HYPERLINK(\"http://x\";\"clic\")", "-SKU-1", 1999);
+    p.description = "@SUM(A1)\nsur deux lignes; avec « guillemets » \"doubles\"".into();
+    p.status = ProductStatus::Published;
+    p.unit = Unit::HundredGrams;
+    p.variants[0].stock = -3;
+    p.variants[0].weight_g = Some(1250);
+    p.variants[0].ean = Some("0012345678905".into());
+    p.variants.push(comptoir_core::catalogue::VariantInput {
+        id: None,
+        sku: "+SKU-2".into(),
+        options: vec![VariantOption { name: "Contenance".into(), value: "75 cl".into() }],
+        price_cents: 123_456_789,
+        stock: 0,
+        ean: None,
+        weight_g: None,
+        volume_ml: Some(750),
+    });
+    db.save_product(&p, now()).await.unwrap();
+}
+
+/// Export rows with product identities replaced by their order of appearance.
+async fn comparable(db: &Db) -> Vec<String> {
+    let rows = db.export_rows().await.unwrap();
+    let mut uids: Vec<String> = Vec::new();
+    rows.into_iter()
+        .map(|mut r| {
+            let n = uids.iter().position(|u| *u == r.product_uid).unwrap_or_else(|| {
+                uids.push(r.product_uid.clone());
+                uids.len() - 1
+            });
+            r.product_uid = n.to_string();
+            format!("{r:?}")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_export_reimports_to_an_identical_catalogue() {
+    let t = fresh_db().await;
+    rich_catalogue(&t.db).await;
+    let original = comparable(&t.db).await;
+    assert!(original.len() > 10);
+    for (name, bytes) in [
+        ("catalogue.xlsx", comptoir_core::export::catalogue_xlsx(&t.db).await.unwrap()),
+        ("catalogue.csv", comptoir_core::export::catalogue_csv(&t.db).await.unwrap()),
+    ] {
+        let fresh = fresh_db().await;
+        let source = read(&bytes, name);
+        let s = settings(&fresh.db, &source, ImportMode::Full).await;
+        let report = import::apply(&fresh.db, &source, &s, now(), &Control::default()).await.unwrap();
+        assert_eq!(report.result.counts.rejected, 0, "{name}: {:?}", report.result.errors);
+        assert_eq!(comparable(&fresh.db).await, original, "{name}");
+        // And importing the export over the catalogue it came from changes nothing.
+        let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+        assert_eq!(
+            sim.counts.unchanged as usize,
+            original.len(),
+            "{name}: {:?}",
+            sim.rows.iter().find(|r| !r.changes.is_empty())
+        );
+    }
+}
+
+#[tokio::test]
+async fn csv_export_is_what_french_excel_expects() {
+    let t = fresh_db().await;
+    rich_catalogue(&t.db).await;
+    let bytes = comptoir_core::export::catalogue_csv(&t.db).await.unwrap();
+    assert!(bytes.starts_with("\u{feff}Référence;Désignation;Catégorie;Prix TTC;TVA;".as_bytes()));
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains("\r\n"));
+    assert!(text.contains("'=HYPERLINK"), "formula neutralised");
+    assert!(text.contains("'-SKU-1;"));
+    assert!(text.contains("'+SKU-2;"));
+    assert!(text.contains("\"'@SUM(A1)\n"));
+    assert!(text.contains(";1234567,89;"), "no thousands separator, decimal comma");
+    assert!(!text.lines().any(|l| l.starts_with('=') || l.starts_with('+') || l.starts_with('@')));
+}
+
+#[tokio::test]
+async fn xlsx_export_writes_formula_lookalikes_as_strings() {
+    let t = fresh_db().await;
+    rich_catalogue(&t.db).await;
+    let bytes = comptoir_core::export::catalogue_xlsx(&t.db).await.unwrap();
+    let source = read(&bytes, "c.xlsx");
+    let cell = source.rows.iter().flat_map(|r| r.cells.iter()).find(|c| c.display().starts_with("=HYPERLINK"));
+    assert!(matches!(cell, Some(import::Cell::Text(_))));
+}
+
+/// Writes tests/fixtures/shop.xlsx, the source of shop.ods and shop.xls
+/// (scripts/import-fixtures.sh converts it with LibreOffice).
+#[test]
+#[ignore = "generates fixtures"]
+fn write_fixture_source() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::write(dir.join("shop.xlsx"), shop_xlsx()).unwrap();
+}
