@@ -119,5 +119,16 @@ impl AppState {
 /// Serve until the listener fails; also runs the order-expiry task.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     tokio::spawn(expiry::run(state.clone()));
+    serve_http(listener, state).await
+}
+
+/// Serve HTTP only: tests drive expiry themselves through `/admin/v1/orders/expire`.
+pub async fn serve_http(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // SSE writes one small frame per event: with Nagle on, each waits for the
+    // peer's delayed ACK (up to 40 ms), which is the whole latency budget.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, routes::router(state)).await
 }
