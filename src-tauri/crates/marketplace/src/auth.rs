@@ -56,18 +56,16 @@ fn decode_scopes(s: &str) -> Vec<Scope> {
     s.split_whitespace().map(Scope::parse).collect()
 }
 
-fn rate_limited(st: &AppState, key: &str) -> Result<Option<crate::ratelimit::Decision>, Response> {
-    match st.limiter.check(key, st.now_ms()) {
-        Some(d) if !d.allowed => {
-            let mut resp = ApiError::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, "Too many requests")
-                .detail(format!("retry in {} s", d.retry_after_s))
-                .into_response();
-            d.apply(resp.headers_mut());
-            Err(resp)
-        }
-        d => Ok(d),
-    }
+fn too_many_requests(d: &crate::ratelimit::Decision) -> Response {
+    let mut resp = ApiError::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, "Too many requests")
+        .detail(format!("retry in {} s", d.retry_after_s))
+        .into_response();
+    d.apply(resp.headers_mut());
+    resp
 }
+
+/// shop_id, shop name, scopes, expires_at
+type TokenRow = (String, String, String, Option<i64>);
 
 /// Middleware of the merchant API: token, expiry, then the token's rate limit.
 pub async fn merchant_auth(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -75,7 +73,7 @@ pub async fn merchant_auth(State(st): State<AppState>, mut req: Request, next: N
         return ApiError::unauthorized("send `Authorization: Bearer <token>`").into_response();
     };
     let hash = ids::secret_hash(token);
-    let row: Result<Option<(String, String, String, Option<i64>)>, _> = sqlx::query_as(
+    let row: Result<Option<TokenRow>, _> = sqlx::query_as(
         "SELECT t.shop_id, s.name, t.scopes, t.expires_at FROM tokens t
          JOIN shops s ON s.id = t.shop_id WHERE t.hash = ?",
     )
@@ -90,10 +88,10 @@ pub async fn merchant_auth(State(st): State<AppState>, mut req: Request, next: N
     if expires_at.is_some_and(|t| t <= st.now_ms()) {
         return ApiError::unauthorized("this token was rotated and its grace period is over").into_response();
     }
-    let decision = match rate_limited(&st, &hash) {
-        Ok(d) => d,
-        Err(resp) => return resp,
-    };
+    let decision = st.limiter.check(&hash, st.now_ms());
+    if let Some(d) = decision.as_ref().filter(|d| !d.allowed) {
+        return too_many_requests(d);
+    }
     req.extensions_mut().insert(Auth { shop_id, shop_name, scopes: decode_scopes(&scopes), token_hash: hash });
     let mut resp = next.run(req).await;
     if let Some(d) = decision {
@@ -177,8 +175,8 @@ pub async fn create_shop(db: &Db, name: &str, now: DateTime<Utc>, ttl: chrono::D
 /// `POST /v1/auth/pair`
 pub async fn pair(State(st): State<AppState>, ApiJson(req): ApiJson<PairRequest>) -> Response {
     // One global bucket: pairing codes are short, so guessing must stay slow.
-    if let Err(resp) = rate_limited(&st, "pairing") {
-        return resp;
+    if let Some(d) = st.limiter.check("pairing", st.now_ms()).filter(|d| !d.allowed) {
+        return too_many_requests(&d);
     }
     match do_pair(&st, req).await {
         Ok(grant) => Json(grant).into_response(),

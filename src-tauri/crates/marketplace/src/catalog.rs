@@ -209,7 +209,7 @@ async fn apply_op(conn: &mut SqliteConnection, cx: &OpCtx<'_>, raw: Value) -> Ap
         current_version: None,
         problem: None,
     };
-    let invalid = |e: ApiError| OpResult { problem: Some(e.problem), ..hint.clone() };
+    let invalid = |e: ApiError| OpResult { problem: Some(*e.problem), ..hint.clone() };
     let op: CatalogOp = match decode_at(raw, &cx.at) {
         Ok(op) => op,
         Err(e) => return Ok(invalid(e)),

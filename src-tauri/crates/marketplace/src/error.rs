@@ -16,7 +16,8 @@ pub fn current_request_id() -> Option<String> {
 
 #[derive(Debug)]
 pub struct ApiError {
-    pub problem: Problem,
+    // Boxed: errors travel through every `Result` of the server, keep them small.
+    pub problem: Box<Problem>,
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
@@ -24,7 +25,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, title: impl Into<String>) -> Self {
-        Self { problem: Problem::new(status.as_u16(), code, title), headers: Vec::new() }
+        Self { problem: Box::new(Problem::new(status.as_u16(), code, title)), headers: Vec::new() }
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
@@ -33,7 +34,7 @@ impl ApiError {
     }
 
     pub fn field(mut self, pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        self.problem = self.problem.with_error(pointer, detail);
+        self.problem.errors.push(comptoir_protocol::FieldError { pointer: pointer.into(), detail: detail.into() });
         self
     }
 
@@ -75,7 +76,7 @@ impl ApiError {
 
     /// The problem with the current request id filled in.
     pub fn finished_problem(&self) -> Problem {
-        let mut p = self.problem.clone();
+        let mut p = (*self.problem).clone();
         if p.request_id.is_none() {
             p.request_id = current_request_id();
         }

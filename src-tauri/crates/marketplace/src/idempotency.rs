@@ -29,6 +29,9 @@ pub fn fingerprint(method: &str, path: &str, body: &Value) -> String {
     hex::encode(h.finalize())
 }
 
+/// fingerprint, state, status, body, created_at
+type KeyRow = (String, String, Option<i64>, Option<String>, i64);
+
 enum Claim {
     Fresh,
     Replay(u16, String),
@@ -37,7 +40,7 @@ enum Claim {
 async fn claim(st: &AppState, shop: &str, key: &str, fp: &str) -> ApiResult<Claim> {
     let now = st.now_ms();
     let mut tx = st.db.begin().await?;
-    let row: Option<(String, String, Option<i64>, Option<String>, i64)> = sqlx::query_as(
+    let row: Option<KeyRow> = sqlx::query_as(
         "SELECT fingerprint, state, status, body, created_at FROM idempotency WHERE shop_id = ? AND key = ?",
     )
     .bind(shop)

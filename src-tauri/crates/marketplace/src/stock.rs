@@ -83,6 +83,7 @@ pub async fn set_available(
 }
 
 /// Add `delta` to a SKU's stock (orders and releases).
+#[allow(clippy::too_many_arguments)]
 pub async fn adjust(
     conn: &mut SqliteConnection,
     fx: &mut Effects,
@@ -125,7 +126,7 @@ async fn apply(
     let op: StockOp = match decode_at(raw, &at) {
         Ok(op) => op,
         Err(e) => {
-            return Ok(StockResult { problem: Some(e.problem), ..outcome(&hint, OpStatus::Invalid) });
+            return Ok(StockResult { problem: Some(*e.problem), ..outcome(&hint, OpStatus::Invalid) });
         }
     };
     let sku = match &op {
@@ -134,7 +135,7 @@ async fn apply(
     let Some(p) = find_sku(conn, shop, &sku).await? else {
         let e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::UNKNOWN_SKU, "Unknown SKU")
             .field(format!("{at}/sku"), "no live product has this sku");
-        return Ok(StockResult { problem: Some(e.problem), ..outcome(&sku, OpStatus::Invalid) });
+        return Ok(StockResult { problem: Some(*e.problem), ..outcome(&sku, OpStatus::Invalid) });
     };
     let current = p.available();
     let target = match op {
@@ -150,7 +151,7 @@ async fn apply(
     };
     let Some(target) = target else {
         let e = ApiError::validation(format!("{at}/available"), "must be >= 0");
-        return Ok(StockResult { problem: Some(e.problem), ..outcome(&sku, OpStatus::Invalid) });
+        return Ok(StockResult { problem: Some(*e.problem), ..outcome(&sku, OpStatus::Invalid) });
     };
     let version = set_available(conn, fx, shop, p, target, StockChangeReason::Merchant, None, now).await?;
     Ok(StockResult { available: Some(target), product_version: Some(version), ..outcome(&sku, OpStatus::Ok) })

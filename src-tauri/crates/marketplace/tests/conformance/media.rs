@@ -15,13 +15,13 @@ async fn upload_is_content_addressed_and_never_repeated() {
     let (_, client) = srv.shop("Fromagerie").await;
     let bytes = png(b"camembert");
     let sha = sha256_hex(&bytes);
-    assert_eq!(client.media_check(&[sha.clone()]).await.unwrap(), [sha.clone()]);
+    assert_eq!(client.media_check(std::slice::from_ref(&sha)).await.unwrap(), std::slice::from_ref(&sha));
     let (obj, created) = client.media_put(&sha, "image/png", bytes.clone()).await.unwrap();
     assert!(created);
     assert_eq!((obj.size, obj.content_type.as_str()), (bytes.len() as u64, "image/png"));
     let (_, created) = client.media_put(&sha, "image/png", bytes).await.unwrap();
     assert!(!created, "second upload is 200, not 201");
-    assert!(client.media_check(&[sha.clone()]).await.unwrap().is_empty());
+    assert!(client.media_check(std::slice::from_ref(&sha)).await.unwrap().is_empty());
 
     // Now a product may reference it.
     let mut p = product(&[("CAM-250", 1)]);
@@ -37,7 +37,7 @@ async fn hash_mismatch_is_422_and_stores_nothing() {
     let err = client.media_put(&claimed, "image/png", png(b"two")).await.unwrap_err();
     assert_eq!(err.status(), Some(422));
     assert_eq!(err.code(), Some("media_hash_mismatch"));
-    assert_eq!(client.media_check(&[claimed.clone()]).await.unwrap(), [claimed]);
+    assert_eq!(client.media_check(std::slice::from_ref(&claimed)).await.unwrap(), [claimed]);
 }
 
 #[tokio::test]

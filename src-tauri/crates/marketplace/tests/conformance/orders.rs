@@ -181,13 +181,13 @@ async fn orders_expire_on_timeout() {
 
     assert!(srv.admin.expire_orders().await.unwrap().expired_order_ids.is_empty());
     srv.clock.advance(chrono::Duration::hours(2));
-    assert_eq!(srv.admin.expire_orders().await.unwrap().expired_order_ids, [pending.id.clone()]);
+    assert_eq!(srv.admin.expire_orders().await.unwrap().expired_order_ids, std::slice::from_ref(&pending.id));
     let o = client.order(&pending.id).await.unwrap();
     assert_eq!((o.status, o.version), (OrderStatus::Expired, 2));
     assert_eq!(available(&srv, &shop.shop_id, "CAM-250").await, 10);
 
     srv.clock.advance(chrono::Duration::hours(1));
-    assert_eq!(srv.admin.expire_orders().await.unwrap().expired_order_ids, [waiting.id.clone()]);
+    assert_eq!(srv.admin.expire_orders().await.unwrap().expired_order_ids, std::slice::from_ref(&waiting.id));
     assert_eq!(client.order(&waiting.id).await.unwrap().status, OrderStatus::Expired);
     assert_eq!(available(&srv, &shop.shop_id, "CAM-500").await, 5);
 }
