@@ -8,15 +8,20 @@ use crate::orders::expire_due;
 
 pub async fn run(st: AppState) {
     loop {
-        if let Err(e) = expire_due(&st).await {
-            eprintln!("order expiry failed: {:?}", e.problem);
-        }
         let next: Result<Option<i64>, _> =
             sqlx::query_scalar("SELECT MIN(deadline) FROM orders WHERE deadline IS NOT NULL")
                 .fetch_one(&st.db.reader)
                 .await;
         let wait = match next {
-            Ok(Some(deadline)) => Duration::from_millis((deadline - st.now_ms()).clamp(10, 3_600_000) as u64),
+            Ok(Some(deadline)) if deadline <= st.now_ms() => {
+                if let Err(e) = expire_due(&st).await {
+                    eprintln!("order expiry failed: {:?}", e.problem);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                continue;
+            }
+            // Re-check at least hourly so that a wall-clock jump is caught up.
+            Ok(Some(deadline)) => Duration::from_millis((deadline - st.now_ms()).clamp(1, 3_600_000) as u64),
             Ok(None) => Duration::from_secs(3600),
             Err(_) => Duration::from_secs(1),
         };

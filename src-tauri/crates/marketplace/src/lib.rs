@@ -94,8 +94,9 @@ impl AppState {
         }))
     }
 
+    /// Millisecond precision: what the database stores, so snapshots and columns agree.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
+        clock::from_ms(self.clock.now().timestamp_millis())
     }
 
     pub fn now_ms(&self) -> i64 {

@@ -44,3 +44,70 @@ pub struct Page<T> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
+
+#[cfg(test)]
+mod forward_compat {
+    //! A newer server may add fields and enum values; an older client must not break.
+
+    use crate::auth::Scope;
+    use crate::catalog::{OpResult, OpStatus};
+    use crate::events::{Event, EventType};
+    use crate::orders::OrderStatus;
+    use crate::problem::Problem;
+
+    #[test]
+    fn unknown_enum_values_and_fields_are_tolerated() {
+        let ev: Event = serde_json::from_str(
+            r#"{"seq":9,"type":"loyalty.points","at":"2026-06-01T08:00:00Z","data":{"x":1},"shard":3}"#,
+        )
+        .unwrap();
+        assert_eq!(ev.event_type, EventType::Unknown);
+        assert!(ev.order().is_none());
+        let r: OpResult =
+            serde_json::from_str(r#"{"external_id":"p","type":"bundle","status":"queued","eta":"soon"}"#).unwrap();
+        assert_eq!(r.status, OpStatus::Unknown);
+        let s: Vec<Scope> = serde_json::from_str(r#"["orders:read","payouts:read"]"#).unwrap();
+        assert_eq!(s, [Scope::OrdersRead, Scope::Unknown]);
+        let st: OrderStatus = serde_json::from_str(r#""on_hold""#).unwrap();
+        assert_eq!(st, OrderStatus::Unknown);
+        let p: Problem = serde_json::from_str(
+            r#"{"type":"urn:x","title":"t","status":409,"code":"new_code","allowed_transitions":["accepted","teleported"],"hint":1}"#,
+        )
+        .unwrap();
+        assert_eq!(p.allowed_transitions.unwrap(), [OrderStatus::Accepted, OrderStatus::Unknown]);
+    }
+
+    #[test]
+    fn wire_names_are_the_documented_ones() {
+        use crate::catalog::{CatalogBatchRequest, CatalogOp, ProductData, Stock, Variant};
+        let data = ProductData {
+            title: "Camembert de Normandie AOP".to_owned(),
+            description: String::new(),
+            category_external_ids: vec!["c-cremerie".to_owned()],
+            images: vec![],
+            published: true,
+            variants: vec![Variant {
+                sku: "CAM-250".to_owned(),
+                options: [("Poids".to_owned(), "250 g".to_owned())].into(),
+                price_ttc: 495,
+                currency: "EUR".to_owned(),
+                vat_rate: "5.5".to_owned(),
+                ean: Some("3760123450010".to_owned()),
+                stock: Stock { available: 12 },
+            }],
+        };
+        let req = CatalogBatchRequest { ops: vec![CatalogOp::upsert_product("p-1", 0, &data)] };
+        let v = serde_json::to_value(&req).unwrap();
+        let op = &v["ops"][0];
+        assert_eq!((op["op"].as_str(), op["type"].as_str()), (Some("upsert"), Some("product")));
+        assert_eq!((op["external_id"].as_str(), op["base_version"].as_i64()), (Some("p-1"), Some(0)));
+        let var = &op["data"]["variants"][0];
+        assert_eq!(var["price_ttc"], 495);
+        assert_eq!(var["vat_rate"], "5.5");
+        assert_eq!(var["stock"]["available"], 12);
+        assert_eq!(var["options"]["Poids"], "250 g");
+        assert_eq!(op["data"]["category_external_ids"][0], "c-cremerie");
+        let back: CatalogBatchRequest = serde_json::from_value(v).unwrap();
+        assert_eq!(back, req);
+    }
+}

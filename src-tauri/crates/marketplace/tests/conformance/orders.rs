@@ -264,3 +264,27 @@ async fn reconciliation_listing_filters_and_pages() {
     assert_eq!(page.items.len(), 1);
     assert_eq!(client.order(&other.id).await.unwrap_err().status(), Some(404));
 }
+
+#[tokio::test]
+async fn transitions_are_idempotent() {
+    let srv = start().await;
+    let (shop, client) = shop_with_stock(&srv).await;
+    let order = srv.order(&shop.shop_id, &[("CAM-250", 1)]).await;
+    let req = TransitionRequest::to(OrderStatus::Accepted, 1);
+    let first = client.transition(&order.id, "accept-1", &req).await.unwrap();
+    let again = client.transition(&order.id, "accept-1", &req).await.unwrap();
+    assert!(!first.replayed && again.replayed);
+    assert_eq!(again.value, first.value);
+    assert_eq!(client.order(&order.id).await.unwrap().version, 2, "applied once");
+    let other = TransitionRequest::to(OrderStatus::Cancelled, 2);
+    let err = client.transition(&order.id, "accept-1", &other).await.unwrap_err();
+    assert_eq!(err.code(), Some("idempotency_key_reused"));
+    let missing = srv
+        .raw(reqwest::Method::POST, &format!("/v1/orders/{}/transitions", order.id))
+        .bearer_auth(&shop.token)
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem_of(missing).await.1["code"], "idempotency_key_required");
+}
