@@ -18,11 +18,29 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// Import speed: a generated XLSX and the same as a cp1252 `;` CSV, each from
+    /// file to committed catalogue in a fresh database, in its own process.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Keep the generated files in this directory (to time other readers on them).
+        #[arg(long, value_name = "DIR")]
+        keep: Option<std::path::PathBuf>,
+    },
+    /// One file of `bench import`, in a child process (prints JSON).
+    #[command(hide = true)]
+    ImportOne {
+        #[arg(long)]
+        into: std::path::PathBuf,
+        file: std::path::PathBuf,
+    },
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Search { products, runs } => search(products, runs).await,
+        BenchCommand::Import { rows, keep } => crate::import::bench(rows, keep).await,
+        BenchCommand::ImportOne { into, file } => crate::import::bench_one(&into, &file).await,
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod bench;
 mod catalogue;
+mod import;
 mod output;
 
 use std::path::PathBuf;
@@ -39,6 +40,12 @@ enum Command {
     /// The category tree.
     #[command(subcommand)]
     Categories(catalogue::CategoriesCommand),
+    /// Imports products from a CSV/TSV/TXT, XLSX, XLS or ODS file; `import undo BATCH`
+    /// reverses one.
+    Import(import::ImportArgs),
+    /// Exports the catalogue.
+    #[command(subcommand)]
+    Export(import::ExportCommand),
     /// Benchmarks (figures for the README and closing notes).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -62,6 +69,8 @@ fn main() -> ExitCode {
             Command::Demo(args) => catalogue::demo(data_dir.as_deref(), args).await,
             Command::Products(cmd) => catalogue::products(data_dir.as_deref(), cmd).await,
             Command::Categories(cmd) => catalogue::categories(data_dir.as_deref(), cmd).await,
+            Command::Import(args) => import::run(data_dir.as_deref(), args).await,
+            Command::Export(cmd) => import::export(data_dir.as_deref(), cmd).await,
             Command::Bench(cmd) => bench::run(cmd).await,
         }
     });

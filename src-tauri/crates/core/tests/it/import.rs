@@ -586,3 +586,61 @@ fn write_fixture_source() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     std::fs::write(dir.join("shop.xlsx"), shop_xlsx()).unwrap();
 }
+
+mod no_input_panics {
+    //! The fuzz targets (fuzz/, nightly) in a bounded form for every `cargo test`:
+    //! random bytes, and random damage to real files, never panic the readers.
+
+    use comptoir_core::import::{Control, map, read_bytes, values};
+    use proptest::prelude::*;
+
+    fn exercise(data: &[u8], name: &str) {
+        let Ok(source) = read_bytes(data, name, None, &Control::default()) else { return };
+        let width = source.width().min(512);
+        let Some(header) = map::find_header_row(&source.rows).and_then(|i| source.rows.get(i)).or(source.rows.first())
+        else {
+            return;
+        };
+        let cols = values::Columns::new(map::auto_mapping(header, width), map::headers(header, width));
+        for row in source.rows.iter().take(2000) {
+            for e in values::read_record(row, &cols).errors {
+                let _ = e.describe();
+            }
+        }
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_text(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            exercise(&data, "x.csv");
+        }
+
+        #[test]
+        fn csv_like_text(s in "[A-Za-zéè0-9;,\t|\"'\r\n =+€%.-]{0,600}") {
+            exercise(s.as_bytes(), "x.csv");
+        }
+
+        #[test]
+        fn damaged_spreadsheets(
+            which in 0..3usize,
+            damage in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..12),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let name = ["shop.xlsx", "shop.ods", "shop.xls"][which];
+            let mut data = fixture(name);
+            for (at, byte) in damage {
+                let i = at.index(data.len());
+                data[i] = byte;
+            }
+            let keep = data.len() / 2 + cut.index(data.len() / 2 + 1);
+            data.truncate(keep);
+            exercise(&data, name);
+        }
+    }
+}

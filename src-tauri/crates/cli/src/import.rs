@@ -1,0 +1,366 @@
+//! `import FILE …`, `import undo BATCH`, `import history`, `export catalogue OUT`,
+//! and `bench import`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args, Subcommand, ValueEnum};
+use comptoir_core::import::{self, Control, ImportMode, ImportSettings, PlanOptions, RowAction};
+use serde::Serialize;
+
+use crate::output::{json, line};
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    command: Option<ImportCommand>,
+    /// CSV, TSV, TXT, XLSX, XLS or ODS file.
+    #[arg(required = true)]
+    file: Option<PathBuf>,
+    /// Sheet to read (default: the first one holding a table).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Simulate only: print what would change, write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// full: create and update; stock: only stock and price of known references;
+    /// create: only new references.
+    #[arg(long, value_enum, default_value_t = ModeArg::Full)]
+    mode: ModeArg,
+    /// Write the rejected rows to this XLSX, with an "Erreur" column.
+    #[arg(long, value_name = "OUT.xlsx")]
+    errors: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Puts the catalogue back as it was before import BATCH.
+    Undo {
+        batch: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lists past imports, newest first.
+    History {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Full,
+    Stock,
+    Create,
+}
+
+impl From<ModeArg> for ImportMode {
+    fn from(m: ModeArg) -> Self {
+        match m {
+            ModeArg::Full => ImportMode::Full,
+            ModeArg::Stock => ImportMode::Stock,
+            ModeArg::Create => ImportMode::Create,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// The whole catalogue, one line per variant, to OUT.xlsx or OUT.csv.
+    Catalogue {
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Serialize)]
+struct ImportJson<'a> {
+    file: &'a str,
+    sheet: &'a str,
+    dry_run: bool,
+    mode: &'a str,
+    header_row: u32,
+    batch_id: Option<i64>,
+    #[serde(flatten)]
+    result: &'a import::Simulation,
+}
+
+pub async fn run(data_dir: Option<&Path>, args: ImportArgs) -> anyhow::Result<()> {
+    let db = crate::open_db(data_dir).await?;
+    let now = chrono::Utc::now();
+    match args.command {
+        Some(ImportCommand::Undo { batch, json: as_json }) => {
+            let r = import::undo(&db, batch, now).await?;
+            if as_json {
+                json(&r)?;
+            } else {
+                line(format!(
+                    "Import n° {batch} annulé : {} produit(s) supprimé(s), {} remis dans leur état d'avant, {} catégorie(s) retirée(s)",
+                    r.products_deleted, r.products_restored, r.categories_deleted
+                ));
+            }
+        }
+        Some(ImportCommand::History { json: as_json }) => {
+            let batches = db.import_batches().await?;
+            if as_json {
+                json(&batches)?;
+            } else if batches.is_empty() {
+                line("Aucun import.");
+            } else {
+                for b in batches {
+                    let state = b.undone_at.map(|u| format!(" — annulé le {u}")).unwrap_or_default();
+                    line(format!(
+                        "n° {:<4} {}  {}  créés {}, modifiés {}, inchangés {}, refusés {}{state}",
+                        b.id, b.created_at, b.file_name, b.created, b.updated, b.unchanged, b.rejected
+                    ));
+                }
+            }
+        }
+        None => {
+            let file = args.file.unwrap_or_default();
+            let control = Control::default();
+            let source = import::read_file(&file, args.sheet.as_deref(), &control)?;
+            let preview = import::preview(&db, &source).await?;
+            let settings = ImportSettings {
+                mapping: preview.mapping.clone(),
+                options: PlanOptions { mode: args.mode.into(), ..PlanOptions::default() },
+            };
+            let (result, batch_id) = if args.dry_run {
+                (import::simulate(&db, &source, &settings, &control).await?, None)
+            } else {
+                let r = import::apply(&db, &source, &settings, now, &control).await?;
+                (r.result, Some(r.batch_id))
+            };
+            if let Some(out) = &args.errors {
+                std::fs::write(out, import::rejected_rows_xlsx(&source, &settings, &result.errors)?)?;
+            }
+            if args.json {
+                json(&ImportJson {
+                    file: &source.file_name,
+                    sheet: &source.sheet,
+                    dry_run: args.dry_run,
+                    mode: settings.options.mode.as_str(),
+                    header_row: preview.header_row,
+                    batch_id,
+                    result: &result,
+                })?;
+            } else {
+                print_report(&source, &preview, &result, batch_id, args.errors.as_deref());
+            }
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+fn print_report(
+    source: &import::Source,
+    preview: &import::FilePreview,
+    r: &import::Simulation,
+    batch_id: Option<i64>,
+    errors_file: Option<&Path>,
+) {
+    let mut what = source.format.label().to_owned();
+    if let Some(e) = &source.encoding {
+        what.push_str(&format!(", {e}"));
+    }
+    if let Some(d) = &preview.delimiter {
+        what.push_str(&format!(", séparateur « {d} »"));
+    }
+    if !source.sheet.is_empty() {
+        what.push_str(&format!(", feuille « {} »", source.sheet));
+    }
+    line(format!("{} ({what}), en-têtes ligne {}", source.file_name, preview.header_row));
+    let mapped: Vec<String> = preview
+        .columns
+        .iter()
+        .filter_map(|c| c.field.map(|f| format!("{} {} → {}", c.letter, c.header, f.label())))
+        .collect();
+    line(format!("Colonnes : {}", mapped.join(" ; ")));
+    for w in &r.warnings {
+        line(format!("Attention : {w}"));
+    }
+    let verb = if batch_id.is_some() { "Import" } else { "Simulation (rien n'est écrit)" };
+    line(format!(
+        "{verb} : {} à créer, {} à modifier, {} inchangé(s), {} refusé(s)",
+        r.counts.create, r.counts.update, r.counts.unchanged, r.counts.rejected
+    ));
+    for row in r.rows.iter().filter(|o| o.action == RowAction::Update) {
+        let changes: Vec<String> = row
+            .changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} : {} → {}",
+                    c.field.label(),
+                    c.old.as_deref().unwrap_or("(vide)"),
+                    c.new.as_deref().unwrap_or("(vide)")
+                )
+            })
+            .collect();
+        line(format!("  ligne {} {} : {}", row.row, row.key, changes.join(", ")));
+    }
+    for c in &r.new_categories {
+        line(format!("Nouvelle catégorie : {c}"));
+    }
+    if !r.errors.is_empty() {
+        line("Lignes refusées :");
+        for e in &r.errors {
+            line(format!("  {}", e.describe()));
+        }
+    }
+    if let Some(f) = errors_file {
+        line(format!("Lignes refusées écrites dans {}", f.display()));
+    }
+    if let Some(b) = batch_id {
+        line(format!("Import n° {b} enregistré (annulable : comptoir-cli import undo {b})"));
+    }
+}
+
+pub async fn export(data_dir: Option<&Path>, cmd: ExportCommand) -> anyhow::Result<()> {
+    let db = crate::open_db(data_dir).await?;
+    match cmd {
+        ExportCommand::Catalogue { out, json: as_json } => {
+            let n = comptoir_core::export::export_catalogue(&db, &out).await?;
+            if as_json {
+                json(&serde_json::json!({ "file": out, "rows": n }))?;
+            } else {
+                line(format!("{n} ligne(s) exportée(s) dans {}", out.display()));
+            }
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+// ---- bench import ----------------------------------------------------------------
+
+/// One format's figures, measured in its own process so its peak memory is its own.
+#[derive(Serialize, serde::Deserialize)]
+pub struct OneRun {
+    rows: u64,
+    created: u32,
+    read_s: f64,
+    total_s: f64,
+    peak_mb: f64,
+}
+
+pub async fn bench(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let dir = keep.unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let xlsx = dir.join(format!("bench-{rows}.xlsx"));
+    let csv = dir.join(format!("bench-{rows}-cp1252.csv"));
+    let t = Instant::now();
+    write_bench_files(rows, &xlsx, &csv)?;
+    line(format!("Fichiers générés ({rows} lignes) en {:.1} s dans {}", t.elapsed().as_secs_f64(), dir.display()));
+    line(format!(
+        "{:<28} {:>10} {:>9} {:>9} {:>11} {:>10}",
+        "format", "taille", "lecture", "total", "lignes/s", "pic Mo"
+    ));
+    for (label, file) in [("XLSX", &xlsx), ("CSV cp1252 « ; »", &csv)] {
+        let data = tempfile::tempdir()?;
+        let out = std::process::Command::new(std::env::current_exe()?)
+            .args(["bench", "import-one", "--into"])
+            .arg(data.path())
+            .arg(file)
+            .output()?;
+        if !out.status.success() {
+            anyhow::bail!("{label} : {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let r: OneRun = serde_json::from_slice(&out.stdout)?;
+        anyhow::ensure!(r.created as u64 == r.rows, "{label} : {} lignes créées sur {}", r.created, r.rows);
+        let size = std::fs::metadata(file)?.len() as f64 / 1_048_576.0;
+        line(format!(
+            "{label:<28} {:>7.1} Mo {:>7.2} s {:>7.2} s {:>11.0} {:>10.0}",
+            size,
+            r.read_s,
+            r.total_s,
+            r.rows as f64 / r.total_s,
+            r.peak_mb
+        ));
+    }
+    Ok(())
+}
+
+/// The child of `bench import`: one file to a committed catalogue in `--data-dir`.
+pub async fn bench_one(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
+    let db = comptoir_core::Db::open_in(data_dir).await?;
+    let control = Control::default();
+    let t = Instant::now();
+    let source = import::read_file(file, None, &control)?;
+    let read_s = t.elapsed().as_secs_f64();
+    let preview = import::preview(&db, &source).await?;
+    let settings = import::default_settings(&preview);
+    let report = import::apply(&db, &source, &settings, chrono::Utc::now(), &control).await?;
+    let total_s = t.elapsed().as_secs_f64();
+    db.close().await;
+    json(&OneRun {
+        rows: preview.data_rows.into(),
+        created: report.result.counts.create,
+        read_s,
+        total_s,
+        peak_mb: peak_memory_kb().unwrap_or(0) as f64 / 1024.0,
+    })
+}
+
+/// VmHWM: the process's peak resident memory (Linux).
+fn peak_memory_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+const FAMILIES: [&str; 6] = ["Crèmerie", "Épicerie", "Boissons/Cave", "Confiserie", "Artisanat", "Beauté et bien-être"];
+
+fn ean_for(i: usize) -> String {
+    let body = format!("376{:09}", i);
+    let check = comptoir_core::ean::check_digit(body.as_bytes());
+    format!("{body}{check}")
+}
+
+/// The same catalogue as an XLSX (numbers as numbers) and as a cp1252 `;` CSV.
+fn write_bench_files(rows: usize, xlsx: &Path, csv: &Path) -> anyhow::Result<()> {
+    let headers = ["Référence", "Désignation", "Famille", "Prix TTC", "TVA", "Stock", "EAN", "Poids (g)"];
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let mut text = String::with_capacity(rows * 90);
+    text.push_str(&headers.join(";"));
+    text.push_str("\r\n");
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for i in 0..rows {
+        let r = i as u32 + 1;
+        let sku = format!("BEN-{i:06}");
+        let name = format!("Produit n° {i} — pâté de campagne à l'ancienne");
+        let family = FAMILIES[i % FAMILIES.len()];
+        let cents = 99 + (i as i64 * 37) % 9900;
+        let vat = if i % 3 == 0 { 0.2 } else { 0.055 };
+        let stock = (i % 250) as f64;
+        let ean = ean_for(i);
+        let weight = 100 + (i % 20) * 50;
+        ws.write_string(r, 0, &sku)?;
+        ws.write_string(r, 1, &name)?;
+        ws.write_string(r, 2, family)?;
+        ws.write_number(r, 3, cents as f64 / 100.0)?;
+        ws.write_number(r, 4, vat)?;
+        ws.write_number(r, 5, stock)?;
+        ws.write_string(r, 6, &ean)?;
+        ws.write_number(r, 7, weight as f64)?;
+        text.push_str(&format!(
+            "{sku};{name};{family};{},{:02};{};{stock};{ean};{weight}\r\n",
+            cents / 100,
+            cents % 100,
+            if i % 3 == 0 { "20" } else { "5,5" }
+        ));
+    }
+    wb.save(xlsx)?;
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+    std::fs::write(csv, bytes)?;
+    Ok(())
+}

@@ -1,0 +1,21 @@
+use comptoir_core::import::{Control, map, read_bytes, values};
+
+/// Reads the bytes as a file named `name`, then maps and parses every row the way an
+/// import does (without a database): nothing may panic, whatever the input.
+pub fn exercise(data: &[u8], name: &str) {
+    let Ok(source) = read_bytes(data, name, None, &Control::default()) else { return };
+    let width = source.width().min(512);
+    let Some(header) = map::find_header_row(&source.rows).and_then(|i| source.rows.get(i)).or(source.rows.first())
+    else {
+        return;
+    };
+    let mapping = map::auto_mapping(header, width);
+    let cols = values::Columns::new(mapping, map::headers(header, width));
+    for row in source.rows.iter().take(2000) {
+        let r = values::read_record(row, &cols);
+        for e in &r.errors {
+            let _ = e.describe();
+        }
+    }
+    let _ = map::layout_hash(&map::headers(header, width));
+}
