@@ -6,6 +6,15 @@ use reqwest::Method;
 
 use crate::support::*;
 
+/// A guard against hanging forever when an event never comes (not a speed assert).
+async fn next_event(stream: &mut comptoir_protocol::client::EventStream) -> comptoir_protocol::events::Event {
+    tokio::time::timeout(Duration::from_secs(20), stream.next())
+        .await
+        .expect("no event within 20 s: waiters were not woken")
+        .unwrap()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn sse_resume_after_disconnect_loses_and_repeats_nothing() {
     let srv = start().await;
@@ -16,7 +25,7 @@ async fn sse_resume_after_disconnect_loses_and_repeats_nothing() {
     let mut seqs = Vec::new();
     let mut stream = client.event_stream(None).await.unwrap();
     for _ in 0..4 {
-        seqs.push(stream.next().await.unwrap().unwrap().seq);
+        seqs.push(next_event(&mut stream).await.seq);
     }
     let resume = stream.last_seq().unwrap();
     drop(stream);
@@ -26,14 +35,14 @@ async fn sse_resume_after_disconnect_loses_and_repeats_nothing() {
     }
     let mut stream = client.event_stream(Some(resume)).await.unwrap();
     for _ in 0..6 {
-        let ev = stream.next().await.unwrap().unwrap();
+        let ev = next_event(&mut stream).await;
         assert!(matches!(ev.event_type, EventType::OrderCreated | EventType::StockChanged));
         seqs.push(ev.seq);
     }
     assert_eq!(seqs, (1..=10).collect::<Vec<i64>>());
     // And live events keep flowing on the resumed stream.
     let live = srv.order(&shop.shop_id, &[("CAM-500", 1)]).await;
-    let ev = stream.next().await.unwrap().unwrap();
+    let ev = next_event(&mut stream).await;
     assert_eq!((ev.seq, ev.order().unwrap().id), (11, live.id));
 }
 
