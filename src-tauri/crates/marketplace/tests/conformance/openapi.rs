@@ -152,3 +152,193 @@ async fn unknown_routes_and_methods_are_problems() {
     let (status, p) = problem_of(srv.raw(Method::DELETE, "/v1/me").send().await.unwrap()).await;
     assert_eq!((status, p["code"].as_str()), (405, Some("method_not_allowed")));
 }
+
+/// Minimal JSON Schema check for the keywords the document uses (no regex).
+fn validate(d: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        return validate(d, resolve(d, r).unwrap(), v, at, errs);
+    }
+    if let Some(alts) = schema.get("oneOf").and_then(Value::as_array) {
+        let ok = alts.iter().any(|alt| {
+            let mut e = Vec::new();
+            validate(d, alt, v, at, &mut e);
+            e.is_empty()
+        });
+        if !ok {
+            errs.push(format!("{at}: matches no oneOf alternative"));
+        }
+        return;
+    }
+    if let Some(t) = schema.get("type").and_then(Value::as_str) {
+        let ok = match t {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            _ => true,
+        };
+        if !ok {
+            errs.push(format!("{at}: expected {t}, got {v}"));
+            return;
+        }
+    }
+    if let Some(c) = schema.get("const")
+        && c != v
+    {
+        errs.push(format!("{at}: expected const {c}"));
+    }
+    if let Some(e) = schema.get("enum").and_then(Value::as_array)
+        && !e.contains(v)
+    {
+        errs.push(format!("{at}: {v} not in enum"));
+    }
+    if let (Some(min), Some(n)) = (schema.get("minimum").and_then(Value::as_f64), v.as_f64())
+        && n < min
+    {
+        errs.push(format!("{at}: {n} < {min}"));
+    }
+    if let Some(obj) = v.as_object() {
+        for req in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+            if !obj.contains_key(req.as_str().unwrap()) {
+                errs.push(format!("{at}: missing required {req}"));
+            }
+        }
+        let props = schema.get("properties").and_then(Value::as_object);
+        for (k, x) in obj {
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => validate(d, s, x, &format!("{at}/{k}"), errs),
+                None => {
+                    if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+                        validate(d, extra, x, &format!("{at}/{k}"), errs);
+                    } else if props.is_some() {
+                        // The server must not send what the contract does not describe.
+                        errs.push(format!("{at}: undocumented property {k}"));
+                    }
+                }
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in arr.iter().enumerate() {
+            validate(d, items, x, &format!("{at}/{i}"), errs);
+        }
+    }
+}
+
+/// Send, then check status and body against the documented response.
+async fn conforms(rb: reqwest::RequestBuilder, method: &str, template: &str) -> (u16, Value) {
+    let d = doc();
+    let resp = rb.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    let body: Value = resp.json().await.unwrap();
+    let op = &d["paths"][template][method];
+    let mut r = &op["responses"][status.to_string()];
+    assert!(!r.is_null(), "{method} {template}: undocumented status {status}: {body}");
+    if let Some(x) = r.get("$ref") {
+        r = resolve(&d, x.as_str().unwrap()).unwrap();
+    }
+    let schema = &r["content"][&ct]["schema"];
+    assert!(!schema.is_null(), "{method} {template} {status}: undocumented content type {ct}");
+    let mut errs = Vec::new();
+    validate(&d, schema, &body, "", &mut errs);
+    assert!(errs.is_empty(), "{method} {template} {status}: {errs:?}\n{body}");
+    (status, body)
+}
+
+#[tokio::test]
+async fn responses_match_their_documented_schemas() {
+    use comptoir_protocol::hash::sha256_hex;
+    let srv = start().await;
+    let (shop, _) = srv.shop("Fromagerie").await;
+    let auth = |m: Method, p: &str| srv.raw(m, p).bearer_auth(&shop.token);
+    conforms(auth(Method::GET, "/v1/me"), "get", "/v1/me").await;
+    conforms(srv.raw(Method::GET, "/v1/me"), "get", "/v1/me").await;
+
+    let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
+    let sha = sha256_hex(&png);
+    let media =
+        |body: Vec<u8>| auth(Method::PUT, &format!("/v1/media/{sha}")).header("content-type", "image/png").body(body);
+    assert_eq!(conforms(media(png.to_vec()), "put", "/v1/media/{sha256}").await.0, 201);
+    assert_eq!(conforms(media(b"nope".to_vec()), "put", "/v1/media/{sha256}").await.0, 422);
+    let check = auth(Method::POST, "/v1/media/check").json(&serde_json::json!({"sha256": [sha]}));
+    conforms(check, "post", "/v1/media/check").await;
+
+    let mut p = serde_json::to_value(product(&[("CAM-250", 10)])).unwrap();
+    p["images"] = serde_json::json!([sha]);
+    let batch = serde_json::json!({"ops": [
+        {"op": "upsert", "type": "category", "external_id": "c-1", "base_version": 0, "data": {"name": "Crèmerie"}},
+        {"op": "upsert", "type": "product", "external_id": "p-1", "base_version": 0, "data": p},
+        {"op": "upsert", "type": "product", "external_id": "p-2", "base_version": 0, "data": {"title": ""}},
+        {"op": "delete", "type": "product", "external_id": "p-3", "base_version": 4},
+    ]});
+    let rb = auth(Method::POST, "/v1/catalog/batch").header("idempotency-key", "a").json(&batch);
+    conforms(rb, "post", "/v1/catalog/batch").await;
+    let rb = auth(Method::POST, "/v1/catalog/batch").header("idempotency-key", "a").json(&serde_json::json!({}));
+    assert_eq!(conforms(rb, "post", "/v1/catalog/batch").await.0, 422);
+    conforms(auth(Method::GET, "/v1/catalog/state?limit=1"), "get", "/v1/catalog/state").await;
+    let stock = serde_json::json!({"ops": [
+        {"op": "set", "sku": "CAM-250", "available": 9, "expected_available": 10},
+        {"op": "adjust", "sku": "CAM-250", "delta": -100},
+        {"op": "adjust", "sku": "X", "delta": 1},
+    ]});
+    let rb = auth(Method::POST, "/v1/stock/batch").header("idempotency-key", "s").json(&stock);
+    conforms(rb, "post", "/v1/stock/batch").await;
+
+    let storefront = format!("/storefront/v1/shops/{}", shop.shop_id);
+    conforms(srv.raw(Method::GET, &format!("{storefront}/products")), "get", "/storefront/v1/shops/{shop_id}/products")
+        .await;
+    let order_tpl = "/storefront/v1/shops/{shop_id}/orders";
+    let rb = srv.raw(Method::POST, &format!("{storefront}/orders")).json(&order_req(&[("CAM-250", 2)]));
+    let (_, order) = conforms(rb, "post", order_tpl).await;
+    let rb = srv.raw(Method::POST, &format!("{storefront}/orders")).json(&order_req(&[("CAM-250", 99)]));
+    assert_eq!(conforms(rb, "post", order_tpl).await.0, 409);
+    let id = order["id"].as_str().unwrap();
+
+    let tr = |key: &str, body: Value| {
+        auth(Method::POST, &format!("/v1/orders/{id}/transitions")).header("idempotency-key", key).json(&body)
+    };
+    let tpl = "/v1/orders/{id}/transitions";
+    conforms(tr("t1", serde_json::json!({"to": "accepted", "base_version": 1})), "post", tpl).await;
+    let ready_until = (srv.state.now() + chrono::Duration::hours(1)).to_rfc3339();
+    let ready = serde_json::json!({"to": "ready_for_pickup", "base_version": 2, "ready_until": ready_until});
+    let (_, o) = conforms(tr("t2", ready), "post", tpl).await;
+    assert!(o["pickup"]["code"].is_string());
+    let (s, p) = conforms(tr("t3", serde_json::json!({"to": "refused", "base_version": 3})), "post", tpl).await;
+    assert_eq!((s, p["allowed_transitions"].as_array().unwrap().len()), (409, 2));
+    conforms(auth(Method::GET, &format!("/v1/orders/{id}")), "get", "/v1/orders/{id}").await;
+    conforms(auth(Method::GET, "/v1/orders?status=ready_for_pickup"), "get", "/v1/orders").await;
+    conforms(auth(Method::GET, "/v1/orders?updated_since=yesterday"), "get", "/v1/orders").await;
+    let (_, evs) = conforms(auth(Method::GET, "/v1/events?after=0&limit=500"), "get", "/v1/events").await;
+    assert!(evs["events"].as_array().unwrap().len() >= 4);
+
+    let admin = |m: Method, p: &str| srv.raw(m, p).bearer_auth(ADMIN_TOKEN);
+    let mod_tpl = "/admin/v1/shops/{shop_id}/products/{external_id}/moderation";
+    let body = serde_json::json!({"status": "rejected", "reason": "Photo floue"});
+    let rb = admin(Method::POST, &format!("/admin/v1/shops/{}/products/p-1/moderation", shop.shop_id)).json(&body);
+    conforms(rb, "post", mod_tpl).await;
+    let rb = admin(Method::POST, &format!("/admin/v1/shops/{}/pairing-codes", shop.shop_id));
+    let (_, code) = conforms(rb, "post", "/admin/v1/shops/{shop_id}/pairing-codes").await;
+    let rb = srv.raw(Method::POST, "/v1/auth/pair").json(&serde_json::json!({"pairing_code": code["pairing_code"]}));
+    conforms(rb, "post", "/v1/auth/pair").await;
+    conforms(auth(Method::POST, "/v1/auth/rotate"), "post", "/v1/auth/rotate").await;
+    let rb = admin(Method::POST, "/admin/v1/shops").json(&serde_json::json!({"name": "Cave"}));
+    conforms(rb, "post", "/admin/v1/shops").await;
+    let rb = admin(Method::POST, &format!("/admin/v1/shops/{}/tokens", shop.shop_id))
+        .json(&serde_json::json!({"scopes": ["orders:read"]}));
+    conforms(rb, "post", "/admin/v1/shops/{shop_id}/tokens").await;
+    conforms(admin(Method::POST, "/admin/v1/orders/expire"), "post", "/admin/v1/orders/expire").await;
+}
+
+#[test]
+fn the_schema_check_itself_rejects_bad_bodies() {
+    let d = doc();
+    let order = serde_json::json!({"$ref": "#/components/schemas/Order"});
+    let mut errs = Vec::new();
+    validate(&d, &order, &serde_json::json!({"id": 1, "surprise": true}), "", &mut errs);
+    assert!(errs.iter().any(|e| e.contains("missing required \"shop_id\"")), "{errs:?}");
+    assert!(errs.iter().any(|e| e.contains("/id: expected string")), "{errs:?}");
+    assert!(errs.iter().any(|e| e.contains("undocumented property surprise")), "{errs:?}");
+}
