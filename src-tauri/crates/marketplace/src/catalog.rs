@@ -429,7 +429,7 @@ pub async fn state(
     .fetch_all(&st.db.reader)
     .await?;
     let more = rows.len() as i64 > limit;
-    let mut items: Vec<StateItem> = rows
+    let items: Vec<StateItem> = rows
         .into_iter()
         .take(limit as usize)
         .map(|(ty, ext, version, deleted, hash, ms, mr, at)| StateItem {
@@ -447,7 +447,6 @@ pub async fn state(
         .collect();
     let next_cursor =
         if more { items.last().map(|i| encode_cursor(&[i.object_type.as_str(), &i.external_id])) } else { None };
-    items.shrink_to_fit();
     Ok(Json(StatePage { items, next_cursor }))
 }
 
