@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# README command 2 (and CI's .ci/run): installs what is missing, starts the services
+# the tests need (Xvfb, a private D-Bus session), then runs every lint and test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+START=$(date +%s)
+step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - START ))"; }
+
+step "Paquets système"
+scripts/setup-system.sh
+
+step "Outils (tauri-driver)"
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v tauri-driver >/dev/null; then
+  cargo install tauri-driver --version '^2' --locked --quiet
+fi
+
+step "Interface : npm ci + build"
+scripts/setup-ui.sh
+
+step "Services : Xvfb et un D-Bus de session privé"
+RUN_DIR=$(mktemp -d /tmp/comptoir-test.XXXXXX)
+chmod 700 "$RUN_DIR"
+cleanup() {
+  [ -n "${DBUS_PID:-}" ] && kill "$DBUS_PID" 2>/dev/null || true
+  [ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null || true
+  rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT
+DISPLAY_NUM=$(( 90 + RANDOM % 400 ))
+Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >"$RUN_DIR/xvfb.log" 2>&1 &
+XVFB_PID=$!
+export DISPLAY=":$DISPLAY_NUM"
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$DISPLAY_NUM" ] && break; sleep 0.1; done
+# A session bus with no service activation: nothing starts behind the tests' backs.
+cat >"$RUN_DIR/session.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=$RUN_DIR</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+CONF
+read -r DBUS_SESSION_BUS_ADDRESS DBUS_PID < <(dbus-daemon --config-file="$RUN_DIR/session.conf" --fork --print-address=1 --print-pid=1 2>/dev/null | paste -sd' ')
+export DBUS_SESSION_BUS_ADDRESS
+export XDG_RUNTIME_DIR="$RUN_DIR/runtime" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+export NO_AT_BRIDGE=1
+
+step "Format et lints Rust"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Interface : eslint, prettier, svelte-check, vitest"
+(cd ui && npm run --silent lint && npm run --silent check && npx vitest run)
+
+step "Tests Rust (cœur, CLI, serveur, IPC, fenêtre réelle)"
+if command -v cargo-nextest >/dev/null; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
+step "Terminé"

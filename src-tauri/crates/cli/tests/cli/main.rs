@@ -1,0 +1,5 @@
+//! comptoir-cli end to end: the real binary on a temporary data directory.
+
+mod catalogue;
+mod import;
+mod support;

@@ -1,0 +1,82 @@
+//! The desktop shell: windows, OS glue, and thin commands over comptoir-core.
+//!
+//! A command here parses nothing and decides nothing: it takes typed input from the
+//! UI, calls one core function with the current time, and maps the error to
+//! `{code, message, fields}`. Anything longer belongs in comptoir-core.
+
+pub mod commands;
+mod state;
+
+use std::path::PathBuf;
+
+pub use state::AppState;
+
+/// The typed command list, shared by the real app, the mock-runtime tests and the
+/// bindings generator.
+pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
+    use commands::*;
+    tauri_specta::Builder::<R>::new().commands(tauri_specta::collect_commands![
+        app::app_status,
+        app::start_demo,
+        app::start_clean,
+        catalogue::list_products,
+        catalogue::get_product,
+        catalogue::save_product,
+        catalogue::delete_product,
+        catalogue::list_categories,
+        catalogue::save_category,
+        catalogue::delete_category,
+    ])
+}
+
+/// Writes the TypeScript bindings the UI imports. Run by the `bindings` test, which
+/// fails in CI when the committed file is stale.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    specta_builder::<tauri::Wry>()
+        .dangerously_cast_bigints_to_number()
+        .disable_serde_phases()
+        .export(
+            specta_typescript::Typescript::default()
+                .header("// Generated from the Rust commands by `UPDATE_BINDINGS=1 cargo test --test app bindings`. Do not edit.\n/* eslint-disable */"),
+            path,
+        )
+        .map_err(|e| e.to_string())
+}
+
+/// The data directory: `--data-dir DIR` on the command line, else `COMPTOIR_DATA_DIR`,
+/// else the OS application-data directory.
+fn data_dir_from_env() -> Option<PathBuf> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(v) = a.to_str().and_then(|s| s.strip_prefix("--data-dir=")) {
+            return Some(PathBuf::from(v));
+        }
+    }
+    std::env::var_os(comptoir_core::paths::DATA_DIR_ENV).map(PathBuf::from)
+}
+
+pub fn run() {
+    let builder = specta_builder::<tauri::Wry>();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    tauri::async_runtime::set(runtime.handle().clone());
+    let state = match runtime.block_on(AppState::open(data_dir_from_env().as_deref())) {
+        Ok(s) => s,
+        Err(e) => {
+            // Nothing to show a window with: say it where a technician will look.
+            eprintln!("Comptoir ne peut pas démarrer : {e}");
+            std::process::exit(1);
+        }
+    };
+    tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("Comptoir n'a pas pu ouvrir sa fenêtre");
+}

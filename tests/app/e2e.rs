@@ -1,0 +1,188 @@
+//! The real app in a real WebKitGTK window, driven through tauri-driver and
+//! WebKitWebDriver: create a product in the UI, find it by searching without accents,
+//! restart the app, and find it again. Needs an X display (`.ci/run` starts Xvfb) and
+//! `tauri-driver` on the PATH (or in `TAURI_DRIVER`); it fails loudly otherwise.
+#![cfg(target_os = "linux")]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(data_dir: &Path) -> Self {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "the end-to-end test needs an X display: run it through .ci/run or xvfb-run"
+        );
+        let program = std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| "tauri-driver".into());
+        let port = free_port();
+        let native_port = free_port();
+        let child = Command::new(&program)
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            // The app inherits this environment through tauri-driver and WebKitWebDriver.
+            .env(comptoir_core::paths::DATA_DIR_ENV, data_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {}: {e} (cargo install tauri-driver --locked)", program.display())
+            });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port }
+    }
+
+    async fn session(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({"application": env!("CARGO_BIN_EXE_comptoir")}));
+        ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("WebDriver session with the Comptoir window")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver too; SIGKILL would orphan it.
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn click(c: &Client, css: &str) {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let el = c.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+/// Waits until the catalogue list shows exactly the rows whose names are `names`.
+async fn wait_for_rows(c: &Client, names: &[&str]) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        // textContent rather than WebDriver's "visible text", whose visibility heuristics
+        // stumble on the virtual list's absolutely positioned rows.
+        let seen: Vec<String> = serde_json::from_value(
+            c.execute(
+                "return [...document.querySelectorAll('[data-testid=product-row] [data-testid=row-name]')].map(e => e.textContent.trim())",
+                vec![],
+            )
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        if seen == names {
+            return;
+        }
+        if Instant::now() >= deadline {
+            screenshot(c, "e2e-failure.png").await;
+            panic!("expected rows {names:?}, the window shows {seen:?} (see artifacts/e2e-failure.png)");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    // Two animation frames, or the capture may predate the last change.
+    c.execute_async(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let png = c.screenshot().await.unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_a_product_find_it_without_accents_and_keep_it_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path());
+
+    let c = driver.session().await;
+    // A new shop is greeted in French and offered a clean start.
+    let title = c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=welcome] h1")).await.unwrap();
+    assert_eq!(title.text().await.unwrap(), "Bienvenue dans Comptoir");
+    click(&c, "[data-testid=start-clean]").await;
+    click(&c, "[data-testid=empty-new-product]").await;
+
+    type_into(&c, "#product-name", "Pâté de campagne de l'Orne").await;
+    type_into(&c, "[data-testid=variant-sku-0]", "PAT-ORNE-180").await;
+    // An unreadable price is caught inline before anything is sent.
+    type_into(&c, "[data-testid=variant-price-0]", "douze").await;
+    click(&c, "[data-testid=save-product]").await;
+    let msg = c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=variant-price-0-error]")).await.unwrap();
+    assert_eq!(msg.text().await.unwrap(), "Prix illisible (exemple attendu : 12,50)");
+    type_into(&c, "[data-testid=variant-price-0]", "12,50").await;
+    type_into(&c, "[data-testid=variant-stock-0]", "8").await;
+    click(&c, "[data-testid=save-product]").await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=toast]")).await.unwrap();
+
+    type_into(&c, "[data-testid=search]", "pate orne").await;
+    wait_for_rows(&c, &["Pâté de campagne de l'Orne"]).await;
+    let price = c
+        .execute(
+            "return document.querySelector('[data-testid=product-row] [data-testid=row-price]').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(price, "12,50\u{a0}€");
+    type_into(&c, "[data-testid=search]", "camembert").await;
+    wait_for_rows(&c, &[]).await;
+    type_into(&c, "[data-testid=search]", "PATE").await;
+    wait_for_rows(&c, &["Pâté de campagne de l'Orne"]).await;
+    screenshot(&c, "e2e-catalogue.png").await;
+    c.close().await.unwrap();
+
+    // Restart: a new session launches a new app process on the same data directory.
+    let c = driver.session().await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=search]")).await.unwrap();
+    type_into(&c, "[data-testid=search]", "campagne").await;
+    wait_for_rows(&c, &["Pâté de campagne de l'Orne"]).await;
+    screenshot(&c, "e2e-after-restart.png").await;
+    c.close().await.unwrap();
+    drop(driver);
+
+    assert!(data.path().join("comptoir.db").exists(), "the catalogue lives in a real SQLite file");
+}
