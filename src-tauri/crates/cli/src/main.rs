@@ -8,6 +8,7 @@ mod bench;
 mod catalogue;
 mod import;
 mod output;
+mod photos;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +47,9 @@ enum Command {
     /// Exports the catalogue.
     #[command(subcommand)]
     Export(import::ExportCommand),
+    /// Photo studio: import photos, benchmark the pipeline.
+    #[command(subcommand)]
+    Photos(photos::PhotosCommand),
     /// Benchmarks (figures for the README and closing notes).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
             Command::Import(args) => import::run(data_dir.as_deref(), args).await,
             Command::Export(cmd) => import::export(data_dir.as_deref(), cmd).await,
             Command::Bench(cmd) => bench::run(cmd).await,
+            Command::Photos(cmd) => photos::run(data_dir.as_deref(), cmd).await,
         }
     });
     match result {

@@ -1,0 +1,34 @@
+//! Prints the quality measures of every JPEG of the given folders, to calibrate the
+//! thresholds of `photos::quality` (see docs/photo-quality.md).
+//! `cargo run --release -p comptoir-core --example photo-calibrate -- DIR...`
+
+use comptoir_core::photos::pipeline::render;
+use comptoir_core::photos::{Edits, Limits, Preset};
+
+fn main() {
+    println!("dir\tfile\ttile_sharpness\tglobal_sharpness\tp05\tp50\tp95\tflags");
+    for dir in std::env::args().skip(1) {
+        let mut files: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let Ok(bytes) = std::fs::read(&f) else { continue };
+            match render(&bytes, &Preset::default(), &Edits::default(), &Limits::default()) {
+                Ok(r) => {
+                    let q = r.quality;
+                    let flags: Vec<&str> = q.flags.iter().map(|f| f.code()).collect();
+                    println!(
+                        "{dir}\t{}\t{:.1}\t{:.1}\t{}\t{}\t{}\t{}",
+                        f.file_name().unwrap_or_default().to_string_lossy(),
+                        q.sharpness,
+                        q.global_sharpness,
+                        q.p05_luma,
+                        q.median_luma,
+                        q.p95_luma,
+                        flags.join(",")
+                    );
+                }
+                Err(e) => println!("{dir}\t{}\terror: {e}", f.display()),
+            }
+        }
+    }
+}
