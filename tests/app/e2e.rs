@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-struct Driver {
+pub struct Driver {
     child: Child,
     port: u16,
 }
 
 impl Driver {
-    fn start(data_dir: &Path) -> Self {
+    pub fn start(data_dir: &Path) -> Self {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end test needs an X display: run it through .ci/run or xvfb-run"
@@ -44,7 +44,7 @@ impl Driver {
         Self { child, port }
     }
 
-    async fn session(&self) -> Client {
+    pub async fn session(&self) -> Client {
         let mut caps = serde_json::Map::new();
         caps.insert("tauri:options".into(), json!({"application": env!("CARGO_BIN_EXE_comptoir")}));
         ClientBuilder::native()

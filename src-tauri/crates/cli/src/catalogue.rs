@@ -14,7 +14,12 @@ use comptoir_core::{Db, Error};
 use crate::output::{json, line};
 
 #[derive(Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Instead of the demo shop, generate this many plausible products (to try the app
+    /// at scale, e.g. 50000).
+    #[arg(long, value_name = "N")]
+    generate: Option<usize>,
+}
 
 #[derive(Subcommand)]
 pub enum ProductsCommand {
@@ -124,10 +129,18 @@ pub enum CategoriesCommand {
     },
 }
 
-pub async fn demo(data_dir: Option<&Path>, _args: DemoArgs) -> anyhow::Result<()> {
+pub async fn demo(data_dir: Option<&Path>, args: DemoArgs) -> anyhow::Result<()> {
     let db = crate::open_db(data_dir).await?;
-    let n = comptoir_core::demo::seed(&db, chrono::Utc::now()).await?;
-    line(format!("Boutique de démonstration installée : {n} produits dans {}", db.path().display()));
+    match args.generate {
+        Some(count) => {
+            let n = comptoir_core::demo::generate(&db, count, chrono::Utc::now()).await?;
+            line(format!("{n} produits générés dans {}", db.path().display()));
+        }
+        None => {
+            let n = comptoir_core::demo::seed(&db, chrono::Utc::now()).await?;
+            line(format!("Boutique de démonstration installée : {n} produits dans {}", db.path().display()));
+        }
+    }
     db.close().await;
     Ok(())
 }
