@@ -3,4 +3,5 @@
 
 mod catalogue;
 mod import;
+mod photos;
 mod support;
