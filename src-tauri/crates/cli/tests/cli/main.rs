@@ -2,4 +2,5 @@
 
 mod catalogue;
 mod import;
+mod photos;
 mod support;
