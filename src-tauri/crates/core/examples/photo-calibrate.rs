@@ -2,6 +2,8 @@
 //! thresholds of `photos::quality` (see docs/photo-quality.md).
 //! `cargo run --release -p comptoir-core --example photo-calibrate -- DIR...`
 
+#![allow(clippy::print_stdout)] // a measuring tool: its output is the point
+
 use comptoir_core::photos::pipeline::render;
 use comptoir_core::photos::{Edits, Limits, Preset};
 
