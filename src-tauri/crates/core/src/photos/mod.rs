@@ -26,6 +26,7 @@ pub mod store;
 mod studio;
 #[cfg(test)]
 mod tests;
+pub mod watch;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,7 @@ pub use problem::{PhotoProblem, ProblemCode};
 pub use quality::{QualityFlag, QualityReport};
 pub use store::PhotoStore;
 pub use studio::{ImportReport, ImportedFile, ProductPhoto, Studio};
+pub use watch::{FolderWatcher, watch_folder};
 
 /// A photo known to the shop (one per distinct original, by sha256).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
