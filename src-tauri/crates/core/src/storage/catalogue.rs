@@ -34,13 +34,21 @@ impl Db {
 
     /// The whole tree, depth-first in display order, each with its full path.
     pub async fn categories(&self) -> Result<Vec<Category>> {
-        let rows = sqlx::query(
-            "SELECT c.id, c.uid, c.parent_id, c.name, c.position,
-                    (SELECT count(*) FROM products p WHERE p.category_id = c.id)
-             FROM categories c",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        self.category_tree(true).await
+    }
+
+    /// The tree; product counts are optional because counting scans every product, which
+    /// the catalogue list (asked on every keystroke) does not need.
+    async fn category_tree(&self, with_counts: bool) -> Result<Vec<Category>> {
+        let sql = if with_counts {
+            "SELECT c.id, c.uid, c.parent_id, c.name, c.position, coalesce(n.products, 0)
+             FROM categories c
+             LEFT JOIN (SELECT category_id, count(*) AS products FROM products GROUP BY category_id) n
+                    ON n.category_id = c.id"
+        } else {
+            "SELECT c.id, c.uid, c.parent_id, c.name, c.position, 0 FROM categories c"
+        };
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
         let mut by_parent: HashMap<Option<i64>, Vec<Category>> = HashMap::new();
         for r in rows {
             let c = Category {
@@ -218,22 +226,40 @@ impl Db {
         // FTS syntax characters typed by the user from being interpreted.
         let fts = (!terms.is_empty()).then(|| terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "));
 
-        fn push_filters(qb: &mut QueryBuilder<Sqlite>, fts: &Option<String>, category: Option<i64>) {
-            qb.push(" WHERE 1 = 1");
-            if let Some(fts) = fts {
-                qb.push(" AND p.id IN (SELECT rowid FROM product_search WHERE product_search MATCH ");
-                qb.push_bind(fts.clone());
-                qb.push(")");
+        let tree = self.category_tree(false).await?;
+        // The category and its descendants: the tree is depth-first, so they are the
+        // run of deeper entries right after it.
+        let category_ids: Option<Vec<i64>> = filter.category_id.map(|id| {
+            let mut ids = Vec::new();
+            if let Some(start) = tree.iter().position(|c| c.id == id) {
+                ids.push(id);
+                let depth = tree[start].depth;
+                ids.extend(tree[start + 1..].iter().take_while(|c| c.depth > depth).map(|c| c.id));
             }
-            if let Some(cat) = category {
-                qb.push(" AND p.category_id IN (WITH RECURSIVE sub(id) AS (SELECT ");
-                qb.push_bind(cat);
-                qb.push(" UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub)");
+            ids
+        });
+
+        // With a search, the full-text index drives (a few thousand matches at most are
+        // sorted); without one, the name index gives the order directly.
+        fn push_from_where(qb: &mut QueryBuilder<Sqlite>, fts: &Option<String>, categories: &Option<Vec<i64>>) {
+            match fts {
+                Some(fts) => {
+                    qb.push(" FROM product_search s JOIN products p ON p.id = s.rowid WHERE product_search MATCH ");
+                    qb.push_bind(fts.clone());
+                }
+                None => {
+                    qb.push(" FROM products p WHERE 1 = 1");
+                }
+            }
+            if let Some(ids) = categories {
+                qb.push(" AND p.category_id IN (SELECT value FROM json_each(");
+                qb.push_bind(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
+                qb.push("))");
             }
         }
 
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM products p");
-        push_filters(&mut count, &fts, filter.category_id);
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*)");
+        push_from_where(&mut count, &fts, &category_ids);
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
 
         let mut q = QueryBuilder::<Sqlite>::new(
@@ -242,16 +268,15 @@ impl Db {
                     (SELECT sku FROM variants v WHERE v.product_id = p.id ORDER BY position, id LIMIT 1),
                     (SELECT min(price_cents) FROM variants v WHERE v.product_id = p.id),
                     (SELECT max(price_cents) FROM variants v WHERE v.product_id = p.id),
-                    (SELECT coalesce(sum(stock), 0) FROM variants v WHERE v.product_id = p.id)
-             FROM products p",
+                    (SELECT coalesce(sum(stock), 0) FROM variants v WHERE v.product_id = p.id)",
         );
-        push_filters(&mut q, &fts, filter.category_id);
+        push_from_where(&mut q, &fts, &category_ids);
         q.push(" ORDER BY p.sort_key, p.id LIMIT ");
         q.push_bind(i64::from(limit));
         q.push(" OFFSET ");
         q.push_bind(i64::from(filter.offset));
         let rows = q.build().fetch_all(&self.pool).await?;
-        let paths = self.category_paths().await?;
+        let paths: HashMap<i64, String> = tree.into_iter().map(|c| (c.id, c.path)).collect();
         let items = rows
             .into_iter()
             .map(|r| {
@@ -275,7 +300,7 @@ impl Db {
     }
 
     async fn category_paths(&self) -> Result<HashMap<i64, String>> {
-        Ok(self.categories().await?.into_iter().map(|c| (c.id, c.path)).collect())
+        Ok(self.category_tree(false).await?.into_iter().map(|c| (c.id, c.path)).collect())
     }
 
     pub async fn product(&self, id: i64) -> Result<Product> {
