@@ -13,17 +13,13 @@ struct Demo {
     category: &'static str,
     vat: VatRate,
     unit: Unit,
-    /// (sku, options, price in cents, stock, ean, weight g, volume ml)
-    variants: &'static [(
-        &'static str,
-        &'static [(&'static str, &'static str)],
-        i64,
-        i64,
-        Option<&'static str>,
-        Option<i64>,
-        Option<i64>,
-    )],
+    variants: &'static [DemoVariant],
 }
+
+/// (sku, options, price in cents, stock, ean, weight g, volume ml): a tuple keeps the
+/// table below readable, one variant a line.
+type DemoVariant =
+    (&'static str, &'static [(&'static str, &'static str)], i64, i64, Option<&'static str>, Option<i64>, Option<i64>);
 
 const PRODUCTS: &[Demo] = &[
     Demo {

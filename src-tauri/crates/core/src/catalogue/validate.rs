@@ -33,23 +33,23 @@ pub fn validate_product(input: &ProductInput) -> Result<ProductInput> {
         let (clean, errs) = validate_variant(i, v);
         errors.extend(errs);
         let key = clean.sku.to_uppercase();
-        if !key.is_empty() {
-            if let Some(first) = seen_skus.insert(key, i) {
-                errors.push(FieldError::new(
-                    format!("variants.{i}.sku"),
-                    "sku_duplicate",
-                    format!("Référence en double : déjà déclinaison {}", first + 1),
-                ));
-            }
+        if !key.is_empty()
+            && let Some(first) = seen_skus.insert(key, i)
+        {
+            errors.push(FieldError::new(
+                format!("variants.{i}.sku"),
+                "sku_duplicate",
+                format!("Référence en double : déjà déclinaison {}", first + 1),
+            ));
         }
-        if let Some(ean) = &clean.ean {
-            if let Some(first) = seen_eans.insert(ean.clone(), i) {
-                errors.push(FieldError::new(
-                    format!("variants.{i}.ean"),
-                    "ean_duplicate",
-                    format!("Code EAN en double : déjà déclinaison {}", first + 1),
-                ));
-            }
+        if let Some(ean) = &clean.ean
+            && let Some(first) = seen_eans.insert(ean.clone(), i)
+        {
+            errors.push(FieldError::new(
+                format!("variants.{i}.ean"),
+                "ean_duplicate",
+                format!("Code EAN en double : déjà déclinaison {}", first + 1),
+            ));
         }
         out.variants[i] = clean;
     }
