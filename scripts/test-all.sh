@@ -52,18 +52,41 @@ read -r DBUS_SESSION_BUS_ADDRESS DBUS_PID < <(dbus-daemon --config-file="$RUN_DI
 export DBUS_SESSION_BUS_ADDRESS
 export XDG_RUNTIME_DIR="$RUN_DIR/runtime" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 export NO_AT_BRIDGE=1
-
-step "Format et lints Rust"
-cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-
-step "Interface : eslint, prettier, svelte-check, vitest"
-(cd ui && npm run --silent lint && npm run --silent check && npx vitest run)
-
-step "Tests Rust (cœur, CLI, serveur, IPC, fenêtre réelle)"
-if command -v cargo-nextest >/dev/null; then
-  cargo nextest run --workspace --locked --no-fail-fast
-else
-  cargo test --workspace --locked --no-fail-fast
+# A real Secret Service on that bus (the marketplace token's keychain in the sync tests):
+# gnome-keyring with a fresh, unlocked login keyring in a throw-away XDG_DATA_HOME.
+if command -v gnome-keyring-daemon >/dev/null; then
+  export XDG_DATA_HOME="$RUN_DIR/data" && mkdir -p "$XDG_DATA_HOME"
+  printf %s comptoir-tests | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
+  for _ in $(seq 50); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break
+    sleep 0.1
+  done
 fi
+
+# Every check runs even when an earlier one fails, so one CI run shows every problem;
+# the script fails at the end if any did.
+FAILED=()
+check() {
+  local name=$1
+  shift
+  step "$name"
+  "$@" || FAILED+=("$name")
+}
+
+check "Format Rust (rustfmt)" cargo fmt --all -- --check
+check "Lints Rust (clippy -D warnings)" cargo clippy --workspace --all-targets --locked -- -D warnings
+check "Interface : eslint + prettier" bash -c "cd ui && npm run --silent lint"
+check "Interface : svelte-check" bash -c "cd ui && npm run --silent check"
+check "Interface : vitest" bash -c "cd ui && npx vitest run"
+if command -v cargo-nextest >/dev/null; then
+  check "Tests Rust (cœur, CLI, serveur, IPC, fenêtre réelle)" cargo nextest run --workspace --locked --no-fail-fast
+else
+  check "Tests Rust (cœur, CLI, serveur, IPC, fenêtre réelle)" cargo test --workspace --locked --no-fail-fast
+fi
+
 step "Terminé"
+if [ ${#FAILED[@]} -gt 0 ]; then
+  printf 'Échec : %s\n' "${FAILED[@]}" >&2
+  exit 1
+fi
