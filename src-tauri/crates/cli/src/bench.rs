@@ -34,6 +34,15 @@ pub enum BenchCommand {
         into: std::path::PathBuf,
         file: std::path::PathBuf,
     },
+    /// Order notification latency, marketplace commit to Comptoir's notification,
+    /// over SSE and long-poll (reference server in-process, loopback).
+    Orders {
+        #[arg(long, default_value_t = 500)]
+        orders: usize,
+        /// Pause between two orders.
+        #[arg(long, default_value_t = 5)]
+        interval_ms: u64,
+    },
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -41,6 +50,9 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Search { products, runs } => search(products, runs).await,
         BenchCommand::Import { rows, keep } => crate::import::bench(rows, keep).await,
         BenchCommand::ImportOne { into, file } => crate::import::bench_one(&into, &file).await,
+        BenchCommand::Orders { orders, interval_ms } => {
+            crate::orders_bench::run(orders, Duration::from_millis(interval_ms)).await
+        }
     }
 }
 

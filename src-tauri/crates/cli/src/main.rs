@@ -7,6 +7,8 @@
 mod bench;
 mod catalogue;
 mod import;
+mod orders;
+mod orders_bench;
 mod output;
 mod photos;
 
@@ -44,9 +46,12 @@ enum Command {
     /// Imports products from a CSV/TSV/TXT, XLSX, XLS or ODS file; `import undo BATCH`
     /// reverses one.
     Import(import::ImportArgs),
-    /// Exports the catalogue.
+    /// Exports the catalogue, the orders of a period, a pick list.
     #[command(subcommand)]
-    Export(import::ExportCommand),
+    Export(orders::ExportCommand),
+    /// Orders from the marketplace: list, watch (notifications), accept, refuse, ready, collected.
+    #[command(subcommand)]
+    Orders(orders::OrdersCommand),
     /// Photo studio: import photos, benchmark the pipeline.
     #[command(subcommand)]
     Photos(photos::PhotosCommand),
@@ -74,7 +79,8 @@ fn main() -> ExitCode {
             Command::Products(cmd) => catalogue::products(data_dir.as_deref(), cmd).await,
             Command::Categories(cmd) => catalogue::categories(data_dir.as_deref(), cmd).await,
             Command::Import(args) => import::run(data_dir.as_deref(), args).await,
-            Command::Export(cmd) => import::export(data_dir.as_deref(), cmd).await,
+            Command::Export(cmd) => orders::export(data_dir.as_deref(), cmd).await,
+            Command::Orders(cmd) => orders::run(data_dir.as_deref(), cmd).await,
             Command::Bench(cmd) => bench::run(cmd).await,
             Command::Photos(cmd) => photos::run(data_dir.as_deref(), cmd).await,
         }

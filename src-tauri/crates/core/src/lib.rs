@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod money;
+pub mod orders;
 pub mod paths;
 pub mod photos;
 pub mod storage;

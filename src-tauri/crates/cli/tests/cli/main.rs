@@ -2,5 +2,6 @@
 
 mod catalogue;
 mod import;
+mod orders;
 mod photos;
 mod support;

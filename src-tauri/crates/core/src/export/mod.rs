@@ -1,6 +1,8 @@
 //! Catalogue export: XLSX to work in, CSV the way French Excel opens it. Both
 //! re-import to the same catalogue (the headers are the import's own synonyms).
 
+pub mod orders;
+
 use std::borrow::Cow;
 use std::path::Path;
 

@@ -5,9 +5,11 @@
 
 mod catalogue;
 pub mod imports;
+mod orders;
 mod photos;
 
 pub use catalogue::{PATH_SEP, product_to_input};
+pub use orders::QueuedTransition;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -2,6 +2,11 @@
 //! test against a real SQLite file in a temporary data directory.
 
 mod catalogue;
+mod cutting_proxy;
 mod import;
+mod market;
+mod notif_server;
+mod order_exports;
+mod orders;
 mod photos;
 mod support;

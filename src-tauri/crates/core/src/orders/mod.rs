@@ -1,0 +1,140 @@
+//! Click-and-collect orders received from the marketplace (issue 7).
+//!
+//! - [`ingest`]: one event or snapshot in, stored (with the local stock) in one
+//!   transaction; duplicates and stale versions are ignored. The feed position is
+//!   acknowledged only after the store.
+//! - [`notify`]: what to show (one notification per new order, a grouped one for a
+//!   burst, reminders) and the [`Notifier`] that shows it.
+//! - [`feed`]: the network loop (SSE with `Last-Event-ID`, long-poll fallback,
+//!   reconciliation through `orders?updated_since`).
+//! - [`actions`]: merchant transitions with an Idempotency-Key, queued when offline.
+//! - [`text`]: the French wording.
+//!
+//! The pick list and the order exports live in [`crate::export::orders`].
+
+pub mod actions;
+pub mod feed;
+pub mod ingest;
+pub mod notify;
+pub mod text;
+pub mod time;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+pub use comptoir_protocol::orders::OrderStatus;
+use serde::Serialize;
+
+pub use actions::Action;
+pub use ingest::StoreOutcome;
+pub use notify::{Notification, NotificationKind, Notifier};
+
+/// One order as stored locally: what the orders screen and the CLI show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalOrder {
+    pub id: i64,
+    /// The marketplace's id (`ord_…`).
+    pub server_id: String,
+    /// Short number shown to people ("n° 1042"), given locally in order of arrival.
+    pub number: i64,
+    pub status: OrderStatus,
+    pub version: i64,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub pickup_at: Option<DateTime<Utc>>,
+    pub pickup_code: Option<String>,
+    pub payment_status: String,
+    pub total_cents: i64,
+    pub accept_before: DateTime<Utc>,
+    pub refusal_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub notified_at: Option<DateTime<Utc>>,
+    pub lines: Vec<LocalLine>,
+    /// Merchant actions not yet accepted by the marketplace.
+    pub pending_actions: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalLine {
+    pub line_id: String,
+    pub sku: String,
+    pub title: String,
+    pub options: BTreeMap<String, String>,
+    pub quantity: i64,
+    pub unit_price_cents: i64,
+    pub vat_rate: String,
+    pub refused: bool,
+}
+
+impl LocalLine {
+    pub fn total_cents(&self) -> i64 {
+        self.quantity * self.unit_price_cents
+    }
+
+    /// "Miel de fleurs (500 g)": the title with its options.
+    pub fn label(&self) -> String {
+        if self.options.is_empty() {
+            self.title.clone()
+        } else {
+            let opts: Vec<&str> = self.options.values().map(String::as_str).collect();
+            format!("{} ({})", self.title, opts.join(", "))
+        }
+    }
+}
+
+/// Filters of the order list; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    /// Created on or after this day (Paris time).
+    pub from: Option<NaiveDate>,
+    /// Created on or before this day (Paris time).
+    pub to: Option<NaiveDate>,
+    /// Pickup day (Paris time) — see [`LocalOrder::pickup_day`].
+    pub pickup_day: Option<NaiveDate>,
+}
+
+impl LocalOrder {
+    /// The day the order is collected: its pickup time when set, else the day it
+    /// was placed (Paris time).
+    pub fn pickup_day(&self) -> NaiveDate {
+        time::paris(self.pickup_at.unwrap_or(self.created_at)).date()
+    }
+
+    /// Lines the shop supplies (not refused).
+    pub fn kept_lines(&self) -> impl Iterator<Item = &LocalLine> {
+        self.lines.iter().filter(|l| !l.refused)
+    }
+}
+
+/// French label of a status, for lists and exports.
+pub fn status_label(s: OrderStatus) -> &'static str {
+    match s {
+        OrderStatus::PendingAcceptance => "Nouvelle",
+        OrderStatus::Accepted => "À préparer",
+        OrderStatus::ReadyForPickup => "Prête",
+        OrderStatus::Collected => "Retirée",
+        OrderStatus::Refused => "Refusée",
+        OrderStatus::Cancelled => "Annulée",
+        OrderStatus::Expired => "Expirée",
+        OrderStatus::Unknown => "Inconnue",
+    }
+}
+
+/// Parses `new`, `pending_acceptance`, `a-preparer`… for `--status`.
+pub fn parse_status(s: &str) -> Option<OrderStatus> {
+    let s = crate::text::fold(s).replace(['-', ' '], "_");
+    Some(match s.as_str() {
+        "new" | "nouvelle" | "pending" | "pending_acceptance" => OrderStatus::PendingAcceptance,
+        "accepted" | "a_preparer" | "to_prepare" => OrderStatus::Accepted,
+        "ready" | "prete" | "ready_for_pickup" => OrderStatus::ReadyForPickup,
+        "collected" | "retiree" => OrderStatus::Collected,
+        "refused" | "refusee" => OrderStatus::Refused,
+        "cancelled" | "annulee" => OrderStatus::Cancelled,
+        "expired" | "expiree" => OrderStatus::Expired,
+        _ => return None,
+    })
+}

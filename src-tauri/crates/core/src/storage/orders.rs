@@ -1,0 +1,442 @@
+//! SQL of the orders received from the marketplace, their feed position, their
+//! notifications and the merchant actions waiting to be sent.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use comptoir_protocol::orders::{Order, OrderStatus};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+use super::{Db, ts};
+use crate::orders::time::paris_midnight;
+use crate::orders::{LocalLine, LocalOrder, OrderFilter, StoreOutcome};
+use crate::{Error, Result};
+
+const ORDER_COLUMNS: &str = "o.id, o.server_id, o.number, o.status, o.version, o.customer_name, o.customer_email,
+    o.customer_phone, o.pickup_at, o.pickup_code, o.payment_status, o.total_cents, o.accept_before,
+    o.refusal_reason, o.created_at, o.updated_at, o.received_at, o.notified_at,
+    (SELECT count(*) FROM order_transitions t WHERE t.order_server_id = o.server_id AND t.state = 'pending')";
+
+fn parse_ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).unwrap_or_default()
+}
+
+fn ts_ms(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn order_from_row(r: &sqlx::sqlite::SqliteRow) -> LocalOrder {
+    let opt_ts = |i: usize| r.get::<Option<String>, _>(i).map(|s| parse_ts(&s));
+    LocalOrder {
+        id: r.get(0),
+        server_id: r.get(1),
+        number: r.get(2),
+        status: OrderStatus::parse(r.get::<&str, _>(3)),
+        version: r.get(4),
+        customer_name: r.get(5),
+        customer_email: r.get(6),
+        customer_phone: r.get(7),
+        pickup_at: opt_ts(8),
+        pickup_code: r.get(9),
+        payment_status: r.get(10),
+        total_cents: r.get(11),
+        accept_before: parse_ts(r.get(12)),
+        refusal_reason: r.get(13),
+        created_at: parse_ts(r.get(14)),
+        updated_at: parse_ts(r.get(15)),
+        received_at: parse_ts(r.get(16)),
+        notified_at: opt_ts(17),
+        pending_actions: r.get(18),
+        lines: Vec::new(),
+    }
+}
+
+/// Fills `lines` of the given orders in one query.
+async fn with_lines(conn: &mut SqliteConnection, mut orders: Vec<LocalOrder>) -> Result<Vec<LocalOrder>> {
+    if orders.is_empty() {
+        return Ok(orders);
+    }
+    let mut by_id: HashMap<i64, usize> = HashMap::with_capacity(orders.len());
+    for (i, o) in orders.iter().enumerate() {
+        by_id.insert(o.id, i);
+    }
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT order_id, line_id, sku, title, options, quantity, unit_price_cents, vat_rate, refused
+         FROM order_lines WHERE order_id IN (",
+    );
+    let mut sep = qb.separated(", ");
+    for o in &orders {
+        sep.push_bind(o.id);
+    }
+    qb.push(") ORDER BY order_id, position");
+    for r in qb.build().fetch_all(&mut *conn).await? {
+        let Some(&i) = by_id.get(&r.get::<i64, _>(0)) else { continue };
+        orders[i].lines.push(LocalLine {
+            line_id: r.get(1),
+            sku: r.get(2),
+            title: r.get(3),
+            options: serde_json::from_str(r.get::<&str, _>(4)).unwrap_or_default(),
+            quantity: r.get(5),
+            unit_price_cents: r.get(6),
+            vat_rate: r.get(7),
+            refused: r.get::<i64, _>(8) != 0,
+        });
+    }
+    Ok(orders)
+}
+
+/// Whether an order in this status still holds its goods.
+fn holds_stock(s: OrderStatus) -> bool {
+    !matches!(s, OrderStatus::Refused | OrderStatus::Cancelled | OrderStatus::Expired)
+}
+
+/// Inserts or updates one order snapshot, its lines and the local stock they take,
+/// inside the caller's transaction.
+pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: DateTime<Utc>) -> Result<StoreOutcome> {
+    let existing: Option<(i64, i64)> = sqlx::query_as("SELECT id, version FROM orders WHERE server_id = ?")
+        .bind(&o.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some((_, v)) = existing
+        && v >= o.version
+    {
+        return Ok(StoreOutcome::Ignored);
+    }
+    let snapshot = serde_json::to_string(o).map_err(|e| Error::Conflict(format!("Commande illisible : {e}")))?;
+    let pickup_at = o.pickup.as_ref().map(|p| ts_ms(p.ready_until));
+    let pickup_code = o.pickup.as_ref().map(|p| p.code.clone());
+    let (id, outcome) = match existing {
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO orders (server_id, number, status, version, customer_name, customer_email, customer_phone,
+                    pickup_at, pickup_code, total_cents, accept_before, refusal_reason, created_at, updated_at,
+                    received_at, snapshot)
+                 VALUES (?, (SELECT coalesce(max(number), 1000) + 1 FROM orders), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 RETURNING id",
+            )
+            .bind(&o.id)
+            .bind(o.status.as_str())
+            .bind(o.version)
+            .bind(&o.customer.name)
+            .bind(&o.customer.email)
+            .bind(&o.customer.phone)
+            .bind(&pickup_at)
+            .bind(&pickup_code)
+            .bind(o.total_ttc)
+            .bind(ts_ms(o.accept_before))
+            .bind(&o.refusal_reason)
+            .bind(ts_ms(o.created_at))
+            .bind(ts_ms(o.updated_at))
+            .bind(ts_ms(now))
+            .bind(&snapshot)
+            .fetch_one(&mut *conn)
+            .await?;
+            (id, StoreOutcome::New)
+        }
+        Some((id, _)) => {
+            sqlx::query(
+                "UPDATE orders SET status = ?, version = ?, customer_name = ?, customer_email = ?, customer_phone = ?,
+                    pickup_at = ?, pickup_code = ?, total_cents = ?, accept_before = ?, refusal_reason = ?,
+                    updated_at = ?, snapshot = ?
+                 WHERE id = ?",
+            )
+            .bind(o.status.as_str())
+            .bind(o.version)
+            .bind(&o.customer.name)
+            .bind(&o.customer.email)
+            .bind(&o.customer.phone)
+            .bind(&pickup_at)
+            .bind(&pickup_code)
+            .bind(o.total_ttc)
+            .bind(ts_ms(o.accept_before))
+            .bind(&o.refusal_reason)
+            .bind(ts_ms(o.updated_at))
+            .bind(&snapshot)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            (id, StoreOutcome::Updated)
+        }
+    };
+    let taken: HashMap<String, i64> =
+        sqlx::query_as::<_, (String, i64)>("SELECT line_id, stock_taken FROM order_lines WHERE order_id = ?")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    for (pos, l) in o.lines.iter().enumerate() {
+        let want = if holds_stock(o.status) && !l.refused { l.quantity } else { 0 };
+        let had = taken.get(&l.line_id).copied().unwrap_or(0);
+        let mut now_taken = had;
+        if want != had {
+            let moved = sqlx::query("UPDATE variants SET stock = stock - ?, updated_at = ? WHERE sku = ?")
+                .bind(want - had)
+                .bind(ts(now))
+                .bind(&l.sku)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if moved > 0 {
+                now_taken = want;
+            }
+        }
+        let options = serde_json::to_string(&l.options).unwrap_or_else(|_| "{}".to_owned());
+        sqlx::query(
+            "INSERT INTO order_lines (order_id, position, line_id, sku, title, options, quantity, unit_price_cents,
+                vat_rate, refused, stock_taken)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (order_id, line_id) DO UPDATE SET position = excluded.position, sku = excluded.sku,
+                title = excluded.title, options = excluded.options, quantity = excluded.quantity,
+                unit_price_cents = excluded.unit_price_cents, vat_rate = excluded.vat_rate,
+                refused = excluded.refused, stock_taken = excluded.stock_taken",
+        )
+        .bind(id)
+        .bind(pos as i64)
+        .bind(&l.line_id)
+        .bind(&l.sku)
+        .bind(&l.title)
+        .bind(options)
+        .bind(l.quantity)
+        .bind(l.unit_price_ttc)
+        .bind(&l.vat_rate)
+        .bind(l.refused)
+        .bind(now_taken)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(outcome)
+}
+
+/// A merchant action waiting to be sent.
+#[derive(Debug, Clone)]
+pub struct QueuedTransition {
+    pub id: i64,
+    pub order_server_id: String,
+    pub idempotency_key: String,
+    pub request: serde_json::Value,
+    pub attempts: i64,
+}
+
+impl Db {
+    /// Stores one snapshot in its own transaction (see [`store_order_tx`]).
+    pub async fn store_order(&self, o: &Order, now: DateTime<Utc>) -> Result<StoreOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let r = store_order_tx(&mut tx, o, now).await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    /// The last acknowledged event sequence (0 before the first).
+    pub async fn order_feed_seq(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT last_seq FROM order_feed WHERE id = 1").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn ack_order_feed(&self, seq: i64) -> Result<()> {
+        sqlx::query("UPDATE order_feed SET last_seq = max(last_seq, ?) WHERE id = 1")
+            .bind(seq)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Until when the orders were last reconciled (the server's time, minus overlap).
+    pub async fn orders_reconciled_until(&self) -> Result<Option<DateTime<Utc>>> {
+        let s: Option<String> =
+            sqlx::query_scalar("SELECT reconciled_until FROM order_feed WHERE id = 1").fetch_one(&self.pool).await?;
+        Ok(s.map(|s| parse_ts(&s)))
+    }
+
+    pub async fn set_orders_reconciled_until(&self, t: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE order_feed SET reconciled_until = ? WHERE id = 1")
+            .bind(ts_ms(t))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks every order never notified as notified at `now` and returns those that
+    /// still wait for acceptance (the others need no banner any more).
+    pub async fn claim_unnotified_orders(&self, now: DateTime<Utc>) -> Result<Vec<LocalOrder>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM orders o WHERE o.notified_at IS NULL AND o.status = 'pending_acceptance'
+             ORDER BY o.number"
+        )))
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE orders SET notified_at = ? WHERE notified_at IS NULL")
+            .bind(ts_ms(now))
+            .execute(&mut *tx)
+            .await?;
+        let orders = with_lines(&mut tx, rows.iter().map(order_from_row).collect()).await?;
+        tx.commit().await?;
+        Ok(orders)
+    }
+
+    /// Orders still pending that arrived before `due` and were not reminded yet;
+    /// marks them reminded.
+    pub async fn claim_reminders(&self, due: DateTime<Utc>, now: DateTime<Utc>) -> Result<Vec<LocalOrder>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM orders o WHERE o.status = 'pending_acceptance' AND o.reminded_at IS NULL
+               AND o.notified_at IS NOT NULL AND o.received_at <= ? ORDER BY o.number"
+        )))
+        .bind(ts_ms(due))
+        .fetch_all(&mut *tx)
+        .await?;
+        let orders: Vec<LocalOrder> = rows.iter().map(order_from_row).collect();
+        for o in &orders {
+            sqlx::query("UPDATE orders SET reminded_at = ? WHERE id = ?")
+                .bind(ts_ms(now))
+                .bind(o.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let orders = with_lines(&mut tx, orders).await?;
+        tx.commit().await?;
+        Ok(orders)
+    }
+
+    /// The orders matching `filter`, newest first, with their lines.
+    pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<LocalOrder>> {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {ORDER_COLUMNS} FROM orders o WHERE 1 = 1"));
+        if let Some(s) = filter.status {
+            qb.push(" AND o.status = ").push_bind(s.as_str());
+        }
+        if let Some(d) = filter.from {
+            qb.push(" AND o.created_at >= ").push_bind(ts_ms(paris_midnight(d)));
+        }
+        if let Some(d) = filter.to
+            && let Some(next) = d.succ_opt()
+        {
+            qb.push(" AND o.created_at < ").push_bind(ts_ms(paris_midnight(next)));
+        }
+        qb.push(" ORDER BY o.created_at DESC, o.number DESC");
+        let mut conn = self.pool.acquire().await?;
+        let rows = qb.build().fetch_all(&mut *conn).await?;
+        let mut orders: Vec<LocalOrder> = rows.iter().map(order_from_row).collect();
+        if let Some(day) = filter.pickup_day {
+            orders.retain(|o| o.pickup_day() == day);
+        }
+        with_lines(&mut conn, orders).await
+    }
+
+    /// One order by its marketplace id (`ord_…`) or its number (`1042`).
+    pub async fn order(&self, reference: &str) -> Result<LocalOrder> {
+        let reference = reference.trim().trim_start_matches("n°").trim();
+        let number: Option<i64> = reference.parse().ok();
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM orders o WHERE o.server_id = ? OR o.number = ?"
+        )))
+        .bind(reference)
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| Error::not_found("Commande", reference))?;
+        let mut conn = self.pool.acquire().await?;
+        Ok(with_lines(&mut conn, vec![order_from_row(&row)]).await?.remove(0))
+    }
+
+    /// Queues a merchant action; the key is what the marketplace deduplicates on.
+    pub async fn queue_transition(
+        &self,
+        order_server_id: &str,
+        idempotency_key: &str,
+        request: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO order_transitions (order_server_id, idempotency_key, request, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(order_server_id)
+        .bind(idempotency_key)
+        .bind(request.to_string())
+        .bind(ts_ms(now))
+        .bind(ts_ms(now))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Pending actions, oldest first.
+    pub async fn pending_transitions(&self) -> Result<Vec<QueuedTransition>> {
+        let rows = sqlx::query(
+            "SELECT id, order_server_id, idempotency_key, request, attempts FROM order_transitions
+             WHERE state = 'pending' ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| QueuedTransition {
+                id: r.get(0),
+                order_server_id: r.get(1),
+                idempotency_key: r.get(2),
+                request: serde_json::from_str(r.get::<&str, _>(3)).unwrap_or_default(),
+                attempts: r.get(4),
+            })
+            .collect())
+    }
+
+    /// Records the outcome of one attempt: `Ok` done (with the answer stored in the
+    /// same transaction), `Err((message, permanent))` still pending or failed.
+    pub async fn finish_transition(
+        &self,
+        id: i64,
+        outcome: std::result::Result<&Order, (&str, bool)>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        match outcome {
+            Ok(order) => {
+                store_order_tx(&mut tx, order, now).await?;
+                sqlx::query(
+                    "UPDATE order_transitions SET state = 'done', attempts = attempts + 1, last_error = NULL,
+                        updated_at = ? WHERE id = ?",
+                )
+                .bind(ts_ms(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Err((message, permanent)) => {
+                sqlx::query(
+                    "UPDATE order_transitions SET state = ?, attempts = attempts + 1, last_error = ?, updated_at = ?
+                     WHERE id = ?",
+                )
+                .bind(if permanent { "failed" } else { "pending" })
+                .bind(message)
+                .bind(ts_ms(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The sale unit of each known SKU (keys lower-cased; SKUs are case-insensitive).
+    pub async fn units_of_skus(&self, skus: &[String]) -> Result<HashMap<String, crate::catalogue::Unit>> {
+        let mut out = HashMap::new();
+        for chunk in skus.chunks(500) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "SELECT v.sku, p.unit FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for s in chunk {
+                sep.push_bind(s.clone());
+            }
+            qb.push(")");
+            for r in qb.build().fetch_all(&self.pool).await? {
+                let unit: &str = r.get(1);
+                if let Some(u) = crate::catalogue::Unit::ALL.into_iter().find(|u| u.as_str() == unit) {
+                    out.insert(r.get::<String, _>(0).to_lowercase(), u);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
