@@ -245,6 +245,10 @@ pub struct OneRun {
     rows: u64,
     created: u32,
     read_s: f64,
+    /// From reading the rows through the mapping to the plan (simulation).
+    check_s: f64,
+    /// Writing the plan, up to the commit.
+    write_s: f64,
     total_s: f64,
     peak_mb: f64,
 }
@@ -276,9 +280,11 @@ pub async fn bench(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
         anyhow::ensure!(r.created as u64 == r.rows, "{label} : {} lignes créées sur {}", r.created, r.rows);
         let size = std::fs::metadata(file)?.len() as f64 / 1_048_576.0;
         line(format!(
-            "{label:<28} {:>7.1} Mo {:>7.2} s {:>7.2} s {:>11.0} {:>10.0}",
+            "{label:<20} {:>6.1} Mo {:>6.2} s {:>7.2} s {:>7.2} s {:>6.2} s {:>9.0} {:>7.0}",
             size,
             r.read_s,
+            r.check_s,
+            r.write_s,
             r.total_s,
             r.rows as f64 / r.total_s,
             r.peak_mb
@@ -290,8 +296,24 @@ pub async fn bench(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
 /// The child of `bench import`: one file to a committed catalogue in `--data-dir`.
 pub async fn bench_one(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
     let db = comptoir_core::Db::open_in(data_dir).await?;
-    let control = Control::default();
     let t = Instant::now();
+    // First time each phase reports, and the last report of the writing phase.
+    let marks = std::sync::Arc::new(std::sync::Mutex::new([None::<f64>; 4]));
+    let sink = marks.clone();
+    let control = Control::with_progress(move |p| {
+        let at = t.elapsed().as_secs_f64();
+        if let Ok(mut m) = sink.lock() {
+            let slot = match p.phase {
+                import::Phase::Reading => 0,
+                import::Phase::Checking => 1,
+                import::Phase::Writing => 2,
+            };
+            m[slot].get_or_insert(at);
+            if slot == 2 {
+                m[3] = Some(at);
+            }
+        }
+    });
     let source = import::read_file(file, None, &control)?;
     let read_s = t.elapsed().as_secs_f64();
     let preview = import::preview(&db, &source).await?;
@@ -299,10 +321,14 @@ pub async fn bench_one(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
     let report = import::apply(&db, &source, &settings, chrono::Utc::now(), &control).await?;
     let total_s = t.elapsed().as_secs_f64();
     db.close().await;
+    let m = *marks.lock().map_err(|_| anyhow::anyhow!("mesures"))?;
+    let (checking, writing, written) = (m[1].unwrap_or(read_s), m[2].unwrap_or(total_s), m[3].unwrap_or(total_s));
     json(&OneRun {
         rows: preview.data_rows.into(),
         created: report.result.counts.create,
         read_s,
+        check_s: writing - checking,
+        write_s: written - writing,
         total_s,
         peak_mb: peak_memory_kb().unwrap_or(0) as f64 / 1024.0,
     })

@@ -136,7 +136,12 @@ impl Db {
     /// The write transaction, taking SQLite's write lock at once so the catalogue
     /// the import plans against is the one it writes to.
     pub async fn import_write(&self) -> Result<ImportTx> {
-        Ok(ImportTx { db: self.clone(), tx: self.pool.begin_with("BEGIN IMMEDIATE").await? })
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // A bulk write touches random pages of several indexes (uid, sort key, FTS):
+        // with SQLite's default 2 MB cache it re-reads them over and over. 64 MB at most,
+        // for this transaction only (put back before commit).
+        sqlx::query("PRAGMA cache_size = -65536").execute(&mut *tx).await?;
+        Ok(ImportTx { db: self.clone(), tx })
     }
 
     pub async fn import_mapping(&self, layout_hash: &str) -> Result<Option<Mapping>> {
@@ -705,7 +710,8 @@ impl ImportTx {
         Ok(batch_id)
     }
 
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        sqlx::query("PRAGMA cache_size = -2000").execute(&mut *self.tx).await?;
         self.tx.commit().await?;
         Ok(())
     }
