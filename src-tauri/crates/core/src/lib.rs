@@ -19,6 +19,7 @@ pub mod orders;
 pub mod paths;
 pub mod photos;
 pub mod storage;
+pub mod sync;
 pub mod text;
 pub mod vat;
 

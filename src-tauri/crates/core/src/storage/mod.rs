@@ -7,6 +7,7 @@ mod catalogue;
 pub mod imports;
 mod orders;
 mod photos;
+pub mod sync;
 
 pub use catalogue::{PATH_SEP, product_to_input};
 pub use orders::QueuedTransition;

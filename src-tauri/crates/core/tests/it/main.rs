@@ -10,3 +10,4 @@ mod order_exports;
 mod orders;
 mod photos;
 mod support;
+mod sync;

@@ -1,0 +1,688 @@
+//! SQL of the marketplace sync: outbox, frozen batches, known server versions, state.
+//!
+//! The outbox itself is filled by triggers (migration 0004) inside the transaction of
+//! each catalogue change; this module reads and drains it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use comptoir_protocol::catalog::{CategoryData, ProductData, Stock, Variant as WireVariant};
+use sqlx::Row;
+
+use super::{Db, ts};
+use crate::catalogue::VariantOption;
+use crate::vat::VatRate;
+use crate::{Error, Result};
+
+/// Kind of object the outbox carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Entity {
+    Category,
+    Product,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Category => "category",
+            Entity::Product => "product",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "category" => Some(Entity::Category),
+            "product" => Some(Entity::Product),
+            _ => None,
+        }
+    }
+}
+
+/// One pending change (already coalesced: one per object).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub entity: Entity,
+    pub uid: String,
+    pub change_seq: i64,
+    pub batch_key: Option<String>,
+    pub attempts: i64,
+}
+
+/// A batch built earlier and not answered yet (kept across crashes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrozenBatch {
+    pub key: String,
+    pub kind: String,
+    pub body: String,
+}
+
+/// What we know the marketplace holds of one object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownObject {
+    pub version: i64,
+    pub sent_hash: Option<String>,
+}
+
+/// The engine's persistent state (one row).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStateRow {
+    pub marketplace_url: Option<String>,
+    pub shop_id: Option<String>,
+    pub shop_name: Option<String>,
+    pub limits: Option<String>,
+    pub events_after: i64,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub offline_since: Option<DateTime<Utc>>,
+    pub failures: i64,
+    pub retry_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub reconciled_at: Option<DateTime<Utc>>,
+}
+
+/// Something a person must look at.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct SyncIssue {
+    pub entity: String,
+    pub uid: String,
+    /// `rejected` (moderation), `invalid` (refused data), `conflict`.
+    pub kind: String,
+    pub message: String,
+    pub created_at: String,
+}
+
+/// How a batch's op ended, as the engine understood the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpOutcome {
+    /// Accepted at `version`; `hash` of what was sent (None for a delete).
+    Ok { version: i64, hash: Option<String> },
+    /// The server holds `current_version`: the entry stays and is re-sent with it.
+    Conflict { current_version: i64 },
+    /// Refused for good until the shop changes it: kept as an issue for a person.
+    Invalid { message: String },
+}
+
+fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
+}
+
+impl Db {
+    pub async fn sync_state(&self) -> Result<SyncStateRow> {
+        let r = sqlx::query(
+            "SELECT marketplace_url, shop_id, shop_name, limits, events_after, last_success_at, offline_since,
+                    failures, retry_at, last_error, reconciled_at FROM sync_state WHERE id = 1",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(SyncStateRow {
+            marketplace_url: r.get(0),
+            shop_id: r.get(1),
+            shop_name: r.get(2),
+            limits: r.get(3),
+            events_after: r.get(4),
+            last_success_at: parse_ts(r.get(5)),
+            offline_since: parse_ts(r.get(6)),
+            failures: r.get(7),
+            retry_at: parse_ts(r.get(8)),
+            last_error: r.get(9),
+            reconciled_at: parse_ts(r.get(10)),
+        })
+    }
+
+    /// Records a new connection. A different shop than before forgets what was known of
+    /// the previous one (versions, stock, open batches), so the next sync reconciles.
+    pub async fn set_sync_connection(&self, url: &str, shop_id: &str, shop_name: &str, limits: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let previous: Option<String> =
+            sqlx::query_scalar("SELECT shop_id FROM sync_state WHERE id = 1").fetch_one(&mut *tx).await?;
+        if previous.as_deref() != Some(shop_id) {
+            forget_remote(&mut tx).await?;
+        }
+        sqlx::query(
+            "UPDATE sync_state SET marketplace_url = ?, shop_id = ?, shop_name = ?, limits = ?, failures = 0,
+             retry_at = NULL, last_error = NULL WHERE id = 1",
+        )
+        .bind(url)
+        .bind(shop_id)
+        .bind(shop_name)
+        .bind(limits)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Disconnect: the local catalogue and its pending changes stay; what was known of
+    /// the marketplace goes.
+    pub async fn clear_sync_connection(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        forget_remote(&mut tx).await?;
+        sqlx::query(
+            "UPDATE sync_state SET marketplace_url = NULL, shop_id = NULL, shop_name = NULL, limits = NULL,
+             last_success_at = NULL, offline_since = NULL, failures = 0, retry_at = NULL, last_error = NULL
+             WHERE id = 1",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_sync_limits(&self, limits: &str) -> Result<()> {
+        sqlx::query("UPDATE sync_state SET limits = ? WHERE id = 1").bind(limits).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn record_sync_success(&self, now: DateTime<Utc>, reconciled: bool) -> Result<()> {
+        sqlx::query(
+            "UPDATE sync_state SET last_success_at = ?1, offline_since = NULL, failures = 0, retry_at = NULL,
+             last_error = NULL, reconciled_at = CASE WHEN ?2 THEN ?1 ELSE reconciled_at END WHERE id = 1",
+        )
+        .bind(ts(now))
+        .bind(reconciled)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A failed attempt: `offline` when the server could not be reached at all.
+    pub async fn record_sync_failure(
+        &self,
+        now: DateTime<Utc>,
+        offline: bool,
+        message: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let failures: i64 = sqlx::query_scalar(
+            "UPDATE sync_state SET failures = failures + 1, retry_at = ?, last_error = ?,
+             offline_since = CASE WHEN ? THEN coalesce(offline_since, ?) ELSE offline_since END
+             WHERE id = 1 RETURNING failures",
+        )
+        .bind(ts(retry_at))
+        .bind(message)
+        .bind(offline)
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(failures)
+    }
+
+    pub async fn outbox_len(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM sync_outbox").fetch_one(&self.pool).await?)
+    }
+
+    /// Pending entries not in a batch, categories first (parents before children
+    /// is handled by the engine), oldest first.
+    pub async fn outbox_unbatched(&self) -> Result<Vec<OutboxEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, entity, uid, change_seq, batch_key, attempts FROM sync_outbox
+             WHERE batch_key IS NULL ORDER BY entity = 'product', id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(OutboxEntry {
+                    id: r.get(0),
+                    entity: Entity::parse(r.get::<String, _>(1).as_str())?,
+                    uid: r.get(2),
+                    change_seq: r.get(3),
+                    batch_key: r.get(4),
+                    attempts: r.get(5),
+                })
+            })
+            .collect())
+    }
+
+    /// Adds objects to the outbox (reconciliation found them different).
+    pub async fn enqueue_sync(&self, objects: &[(Entity, String)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (e, uid) in objects {
+            sqlx::query(
+                "INSERT INTO sync_outbox (entity, uid, changed_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))
+                 ON CONFLICT (entity, uid) DO UPDATE SET change_seq = change_seq + 1",
+            )
+            .bind(e.as_str())
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes entries that turned out to need no request (content already there),
+    /// unless they changed again meanwhile.
+    pub async fn drop_outbox_entries(&self, entries: &[(i64, i64)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (id, seq) in entries {
+            sqlx::query("DELETE FROM sync_outbox WHERE id = ? AND change_seq = ? AND batch_key IS NULL")
+                .bind(id)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The oldest batch still waiting for its answer (a crash or a timeout left it).
+    pub async fn open_batch(&self) -> Result<Option<FrozenBatch>> {
+        let r = sqlx::query("SELECT idempotency_key, kind, body FROM sync_batches ORDER BY created_at, rowid LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| FrozenBatch { key: r.get(0), kind: r.get(1), body: r.get(2) }))
+    }
+
+    /// Freezes a batch: its body and key are stored with its entries BEFORE it is sent.
+    pub async fn freeze_batch(
+        &self,
+        key: &str,
+        kind: &str,
+        body: &str,
+        entries: &[(i64, i64)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO sync_batches (idempotency_key, kind, body, created_at) VALUES (?, ?, ?, ?)")
+            .bind(key)
+            .bind(kind)
+            .bind(body)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+        for (id, seq) in entries {
+            sqlx::query(
+                "UPDATE sync_outbox SET batch_key = ?, sent_seq = ?, attempts = attempts + 1 WHERE id = ? AND batch_key IS NULL",
+            )
+            .bind(key)
+            .bind(seq)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Applies a batch's answer in one transaction: versions and hashes of what was
+    /// accepted, entries drained unless changed again since, issues recorded.
+    pub async fn finish_batch(
+        &self,
+        key: &str,
+        outcomes: &[(Entity, String, OpOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (entity, uid, outcome) in outcomes {
+            match outcome {
+                OpOutcome::Ok { version, hash } => {
+                    sqlx::query(
+                        "INSERT INTO sync_objects (entity, uid, version, sent_hash) VALUES (?, ?, ?, ?)
+                         ON CONFLICT (entity, uid) DO UPDATE SET version = excluded.version, sent_hash = excluded.sent_hash",
+                    )
+                    .bind(entity.as_str())
+                    .bind(uid)
+                    .bind(version)
+                    .bind(hash)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "UPDATE sync_conflicts SET resolved_at = ? WHERE entity = ? AND uid = ? AND kind IN ('invalid', 'conflict') AND resolved_at IS NULL",
+                    )
+                    .bind(ts(now))
+                    .bind(entity.as_str())
+                    .bind(uid)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM sync_outbox WHERE entity = ? AND uid = ? AND batch_key = ? AND change_seq = sent_seq")
+                        .bind(entity.as_str())
+                        .bind(uid)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                OpOutcome::Conflict { current_version } => {
+                    sqlx::query(
+                        "INSERT INTO sync_objects (entity, uid, version) VALUES (?, ?, ?)
+                         ON CONFLICT (entity, uid) DO UPDATE SET version = excluded.version, sent_hash = NULL",
+                    )
+                    .bind(entity.as_str())
+                    .bind(uid)
+                    .bind(current_version)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                OpOutcome::Invalid { message } => {
+                    sqlx::query(
+                        "INSERT INTO sync_conflicts (entity, uid, kind, message, created_at) VALUES (?, ?, 'invalid', ?, ?)
+                         ON CONFLICT (entity, uid, kind) WHERE resolved_at IS NULL DO UPDATE SET message = excluded.message",
+                    )
+                    .bind(entity.as_str())
+                    .bind(uid)
+                    .bind(message)
+                    .bind(ts(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE sync_outbox SET last_error = ? WHERE entity = ? AND uid = ? AND batch_key = ?")
+                        .bind(message)
+                        .bind(entity.as_str())
+                        .bind(uid)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM sync_outbox WHERE entity = ? AND uid = ? AND batch_key = ? AND change_seq = sent_seq")
+                        .bind(entity.as_str())
+                        .bind(uid)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        // Entries of this batch still here changed meanwhile (or conflicted): back in line.
+        sqlx::query("UPDATE sync_outbox SET batch_key = NULL, sent_seq = NULL WHERE batch_key = ?")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sync_batches WHERE idempotency_key = ?").bind(key).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drops a frozen batch the server refused as a whole (e.g. its key expired):
+    /// its entries go back in line and will be rebuilt from the current rows.
+    pub async fn abandon_batch(&self, key: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE sync_outbox SET batch_key = NULL, sent_seq = NULL WHERE batch_key = ?")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sync_batches WHERE idempotency_key = ?").bind(key).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn known_objects(&self) -> Result<HashMap<(Entity, String), KnownObject>> {
+        let rows =
+            sqlx::query("SELECT entity, uid, version, sent_hash FROM sync_objects").fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let e = Entity::parse(r.get::<String, _>(0).as_str())?;
+                Some(((e, r.get(1)), KnownObject { version: r.get(2), sent_hash: r.get(3) }))
+            })
+            .collect())
+    }
+
+    /// Reconciliation: the server's versions become ours; the hash is kept only where
+    /// the server's content equals what we would send.
+    pub async fn set_known_objects(&self, objects: &[(Entity, String, KnownObject)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (e, uid, k) in objects {
+            sqlx::query(
+                "INSERT INTO sync_objects (entity, uid, version, sent_hash) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (entity, uid) DO UPDATE SET version = excluded.version, sent_hash = excluded.sent_hash",
+            )
+            .bind(e.as_str())
+            .bind(uid)
+            .bind(k.version)
+            .bind(&k.sent_hash)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Wire data of categories by uid (absent: deleted locally).
+    pub async fn sync_category_data(&self) -> Result<BTreeMap<String, (CategoryData, u32)>> {
+        let rows = sqlx::query(
+            "WITH RECURSIVE d(id, depth) AS (SELECT id, 0 FROM categories WHERE parent_id IS NULL
+               UNION ALL SELECT c.id, d.depth + 1 FROM categories c JOIN d ON c.parent_id = d.id)
+             SELECT c.uid, c.name, p.uid, c.position, d.depth FROM categories c
+             JOIN d ON d.id = c.id LEFT JOIN categories p ON p.id = c.parent_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let depth: i64 = r.get(4);
+                (
+                    r.get(0),
+                    (
+                        CategoryData { name: r.get(1), parent_external_id: r.get(2), position: r.get(3) },
+                        u32::try_from(depth).unwrap_or(0),
+                    ),
+                )
+            })
+            .collect())
+    }
+
+    /// Wire data of products by uid: all of them (`None`) or the given ones. A uid
+    /// with no row is absent from the map (deleted locally).
+    pub async fn sync_product_data(&self, uids: Option<&[String]>) -> Result<BTreeMap<String, ProductData>> {
+        let filter = match uids {
+            Some(u) => serde_json::to_string(u).map_err(|e| Error::Conflict(e.to_string()))?,
+            None => String::new(),
+        };
+        let all = uids.is_none();
+        let rows = sqlx::query(
+            "SELECT p.id, p.uid, p.name, p.description, c.uid, p.status, p.vat_bp FROM products p
+             LEFT JOIN categories c ON c.id = p.category_id
+             WHERE ?1 OR p.uid IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(all)
+        .bind(if all { "[]" } else { filter.as_str() })
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_id: HashMap<i64, (String, ProductData, String)> = HashMap::new();
+        for r in rows {
+            let vat_bp: i64 = r.get(6);
+            let vat = VatRate::from_basis_points(vat_bp).map(|v| v.as_decimal_str()).unwrap_or("20").to_owned();
+            let cat: Option<String> = r.get(4);
+            let status: String = r.get(5);
+            by_id.insert(
+                r.get(0),
+                (
+                    r.get(1),
+                    ProductData {
+                        title: r.get(2),
+                        description: r.get(3),
+                        category_external_ids: cat.into_iter().collect(),
+                        images: vec![],
+                        published: status == "published",
+                        variants: vec![],
+                    },
+                    vat,
+                ),
+            );
+        }
+        let ids =
+            serde_json::to_string(&by_id.keys().collect::<Vec<_>>()).map_err(|e| Error::Conflict(e.to_string()))?;
+        let vrows = sqlx::query(
+            "SELECT product_id, sku, options, price_cents, stock, ean FROM variants
+             WHERE product_id IN (SELECT value FROM json_each(?)) ORDER BY product_id, position, id",
+        )
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in vrows {
+            let pid: i64 = r.get(0);
+            let Some((_, data, vat)) = by_id.get_mut(&pid) else { continue };
+            let options: Vec<VariantOption> = serde_json::from_str(r.get::<String, _>(2).as_str()).unwrap_or_default();
+            data.variants.push(WireVariant {
+                sku: r.get(1),
+                options: options.into_iter().map(|o| (o.name, o.value)).collect(),
+                price_ttc: r.get(3),
+                currency: "EUR".to_owned(),
+                vat_rate: vat.clone(),
+                ean: r.get(5),
+                stock: Stock { available: r.get(4) },
+            });
+        }
+        let prows = sqlx::query(
+            "SELECT product_id, photo_sha FROM product_photos WHERE product_id IN (SELECT value FROM json_each(?))
+             ORDER BY product_id, position, id",
+        )
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in prows {
+            let pid: i64 = r.get(0);
+            if let Some((_, data, _)) = by_id.get_mut(&pid) {
+                data.images.push(r.get(1));
+            }
+        }
+        Ok(by_id.into_values().map(|(uid, data, _)| (uid, data)).collect())
+    }
+
+    /// Format (file extension) of stored photo originals by sha256.
+    pub async fn sync_photo_formats(&self, shas: &[String]) -> Result<HashMap<String, String>> {
+        let list = serde_json::to_string(shas).map_err(|e| Error::Conflict(e.to_string()))?;
+        let rows = sqlx::query("SELECT sha256, format FROM photos WHERE sha256 IN (SELECT value FROM json_each(?))")
+            .bind(list)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// Stock sold (or given back) on the marketplace: merges the server's change into
+    /// the local stock (delta from the last value known to be on the server), without
+    /// echoing it to the outbox, and moves the event cursor — in one transaction.
+    pub async fn apply_remote_stock(
+        &self,
+        changes: &[(String, String, i64, i64)],
+        moderations: &[(String, i64, String, Option<String>)],
+        last_seq: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT OR IGNORE INTO sync_remote_apply (id) VALUES (1)").execute(&mut *tx).await?;
+        for (sku, product_uid, available, product_version) in changes {
+            let known: Option<i64> = sqlx::query_scalar("SELECT available FROM sync_stock WHERE sku = ?")
+                .bind(sku)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(known) = known {
+                let delta = available - known;
+                if delta != 0 {
+                    sqlx::query("UPDATE variants SET stock = stock + ? WHERE sku = ?")
+                        .bind(delta)
+                        .bind(sku)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            sqlx::query(
+                "INSERT INTO sync_stock (sku, available) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET available = excluded.available",
+            )
+            .bind(sku)
+            .bind(available)
+            .execute(&mut *tx)
+            .await?;
+            bump_version(&mut tx, product_uid, *product_version).await?;
+        }
+        for (uid, version, status, reason) in moderations {
+            bump_version(&mut tx, uid, *version).await?;
+            sqlx::query(
+                "UPDATE sync_objects SET moderation = ?, moderation_reason = ? WHERE entity = 'product' AND uid = ?",
+            )
+            .bind(status)
+            .bind(reason)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?;
+            if status == "rejected" {
+                sqlx::query(
+                    "INSERT INTO sync_conflicts (entity, uid, kind, message, created_at) VALUES ('product', ?, 'rejected', ?, ?)
+                     ON CONFLICT (entity, uid, kind) WHERE resolved_at IS NULL DO UPDATE SET message = excluded.message",
+                )
+                .bind(uid)
+                .bind(reason.clone().unwrap_or_else(|| "Refusé par la modération".to_owned()))
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
+            } else {
+                sqlx::query(
+                    "UPDATE sync_conflicts SET resolved_at = ? WHERE entity = 'product' AND uid = ? AND kind = 'rejected' AND resolved_at IS NULL",
+                )
+                .bind(ts(now))
+                .bind(uid)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query("UPDATE sync_state SET events_after = max(events_after, ?) WHERE id = 1")
+            .bind(last_seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sync_remote_apply").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Remembers the stock the server now holds per SKU (after an accepted upsert).
+    pub async fn set_known_stock(&self, stock: &[(String, i64)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (sku, available) in stock {
+            sqlx::query(
+                "INSERT INTO sync_stock (sku, available) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET available = excluded.available",
+            )
+            .bind(sku)
+            .bind(available)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn sync_issues(&self) -> Result<Vec<SyncIssue>> {
+        let rows = sqlx::query(
+            "SELECT entity, uid, kind, message, created_at FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SyncIssue {
+                entity: r.get(0),
+                uid: r.get(1),
+                kind: r.get(2),
+                message: r.get(3),
+                created_at: r.get(4),
+            })
+            .collect())
+    }
+}
+
+async fn bump_version(tx: &mut sqlx::SqliteConnection, uid: &str, version: i64) -> Result<()> {
+    // The hash is forgotten: the server's content moved, the next send must not be skipped.
+    sqlx::query(
+        "INSERT INTO sync_objects (entity, uid, version) VALUES ('product', ?1, ?2)
+         ON CONFLICT (entity, uid) DO UPDATE SET version = max(version, ?2),
+           sent_hash = CASE WHEN ?2 > version THEN NULL ELSE sent_hash END",
+    )
+    .bind(uid)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn forget_remote(tx: &mut sqlx::SqliteConnection) -> Result<()> {
+    for q in [
+        "UPDATE sync_outbox SET batch_key = NULL, sent_seq = NULL",
+        "DELETE FROM sync_batches",
+        "DELETE FROM sync_objects",
+        "DELETE FROM sync_stock",
+        "DELETE FROM sync_conflicts",
+        "UPDATE sync_state SET events_after = 0, reconciled_at = NULL WHERE id = 1",
+    ] {
+        sqlx::query(q).execute(&mut *tx).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,581 @@
+//! Draining the outbox against the marketplace.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use comptoir_protocol::auth::PairRequest;
+use comptoir_protocol::catalog::{
+    CatalogBatchRequest, CatalogBatchResponse, CatalogOp, ObjectType, OpKind, OpStatus, ProductData,
+};
+use comptoir_protocol::client::{Client, ClientError};
+use comptoir_protocol::hash::content_hash;
+use comptoir_protocol::me::Me;
+use serde::Serialize;
+
+use super::backoff::{Backoff, Rng};
+use super::credentials::TokenStore;
+use crate::Db;
+use crate::photos::store::PhotoStore;
+use crate::storage::sync::{Entity, KnownObject, OpOutcome, OutboxEntry};
+
+/// Why a sync did not complete. The messages are French and never contain the token.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("Comptoir n'est pas connecté à une place de marché : lancez d'abord la connexion")]
+    NotConnected,
+    #[error("Adresse de la place de marché invalide : {0}")]
+    BadUrl(String),
+    /// The server could not be reached or is overloaded; retry after `retry_in`.
+    #[error("Place de marché injoignable ({message}) : nouvel essai dans {} s", retry_in.as_secs())]
+    Offline { message: String, retry_in: Duration },
+    #[error("La place de marché a refusé la demande : {0}")]
+    Refused(String),
+    #[error("Jeton refusé par la place de marché : reconnectez Comptoir avec un nouveau code d'appairage")]
+    Unauthorized,
+    #[error(transparent)]
+    Keychain(#[from] super::credentials::KeychainError),
+    #[error(transparent)]
+    Core(#[from] crate::Error),
+}
+
+impl SyncError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::NotConnected => "sync_not_connected",
+            SyncError::BadUrl(_) => "sync_bad_url",
+            SyncError::Offline { .. } => "sync_offline",
+            SyncError::Refused(_) => "sync_refused",
+            SyncError::Unauthorized => "sync_unauthorized",
+            SyncError::Keychain(_) => "keychain",
+            SyncError::Core(e) => e.code(),
+        }
+    }
+}
+
+type SResult<T> = std::result::Result<T, SyncError>;
+
+/// Who we are connected to, for the settings screen and `connect`'s output.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Connection {
+    pub url: String,
+    pub shop_id: String,
+    pub shop_name: String,
+    pub max_batch_ops: u32,
+    pub max_media_bytes: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Diff `catalog/state` against the local catalogue first (also done on the first
+    /// sync after connecting).
+    pub reconcile: bool,
+    /// Photos uploaded at once.
+    pub parallel_uploads: usize,
+    pub backoff: Backoff,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self { reconcile: false, parallel_uploads: 3, backoff: Backoff::default() }
+    }
+}
+
+/// What one sync pass did.
+#[derive(Debug, Clone, Default, Serialize, specta::Type)]
+pub struct SyncReport {
+    /// Catalogue operations sent (upserts and deletes).
+    pub operations: u32,
+    pub photos_uploaded: u32,
+    pub photo_bytes: u64,
+    /// HTTP requests made.
+    pub requests: u32,
+    /// Request bodies sent, in bytes.
+    pub bytes_sent: u64,
+    /// Local stock moved by sales on the marketplace.
+    pub stock_changes_applied: u32,
+    pub conflicts_resolved: u32,
+    pub rejected: u32,
+    pub pending_after: i64,
+}
+
+/// A URL is acceptable when it is https, or plain http to the loopback only.
+pub fn check_url(url: &str) -> SResult<String> {
+    let u = url.trim().trim_end_matches('/');
+    let rest = if let Some(r) = u.strip_prefix("https://") {
+        r
+    } else if let Some(r) = u.strip_prefix("http://") {
+        let host = r.split(['/', '?']).next().unwrap_or("");
+        let host = if host.starts_with('[') {
+            host.split(']').next().unwrap_or("").trim_start_matches('[')
+        } else {
+            host.rsplit_once(':').map_or(host, |(h, _)| h)
+        };
+        if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
+            return Err(SyncError::BadUrl(format!(
+                "{u} : seules les adresses https:// sont acceptées (http:// uniquement pour 127.0.0.1 ou localhost)"
+            )));
+        }
+        r
+    } else {
+        return Err(SyncError::BadUrl(format!("{u} : l'adresse doit commencer par https://")));
+    };
+    if rest.is_empty() {
+        return Err(SyncError::BadUrl(format!("{u} : il manque le nom du serveur")));
+    }
+    Ok(u.to_owned())
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap_or_default()
+}
+
+/// How the shop proves who it is when connecting.
+pub enum Credential {
+    PairingCode(String),
+    Token(String),
+}
+
+/// Connects to a marketplace: pairs (or takes the token), checks it with `GET /v1/me`,
+/// stores the token in the OS keychain (only there) and the address in the database.
+pub async fn connect(db: &Db, url: &str, cred: Credential, keychain: &dyn TokenStore) -> SResult<Connection> {
+    let url = check_url(url)?;
+    let token = match cred {
+        Credential::Token(t) => t.trim().to_owned(),
+        Credential::PairingCode(code) => {
+            let req = PairRequest { pairing_code: code.trim().to_owned(), device_name: Some("Comptoir".to_owned()) };
+            Client::pair(&url, &req).await.map_err(|e| api_error(&e))?.token
+        }
+    };
+    let client = Client::with_http(http(), &url, &token);
+    let me = client.me().await.map_err(|e| api_error(&e))?;
+    keychain.set(&me.shop.id, &token)?;
+    let limits = serde_json::to_string(&me.limits).unwrap_or_default();
+    db.set_sync_connection(&url, &me.shop.id, &me.shop.name, &limits).await?;
+    Ok(connection(&url, &me))
+}
+
+fn connection(url: &str, me: &Me) -> Connection {
+    Connection {
+        url: url.to_owned(),
+        shop_id: me.shop.id.clone(),
+        shop_name: me.shop.name.clone(),
+        max_batch_ops: me.limits.max_batch_ops,
+        max_media_bytes: me.limits.max_media_bytes,
+    }
+}
+
+/// Forgets the connection and removes the token from the keychain.
+pub async fn disconnect(db: &Db, keychain: &dyn TokenStore) -> SResult<()> {
+    let st = db.sync_state().await?;
+    if let Some(shop) = st.shop_id {
+        keychain.delete(&shop)?;
+    }
+    db.clear_sync_connection().await?;
+    Ok(())
+}
+
+/// Maps a client error to ours; never includes the request (hence never the token).
+fn api_error(e: &ClientError) -> SyncError {
+    match e {
+        ClientError::Transport(t) => SyncError::Offline {
+            message: if t.is_timeout() { "délai dépassé".to_owned() } else { "connexion impossible".to_owned() },
+            retry_in: Duration::ZERO,
+        },
+        ClientError::Api { problem, retry_after } => {
+            if problem.status == 401 {
+                SyncError::Unauthorized
+            } else if e.is_retryable() {
+                SyncError::Offline {
+                    message: format!("HTTP {} {}", problem.status, problem.code),
+                    retry_in: retry_after.unwrap_or_default(),
+                }
+            } else {
+                SyncError::Refused(format!("{} ({})", problem.title, problem.code))
+            }
+        }
+        ClientError::Protocol { status, message } => SyncError::Refused(format!("HTTP {status} : {message}")),
+    }
+}
+
+struct Pass<'a> {
+    db: &'a Db,
+    client: Client,
+    photos: PhotoStore,
+    opts: &'a SyncOptions,
+    rng: &'a mut Rng,
+    now: DateTime<Utc>,
+    report: SyncReport,
+    max_ops: usize,
+    checked_media: HashSet<String>,
+}
+
+/// One sync pass: events, optional reconciliation, then the whole outbox.
+///
+/// On a network failure the failure is recorded (with the next retry time chosen by
+/// the backoff) and returned as [`SyncError::Offline`] with the delay to wait.
+pub async fn sync_once(
+    db: &Db,
+    data_dir: &Path,
+    keychain: &dyn TokenStore,
+    opts: &SyncOptions,
+    rng: &mut Rng,
+    now: DateTime<Utc>,
+) -> SResult<SyncReport> {
+    let st = db.sync_state().await?;
+    let (Some(url), Some(shop)) = (st.marketplace_url.clone(), st.shop_id.clone()) else {
+        return Err(SyncError::NotConnected);
+    };
+    let token = keychain.get(&shop)?;
+    let max_ops = st
+        .limits
+        .as_deref()
+        .and_then(|l| serde_json::from_str::<comptoir_protocol::me::Limits>(l).ok())
+        .map_or(100, |l| l.max_batch_ops as usize)
+        .max(1);
+    let mut pass = Pass {
+        db,
+        client: Client::with_http(http(), &url, token),
+        photos: PhotoStore::in_data_dir(data_dir),
+        opts,
+        rng,
+        now,
+        report: SyncReport::default(),
+        max_ops,
+        checked_media: HashSet::new(),
+    };
+    let reconcile = opts.reconcile || st.reconciled_at.is_none();
+    match pass.run(st.events_after, reconcile).await {
+        Ok(()) => {
+            db.record_sync_success(now, reconcile).await?;
+            pass.report.pending_after = db.outbox_len().await?;
+            Ok(pass.report)
+        }
+        Err(SyncError::Offline { message, retry_in }) => {
+            let failures = db.sync_state().await?.failures + 1;
+            let delay = opts.backoff.delay(failures, Some(retry_in), pass.rng);
+            let retry_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
+            db.record_sync_failure(now, true, &message, retry_at).await?;
+            Err(SyncError::Offline { message, retry_in: delay })
+        }
+        Err(e) => {
+            let failures = db.sync_state().await?.failures + 1;
+            let delay = opts.backoff.delay(failures, None, pass.rng);
+            let retry_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
+            db.record_sync_failure(now, false, &e.to_string(), retry_at).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Ops of one frozen batch, to map results back to outbox entries.
+#[derive(Serialize, serde::Deserialize)]
+struct Frozen {
+    request: CatalogBatchRequest,
+    hashes: Vec<Option<String>>,
+}
+
+impl Pass<'_> {
+    async fn run(&mut self, events_after: i64, reconcile: bool) -> SResult<()> {
+        self.pull_events(events_after).await?;
+        if reconcile {
+            self.reconcile().await?;
+        }
+        // A batch frozen by an earlier pass (crash, timeout): the same request again.
+        while let Some(b) = self.db.open_batch().await? {
+            let frozen: Frozen = match serde_json::from_str(&b.body) {
+                Ok(f) => f,
+                Err(_) => {
+                    self.db.abandon_batch(&b.key).await?;
+                    continue;
+                }
+            };
+            self.upload_photos(&frozen.request).await?;
+            self.send(&b.key, &frozen).await?;
+        }
+        // Conflicts put entries back in line; a few rounds settle them.
+        for _round in 0..5 {
+            let entries = self.db.outbox_unbatched().await?;
+            if entries.is_empty() {
+                break;
+            }
+            let ops = self.build_ops(&entries).await?;
+            if ops.is_empty() {
+                break;
+            }
+            for chunk in ops.chunks(self.max_ops) {
+                let request = CatalogBatchRequest { ops: chunk.iter().map(|(_, op, _)| op.clone()).collect() };
+                let frozen = Frozen { request, hashes: chunk.iter().map(|(_, _, h)| h.clone()).collect() };
+                let body = serde_json::to_string(&frozen).unwrap_or_default();
+                let key = self.rng.key();
+                let ids: Vec<(i64, i64)> = chunk.iter().map(|(e, _, _)| (e.id, e.change_seq)).collect();
+                self.db.freeze_batch(&key, "catalog", &body, &ids, self.now).await?;
+                self.upload_photos(&frozen.request).await?;
+                self.send(&key, &frozen).await?;
+            }
+            // Stock sold meanwhile (a conflict's usual cause) is merged before re-sending.
+            let after = self.db.sync_state().await?.events_after;
+            self.pull_events(after).await?;
+        }
+        Ok(())
+    }
+
+    async fn pull_events(&mut self, mut after: i64) -> SResult<()> {
+        loop {
+            self.report.requests += 1;
+            let page = match self.client.events(after, None, Some(500)).await {
+                Ok(p) => p,
+                // A token without orders:read cannot see events: nothing to merge.
+                Err(e) if e.status() == Some(403) => return Ok(()),
+                Err(e) => return Err(api_error(&e)),
+            };
+            let mut stock = Vec::new();
+            let mut moderations = Vec::new();
+            for ev in &page.events {
+                if let Some(s) = ev.stock() {
+                    // The shop's own stock writes are already in the local stock.
+                    if s.reason != comptoir_protocol::events::StockChangeReason::Merchant {
+                        self.report.stock_changes_applied += 1;
+                    }
+                    stock.push((s.sku, s.product_external_id, s.available, s.product_version));
+                } else if let Some(m) = ev.moderation() {
+                    let status = match m.moderation.status {
+                        comptoir_protocol::catalog::ModerationStatus::Rejected => "rejected",
+                        comptoir_protocol::catalog::ModerationStatus::Approved => "approved",
+                        comptoir_protocol::catalog::ModerationStatus::Unknown => "unknown",
+                    };
+                    if status == "rejected" {
+                        self.report.rejected += 1;
+                    }
+                    moderations.push((m.external_id, m.version, status.to_owned(), m.moderation.reason));
+                }
+            }
+            if !page.events.is_empty() || page.last_seq != after {
+                self.db.apply_remote_stock(&stock, &moderations, page.last_seq, self.now).await?;
+            }
+            after = page.last_seq;
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Full reconciliation: the server's hashes against ours; only differences are queued.
+    async fn reconcile(&mut self) -> SResult<()> {
+        let mut server: HashMap<(Entity, String), (i64, bool, Option<String>)> = HashMap::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            self.report.requests += 1;
+            let page = self.client.catalog_state(cursor.as_deref(), None).await.map_err(|e| api_error(&e))?;
+            for it in page.items {
+                let e = match it.object_type {
+                    ObjectType::Product => Entity::Product,
+                    ObjectType::Category => Entity::Category,
+                    ObjectType::Unknown => continue,
+                };
+                server.insert((e, it.external_id), (it.version, it.deleted, it.hash));
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let mut local: HashMap<(Entity, String), String> = HashMap::new();
+        for (uid, (data, _)) in self.db.sync_category_data().await? {
+            local.insert((Entity::Category, uid), content_hash(&data));
+        }
+        for (uid, data) in self.db.sync_product_data(None).await? {
+            local.insert((Entity::Product, uid), content_hash(&data));
+        }
+        let mut known = Vec::new();
+        let mut queue = Vec::new();
+        for (key, hash) in &local {
+            match server.get(key) {
+                Some((v, false, Some(h))) if h == hash => {
+                    known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: Some(h.clone()) }));
+                }
+                Some((v, _, _)) => {
+                    known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: None }));
+                    queue.push(key.clone());
+                }
+                None => queue.push(key.clone()),
+            }
+        }
+        for (key, (v, deleted, _)) in &server {
+            if !deleted && !local.contains_key(key) {
+                known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: None }));
+                queue.push(key.clone());
+            }
+        }
+        self.db.set_known_objects(&known).await?;
+        self.db.enqueue_sync(&queue).await?;
+        Ok(())
+    }
+
+    /// Builds the ops of the pending entries from the current rows (coalescing: the
+    /// final state only). Entries whose content the server already holds are dropped.
+    async fn build_ops(&mut self, entries: &[OutboxEntry]) -> SResult<Vec<(OutboxEntry, CatalogOp, Option<String>)>> {
+        let known = self.db.known_objects().await?;
+        let categories = self.db.sync_category_data().await?;
+        let uids: Vec<String> = entries.iter().filter(|e| e.entity == Entity::Product).map(|e| e.uid.clone()).collect();
+        let products: BTreeMap<String, ProductData> = self.db.sync_product_data(Some(&uids)).await?;
+        let mut drop = Vec::new();
+        // (order, entry, op, hash): category upserts by depth, products, product deletes, category deletes.
+        let mut ops: Vec<(u32, OutboxEntry, CatalogOp, Option<String>)> = Vec::new();
+        for e in entries {
+            let k = known.get(&(e.entity, e.uid.clone())).cloned().unwrap_or_default();
+            let (order, op, hash) = match e.entity {
+                Entity::Category => match categories.get(&e.uid) {
+                    Some((data, depth)) => {
+                        let h = content_hash(data);
+                        if k.sent_hash.as_deref() == Some(h.as_str()) {
+                            drop.push((e.id, e.change_seq));
+                            continue;
+                        }
+                        (*depth, CatalogOp::upsert_category(&e.uid, k.version, data), Some(h))
+                    }
+                    None if k.version == 0 => {
+                        drop.push((e.id, e.change_seq));
+                        continue;
+                    }
+                    None => (3000, CatalogOp::delete(ObjectType::Category, &e.uid, k.version), None),
+                },
+                Entity::Product => match products.get(&e.uid) {
+                    Some(data) => {
+                        let h = content_hash(data);
+                        if k.sent_hash.as_deref() == Some(h.as_str()) {
+                            drop.push((e.id, e.change_seq));
+                            continue;
+                        }
+                        (1000, CatalogOp::upsert_product(&e.uid, k.version, data), Some(h))
+                    }
+                    None if k.version == 0 => {
+                        drop.push((e.id, e.change_seq));
+                        continue;
+                    }
+                    None => (2000, CatalogOp::delete(ObjectType::Product, &e.uid, k.version), None),
+                },
+            };
+            ops.push((order, e.clone(), op, hash));
+        }
+        self.db.drop_outbox_entries(&drop).await?;
+        ops.sort_by_key(|(o, e, _, _)| (*o, e.id));
+        Ok(ops.into_iter().map(|(_, e, op, h)| (e, op, h)).collect())
+    }
+
+    /// Photos first: ask which of the batch's photos the server lacks, upload only those.
+    async fn upload_photos(&mut self, req: &CatalogBatchRequest) -> SResult<()> {
+        let mut wanted: Vec<String> = Vec::new();
+        for op in &req.ops {
+            if op.op != OpKind::Upsert || op.object_type != ObjectType::Product {
+                continue;
+            }
+            let images = op.data.as_ref().and_then(|d| d.get("images")).and_then(|i| i.as_array());
+            for sha in images.into_iter().flatten().filter_map(|s| s.as_str()) {
+                if !self.checked_media.contains(sha) && !wanted.iter().any(|w| w == sha) {
+                    wanted.push(sha.to_owned());
+                }
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut missing = Vec::new();
+        for chunk in wanted.chunks(1000) {
+            self.report.requests += 1;
+            self.report.bytes_sent += (chunk.len() * 67 + 12) as u64;
+            missing.extend(self.client.media_check(chunk).await.map_err(|e| api_error(&e))?);
+        }
+        let formats = self.db.sync_photo_formats(&missing).await?;
+        for group in missing.chunks(self.opts.parallel_uploads.clamp(1, 4)) {
+            let mut set = tokio::task::JoinSet::new();
+            for sha in group {
+                let Some(format) = formats.get(sha).and_then(|f| crate::photos::probe::Format::parse(f)) else {
+                    continue;
+                };
+                let path = self.photos.original_path(sha, format);
+                let client = self.client.clone();
+                let sha = sha.clone();
+                let content_type = format!("image/{}", format.as_str());
+                set.spawn(async move {
+                    let bytes = tokio::fs::read(&path).await.map_err(crate::Error::from)?;
+                    let n = bytes.len() as u64;
+                    client.media_put(&sha, &content_type, bytes).await.map_err(|e| api_error(&e))?;
+                    Ok::<u64, SyncError>(n)
+                });
+            }
+            while let Some(r) = set.join_next().await {
+                let n = r.map_err(|e| SyncError::Refused(format!("envoi de photo interrompu : {e}")))??;
+                self.report.requests += 1;
+                self.report.photos_uploaded += 1;
+                self.report.photo_bytes += n;
+                self.report.bytes_sent += n;
+            }
+        }
+        self.checked_media.extend(wanted);
+        Ok(())
+    }
+
+    async fn send(&mut self, key: &str, frozen: &Frozen) -> SResult<()> {
+        self.report.requests += 1;
+        self.report.bytes_sent += serde_json::to_vec(&frozen.request).map_or(0, |b| b.len() as u64);
+        let resp: CatalogBatchResponse = match self.client.catalog_batch(key, &frozen.request).await {
+            Ok(r) => r.value,
+            Err(e) if e.code() == Some(comptoir_protocol::problem::codes::IDEMPOTENCY_KEY_REUSED) => {
+                self.db.abandon_batch(key).await?;
+                return Ok(());
+            }
+            Err(e) => {
+                let err = api_error(&e);
+                if matches!(err, SyncError::Refused(_)) {
+                    // Refused as a whole (malformed): rebuilt from the rows next time.
+                    self.db.abandon_batch(key).await?;
+                }
+                return Err(err);
+            }
+        };
+        let mut outcomes = Vec::new();
+        let mut stock = Vec::new();
+        for (i, op) in frozen.request.ops.iter().enumerate() {
+            let entity = match op.object_type {
+                ObjectType::Category => Entity::Category,
+                _ => Entity::Product,
+            };
+            let Some(r) = resp.results.get(i) else { continue };
+            let outcome = match r.status {
+                OpStatus::Ok => {
+                    self.report.operations += 1;
+                    if let Some(d) =
+                        op.data.as_ref().and_then(|d| serde_json::from_value::<ProductData>(d.clone()).ok())
+                    {
+                        stock.extend(d.variants.iter().map(|v| (v.sku.clone(), v.stock.available)));
+                    }
+                    OpOutcome::Ok { version: r.version.unwrap_or(0), hash: frozen.hashes.get(i).cloned().flatten() }
+                }
+                OpStatus::Conflict => {
+                    self.report.conflicts_resolved += 1;
+                    OpOutcome::Conflict { current_version: r.current_version.unwrap_or(0) }
+                }
+                OpStatus::Invalid => {
+                    self.report.rejected += 1;
+                    let message = r.problem.as_ref().map_or_else(
+                        || "Refusé par la place de marché".to_owned(),
+                        |p| p.detail.clone().unwrap_or_else(|| p.title.clone()),
+                    );
+                    OpOutcome::Invalid { message }
+                }
+                // An answer this client does not understand: keep the entry for later.
+                OpStatus::Unknown => OpOutcome::Conflict { current_version: r.current_version.unwrap_or(0) },
+            };
+            outcomes.push((entity, op.external_id.clone(), outcome));
+        }
+        self.db.finish_batch(key, &outcomes, self.now).await?;
+        self.db.set_known_stock(&stock).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,335 @@
+//! Offline-first sync against the real reference marketplace, in this process on its
+//! own thread and runtime, over real HTTP on 127.0.0.1 (stopping it drops every
+//! connection, as a killed server would; restarting keeps its SQLite file).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use comptoir_core::Db;
+use comptoir_core::photos::probe::Format;
+use comptoir_core::photos::store::PhotoStore;
+use comptoir_core::photos::{NewPhoto, fixtures};
+use comptoir_core::sync::credentials::MemoryKeychain;
+use comptoir_core::sync::engine::Credential;
+use comptoir_core::sync::{Rng, SyncError, SyncOptions, SyncReport, connect, sync_once, sync_status};
+use comptoir_marketplace::{AppState, Config, Hooks, RateLimitConfig, SystemClock};
+use comptoir_protocol::catalog::ObjectType;
+use comptoir_protocol::client::{AdminClient, Client};
+use comptoir_protocol::hash::content_hash;
+
+use crate::support::{fresh_db, now, product};
+
+const ADMIN: &str = "sync-admin-token";
+
+struct Server {
+    url: String,
+    port: u16,
+    db_path: PathBuf,
+    rate_limit: Option<RateLimitConfig>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(db_path: &Path, port: u16, rate_limit: Option<RateLimitConfig>) -> Server {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let (path, rl) = (db_path.to_path_buf(), rate_limit.clone());
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+            rt.block_on(async {
+                let db = comptoir_marketplace::Db::open(&path).await.unwrap();
+                let config = Config { admin_token: Some(ADMIN.to_owned()), rate_limit: rl, ..Config::default() };
+                let state = AppState::new(db, Arc::new(SystemClock), config, Hooks::default());
+                let mut listener = None;
+                for _ in 0..100 {
+                    match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                        Ok(l) => {
+                            listener = Some(l);
+                            break;
+                        }
+                        Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                    }
+                }
+                let listener = listener.expect("port of the test server");
+                ready_tx.send(listener.local_addr().unwrap().port()).unwrap();
+                tokio::spawn(comptoir_marketplace::serve_http(listener, state));
+                tokio::task::spawn_blocking(move || {
+                    let _ = stop_rx.recv();
+                })
+                .await
+                .unwrap();
+            });
+            rt.shutdown_background();
+        });
+        let port = ready_rx.recv().expect("server started");
+        Server {
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            db_path: db_path.to_path_buf(),
+            rate_limit,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    fn restart(&mut self) {
+        self.stop();
+        *self = Server::start(&self.db_path.clone(), self.port, self.rate_limit.clone());
+    }
+
+    fn admin(&self) -> AdminClient {
+        AdminClient::new(&self.url, ADMIN)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+struct Setup {
+    t: crate::support::TestDb,
+    server: Server,
+    keychain: MemoryKeychain,
+    shop_token: String,
+    _market_dir: tempfile::TempDir,
+}
+
+async fn setup(rate_limit: Option<RateLimitConfig>) -> Setup {
+    let market_dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&market_dir.path().join("market.sqlite3"), 0, rate_limit);
+    let shop = server.admin().create_shop("Fromagerie du Perche").await.unwrap();
+    let t = fresh_db().await;
+    let keychain = MemoryKeychain::default();
+    let c = connect(&t.db, &server.url, Credential::PairingCode(shop.pairing_code.clone()), &keychain).await.unwrap();
+    assert_eq!(c.shop_name, "Fromagerie du Perche");
+    Setup { t, server, keychain, shop_token: shop.token, _market_dir: market_dir }
+}
+
+async fn sync(s: &Setup, rng: &mut Rng) -> Result<SyncReport, SyncError> {
+    sync_once(&s.t.db, s.t.dir.path(), &s.keychain, &SyncOptions::default(), rng, now()).await
+}
+
+/// Retries like the background worker would, but without real waiting beyond 1.5 s.
+async fn sync_until_done(s: &Setup, rng: &mut Rng) -> SyncReport {
+    let mut total = SyncReport::default();
+    for _ in 0..60 {
+        match sync(s, rng).await {
+            Ok(r) => {
+                total.operations += r.operations;
+                total.photos_uploaded += r.photos_uploaded;
+                total.photo_bytes += r.photo_bytes;
+                if r.pending_after == 0 {
+                    return total;
+                }
+            }
+            Err(SyncError::Offline { retry_in, .. }) => {
+                tokio::time::sleep(retry_in.min(Duration::from_millis(1500))).await;
+            }
+            Err(e) => panic!("sync failed: {e}"),
+        }
+    }
+    panic!("sync did not settle");
+}
+
+/// Adds a real JPEG (distinct per `n`) to the photo store and attaches it.
+async fn add_photo(db: &Db, dir: &Path, product_id: i64, n: u8) -> String {
+    let bytes = fixtures::grey_jpeg(32, 24, n);
+    let sha = comptoir_protocol::hash::sha256_hex(&bytes);
+    let store = PhotoStore::in_data_dir(dir);
+    let path = store.original_path(&sha, Format::Jpeg);
+    store.put(&path, &bytes).unwrap();
+    let p = NewPhoto {
+        sha256: sha.clone(),
+        original_name: format!("photo-{n}.jpg"),
+        format: Format::Jpeg,
+        width: 32,
+        height: 24,
+        byte_size: bytes.len() as u64,
+        quality_flags: vec![],
+        sharpness: 1.0,
+        preset_fp: "test".to_owned(),
+    };
+    db.upsert_photo(&p, now()).await.unwrap();
+    db.attach_photo(product_id, &sha, now()).await.unwrap();
+    sha
+}
+
+/// The marketplace holds exactly the local catalogue (same content hashes, nothing more).
+async fn assert_same_catalogue(s: &Setup) {
+    let client = Client::new(&s.server.url, &s.shop_token);
+    let mut server = std::collections::BTreeMap::new();
+    let mut cursor = None;
+    loop {
+        let page = client.catalog_state(cursor.as_deref(), None).await.unwrap();
+        for it in page.items {
+            if !it.deleted {
+                server.insert((it.object_type == ObjectType::Product, it.external_id), it.hash.unwrap());
+            }
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut local = std::collections::BTreeMap::new();
+    for (uid, (data, _)) in s.t.db.sync_category_data().await.unwrap() {
+        local.insert((false, uid), content_hash(&data));
+    }
+    for (uid, data) in s.t.db.sync_product_data(None).await.unwrap() {
+        local.insert((true, uid), content_hash(&data));
+    }
+    assert_eq!(server, local, "marketplace and local catalogue differ");
+    assert_eq!(s.t.db.outbox_len().await.unwrap(), 0, "outbox not empty");
+}
+
+#[tokio::test]
+async fn every_change_lands_in_the_outbox_coalesced() {
+    let t = fresh_db().await;
+    assert_eq!(t.db.outbox_len().await.unwrap(), 0);
+    let p = t.db.save_product(&product("Camembert", "CAM-1", 495), now()).await.unwrap();
+    assert_eq!(t.db.outbox_len().await.unwrap(), 1);
+    let mut input = comptoir_core::storage::product_to_input(&p);
+    for price in 500..510 {
+        input.variants[0].price_cents = price;
+        t.db.save_product(&input, now()).await.unwrap();
+    }
+    // Ten edits, one entry: what is sent is built from the final row.
+    assert_eq!(t.db.outbox_len().await.unwrap(), 1);
+    let cat =
+        t.db.save_category(
+            &comptoir_core::catalogue::CategoryInput { id: None, parent_id: Some(1), name: "Caves".into() },
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(t.db.outbox_len().await.unwrap(), 2);
+    t.db.delete_category(cat.id).await.unwrap();
+    assert_eq!(t.db.outbox_len().await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn first_sync_sends_all_then_a_no_op_sends_nothing_then_only_the_edit() {
+    let s = setup(None).await;
+    let mut rng = Rng::seeded(1);
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let p =
+            s.t.db.save_product(&product(&format!("Fromage {i}"), &format!("FRO-{i}"), 300 + i), now()).await.unwrap();
+        ids.push(p.id);
+    }
+    add_photo(&s.t.db, s.t.dir.path(), ids[0], 10).await;
+    add_photo(&s.t.db, s.t.dir.path(), ids[0], 20).await;
+    add_photo(&s.t.db, s.t.dir.path(), ids[1], 30).await;
+    let first = sync_until_done(&s, &mut rng).await;
+    assert_eq!(first.photos_uploaded, 3);
+    assert!(first.operations >= 12, "{first:?}");
+    assert_same_catalogue(&s).await;
+
+    let again = sync(&s, &mut rng).await.unwrap();
+    assert_eq!((again.operations, again.photos_uploaded, again.photo_bytes), (0, 0, 0), "{again:?}");
+
+    // Ten edits to one product, one photo already on the server attached to another.
+    let p = s.t.db.product(ids[5]).await.unwrap();
+    let mut input = comptoir_core::storage::product_to_input(&p);
+    for price in 900..910 {
+        input.variants[0].price_cents = price;
+        s.t.db.save_product(&input, now()).await.unwrap();
+    }
+    add_photo(&s.t.db, s.t.dir.path(), ids[6], 10).await;
+    let edit = sync(&s, &mut rng).await.unwrap();
+    assert_eq!((edit.operations, edit.photos_uploaded), (2, 0), "{edit:?}");
+    assert_same_catalogue(&s).await;
+    let st = sync_status(&s.t.db, chrono::FixedOffset::east_opt(3600).unwrap()).await.unwrap();
+    assert_eq!(st.label, "Synchronisé");
+}
+
+#[tokio::test]
+async fn server_down_then_back_converges_without_duplicates() {
+    let mut s = setup(None).await;
+    let mut rng = Rng::seeded(2);
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        ids.push(
+            s.t.db.save_product(&product(&format!("Cidre {i}"), &format!("CID-{i}"), 500), now()).await.unwrap().id,
+        );
+    }
+    s.server.stop();
+    let err = sync(&s, &mut rng).await.unwrap_err();
+    assert!(matches!(err, SyncError::Offline { .. }), "{err}");
+    let st = sync_status(&s.t.db, chrono::FixedOffset::east_opt(3600).unwrap()).await.unwrap();
+    assert_eq!(st.label, "Hors ligne depuis 11 h 00");
+    // Edits while offline, then deletions of some never-sent products.
+    for id in &ids[..3] {
+        s.t.db.delete_product(*id).await.unwrap();
+    }
+    s.server.restart();
+    sync_until_done(&s, &mut rng).await;
+    assert_same_catalogue(&s).await;
+}
+
+#[tokio::test]
+async fn rate_limited_storm_converges() {
+    let s = setup(Some(RateLimitConfig { burst: 3, per_second: 2.0 })).await;
+    let mut rng = Rng::seeded(4);
+    for i in 0..250 {
+        s.t.db.save_product(&product(&format!("Terrine {i}"), &format!("TER-{i}"), 700), now()).await.unwrap();
+    }
+    sync_until_done(&s, &mut rng).await;
+    assert_same_catalogue(&s).await;
+}
+
+/// The real Secret Service (gnome-keyring on the private bus `scripts/test-all.sh` starts):
+/// the token goes in, comes back, and disconnect removes it; nothing of it in SQLite.
+#[tokio::test]
+async fn token_lives_in_the_real_keychain_only() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "this test needs a session bus with gnome-keyring (run scripts/test-all.sh, which starts both)"
+    );
+    use comptoir_core::sync::credentials::{OsKeychain, TokenStore};
+    let keychain = OsKeychain::open().expect("Secret Service reachable");
+    let market_dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&market_dir.path().join("market.sqlite3"), 0, None);
+    let shop = server.admin().create_shop("Épicerie de Bellême").await.unwrap();
+    let t = fresh_db().await;
+    connect(&t.db, &server.url, Credential::PairingCode(shop.pairing_code.clone()), &keychain).await.unwrap();
+    let token = keychain.get(&shop.shop_id).unwrap();
+    assert!(!token.is_empty());
+    t.db.save_product(&product("Camembert", "CAM-1", 495), now()).await.unwrap();
+    let r =
+        sync_once(&t.db, t.dir.path(), &keychain, &SyncOptions::default(), &mut Rng::seeded(5), now()).await.unwrap();
+    assert_eq!((r.operations, r.pending_after), (14, 0), "13 default categories and the product: {r:?}");
+    let db_path = t.db.path().to_path_buf();
+    comptoir_core::sync::disconnect(&t.db, &keychain).await.unwrap();
+    assert!(matches!(keychain.get(&shop.shop_id), Err(comptoir_core::sync::credentials::KeychainError::Missing)));
+    // The token never reached the database file (nor its WAL).
+    t.db.clone().close().await;
+    for f in [db_path.clone(), db_path.with_extension("db-wal")] {
+        if let Ok(bytes) = std::fs::read(&f) {
+            assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()), "token found in {}", f.display());
+        }
+    }
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_except_on_loopback() {
+    use comptoir_core::sync::engine::check_url;
+    assert!(check_url("http://127.0.0.1:8787").is_ok());
+    assert!(check_url("http://localhost:8787/").is_ok());
+    assert!(check_url("https://place.orne.fr").is_ok());
+    let e = check_url("http://place.orne.fr").unwrap_err();
+    assert!(e.to_string().contains("https://"), "{e}");
+}
