@@ -11,6 +11,7 @@ mod orders;
 mod orders_bench;
 mod output;
 mod photos;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,12 @@ enum Command {
     /// Photo studio: import photos, benchmark the pipeline.
     #[command(subcommand)]
     Photos(photos::PhotosCommand),
+    /// Connects to the marketplace (pairing code or token); the token goes to the OS keychain.
+    Connect(sync::ConnectArgs),
+    /// Sends every pending change to the marketplace; `sync status` shows the state.
+    Sync(sync::SyncArgs),
+    /// Forgets the marketplace connection and removes the token from the keychain.
+    Disconnect,
     /// Benchmarks (figures for the README and closing notes).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -81,6 +88,9 @@ fn main() -> ExitCode {
             Command::Import(args) => import::run(data_dir.as_deref(), args).await,
             Command::Export(cmd) => orders::export(data_dir.as_deref(), cmd).await,
             Command::Orders(cmd) => orders::run(data_dir.as_deref(), cmd).await,
+            Command::Connect(args) => sync::connect(data_dir.as_deref(), args).await,
+            Command::Sync(args) => sync::run(data_dir.as_deref(), args).await,
+            Command::Disconnect => sync::disconnect(data_dir.as_deref()).await,
             Command::Bench(cmd) => bench::run(cmd).await,
             Command::Photos(cmd) => photos::run(data_dir.as_deref(), cmd).await,
         }
