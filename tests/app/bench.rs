@@ -36,6 +36,7 @@ fn app_pid() -> Option<u32> {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "benchmark: run explicitly, prints figures"]
+#[allow(clippy::print_stdout)] // printing the figures is this benchmark's job
 async fn bench_app_start_and_idle_memory() {
     let data = tempfile::tempdir().unwrap();
     // A catalogue of 50,000 products, as the issue asks the list to stay fluid with.

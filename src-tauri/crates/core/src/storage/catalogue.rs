@@ -198,12 +198,17 @@ impl Db {
     /// Finds a category by its path (`Alimentation › Crèmerie`, or `Alimentation/Crèmerie`,
     /// or just `Crèmerie` when that name is unique), ignoring case and accents.
     pub async fn find_category(&self, path: &str) -> Result<Option<Category>> {
+        let all = self.categories().await?;
+        // A name may itself contain a separator ("Boissons/Cave"): a whole-name match wins.
+        let whole = fold(path.trim());
+        if let Some(c) = all.iter().find(|c| fold(&c.name) == whole || fold(&c.path) == whole) {
+            return Ok(Some(c.clone()));
+        }
         let wanted: Vec<String> =
             path.split(['›', '>', '/']).map(|s| fold(s.trim())).filter(|s| !s.is_empty()).collect();
         if wanted.is_empty() {
             return Ok(None);
         }
-        let all = self.categories().await?;
         let matches: Vec<&Category> = all
             .iter()
             .filter(|c| {

@@ -446,7 +446,8 @@ async fn progress_is_reported_and_cancel_rolls_back() {
     let sink = seen.clone();
     let control = Control::with_progress(move |p| sink.lock().unwrap().push(p));
     import::apply(&t.db, &source, &s, now(), &control).await.unwrap();
-    let seen = seen.lock().unwrap();
+    // Copied out so no lock guard lives across the awaits below.
+    let seen: Vec<_> = seen.lock().unwrap().clone();
     assert!(seen.iter().any(|p| p.phase == import::Phase::Checking));
     let last = seen.last().unwrap();
     assert_eq!((last.phase, last.done, last.total), (import::Phase::Writing, 3000, 3000));
