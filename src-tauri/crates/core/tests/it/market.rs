@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use comptoir_marketplace::{AppState, Config, Db, Hooks, SystemClock};
+use comptoir_marketplace::{AppState, Config, Db, Hooks, RateLimitConfig, SystemClock};
 use comptoir_protocol::catalog::{CatalogBatchRequest, CatalogOp, OpStatus, ProductData, Stock, Variant};
 use comptoir_protocol::client::{AdminClient, Client, StorefrontClient};
 use comptoir_protocol::orders::{Customer, Order};
@@ -18,6 +18,7 @@ pub struct Market {
     pub url: String,
     pub port: u16,
     db_path: PathBuf,
+    rate_limit: Option<RateLimitConfig>,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -25,15 +26,19 @@ pub struct Market {
 impl Market {
     /// Starts on `port` (0: any free port) with the database file `db_path`.
     pub fn start(db_path: &Path, port: u16) -> Market {
+        Market::start_with(db_path, port, None)
+    }
+
+    /// Same, with a per-token rate limit (to provoke 429 storms).
+    pub fn start_with(db_path: &Path, port: u16, rate_limit: Option<RateLimitConfig>) -> Market {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-        let path = db_path.to_path_buf();
+        let (path, rl) = (db_path.to_path_buf(), rate_limit.clone());
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
             rt.block_on(async {
                 let db = Db::open(&path).await.unwrap();
-                let config =
-                    Config { admin_token: Some(ADMIN_TOKEN.to_owned()), rate_limit: None, ..Config::default() };
+                let config = Config { admin_token: Some(ADMIN_TOKEN.to_owned()), rate_limit: rl, ..Config::default() };
                 let state = AppState::new(db, Arc::new(SystemClock), config, Hooks::default());
                 let mut listener = None;
                 for _ in 0..100 {
@@ -61,6 +66,7 @@ impl Market {
             url: format!("http://127.0.0.1:{port}"),
             port,
             db_path: db_path.to_path_buf(),
+            rate_limit,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -79,7 +85,7 @@ impl Market {
     /// Stops then starts again on the same port and file.
     pub fn restart(&mut self) {
         self.stop();
-        *self = Market::start(&self.db_path.clone(), self.port);
+        *self = Market::start_with(&self.db_path.clone(), self.port, self.rate_limit.clone());
     }
 
     pub fn admin(&self) -> AdminClient {

@@ -2,8 +2,7 @@
 //! own thread and runtime, over real HTTP on 127.0.0.1 (stopping it drops every
 //! connection, as a killed server would; restarting keeps its SQLite file).
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::time::Duration;
 
 use comptoir_core::Db;
@@ -13,95 +12,17 @@ use comptoir_core::photos::{NewPhoto, fixtures};
 use comptoir_core::sync::credentials::MemoryKeychain;
 use comptoir_core::sync::engine::Credential;
 use comptoir_core::sync::{Rng, SyncError, SyncOptions, SyncReport, connect, sync_once, sync_status};
-use comptoir_marketplace::{AppState, Config, Hooks, RateLimitConfig, SystemClock};
+use comptoir_marketplace::RateLimitConfig;
 use comptoir_protocol::catalog::ObjectType;
-use comptoir_protocol::client::{AdminClient, Client};
+use comptoir_protocol::client::Client;
 use comptoir_protocol::hash::content_hash;
 
+use crate::market::Market;
 use crate::support::{fresh_db, now, product};
-
-const ADMIN: &str = "sync-admin-token";
-
-struct Server {
-    url: String,
-    port: u16,
-    db_path: PathBuf,
-    rate_limit: Option<RateLimitConfig>,
-    stop: Option<std::sync::mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(db_path: &Path, port: u16, rate_limit: Option<RateLimitConfig>) -> Server {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-        let (path, rl) = (db_path.to_path_buf(), rate_limit.clone());
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-            rt.block_on(async {
-                let db = comptoir_marketplace::Db::open(&path).await.unwrap();
-                let config = Config { admin_token: Some(ADMIN.to_owned()), rate_limit: rl, ..Config::default() };
-                let state = AppState::new(db, Arc::new(SystemClock), config, Hooks::default());
-                let mut listener = None;
-                for _ in 0..100 {
-                    match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-                        Ok(l) => {
-                            listener = Some(l);
-                            break;
-                        }
-                        Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                    }
-                }
-                let listener = listener.expect("port of the test server");
-                ready_tx.send(listener.local_addr().unwrap().port()).unwrap();
-                tokio::spawn(comptoir_marketplace::serve_http(listener, state));
-                tokio::task::spawn_blocking(move || {
-                    let _ = stop_rx.recv();
-                })
-                .await
-                .unwrap();
-            });
-            rt.shutdown_background();
-        });
-        let port = ready_rx.recv().expect("server started");
-        Server {
-            url: format!("http://127.0.0.1:{port}"),
-            port,
-            db_path: db_path.to_path_buf(),
-            rate_limit,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-
-    fn restart(&mut self) {
-        self.stop();
-        *self = Server::start(&self.db_path.clone(), self.port, self.rate_limit.clone());
-    }
-
-    fn admin(&self) -> AdminClient {
-        AdminClient::new(&self.url, ADMIN)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 struct Setup {
     t: crate::support::TestDb,
-    server: Server,
+    server: Market,
     keychain: MemoryKeychain,
     shop_token: String,
     _market_dir: tempfile::TempDir,
@@ -109,7 +30,7 @@ struct Setup {
 
 async fn setup(rate_limit: Option<RateLimitConfig>) -> Setup {
     let market_dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&market_dir.path().join("market.sqlite3"), 0, rate_limit);
+    let server = Market::start_with(&market_dir.path().join("market.sqlite3"), 0, rate_limit);
     let shop = server.admin().create_shop("Fromagerie du Perche").await.unwrap();
     let t = fresh_db().await;
     let keychain = MemoryKeychain::default();
@@ -302,7 +223,7 @@ async fn token_lives_in_the_real_keychain_only() {
     use comptoir_core::sync::credentials::{OsKeychain, TokenStore};
     let keychain = OsKeychain::open().expect("Secret Service reachable");
     let market_dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&market_dir.path().join("market.sqlite3"), 0, None);
+    let server = Market::start_with(&market_dir.path().join("market.sqlite3"), 0, None);
     let shop = server.admin().create_shop("Épicerie de Bellême").await.unwrap();
     let t = fresh_db().await;
     connect(&t.db, &server.url, Credential::PairingCode(shop.pairing_code.clone()), &keychain).await.unwrap();
