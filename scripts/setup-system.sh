@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential pkg-config curl ca-certificates
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
   cmake nasm
-  xvfb xauth webkit2gtk-driver
+  xvfb xauth webkit2gtk-driver xdotool
   dbus dbus-x11 gnome-keyring libsecret-tools dunst
   imagemagick
 )

@@ -9,6 +9,8 @@ mod state;
 
 use std::path::PathBuf;
 
+use tauri::Manager;
+
 pub use state::AppState;
 
 /// The typed command list, shared by the real app, the mock-runtime tests and the
@@ -26,6 +28,16 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         catalogue::list_categories,
         catalogue::save_category,
         catalogue::delete_category,
+        files::pick_file,
+        files::pick_save_path,
+        import::import_open,
+        import::import_simulate,
+        import::import_apply,
+        import::import_cancel,
+        import::import_save_rejected,
+        import::import_history,
+        import::import_undo,
+        import::export_catalogue,
     ])
 }
 
@@ -71,10 +83,13 @@ pub fn run() {
         }
     };
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            app.state::<AppState>()
+                .set_dialogs(std::sync::Arc::new(commands::files::NativeDialogs(app.handle().clone())));
             Ok(())
         })
         .run(tauri::generate_context!())

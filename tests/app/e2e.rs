@@ -186,3 +186,114 @@ async fn create_a_product_find_it_without_accents_and_keep_it_after_a_restart() 
 
     assert!(data.path().join("comptoir.db").exists(), "the catalogue lives in a real SQLite file");
 }
+
+/// Answers the native GTK "open" dialog the way a person would: waits for its window,
+/// types the path (typing "/" opens GTK's location field) and presses Entrée. xdotool
+/// drives the real dialog through the X server; there is no window manager under Xvfb,
+/// so the dialog is focused explicitly.
+fn answer_file_dialog(title: &str, path: &Path) {
+    let deadline = Instant::now() + WAIT;
+    let window = loop {
+        let out =
+            Command::new("xdotool").args(["search", "--name", title]).output().expect("xdotool (apt install xdotool)");
+        if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().last() {
+            break id.trim().to_owned();
+        }
+        assert!(Instant::now() < deadline, "the file dialog « {title} » did not open");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The dialog maps, then GTK builds its widgets: give it a moment before typing.
+    std::thread::sleep(Duration::from_millis(800));
+    let run = |args: &[&str]| {
+        let st = Command::new("xdotool").args(args).status().unwrap();
+        assert!(st.success(), "xdotool {args:?}");
+    };
+    run(&["windowfocus", "--sync", &window]);
+    run(&["type", "--delay", "15", &path.display().to_string()]);
+    std::thread::sleep(Duration::from_millis(300));
+    run(&["key", "--window", &window, "Return"]);
+}
+
+/// Text of every element matching `css`, through textContent (see `wait_for_rows`).
+async fn texts(c: &Client, css: &str) -> Vec<String> {
+    serde_json::from_value(
+        c.execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim().replace(/\\s+/g, ' '))",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap()
+}
+
+async fn wait_text(c: &Client, css: &str, want: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let t = texts(c, css).await.join(" | ");
+        if t.contains(want) {
+            return t;
+        }
+        if Instant::now() >= deadline {
+            screenshot(c, "e2e-failure.png").await;
+            panic!("{css}: expected « {want} », the window shows « {t} » (see artifacts/e2e-failure.png)");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_a_french_excel_csv_through_the_file_dialog_then_undo_it() {
+    let data = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    // Saved by French Excel: Windows-1252, `;`, "6,90 €", a title row, one bad price.
+    let text = "Inventaire boutique;;;;\r\n\
+Réf.;Libellé;PV TTC;TVA;Qté\r\n\
+CAM-250;Camembert de Normandie AOP;6,90 €;5,5 %;24\r\n\
+POM-70;Pommeau de Normandie;18,50 €;20 %;6\r\n\
+TEU-1;Teurgoule;douze;5,5 %;4\r\n";
+    let csv = files.path().join("inventaire.csv");
+    std::fs::write(&csv, encoding_rs::WINDOWS_1252.encode(text).0).unwrap();
+
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    click(&c, "[data-testid=start-clean]").await;
+    click(&c, "[data-testid=nav-import]").await;
+    click(&c, "[data-testid=import-choose]").await;
+    let path = csv.clone();
+    tokio::task::spawn_blocking(move || answer_file_dialog("Choisir un fichier", &path)).await.unwrap();
+
+    // What Comptoir understood: the encoding, the delimiter, the header under the title.
+    let info = wait_text(&c, "[data-testid=import-fileinfo]", "inventaire.csv").await;
+    assert!(info.contains("windows-1252") && info.contains("en-têtes ligne 2"), "{info}");
+    let mapping = texts(&c, "[data-testid=mapping] tbody tr").await;
+    assert!(mapping[0].contains("Camembert") || mapping[1].contains("Camembert"), "{mapping:?}");
+    screenshot(&c, "e2e-import-mapping.png").await;
+
+    click(&c, "[data-testid=import-simulate]").await;
+    let counts = wait_text(&c, "[data-testid=import-counts]", "2 produits à créer").await;
+    assert!(counts.contains("1 ligne rejetée"), "{counts}");
+    assert_eq!(texts(&c, "[data-testid=import-errors] tbody tr").await.len(), 1);
+    // The row as the spreadsheet numbers it, the column letter and header, the value.
+    let cells = texts(&c, "[data-testid=import-errors] tbody tr td").await;
+    assert_eq!(cells[..3], ["5", "C (PV TTC)", "douze"], "{cells:?}");
+    assert!(cells[3].starts_with("Prix"), "{cells:?}");
+    screenshot(&c, "e2e-import-simulation.png").await;
+
+    click(&c, "[data-testid=import-apply]").await;
+    wait_text(&c, "[data-testid=import-done]", "2 créé(s)").await;
+    click(&c, "[data-testid=nav-catalogue]").await;
+    type_into(&c, "[data-testid=search]", "normandie").await;
+    wait_for_rows(&c, &["Camembert de Normandie AOP", "Pommeau de Normandie"]).await;
+
+    // Undo in one click: the catalogue is back to empty.
+    click(&c, "[data-testid=nav-import]").await;
+    wait_text(&c, "[data-testid=import-history]", "inventaire.csv").await;
+    c.execute("window.confirm = () => true", vec![]).await.unwrap();
+    click(&c, "[data-testid=import-history] button").await;
+    wait_text(&c, "[data-testid=import-history]", "annulé le").await;
+    click(&c, "[data-testid=nav-catalogue]").await;
+    type_into(&c, "[data-testid=search]", "normandie").await;
+    wait_for_rows(&c, &[]).await;
+    c.close().await.unwrap();
+}

@@ -22,6 +22,7 @@ fn harness() -> Harness {
         .invoke_handler(builder.invoke_handler())
         .build(mock_context(noop_assets()))
         .unwrap();
+    builder.mount_events(&app);
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     Harness { _app: app, webview, _dir: dir }
 }
@@ -127,4 +128,107 @@ fn categories_are_managed_and_non_empty_ones_are_protected() {
     assert_eq!(err["code"], "conflict");
     assert!(err["message"].as_str().unwrap().contains("Boucherie-Charcuterie"));
     h.ok("delete_category", json!({"id": created["id"]}));
+}
+
+/// A progress channel as the webview passes it (the mock runtime drops the messages).
+const CHANNEL: &str = "__CHANNEL__:7";
+
+/// A CSV the way French Excel saves it: Windows-1252, `;`, prices "12,50 €", a title
+/// line above the header, and one bad row.
+fn french_excel_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = "Stock de la fromagerie;;;;\r\n\
+Référence;Désignation;Prix TTC;TVA;Qté;Famille\r\n\
+CAM-250;Camembert de Normandie AOP;6,90 €;5,5 %;24;Crèmerie\r\n\
+LIV-500;Livarot AOP;12,50 €;5,5 %;8;Crèmerie\r\n\
+CID-75;Cidre brut fermier;4,20 €;20 %;36;Cave à cidre\r\n\
+MIE-500;Miel de fleurs;douze;5,5 %;3;Épicerie\r\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    let path = dir.join("stock fromagerie.csv");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn a_spreadsheet_is_previewed_simulated_imported_and_undone_through_ipc() {
+    let h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = french_excel_csv(dir.path());
+    h.ok("start_clean", json!({}));
+
+    let preview = h.ok("import_open", json!({"path": csv, "sheet": null, "onProgress": CHANNEL}));
+    assert_eq!(preview["encoding"], "windows-1252");
+    assert_eq!(preview["delimiter"], ";");
+    assert_eq!(preview["header_row"], 2);
+    assert_eq!(preview["data_rows"], 4);
+    let fields: Vec<&str> =
+        preview["columns"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["sku", "name", "price_ttc", "vat", "stock", "category"]);
+    assert_eq!(preview["columns"][1]["samples"][0], "Camembert de Normandie AOP");
+
+    let settings =
+        json!({"mapping": preview["mapping"], "options": {"mode": "full", "default_vat": null, "category_map": []}});
+    let sim = h.ok("import_simulate", json!({"settings": settings, "onProgress": CHANNEL}));
+    assert_eq!(sim["counts"], json!({"create": 3, "update": 0, "unchanged": 0, "rejected": 1}));
+    let err = &sim["errors"][0];
+    assert_eq!(
+        (err["row"].as_u64(), err["column"].as_str(), err["value"].as_str()),
+        (Some(6), Some("C"), Some("douze"))
+    );
+    assert!(err["message"].as_str().unwrap().contains("Prix"), "{err}");
+    assert_eq!(sim["unknown_categories"], json!(["Cave à cidre"]));
+    // Nothing written by the simulation.
+    let page = h.ok("list_products", json!({"filter": {"search": "", "category_id": null, "offset": 0, "limit": 50}}));
+    assert_eq!(page["total"], 0);
+
+    // The rejected rows come back as an XLSX with an "Erreur" column.
+    let rejected = dir.path().join("rejetées.xlsx");
+    assert_eq!(h.ok("import_save_rejected", json!({"settings": settings, "dest": rejected})), 1);
+    assert!(std::fs::metadata(&rejected).unwrap().len() > 0);
+
+    // "Cave à cidre" filed under the existing "Boissons/Cave" category instead of created.
+    let cats = h.ok("list_categories", json!({}));
+    let boissons = cats.as_array().unwrap().iter().find(|c| c["name"] == "Boissons/Cave").unwrap()["id"].clone();
+    let settings = json!({"mapping": preview["mapping"], "options": {"mode": "full", "default_vat": null,
+        "category_map": [{"name": "Cave à cidre", "category_id": boissons}]}});
+    let report = h.ok("import_apply", json!({"settings": settings, "onProgress": CHANNEL}));
+    assert_eq!(report["result"]["counts"]["create"], 3);
+    assert_eq!(report["result"]["new_categories"], json!([]));
+    let batch = report["batch_id"].as_i64().unwrap();
+    let page =
+        h.ok("list_products", json!({"filter": {"search": "cidre", "category_id": null, "offset": 0, "limit": 50}}));
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["category_path"], "Alimentation › Boissons/Cave");
+    assert_eq!(page["items"][0]["min_price_cents"], 420);
+
+    let history = h.ok("import_history", json!({}));
+    assert_eq!(history[0]["file_name"], "stock fromagerie.csv");
+    assert_eq!(history[0]["created"], 3);
+
+    // The catalogue export re-imports as "unchanged".
+    let out = dir.path().join("catalogue.xlsx");
+    assert_eq!(h.ok("export_catalogue", json!({"dest": out})), 3);
+    let again = h.ok("import_open", json!({"path": out, "sheet": null, "onProgress": CHANNEL}));
+    let settings =
+        json!({"mapping": again["mapping"], "options": {"mode": "full", "default_vat": null, "category_map": []}});
+    let sim = h.ok("import_simulate", json!({"settings": settings, "onProgress": CHANNEL}));
+    assert_eq!(sim["counts"], json!({"create": 0, "update": 0, "unchanged": 3, "rejected": 0}));
+
+    let undo = h.ok("import_undo", json!({"batchId": batch}));
+    assert_eq!(undo["products_deleted"], 3);
+    let page = h.ok("list_products", json!({"filter": {"search": "", "category_id": null, "offset": 0, "limit": 50}}));
+    assert_eq!(page["total"], 0);
+}
+
+#[test]
+fn an_unreadable_file_is_named_in_french_and_nothing_is_kept() {
+    let h = harness();
+    let missing = std::env::temp_dir().join("comptoir-absent-stock.xlsx");
+    let err = h.invoke("import_open", json!({"path": missing, "sheet": null, "onProgress": CHANNEL})).unwrap_err();
+    assert_eq!(err["code"], "validation");
+    let msg = err["fields"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("comptoir-absent-stock.xlsx") && msg.contains("n'existe plus"), "{msg}");
+    // No file open: simulating says so instead of using a stale file.
+    let settings = json!({"mapping": {"header_row": 1, "columns": ["sku"]}, "options": {"mode": "full", "default_vat": null, "category_map": []}});
+    let err = h.invoke("import_simulate", json!({"settings": settings, "onProgress": CHANNEL})).unwrap_err();
+    assert_eq!(err["fields"][0]["code"], "no_file");
 }

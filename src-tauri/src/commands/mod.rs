@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod catalogue;
+pub mod files;
+pub mod import;
 
 use comptoir_core::ErrorPayload;
 

@@ -1,6 +1,8 @@
 // The only door to Rust: the generated, typed bindings. Results are unwrapped here so
 // components deal with values, and with AppError ({code, message, fields}) on failure.
-import { commands } from "./bindings";
+import { Channel } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { commands, type ImportProgress, type ImportSettings } from "./bindings";
 import { AppError } from "./errors";
 
 type Res<T> = { status: "ok"; data: T } | { status: "error"; error: unknown };
@@ -16,6 +18,15 @@ async function unwrap<T>(p: Promise<Res<T>>): Promise<T> {
   return r.data;
 }
 
+type Progress = (p: ImportProgress) => void;
+
+/** A channel carrying a long command's progress back to the caller. */
+function channel<T>(cb: (m: T) => void): Channel<T> {
+  const c = new Channel<T>();
+  c.onmessage = cb;
+  return c;
+}
+
 export const api = {
   appStatus: () => unwrap(commands.appStatus()),
   startDemo: () => unwrap(commands.startDemo()),
@@ -27,4 +38,31 @@ export const api = {
   listCategories: () => unwrap(commands.listCategories()),
   saveCategory: (...a: Parameters<typeof commands.saveCategory>) => unwrap(commands.saveCategory(...a)),
   deleteCategory: (id: number) => unwrap(commands.deleteCategory(id)),
+  pickFile: (...a: Parameters<typeof commands.pickFile>) => unwrap(commands.pickFile(...a)),
+  pickSavePath: (...a: Parameters<typeof commands.pickSavePath>) => unwrap(commands.pickSavePath(...a)),
+  importOpen: (path: string, sheet: string | null, progress: Progress) =>
+    unwrap(commands.importOpen(channel(progress), path, sheet)),
+  importSimulate: (settings: ImportSettings, progress: Progress) =>
+    unwrap(commands.importSimulate(channel(progress), settings)),
+  importApply: (settings: ImportSettings, progress: Progress) =>
+    unwrap(commands.importApply(channel(progress), settings)),
+  importCancel: () => commands.importCancel(),
+  importSaveRejected: (...a: Parameters<typeof commands.importSaveRejected>) =>
+    unwrap(commands.importSaveRejected(...a)),
+  importHistory: () => unwrap(commands.importHistory()),
+  importUndo: (id: number) => unwrap(commands.importUndo(id)),
+  exportCatalogue: (dest: string) => unwrap(commands.exportCatalogue(dest)),
 };
+
+/**
+ * Files dragged over and dropped on the window (the OS gives their paths; the web
+ * side never reads them, it hands the path to a command).
+ */
+export async function onDragDrop(h: { over: (over: boolean) => void; drop: (paths: string[]) => void }) {
+  return getCurrentWebview().onDragDropEvent((e) => {
+    const p = e.payload;
+    if (p.type === "enter" || p.type === "over") h.over(true);
+    else if (p.type === "leave") h.over(false);
+    else if (p.type === "drop") h.drop(p.paths);
+  });
+}

@@ -31,7 +31,17 @@ function isPayload(e: unknown): e is ErrorPayload {
 
 /** Message key for a code; the detail from Rust (already French) completes it. */
 export function errorKey(code: string): string {
-  const known = ["validation", "not_found", "conflict", "data_dir", "database", "migration", "io", "ipc"];
+  const known = [
+    "validation",
+    "not_found",
+    "conflict",
+    "data_dir",
+    "database",
+    "migration",
+    "io",
+    "ipc",
+    "cancelled",
+  ];
   return `errors.${known.includes(code) ? code : "unknown"}`;
 }
 
@@ -41,7 +51,7 @@ export function errorKey(code: string): string {
  */
 export function describe(e: AppError, t: (key: string) => string, lang: string): string {
   const base = t(errorKey(e.code));
-  if (lang === "fr" && (e.code === "conflict" || e.code === "not_found" || e.code === "validation")) {
+  if (lang === "fr" && ["conflict", "not_found", "validation", "io"].includes(e.code) && e.detail) {
     return e.fields.length > 0 ? base : e.detail;
   }
   return base;

@@ -40,7 +40,7 @@ pub use read::{Cell, GridRow, Source, read_bytes, read_file};
 use crate::storage::imports::{BatchInfo, ImportTx, UndoReport};
 use crate::{Db, Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Reading,
@@ -48,7 +48,7 @@ pub enum Phase {
     Writing,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct ImportProgress {
     pub phase: Phase,
     pub done: u64,
@@ -154,6 +154,9 @@ pub struct Simulation {
     pub errors: Vec<RowError>,
     /// Paths of the categories the import creates.
     pub new_categories: Vec<String>,
+    /// The category names of the file that lead to those creations, as written: the
+    /// shopkeeper may map each to an existing category instead (`PlanOptions::category_map`).
+    pub unknown_categories: Vec<String>,
     /// Photo file names to match against the photo library, per reference.
     pub photos: Vec<PhotoRef>,
     pub warnings: Vec<String>,
@@ -304,6 +307,10 @@ fn to_simulation(plan: Plan, s: &ImportSettings) -> Simulation {
         counts: plan.counts,
         rows: plan.outcomes,
         errors: plan.errors,
+        unknown_categories: {
+            let mut seen = std::collections::BTreeSet::new();
+            plan.new_categories.iter().filter(|c| seen.insert(c.written.clone())).map(|c| c.written.clone()).collect()
+        },
         new_categories: plan.new_categories.into_iter().map(|c| c.path).collect(),
         photos: plan.photos.into_iter().map(|(sku, files)| PhotoRef { sku, files }).collect(),
         warnings: mapping_warnings(&s.mapping),

@@ -103,6 +103,9 @@ pub struct NewCategory {
     pub name: String,
     pub parent: CategoryRef,
     pub path: String,
+    /// The category as the file wrote it (`Fromages › Chèvre`): what the shopkeeper
+    /// may map to an existing category instead ([`CategoryChoice::name`]).
+    pub written: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -867,6 +870,7 @@ impl<'a> CategoryResolver<'a> {
                 }
             }
             let (k, mut parent) = found;
+            let path_written = path.join(crate::storage::PATH_SEP);
             for name in path.iter().skip(k) {
                 let folded_name = fold(name);
                 let existing = new.iter().position(|c| c.parent == parent && fold(&c.name) == folded_name);
@@ -886,7 +890,8 @@ impl<'a> CategoryResolver<'a> {
                     } else {
                         format!("{parent_path}{}{}", crate::storage::PATH_SEP, name.trim())
                     };
-                    new.push(NewCategory { name: name.trim().to_owned(), parent, path });
+                    let written = path_written.clone();
+                    new.push(NewCategory { name: name.trim().to_owned(), parent, path, written });
                     new.len() - 1
                 }));
             }

@@ -97,8 +97,19 @@ pub struct SheetInfo {
 
 /// Reads a file from disk; see [`read_bytes`].
 pub fn read_file(path: &std::path::Path, sheet: Option<&str>, control: &Control) -> Result<Source> {
-    let bytes = std::fs::read(path)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // The OS's own wording is English and does not name the file: say which one, and why.
+    let bytes = std::fs::read(path).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "le fichier n'existe plus à cet endroit".to_owned(),
+            std::io::ErrorKind::PermissionDenied => {
+                "accès refusé (le fichier est peut-être ouvert dans Excel)".to_owned()
+            }
+            std::io::ErrorKind::IsADirectory => "c'est un dossier, pas un fichier".to_owned(),
+            _ => e.to_string(),
+        };
+        crate::Error::invalid("file", "unreadable", format!("Impossible de lire « {name} » : {why}"))
+    })?;
     read_bytes(&bytes, &name, sheet, control)
 }
 

@@ -1,0 +1,102 @@
+//! Native file dialogs (GTK on Linux, the common dialogs on Windows, NSOpenPanel on
+//! macOS) opened from Rust, so the web side needs no file-system permission at all:
+//! it receives a path and hands it back to a command.
+//!
+//! The dialogs need the real app handle; they are installed into [`AppState`] at
+//! start-up behind [`FileDialogs`], which keeps the commands independent of the Tauri
+//! runtime type (the IPC tests run them on the mock runtime, without dialogs).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use comptoir_core::Error;
+use serde::Deserialize;
+use tauri::State;
+use tauri_plugin_dialog::{DialogExt, FilePath};
+
+use super::CmdResult;
+use crate::AppState;
+
+/// What the dialog is for: sets its file filters.
+#[derive(Debug, Clone, Copy, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// CSV, TSV, TXT, XLSX, XLS, ODS.
+    Spreadsheet,
+    Xlsx,
+    Csv,
+}
+
+impl FileKind {
+    fn filter(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            FileKind::Spreadsheet => ("Tableurs", &["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"]),
+            FileKind::Xlsx => ("Classeur Excel", &["xlsx"]),
+            FileKind::Csv => ("CSV (Excel)", &["csv"]),
+        }
+    }
+}
+
+type Answer = Pin<Box<dyn Future<Output = Option<String>> + Send>>;
+
+pub trait FileDialogs: Send + Sync {
+    fn open(&self, kind: FileKind) -> Answer;
+    fn save(&self, kind: FileKind, suggested_name: String) -> Answer;
+}
+
+/// The OS dialogs through tauri-plugin-dialog (which runs them on the UI thread).
+pub struct NativeDialogs(pub tauri::AppHandle);
+
+fn into_path(p: Option<FilePath>) -> Option<String> {
+    p.and_then(|p| p.into_path().ok()).map(|p| p.display().to_string())
+}
+
+impl FileDialogs for NativeDialogs {
+    fn open(&self, kind: FileKind) -> Answer {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (name, ext) = kind.filter();
+        self.0.dialog().file().set_title("Choisir un fichier").add_filter(name, ext).pick_file(move |p| {
+            let _ = tx.send(into_path(p));
+        });
+        Box::pin(async move { rx.await.ok().flatten() })
+    }
+
+    fn save(&self, kind: FileKind, suggested_name: String) -> Answer {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (name, ext) = kind.filter();
+        self.0
+            .dialog()
+            .file()
+            .set_title("Enregistrer sous")
+            .set_file_name(suggested_name)
+            .add_filter(name, ext)
+            .save_file(move |p| {
+                let _ = tx.send(into_path(p));
+            });
+        Box::pin(async move { rx.await.ok().flatten() })
+    }
+}
+
+fn dialogs(state: &AppState) -> CmdResult<std::sync::Arc<dyn FileDialogs>> {
+    state
+        .dialogs()
+        .ok_or_else(|| Error::Conflict("Les fenêtres de choix de fichier ne sont pas disponibles".into()).into())
+}
+
+/// "Ouvrir…": the chosen file's path, or nothing when the shopkeeper cancels.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_file(state: State<'_, AppState>, kind: FileKind) -> CmdResult<Option<String>> {
+    Ok(dialogs(&state)?.open(kind).await)
+}
+
+/// "Enregistrer sous…", proposing `suggested_name`.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_save_path(
+    state: State<'_, AppState>,
+    kind: FileKind,
+    suggested_name: String,
+) -> CmdResult<Option<String>> {
+    Ok(dialogs(&state)?.save(kind, suggested_name).await)
+}

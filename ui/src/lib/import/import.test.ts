@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import type { FilePreview, RowOutcome } from "../bindings";
+import { FIELDS, baseName, settingsOf, visibleRows } from "./import";
+
+const preview = {
+  mapping: { header_row: 3, columns: ["sku", "name", null] },
+} as unknown as FilePreview;
+
+describe("import screen helpers", () => {
+  it("lists every field once", () => {
+    expect(new Set(FIELDS).size).toBe(FIELDS.length);
+    expect(FIELDS).toContain("price_ht");
+  });
+
+  it("builds settings with the header row, the edited columns and the category choices", () => {
+    const s = settingsOf(preview, ["sku", "name", "price_ttc"], "stock", "reduced", {
+      Fromages: 4,
+      "Épicerie › Miel": "create",
+      Divers: null,
+    });
+    expect(s.mapping).toEqual({ header_row: 3, columns: ["sku", "name", "price_ttc"] });
+    expect(s.options.mode).toBe("stock");
+    expect(s.options.default_vat).toBe("reduced");
+    expect(s.options.category_map).toEqual([
+      { name: "Fromages", category_id: 4 },
+      { name: "Divers", category_id: null },
+    ]);
+  });
+
+  it("filters and caps the diff rows", () => {
+    const rows = Array.from({ length: 10 }, (_, i) => ({
+      row: i + 2,
+      key: `R${i}`,
+      name: null,
+      action: i % 2 ? "update" : "rejected",
+      changes: [],
+      note: null,
+    })) as RowOutcome[];
+    expect(visibleRows(rows, "all", 4)).toMatchObject({ more: 6 });
+    const rej = visibleRows(rows, "rejected", 3);
+    expect(rej.rows.map((r) => r.row)).toEqual([2, 4, 6]);
+    expect(rej.more).toBe(2);
+  });
+
+  it("proposes file names without the extension", () => {
+    expect(baseName("stock.2026.xlsx")).toBe("stock.2026");
+    expect(baseName("stock")).toBe("stock");
+  });
+});

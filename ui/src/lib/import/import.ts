@@ -1,0 +1,71 @@
+// Pure helpers of the import screen (tested without a window).
+import type {
+  CategoryChoice,
+  Field,
+  FilePreview,
+  ImportMode,
+  ImportSettings,
+  RowAction,
+  RowOutcome,
+  VatRate,
+} from "../bindings";
+
+/** Every field a column can fill, in the order the mapping menu lists them. */
+export const FIELDS: Field[] = [
+  "sku",
+  "name",
+  "price_ttc",
+  "price_ht",
+  "vat",
+  "stock",
+  "category",
+  "subcategory",
+  "ean",
+  "description",
+  "unit",
+  "weight",
+  "volume",
+  "size",
+  "color",
+  "options",
+  "photo",
+  "status",
+  "group",
+];
+
+/**
+ * The settings sent to Rust. A field can fill one column only: when the shopkeeper
+ * picks a field already used elsewhere, the earlier column is the one kept (Rust
+ * reads the first), so the menu shows what will really happen.
+ */
+export function settingsOf(
+  preview: FilePreview,
+  columns: (Field | null)[],
+  mode: ImportMode,
+  defaultVat: VatRate,
+  categoryChoice: Record<string, number | null | "create">,
+): ImportSettings {
+  const category_map: CategoryChoice[] = Object.entries(categoryChoice)
+    .filter(([, v]) => v !== "create")
+    .map(([name, v]) => ({ name, category_id: v as number | null }));
+  return {
+    mapping: { header_row: preview.mapping.header_row, columns: columns.slice() },
+    options: { mode, default_vat: defaultVat, category_map },
+  };
+}
+
+/** The rows the diff table shows for a filter, capped (the DOM stays small). */
+export function visibleRows(
+  rows: RowOutcome[],
+  filter: RowAction | "all",
+  cap: number,
+): { rows: RowOutcome[]; more: number } {
+  const all = filter === "all" ? rows : rows.filter((r) => r.action === filter);
+  return { rows: all.slice(0, cap), more: Math.max(0, all.length - cap) };
+}
+
+/** `stock.2026.xlsx` → `stock.2026`, for the names proposed by "Enregistrer sous". */
+export function baseName(file: string): string {
+  const i = file.lastIndexOf(".");
+  return i > 0 ? file.slice(0, i) : file;
+}
