@@ -100,6 +100,22 @@ pub struct SyncReport {
     pub pending_after: i64,
 }
 
+impl SyncReport {
+    /// Adds another pass's figures (several passes shown as one); `pending_after` is
+    /// the later pass's.
+    pub fn add(&mut self, r: &SyncReport) {
+        self.operations += r.operations;
+        self.photos_uploaded += r.photos_uploaded;
+        self.photo_bytes += r.photo_bytes;
+        self.requests += r.requests;
+        self.bytes_sent += r.bytes_sent;
+        self.stock_changes_applied += r.stock_changes_applied;
+        self.conflicts_resolved += r.conflicts_resolved;
+        self.rejected += r.rejected;
+        self.pending_after = r.pending_after;
+    }
+}
+
 /// A URL is acceptable when it is https, or plain http to the loopback only.
 pub fn check_url(url: &str) -> SResult<String> {
     let u = url.trim().trim_end_matches('/');

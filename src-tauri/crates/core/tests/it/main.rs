@@ -11,3 +11,4 @@ mod orders;
 mod photos;
 mod support;
 mod sync;
+mod sync_worker;
