@@ -3,12 +3,13 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use comptoir_core::sync::credentials::OsKeychain;
 use comptoir_core::sync::engine::Credential;
-use comptoir_core::sync::{Rng, SyncError, SyncOptions, SyncReport};
+use comptoir_core::sync::worker::{Clock, sync_until_drained};
+use comptoir_core::sync::{Rng, SyncOptions};
 
 use crate::output;
 
@@ -108,29 +109,19 @@ pub async fn run(data_dir: Option<&Path>, args: SyncArgs) -> anyhow::Result<()> 
     let keychain = OsKeychain::open()?;
     let opts = SyncOptions { reconcile: args.reconcile, ..SyncOptions::default() };
     let mut rng = Rng::seeded(seed());
-    let mut total = SyncReport::default();
-    let mut reconcile_left = args.reconcile;
-    loop {
-        let o = SyncOptions { reconcile: reconcile_left, ..opts.clone() };
-        match comptoir_core::sync::sync_once(&db, &dir, &keychain, &o, &mut rng, chrono::Utc::now()).await {
-            Ok(r) => {
-                reconcile_left = false;
-                add(&mut total, &r);
-                if r.pending_after == 0 || args.once {
-                    break;
-                }
-            }
-            Err(SyncError::Offline { message, retry_in }) if !args.once => {
-                let wait = retry_in.max(Duration::from_millis(200));
-                eprintln_fr(&format!(
-                    "Place de marché injoignable ({message}) : nouvel essai dans {} s",
-                    wait.as_secs()
-                ));
-                tokio::time::sleep(wait).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let clock: Clock = Arc::new(chrono::Utc::now);
+    let total = if args.once {
+        comptoir_core::sync::sync_once(&db, &dir, &keychain, &opts, &mut rng, clock()).await?
+    } else {
+        // The same loop as the app's background worker uses to drain, with its backoff.
+        sync_until_drained(&db, &dir, &keychain, &opts, &mut rng, &clock, |message, wait| {
+            eprintln_fr(&format!(
+                "Place de marché injoignable ({message}) : nouvel essai dans {} s",
+                wait.as_secs_f64().ceil()
+            ));
+        })
+        .await?
+    };
     if args.json {
         output::json(&total)?;
     } else {
@@ -145,18 +136,6 @@ pub async fn run(data_dir: Option<&Path>, args: SyncArgs) -> anyhow::Result<()> 
         ));
     }
     Ok(())
-}
-
-fn add(total: &mut SyncReport, r: &SyncReport) {
-    total.operations += r.operations;
-    total.photos_uploaded += r.photos_uploaded;
-    total.photo_bytes += r.photo_bytes;
-    total.requests += r.requests;
-    total.bytes_sent += r.bytes_sent;
-    total.stock_changes_applied += r.stock_changes_applied;
-    total.conflicts_resolved += r.conflicts_resolved;
-    total.rejected += r.rejected;
-    total.pending_after = r.pending_after;
 }
 
 fn eprintln_fr(s: &str) {

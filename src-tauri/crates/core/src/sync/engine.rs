@@ -74,11 +74,19 @@ pub struct SyncOptions {
     /// Photos uploaded at once.
     pub parallel_uploads: usize,
     pub backoff: Backoff,
+    /// Longest wait for one answer; past it the request counts as lost (the frozen
+    /// batch is re-sent with its key, so a write the server did commit is not doubled).
+    pub request_timeout: Duration,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { reconcile: false, parallel_uploads: 3, backoff: Backoff::default() }
+        Self {
+            reconcile: false,
+            parallel_uploads: 3,
+            backoff: Backoff::default(),
+            request_timeout: Duration::from_secs(60),
+        }
     }
 }
 
@@ -98,6 +106,22 @@ pub struct SyncReport {
     pub conflicts_resolved: u32,
     pub rejected: u32,
     pub pending_after: i64,
+}
+
+impl SyncReport {
+    /// Adds another pass's figures (several passes shown as one); `pending_after` is
+    /// the later pass's.
+    pub fn add(&mut self, r: &SyncReport) {
+        self.operations += r.operations;
+        self.photos_uploaded += r.photos_uploaded;
+        self.photo_bytes += r.photo_bytes;
+        self.requests += r.requests;
+        self.bytes_sent += r.bytes_sent;
+        self.stock_changes_applied += r.stock_changes_applied;
+        self.conflicts_resolved += r.conflicts_resolved;
+        self.rejected += r.rejected;
+        self.pending_after = r.pending_after;
+    }
 }
 
 /// A URL is acceptable when it is https, or plain http to the loopback only.
@@ -127,10 +151,10 @@ pub fn check_url(url: &str) -> SResult<String> {
     Ok(u.to_owned())
 }
 
-fn http() -> reqwest::Client {
+fn http(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
+        .connect_timeout(Duration::from_secs(10).min(timeout))
+        .timeout(timeout)
         .build()
         .unwrap_or_default()
 }
@@ -152,7 +176,7 @@ pub async fn connect(db: &Db, url: &str, cred: Credential, keychain: &dyn TokenS
             Client::pair(&url, &req).await.map_err(|e| api_error(&e))?.token
         }
     };
-    let client = Client::with_http(http(), &url, &token);
+    let client = Client::with_http(http(Duration::from_secs(60)), &url, &token);
     let me = client.me().await.map_err(|e| api_error(&e))?;
     keychain.set(&me.shop.id, &token)?;
     let limits = serde_json::to_string(&me.limits).unwrap_or_default();
@@ -240,7 +264,7 @@ pub async fn sync_once(
         .max(1);
     let mut pass = Pass {
         db,
-        client: Client::with_http(http(), &url, token),
+        client: Client::with_http(http(opts.request_timeout), &url, token),
         photos: PhotoStore::in_data_dir(data_dir),
         opts,
         rng,

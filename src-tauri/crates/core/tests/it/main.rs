@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod cutting_proxy;
+mod fault_proxy;
 mod import;
 mod market;
 mod notif_server;
@@ -11,3 +12,5 @@ mod orders;
 mod photos;
 mod support;
 mod sync;
+mod sync_faults;
+mod sync_worker;

@@ -18,7 +18,7 @@ pub struct Market {
     pub url: String,
     pub port: u16,
     db_path: PathBuf,
-    rate_limit: Option<RateLimitConfig>,
+    config: Config,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -31,15 +31,21 @@ impl Market {
 
     /// Same, with a per-token rate limit (to provoke 429 storms).
     pub fn start_with(db_path: &Path, port: u16, rate_limit: Option<RateLimitConfig>) -> Market {
+        let config = Config { admin_token: Some(ADMIN_TOKEN.to_owned()), rate_limit, ..Config::default() };
+        Market::start_config(db_path, port, config, Hooks::default())
+    }
+
+    /// Same, with any server configuration and test hooks (the hooks are not kept
+    /// across [`restart`](Self::restart); the configuration is).
+    pub fn start_config(db_path: &Path, port: u16, config: Config, hooks: Hooks) -> Market {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-        let (path, rl) = (db_path.to_path_buf(), rate_limit.clone());
+        let (path, cfg) = (db_path.to_path_buf(), config.clone());
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
             rt.block_on(async {
                 let db = Db::open(&path).await.unwrap();
-                let config = Config { admin_token: Some(ADMIN_TOKEN.to_owned()), rate_limit: rl, ..Config::default() };
-                let state = AppState::new(db, Arc::new(SystemClock), config, Hooks::default());
+                let state = AppState::new(db, Arc::new(SystemClock), cfg, hooks);
                 let mut listener = None;
                 for _ in 0..100 {
                     match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
@@ -66,7 +72,7 @@ impl Market {
             url: format!("http://127.0.0.1:{port}"),
             port,
             db_path: db_path.to_path_buf(),
-            rate_limit,
+            config,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -85,7 +91,7 @@ impl Market {
     /// Stops then starts again on the same port and file.
     pub fn restart(&mut self) {
         self.stop();
-        *self = Market::start_with(&self.db_path.clone(), self.port, self.rate_limit.clone());
+        *self = Market::start_config(&self.db_path.clone(), self.port, self.config.clone(), Hooks::default());
     }
 
     pub fn admin(&self) -> AdminClient {

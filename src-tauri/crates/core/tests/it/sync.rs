@@ -3,6 +3,7 @@
 //! connection, as a killed server would; restarting keeps its SQLite file).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use comptoir_core::Db;
@@ -20,34 +21,49 @@ use comptoir_protocol::hash::content_hash;
 use crate::market::Market;
 use crate::support::{fresh_db, now, product};
 
-struct Setup {
-    t: crate::support::TestDb,
-    server: Market,
-    keychain: MemoryKeychain,
-    shop_token: String,
-    _market_dir: tempfile::TempDir,
+pub(crate) struct Setup {
+    pub t: crate::support::TestDb,
+    pub server: Market,
+    pub keychain: Arc<MemoryKeychain>,
+    pub shop_token: String,
+    pub _market_dir: tempfile::TempDir,
 }
 
-async fn setup(rate_limit: Option<RateLimitConfig>) -> Setup {
+pub(crate) async fn setup(rate_limit: Option<RateLimitConfig>) -> Setup {
     let market_dir = tempfile::tempdir().unwrap();
     let server = Market::start_with(&market_dir.path().join("market.sqlite3"), 0, rate_limit);
+    let url = server.url.clone();
+    setup_on(market_dir, server, &url).await
+}
+
+/// A connected shop on `server` (its file in `market_dir`), reached at `url`: the
+/// server's own address, or a proxy's in front of it.
+pub(crate) async fn setup_on(market_dir: tempfile::TempDir, server: Market, url: &str) -> Setup {
     let shop = server.admin().create_shop("Fromagerie du Perche").await.unwrap();
     let t = fresh_db().await;
-    let keychain = MemoryKeychain::default();
-    let c = connect(&t.db, &server.url, Credential::PairingCode(shop.pairing_code.clone()), &keychain).await.unwrap();
+    let keychain = Arc::new(MemoryKeychain::default());
+    let c = connect(&t.db, url, Credential::PairingCode(shop.pairing_code.clone()), keychain.as_ref()).await.unwrap();
     assert_eq!(c.shop_name, "Fromagerie du Perche");
     Setup { t, server, keychain, shop_token: shop.token, _market_dir: market_dir }
 }
 
-async fn sync(s: &Setup, rng: &mut Rng) -> Result<SyncReport, SyncError> {
-    sync_once(&s.t.db, s.t.dir.path(), &s.keychain, &SyncOptions::default(), rng, now()).await
+pub(crate) async fn sync(s: &Setup, rng: &mut Rng) -> Result<SyncReport, SyncError> {
+    sync_with(s, rng, &SyncOptions::default()).await
+}
+
+pub(crate) async fn sync_with(s: &Setup, rng: &mut Rng, opts: &SyncOptions) -> Result<SyncReport, SyncError> {
+    sync_once(&s.t.db, s.t.dir.path(), s.keychain.as_ref(), opts, rng, now()).await
 }
 
 /// Retries like the background worker would, but without real waiting beyond 1.5 s.
-async fn sync_until_done(s: &Setup, rng: &mut Rng) -> SyncReport {
+pub(crate) async fn sync_until_done(s: &Setup, rng: &mut Rng) -> SyncReport {
+    sync_until_done_with(s, rng, &SyncOptions::default()).await
+}
+
+pub(crate) async fn sync_until_done_with(s: &Setup, rng: &mut Rng, opts: &SyncOptions) -> SyncReport {
     let mut total = SyncReport::default();
     for _ in 0..60 {
-        match sync(s, rng).await {
+        match sync_with(s, rng, opts).await {
             Ok(r) => {
                 total.operations += r.operations;
                 total.photos_uploaded += r.photos_uploaded;
@@ -66,8 +82,18 @@ async fn sync_until_done(s: &Setup, rng: &mut Rng) -> SyncReport {
 }
 
 /// Adds a real JPEG (distinct per `n`) to the photo store and attaches it.
-async fn add_photo(db: &Db, dir: &Path, product_id: i64, n: u8) -> String {
-    let bytes = fixtures::grey_jpeg(32, 24, n);
+pub(crate) async fn add_photo(db: &Db, dir: &Path, product_id: i64, n: u8) -> String {
+    add_photo_sized(db, dir, product_id, n, 32, 24).await
+}
+
+/// Same, `width`×`height` pixels (larger photos take several TCP segments to send).
+pub(crate) async fn add_photo_sized(db: &Db, dir: &Path, product_id: i64, n: u8, width: u32, height: u32) -> String {
+    let mut img = fixtures::test_card(width, height);
+    // Distinct content per `n`: one pixel row tinted.
+    for px in img.data.iter_mut().take(width as usize * 3) {
+        *px = px.wrapping_add(n);
+    }
+    let bytes = fixtures::jpeg(&img, false);
     let sha = comptoir_protocol::hash::sha256_hex(&bytes);
     let store = PhotoStore::in_data_dir(dir);
     let path = store.original_path(&sha, Format::Jpeg);
@@ -76,8 +102,8 @@ async fn add_photo(db: &Db, dir: &Path, product_id: i64, n: u8) -> String {
         sha256: sha.clone(),
         original_name: format!("photo-{n}.jpg"),
         format: Format::Jpeg,
-        width: 32,
-        height: 24,
+        width,
+        height,
         byte_size: bytes.len() as u64,
         quality_flags: vec![],
         sharpness: 1.0,
@@ -89,7 +115,7 @@ async fn add_photo(db: &Db, dir: &Path, product_id: i64, n: u8) -> String {
 }
 
 /// The marketplace holds exactly the local catalogue (same content hashes, nothing more).
-async fn assert_same_catalogue(s: &Setup) {
+pub(crate) async fn assert_same_catalogue(s: &Setup) {
     let client = Client::new(&s.server.url, &s.shop_token);
     let mut server = std::collections::BTreeMap::new();
     let mut cursor = None;
