@@ -9,20 +9,24 @@ use clap::{Args, Subcommand, ValueEnum};
 use comptoir_core::orders::feed::{Feed, FeedConfig, FeedEvent, FeedMode, FeedState};
 use comptoir_core::orders::notify::{DesktopNotifier, NotifyConfig};
 use comptoir_core::orders::{self, Action, LocalOrder, OrderFilter, actions, status_label, text};
+use comptoir_core::sync::SyncError;
+use comptoir_core::sync::credentials::OsKeychain;
 use comptoir_core::{Db, money};
 use comptoir_protocol::client::Client;
 use serde::Serialize;
 
 use crate::output::{json, line};
 
-/// Environment variable holding the shop token until `comptoir-cli connect` stores it.
+/// Environment variable holding the shop token, read only with `--url` (scripts,
+/// benchmarks); otherwise the token comes from the OS keychain.
 pub const TOKEN_ENV: &str = "COMPTOIR_MARKETPLACE_TOKEN";
-/// Environment variable holding the marketplace URL.
+/// Environment variable holding the marketplace URL (same as `--url`).
 pub const URL_ENV: &str = "COMPTOIR_MARKETPLACE_URL";
 
 #[derive(Args, Clone, Debug)]
 pub struct Connection {
-    /// Marketplace address (e.g. http://127.0.0.1:8787).
+    /// Marketplace address, overriding the stored connection of `connect` (the token
+    /// is then read from COMPTOIR_MARKETPLACE_TOKEN). For scripts and benchmarks.
     #[arg(long, env = URL_ENV, value_name = "URL")]
     url: Option<String>,
 }
@@ -143,19 +147,26 @@ pub enum ExportCommand {
     },
 }
 
-/// Where the marketplace is and the shop's token. Until the stored connection of
-/// `comptoir-cli connect` exists, `--url`/`COMPTOIR_MARKETPLACE_URL` and
-/// `COMPTOIR_MARKETPLACE_TOKEN`; this is the one place to change then.
-pub fn marketplace_client(conn: &Connection, _db: &Db) -> anyhow::Result<Client> {
-    let url =
-        conn.url.clone().filter(|u| !u.trim().is_empty()).context(
-            "Adresse de la place de marché inconnue : indiquez --url ou la variable COMPTOIR_MARKETPLACE_URL.",
-        )?;
-    let token = std::env::var(TOKEN_ENV)
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .with_context(|| format!("Jeton de la boutique inconnu : définissez la variable {TOKEN_ENV}."))?;
-    Ok(Client::new(url, token.trim()))
+/// Where the marketplace is and the shop's token: the connection stored by
+/// `comptoir-cli connect` (address in the database, token in the OS keychain), unless
+/// `--url`/`COMPTOIR_MARKETPLACE_URL` overrides it with the token of
+/// `COMPTOIR_MARKETPLACE_TOKEN`.
+pub async fn marketplace_client(conn: &Connection, db: &Db) -> anyhow::Result<Client> {
+    if let Some(url) = conn.url.as_deref().filter(|u| !u.trim().is_empty()) {
+        let token = std::env::var(TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+            .with_context(|| format!("--url demande le jeton de la boutique dans la variable {TOKEN_ENV}."))?;
+        return Ok(orders::connection::client_for(url, &token));
+    }
+    let keychain = OsKeychain::open()?;
+    match orders::client_from_connection(db, &keychain).await {
+        Ok(c) => Ok(c),
+        Err(SyncError::NotConnected) => bail!(
+            "Comptoir n'est pas connecté à une place de marché : connectez-le avec « comptoir-cli connect URL --pair CODE » (ou indiquez --url et {TOKEN_ENV})."
+        ),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Serialize)]
@@ -184,7 +195,7 @@ async fn run_with(db: &Db, cmd: OrdersCommand) -> anyhow::Result<()> {
                     format!("Statut inconnu « {s} » (new, accepted, ready, collected, refused, cancelled, expired).")
                 })?),
             };
-            let list = db.orders(&OrderFilter { status, pickup_day: pickup, ..OrderFilter::default() }).await?;
+            let list = orders::list(db, &OrderFilter { status, pickup_day: pickup, ..OrderFilter::default() }).await?;
             if as_json {
                 json(&list)?;
             } else if list.is_empty() {
@@ -196,7 +207,7 @@ async fn run_with(db: &Db, cmd: OrdersCommand) -> anyhow::Result<()> {
             }
         }
         OrdersCommand::Show { id, json: as_json } => {
-            let o = db.order(&id).await?;
+            let o = orders::get(db, &id).await?;
             if as_json {
                 json(&o)?;
             } else {
@@ -214,7 +225,7 @@ async fn run_with(db: &Db, cmd: OrdersCommand) -> anyhow::Result<()> {
             }
         }
         OrdersCommand::Watch { conn, mode, remind_after_min, sound, json: as_json } => {
-            let client = marketplace_client(&conn, db)?;
+            let client = marketplace_client(&conn, db).await?;
             let cfg = FeedConfig {
                 mode: match mode {
                     Mode::Auto => FeedMode::Auto,
@@ -259,7 +270,7 @@ async fn run_with(db: &Db, cmd: OrdersCommand) -> anyhow::Result<()> {
             }
         }
         OrdersCommand::Sync { conn, json: as_json } => {
-            let client = marketplace_client(&conn, db)?;
+            let client = marketplace_client(&conn, db).await?;
             let mut feed = Feed::new(
                 db.clone(),
                 client,
@@ -297,7 +308,7 @@ async fn run_with(db: &Db, cmd: OrdersCommand) -> anyhow::Result<()> {
 
 /// Queues the action (durable first), then tries to send every queued one.
 async fn act(db: &Db, id: &str, action: Action, conn: &Connection, as_json: bool) -> anyhow::Result<()> {
-    let client = marketplace_client(conn, db)?;
+    let client = marketplace_client(conn, db).await?;
     let (order, key) = actions::queue(db, id, &action, Utc::now()).await?;
     let report = actions::flush(db, &client, Utc::now()).await?;
     let now = db.order(&order.server_id).await?;
