@@ -5,6 +5,7 @@
 //! `{code, message, fields}`. Anything longer belongs in comptoir-core.
 
 pub mod commands;
+pub mod services;
 mod state;
 
 use std::path::PathBuf;
@@ -38,6 +39,17 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         import::import_history,
         import::import_undo,
         import::export_catalogue,
+        market::market_status,
+        market::market_connect,
+        market::market_disconnect,
+        market::sync_now,
+        market::live_subscribe,
+        orders::orders_list,
+        orders::order_get,
+        orders::order_act,
+        orders::export_orders,
+        orders::export_picklist,
+        orders::picklist_html,
     ])
 }
 
@@ -74,7 +86,14 @@ pub fn run() {
     let builder = specta_builder::<tauri::Wry>();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     tauri::async_runtime::set(runtime.handle().clone());
-    let state = match runtime.block_on(AppState::open(data_dir_from_env().as_deref())) {
+    // The marketplace token lives in the OS keychain only. Without one, Comptoir still
+    // runs (catalogue, imports, photos); connecting then says plainly why it cannot.
+    let keychain: std::sync::Arc<dyn comptoir_core::sync::credentials::TokenStore> =
+        match comptoir_core::sync::credentials::OsKeychain::open() {
+            Ok(k) => std::sync::Arc::new(k),
+            Err(e) => std::sync::Arc::new(NoKeychain(e.to_string())),
+        };
+    let state = match runtime.block_on(AppState::open(data_dir_from_env().as_deref(), keychain)) {
         Ok(s) => s,
         Err(e) => {
             // Nothing to show a window with: say it where a technician will look.
@@ -94,4 +113,20 @@ pub fn run() {
         })
         .run(tauri::generate_context!())
         .expect("Comptoir n'a pas pu ouvrir sa fenêtre");
+}
+
+/// Stands in for the OS keychain when there is none: every use fails with the reason,
+/// and nothing is ever written anywhere else (no plaintext fallback).
+struct NoKeychain(String);
+
+impl comptoir_core::sync::credentials::TokenStore for NoKeychain {
+    fn set(&self, _: &str, _: &str) -> Result<(), comptoir_core::sync::credentials::KeychainError> {
+        Err(comptoir_core::sync::credentials::KeychainError::Unavailable(self.0.clone()))
+    }
+    fn get(&self, _: &str) -> Result<String, comptoir_core::sync::credentials::KeychainError> {
+        Err(comptoir_core::sync::credentials::KeychainError::Unavailable(self.0.clone()))
+    }
+    fn delete(&self, _: &str) -> Result<(), comptoir_core::sync::credentials::KeychainError> {
+        Err(comptoir_core::sync::credentials::KeychainError::Unavailable(self.0.clone()))
+    }
 }

@@ -297,3 +297,102 @@ TEU-1;Teurgoule;douze;5,5 %;4\r\n";
     wait_for_rows(&c, &[]).await;
     c.close().await.unwrap();
 }
+
+/// The reference marketplace server, a real process on a real SQLite file.
+struct Marketplace {
+    child: Child,
+    url: String,
+    db: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Marketplace {
+    fn binary() -> PathBuf {
+        // Built with the workspace (nextest builds every member); next to the app binary.
+        let app = Path::new(env!("CARGO_BIN_EXE_comptoir"));
+        let bin = app.with_file_name(format!("comptoir-marketplace{}", std::env::consts::EXE_SUFFIX));
+        if !bin.exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let st = Command::new(cargo).args(["build", "-p", "comptoir-marketplace"]).status().unwrap();
+            assert!(st.success(), "cargo build -p comptoir-marketplace");
+        }
+        bin
+    }
+
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("market.sqlite3");
+        let port = free_port();
+        let child = Command::new(Self::binary())
+            .args(["--db", db.to_str().unwrap(), "serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + WAIT;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the marketplace did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, url: format!("http://127.0.0.1:{port}"), db, _dir: dir }
+    }
+
+    fn cli(&self, args: &[&str]) -> serde_json::Value {
+        let out = Command::new(Self::binary()).arg("--db").arg(&self.db).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Drop for Marketplace {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_to_the_marketplace_sync_the_demo_shop_and_accept_an_incoming_order() {
+    let market = Marketplace::start();
+    let shop = market.cli(&["shop", "create", "Fromagerie du Perche", "--json"]);
+    let code = shop["pairing_code"].as_str().unwrap().to_owned();
+    let shop_id = shop["shop_id"].as_str().unwrap().to_owned();
+
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    click(&c, "[data-testid=start-demo]").await;
+    wait_text(&c, "[data-testid=sync-label]", "Non connecté").await;
+
+    // Connect with the pairing code; the token goes to the keychain (gnome-keyring in CI).
+    click(&c, "[data-testid=nav-market]").await;
+    type_into(&c, "[data-testid=market-url]", &market.url).await;
+    type_into(&c, "[data-testid=market-code]", &code).await;
+    click(&c, "[data-testid=market-connect]").await;
+    wait_text(&c, "[data-testid=market-connected] h2", "Fromagerie du Perche").await;
+    // The background worker sends the whole demo catalogue by itself.
+    wait_text(&c, "[data-testid=sync-label]", "Synchronisé").await;
+    wait_text(&c, "[data-testid=feed-link]", "Commandes en direct").await;
+    screenshot(&c, "e2e-market.png").await;
+
+    // A customer orders on the marketplace: the order shows up without any click.
+    click(&c, "[data-testid=nav-orders]").await;
+    let url = market.url.clone();
+    let m = Marketplace::binary();
+    let st = Command::new(m)
+        .args(["simulate", "--url", &url, "--shop", &shop_id, "--orders", "1", "--interval-ms", "0"])
+        .arg("--db")
+        .arg(&market.db)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "simulate");
+    wait_text(&c, "[data-testid=tab-new]", "Nouvelles 1").await;
+    click(&c, "[data-testid=order-row]").await;
+    let detail = wait_text(&c, "[data-testid=order-detail]", "Commande n° 1").await;
+    assert!(detail.contains("Nouvelle"), "{detail}");
+    screenshot(&c, "e2e-order.png").await;
+
+    click(&c, "[data-testid=order-accept]").await;
+    wait_text(&c, "[data-testid=tab-to_prepare]", "À préparer 1").await;
+    c.close().await.unwrap();
+}

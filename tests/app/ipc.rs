@@ -15,7 +15,11 @@ struct Harness {
 fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     // The pool must live on Tauri's async runtime, where the commands run.
-    let state = tauri::async_runtime::block_on(comptoir_app::AppState::open(Some(dir.path()))).unwrap();
+    let state = tauri::async_runtime::block_on(comptoir_app::AppState::open(
+        Some(dir.path()),
+        std::sync::Arc::new(comptoir_core::sync::credentials::MemoryKeychain::default()),
+    ))
+    .unwrap();
     let builder = comptoir_app::specta_builder::<MockRuntime>();
     let app = mock_builder()
         .manage(state)
@@ -231,4 +235,21 @@ fn an_unreadable_file_is_named_in_french_and_nothing_is_kept() {
     let settings = json!({"mapping": {"header_row": 1, "columns": ["sku"]}, "options": {"mode": "full", "default_vat": null, "category_map": []}});
     let err = h.invoke("import_simulate", json!({"settings": settings, "onProgress": CHANNEL})).unwrap_err();
     assert_eq!(err["fields"][0]["code"], "no_file");
+}
+
+#[test]
+fn the_marketplace_status_and_its_refusals_cross_ipc() {
+    let h = harness();
+    let st = h.ok("market_status", json!({}));
+    assert_eq!(st["sync"]["state"], "not_connected");
+    assert_eq!(st["sync"]["label"], "Non connecté à la place de marché");
+    // Plain HTTP is for the loopback only: a token never travels in clear.
+    let err = h
+        .invoke("market_connect", json!({"url": "http://marche.orne.fr", "pairingCode": "ABCDE-12345", "token": null}))
+        .unwrap_err();
+    assert_eq!(err["code"], "sync_bad_url");
+    assert!(err["message"].as_str().unwrap().starts_with("Adresse de la place de marché invalide"), "{err}");
+    assert_eq!(h.ok("orders_list", json!({"filter": {}})), json!([]));
+    let err = h.invoke("export_picklist", json!({"dest": "/tmp/x.xlsx", "date": "24/12/2026"})).unwrap_err();
+    assert_eq!(err["fields"][0]["message"], "Date illisible : « 24/12/2026 » (attendu : AAAA-MM-JJ)");
 }

@@ -19,13 +19,17 @@ pub async fn get_product(state: State<'_, AppState>, id: i64) -> CmdResult<Produ
 #[tauri::command]
 #[specta::specta]
 pub async fn save_product(state: State<'_, AppState>, input: ProductInput) -> CmdResult<Product> {
-    Ok(state.db.save_product(&input, now()).await?)
+    let p = state.db.save_product(&input, now()).await?;
+    state.changed();
+    Ok(p)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_product(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    Ok(state.db.delete_product(id).await?)
+    state.db.delete_product(id).await?;
+    state.changed();
+    Ok(())
 }
 
 #[tauri::command]
@@ -37,11 +41,15 @@ pub async fn list_categories(state: State<'_, AppState>) -> CmdResult<Vec<Catego
 #[tauri::command]
 #[specta::specta]
 pub async fn save_category(state: State<'_, AppState>, input: CategoryInput) -> CmdResult<Category> {
-    Ok(state.db.save_category(&input, now()).await?)
+    let c = state.db.save_category(&input, now()).await?;
+    state.changed();
+    Ok(c)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_category(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    Ok(state.db.delete_category(id).await?)
+    state.db.delete_category(id).await?;
+    state.changed();
+    Ok(())
 }

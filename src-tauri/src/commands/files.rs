@@ -25,6 +25,8 @@ pub enum FileKind {
     Spreadsheet,
     Xlsx,
     Csv,
+    /// A printable page.
+    Html,
 }
 
 impl FileKind {
@@ -33,6 +35,7 @@ impl FileKind {
             FileKind::Spreadsheet => ("Tableurs", &["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"]),
             FileKind::Xlsx => ("Classeur Excel", &["xlsx"]),
             FileKind::Csv => ("CSV (Excel)", &["csv"]),
+            FileKind::Html => ("Page à imprimer", &["html"]),
         }
     }
 }

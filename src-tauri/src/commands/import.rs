@@ -91,6 +91,7 @@ pub async fn import_apply(
     let report = import::apply(&state.db, &source, &settings, now(), &control).await;
     end(&state);
     let report = report?;
+    state.changed();
     remember_errors(&state, &report.result).await;
     Ok(report)
 }
@@ -130,7 +131,9 @@ pub async fn import_history(state: State<'_, AppState>) -> CmdResult<Vec<ImportB
 #[tauri::command]
 #[specta::specta]
 pub async fn import_undo(state: State<'_, AppState>, batch_id: i64) -> CmdResult<UndoReport> {
-    Ok(import::undo(&state.db, batch_id, now()).await?)
+    let r = import::undo(&state.db, batch_id, now()).await?;
+    state.changed();
+    Ok(r)
 }
 
 /// Writes the catalogue to `dest` (.xlsx or .csv); returns the number of lines.

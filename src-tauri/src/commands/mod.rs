@@ -5,6 +5,8 @@ pub mod app;
 pub mod catalogue;
 pub mod files;
 pub mod import;
+pub mod market;
+pub mod orders;
 
 use comptoir_core::ErrorPayload;
 

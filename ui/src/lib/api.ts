@@ -2,7 +2,7 @@
 // components deal with values, and with AppError ({code, message, fields}) on failure.
 import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, type ImportProgress, type ImportSettings } from "./bindings";
+import { commands, type ImportProgress, type ImportSettings, type LiveEvent } from "./bindings";
 import { AppError } from "./errors";
 
 type Res<T> = { status: "ok"; data: T } | { status: "error"; error: unknown };
@@ -52,6 +52,18 @@ export const api = {
   importHistory: () => unwrap(commands.importHistory()),
   importUndo: (id: number) => unwrap(commands.importUndo(id)),
   exportCatalogue: (dest: string) => unwrap(commands.exportCatalogue(dest)),
+  marketStatus: () => unwrap(commands.marketStatus()),
+  marketConnect: (...a: Parameters<typeof commands.marketConnect>) => unwrap(commands.marketConnect(...a)),
+  marketDisconnect: () => unwrap(commands.marketDisconnect()),
+  syncNow: () => commands.syncNow(),
+  ordersList: (...a: Parameters<typeof commands.ordersList>) => unwrap(commands.ordersList(...a)),
+  orderGet: (id: string) => unwrap(commands.orderGet(id)),
+  orderAct: (...a: Parameters<typeof commands.orderAct>) => unwrap(commands.orderAct(...a)),
+  exportOrders: (...a: Parameters<typeof commands.exportOrders>) => unwrap(commands.exportOrders(...a)),
+  exportPicklist: (...a: Parameters<typeof commands.exportPicklist>) => unwrap(commands.exportPicklist(...a)),
+  picklistHtml: (date: string) => unwrap(commands.picklistHtml(date)),
+  /** What happens in the background (sync, new orders, a notification clicked). */
+  liveSubscribe: (cb: (e: LiveEvent) => void) => commands.liveSubscribe(channel(cb)),
 };
 
 /**

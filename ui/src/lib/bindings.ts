@@ -42,6 +42,28 @@ export const commands = {
 	importUndo: (batchId: number) => typedError<UndoReport, ErrorPayload>(__TAURI_INVOKE("import_undo", { batchId })),
 	/**  Writes the catalogue to `dest` (.xlsx or .csv); returns the number of lines. */
 	exportCatalogue: (dest: string) => typedError<number, ErrorPayload>(__TAURI_INVOKE("export_catalogue", { dest })),
+	marketStatus: () => typedError<MarketStatus, ErrorPayload>(__TAURI_INVOKE("market_status")),
+	/**  Pairs with a code (or takes a token), checks it, keeps the token in the OS keychain. */
+	marketConnect: (url: string, pairingCode: string | null, token: string | null) => typedError<Connection, ErrorPayload>(__TAURI_INVOKE("market_connect", { url, pairingCode, token })),
+	/**  Forgets the connection; the token leaves the keychain; the catalogue stays. */
+	marketDisconnect: () => typedError<null, ErrorPayload>(__TAURI_INVOKE("market_disconnect")),
+	/**  "Synchroniser maintenant": a pass at once, even during a backoff wait. */
+	syncNow: () => __TAURI_INVOKE<void>("sync_now"),
+	/**  The window's channel for what happens in the background. */
+	liveSubscribe: (channel: Channel<LiveEvent>) => __TAURI_INVOKE<void>("live_subscribe", { channel }),
+	ordersList: (filter: OrderFilter) => typedError<LocalOrder[], ErrorPayload>(__TAURI_INVOKE("orders_list", { filter })),
+	orderGet: (orderId: string) => typedError<LocalOrder, ErrorPayload>(__TAURI_INVOKE("order_get", { orderId })),
+	/**
+	 *  Queues the action, then tries to send it at once. Offline, it stays queued (the
+	 *  order shows "en attente d'envoi") and the orders feed sends it when the line is back.
+	 */
+	orderAct: (orderId: string, action: OrderAction) => typedError<LocalOrder, ErrorPayload>(__TAURI_INVOKE("order_act", { orderId, action })),
+	/**  The orders created between two days (inclusive) to `dest` (.xlsx or .csv). */
+	exportOrders: (dest: string, from: string, to: string) => typedError<number, ErrorPayload>(__TAURI_INVOKE("export_orders", { dest, from, to })),
+	/**  The pick list of a pickup day as an XLSX at `dest`. */
+	exportPicklist: (dest: string, date: string) => typedError<number, ErrorPayload>(__TAURI_INVOKE("export_picklist", { dest, date })),
+	/**  The pick list of a pickup day as a printable page (escaped HTML made by core). */
+	picklistHtml: (date: string) => typedError<string, ErrorPayload>(__TAURI_INVOKE("picklist_html", { date })),
 };
 
 /* Types */
@@ -105,6 +127,15 @@ export type ColumnPreview = {
 	suggested: Field | null,
 };
 
+/**  Who we are connected to, for the settings screen and `connect`'s output. */
+export type Connection = {
+	url: string,
+	shop_id: string,
+	shop_name: string,
+	max_batch_ops: number,
+	max_media_bytes: number,
+};
+
 export type Counts = {
 	create: number,
 	update: number,
@@ -117,6 +148,19 @@ export type ErrorPayload = {
 	code: string,
 	message: string,
 	fields: FieldError[],
+};
+
+/**  How the orders feed is doing, for the status bar. */
+export type FeedLink = "not_connected" | "starting" | 
+/**  Live (server-sent events). */
+"sse" | 
+/**  Live through long-polling (SSE blocked by a proxy). */
+"long_poll" | "offline";
+
+export type FeedView = {
+	link: FeedLink,
+	/**  French, when offline. */
+	error: string | null,
 };
 
 /**  A catalogue field a column can fill. */
@@ -141,7 +185,9 @@ export type FileFormat =
 /**  What the dialog is for: sets its file filters. */
 export type FileKind = 
 /**  CSV, TSV, TXT, XLSX, XLS, ODS. */
-"spreadsheet" | "xlsx" | "csv";
+"spreadsheet" | "xlsx" | "csv" | 
+/**  A printable page. */
+"html";
 
 export type FilePreview = {
 	file_name: string,
@@ -199,6 +245,56 @@ export type ImportSettings = {
 	options: PlanOptions,
 };
 
+/**  What the window is told without asking. */
+export type LiveEvent = 
+/**  The sync worker's state changed (a pass started or ended, a retry is planned). */
+{ type: "sync"; state: WorkerState } | 
+/**  Orders were stored or changed: refresh the list. */
+{ type: "orders" } | { type: "feed"; feed: FeedView } | 
+/**  A notification was clicked: show this order (`None`: the list). */
+{ type: "open_order"; order_id: string | null };
+
+export type LocalLine = {
+	line_id: string,
+	sku: string,
+	title: string,
+	options: { [key in string]: string },
+	quantity: number,
+	unit_price_cents: number,
+	vat_rate: string,
+	refused: boolean,
+};
+
+/**
+ *  One order as stored locally: what the orders screen and the CLI show.
+ *  Times cross IPC as RFC 3339 strings (serde's chrono format), money as cents.
+ */
+export type LocalOrder = {
+	id: number,
+	/**  The marketplace's id (`ord_…`). */
+	server_id: string,
+	/**  Short number shown to people ("n° 1042"), given locally in order of arrival. */
+	number: number,
+	status: OrderStatusName,
+	version: number,
+	customer_name: string,
+	customer_email: string | null,
+	customer_phone: string | null,
+	pickup_at: string | null,
+	pickup_code: string | null,
+	payment_status: string,
+	total_cents: number,
+	accept_before: string,
+	refusal_reason: string | null,
+	created_at: string,
+	updated_at: string,
+	received_at: string,
+	notified_at: string | null,
+	lines: LocalLine[],
+	/**  Merchant actions not yet accepted by the marketplace. */
+	pending_actions: number,
+};
+
 /**  How a file's columns map to fields. Remembered per layout. */
 export type Mapping = {
 	/**  Spreadsheet row number of the header row. */
@@ -206,6 +302,37 @@ export type Mapping = {
 	/**  One entry per column from A; `None`: "ne pas importer". */
 	columns: (Field | null)[],
 };
+
+/**  Everything the status bar and the settings screen show. */
+export type MarketStatus = {
+	sync: SyncStatus,
+	worker: WorkerState,
+	feed: FeedView,
+};
+
+/**  What the shopkeeper decided on an order. */
+export type OrderAction = 
+/**  Accept; the listed lines are refused (out of stock). */
+{ kind: "accept"; refused_line_ids: string[] } | { kind: "refuse"; reason: string } | 
+/**  Ready for pickup; kept this many days (3 unless told). */
+{ kind: "ready"; keep_days: number | null } | { kind: "collected" };
+
+/**  Filters of the order list; `None` means any. Days cross IPC as `YYYY-MM-DD`. */
+export type OrderFilter = {
+	status?: OrderStatusName | null,
+	/**  Created on or after this day (Paris time). */
+	from?: string | null,
+	/**  Created on or before this day (Paris time). */
+	to?: string | null,
+	/**  Pickup day (Paris time) — see [`LocalOrder::pickup_day`]. */
+	pickup_day?: string | null,
+};
+
+/**
+ *  The TypeScript shape of [`OrderStatus`], which lives in comptoir-protocol (no
+ *  specta there). Only used as a type for the bindings; a test keeps the names equal.
+ */
+export type OrderStatusName = "pending_acceptance" | "accepted" | "refused" | "ready_for_pickup" | "collected" | "cancelled" | "expired" | "unknown";
 
 export type Phase = "reading" | "checking" | "writing";
 
@@ -337,6 +464,50 @@ export type Simulation = {
 	warnings: string[],
 };
 
+/**  Something a person must look at. */
+export type SyncIssue = {
+	entity: string,
+	uid: string,
+	/**  `rejected` (moderation), `invalid` (refused data), `conflict`. */
+	kind: string,
+	message: string,
+	created_at: string,
+};
+
+/**  What one sync pass did. */
+export type SyncReport = {
+	/**  Catalogue operations sent (upserts and deletes). */
+	operations: number,
+	photos_uploaded: number,
+	photo_bytes: number,
+	/**  HTTP requests made. */
+	requests: number,
+	/**  Request bodies sent, in bytes. */
+	bytes_sent: number,
+	/**  Local stock moved by sales on the marketplace. */
+	stock_changes_applied: number,
+	conflicts_resolved: number,
+	rejected: number,
+	pending_after: number,
+};
+
+export type SyncState = "not_connected" | "synced" | "pending" | "offline" | "conflict";
+
+export type SyncStatus = {
+	state: SyncState,
+	marketplace_url: string | null,
+	shop_name: string | null,
+	/**  Changes waiting to be sent (one per product or category). */
+	pending: number,
+	offline_since: string | null,
+	last_success_at: string | null,
+	last_error: string | null,
+	/**  Everything a person must look at (moderation rejections, refused data). */
+	issues: SyncIssue[],
+	/**  French sentence for the status bar. */
+	label: string,
+};
+
 export type UndoReport = {
 	batch_id: number,
 	products_deleted: number,
@@ -410,6 +581,21 @@ export type VatRate =
 "reduced" | 
 /**  2,1 %: press, some medicines. */
 "super_reduced";
+
+/**  What the sync indicator shows; published after every change of state. */
+export type WorkerState = {
+	/**  A sync pass is in progress right now. */
+	running: boolean,
+	/**  The last pass that completed. */
+	last_report: SyncReport | null,
+	/**  Why the last pass failed, in French (never the token); `None` after a success. */
+	last_error: string | null,
+	/**
+	 *  The marketplace could not be reached: the next automatic try is in this many
+	 *  seconds ("Synchroniser maintenant" tries at once).
+	 */
+	next_retry_in_secs: number | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

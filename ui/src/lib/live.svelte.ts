@@ -1,0 +1,12 @@
+// What the background pushes to the window, shared by the status bar and the screens.
+import type { MarketStatus } from "./bindings";
+
+export const live = $state({
+  /** Bumped when orders were stored or changed: order screens refresh. */
+  ordersSeq: 0,
+  /** Bumped when the sync state changed: the status bar refreshes. */
+  syncSeq: 0,
+  /** An order to show (a notification was clicked). */
+  openOrder: null as string | null,
+  status: null as MarketStatus | null,
+});
