@@ -7,6 +7,7 @@
 pub mod commands;
 pub mod services;
 mod state;
+mod tray;
 
 use std::path::PathBuf;
 
@@ -105,10 +106,21 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(builder.invoke_handler())
+        .on_window_event(tray::on_window_event)
         .setup(move |app| {
             builder.mount_events(app);
-            app.state::<AppState>()
-                .set_dialogs(std::sync::Arc::new(commands::files::NativeDialogs(app.handle().clone())));
+            let state = app.state::<AppState>();
+            state.set_dialogs(std::sync::Arc::new(commands::files::NativeDialogs(app.handle().clone())));
+            tray::install(app);
+            // A clicked order notification brings the window to the front on that order.
+            let handle = app.handle().clone();
+            let live = state.live.clone();
+            state.live.set_notifier(std::sync::Arc::new(services::ClickableNotifier {
+                on_click: std::sync::Arc::new(move |order_id| {
+                    tray::show_main(&handle);
+                    live.send(services::LiveEvent::OpenOrder { order_id });
+                }),
+            }));
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -100,7 +100,10 @@ impl Live {
     /// The notifier with click handling, installed once the window exists; until then
     /// (and in tests) the plain desktop notifier.
     pub fn set_notifier(&self, n: Arc<dyn Notifier>) {
-        let _ = self.notifier.set(n);
+        if self.notifier.set(n).is_ok() {
+            // A feed started before the window existed picks the new notifier up.
+            self.restart_feed();
+        }
     }
 }
 

@@ -30,6 +30,8 @@ impl Driver {
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             // The app inherits this environment through tauri-driver and WebKitWebDriver.
             .env(comptoir_core::paths::DATA_DIR_ENV, data_dir)
+            // The driver ends a session by closing the window: quit then, not to the tray.
+            .env("COMPTOIR_QUIT_ON_CLOSE", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -188,30 +190,48 @@ async fn create_a_product_find_it_without_accents_and_keep_it_after_a_restart() 
 }
 
 /// Answers the native GTK "open" dialog the way a person would: waits for its window,
-/// types the path (typing "/" opens GTK's location field) and presses Entrée. xdotool
-/// drives the real dialog through the X server; there is no window manager under Xvfb,
-/// so the dialog is focused explicitly.
+/// opens the location field (Ctrl+L), types the path and presses Entrée. xdotool drives
+/// the real dialog through the X server; there is no window manager under Xvfb, so the
+/// dialog is focused explicitly, and the whole gesture is repeated if the dialog is
+/// still there (GTK may not have finished building its widgets the first time).
 fn answer_file_dialog(title: &str, path: &Path) {
+    let find = || -> Option<String> {
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", title])
+            .output()
+            .expect("xdotool (apt install xdotool)");
+        String::from_utf8_lossy(&out.stdout).lines().last().map(|l| l.trim().to_owned())
+    };
+    let run = |args: &[&str]| {
+        let _ = Command::new("xdotool").args(args).status();
+    };
     let deadline = Instant::now() + WAIT;
-    let window = loop {
-        let out =
-            Command::new("xdotool").args(["search", "--name", title]).output().expect("xdotool (apt install xdotool)");
-        if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().last() {
-            break id.trim().to_owned();
+    let mut window = loop {
+        if let Some(w) = find() {
+            break w;
         }
         assert!(Instant::now() < deadline, "the file dialog « {title} » did not open");
         std::thread::sleep(Duration::from_millis(100));
     };
-    // The dialog maps, then GTK builds its widgets: give it a moment before typing.
-    std::thread::sleep(Duration::from_millis(800));
-    let run = |args: &[&str]| {
-        let st = Command::new("xdotool").args(args).status().unwrap();
-        assert!(st.success(), "xdotool {args:?}");
-    };
-    run(&["windowfocus", "--sync", &window]);
-    run(&["type", "--delay", "15", &path.display().to_string()]);
-    std::thread::sleep(Duration::from_millis(300));
-    run(&["key", "--window", &window, "Return"]);
+    for attempt in 0..4 {
+        std::thread::sleep(Duration::from_millis(700 + 500 * attempt));
+        run(&["windowfocus", "--sync", &window]);
+        run(&["key", "--clearmodifiers", "ctrl+l"]);
+        std::thread::sleep(Duration::from_millis(250));
+        run(&["key", "--clearmodifiers", "ctrl+a"]);
+        run(&["type", "--delay", "15", &path.display().to_string()]);
+        std::thread::sleep(Duration::from_millis(300));
+        run(&["key", "Return"]);
+        let gone_by = Instant::now() + Duration::from_secs(4);
+        while Instant::now() < gone_by {
+            match find() {
+                None => return,
+                Some(w) => window = w,
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    panic!("the file dialog « {title} » did not take the path {}", path.display());
 }
 
 /// Text of every element matching `css`, through textContent (see `wait_for_rows`).
