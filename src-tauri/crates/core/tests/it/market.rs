@@ -19,6 +19,7 @@ pub struct Market {
     pub port: u16,
     db_path: PathBuf,
     rate_limit: Option<RateLimitConfig>,
+    sse_heartbeat: Option<std::time::Duration>,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -31,6 +32,20 @@ impl Market {
 
     /// Same, with a per-token rate limit (to provoke 429 storms).
     pub fn start_with(db_path: &Path, port: u16, rate_limit: Option<RateLimitConfig>) -> Market {
+        Market::start_full(db_path, port, rate_limit, None)
+    }
+
+    /// Same, with SSE heartbeats this often (the default is 15 s).
+    pub fn start_with_heartbeat(db_path: &Path, heartbeat: std::time::Duration) -> Market {
+        Market::start_full(db_path, 0, None, Some(heartbeat))
+    }
+
+    fn start_full(
+        db_path: &Path,
+        port: u16,
+        rate_limit: Option<RateLimitConfig>,
+        sse_heartbeat: Option<std::time::Duration>,
+    ) -> Market {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
         let (path, rl) = (db_path.to_path_buf(), rate_limit.clone());
@@ -38,7 +53,11 @@ impl Market {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
             rt.block_on(async {
                 let db = Db::open(&path).await.unwrap();
-                let config = Config { admin_token: Some(ADMIN_TOKEN.to_owned()), rate_limit: rl, ..Config::default() };
+                let mut config =
+                    Config { admin_token: Some(ADMIN_TOKEN.to_owned()), rate_limit: rl, ..Config::default() };
+                if let Some(h) = sse_heartbeat {
+                    config.sse_heartbeat = h;
+                }
                 let state = AppState::new(db, Arc::new(SystemClock), config, Hooks::default());
                 let mut listener = None;
                 for _ in 0..100 {
@@ -67,6 +86,7 @@ impl Market {
             port,
             db_path: db_path.to_path_buf(),
             rate_limit,
+            sse_heartbeat,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -85,7 +105,7 @@ impl Market {
     /// Stops then starts again on the same port and file.
     pub fn restart(&mut self) {
         self.stop();
-        *self = Market::start_with(&self.db_path.clone(), self.port, self.rate_limit.clone());
+        *self = Market::start_full(&self.db_path.clone(), self.port, self.rate_limit.clone(), self.sse_heartbeat);
     }
 
     pub fn admin(&self) -> AdminClient {

@@ -262,6 +262,38 @@ async fn sse_cut_mid_event_resumes_without_loss() {
     run.task.abort();
 }
 
+/// After a sleep the SSE connection can stay open with nothing coming through (the
+/// peer forgot it). The heartbeats stop, the feed notices the silence, reconnects and
+/// reconciles: the order placed meanwhile arrives, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_open_sse_is_detected_by_silence_and_replaced() {
+    let t = fresh_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    let m = Market::start_with_heartbeat(&dir.path().join("market.sqlite3"), Duration::from_millis(200));
+    let (shop_id, client) = market::shop(&m).await;
+    let proxy = crate::cutting_proxy::CuttingProxy::start(m.port).await;
+    let notifier = Arc::new(MemoryNotifier::default());
+    let mut cfg = fast_config(FeedMode::Sse);
+    cfg.sse_idle_timeout = Duration::from_millis(1500);
+    let run = start_feed(&t.db, &proxy.url, client.token(), notifier.clone(), cfg);
+    market::place(&m, &shop_id, "Avant Veille", &[("CAM-250", 1)]).await;
+    wait_until("1re commande", async || count_orders(&t.db).await == 1).await;
+    // Heartbeats keep a healthy connection: no reconnection while nothing happens.
+    let before = proxy.connections();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(proxy.connections(), before, "reconnecté alors que la connexion vivait");
+
+    proxy.freeze_open_connections();
+    let second = market::place(&m, &shop_id, "Pendant Veille", &[("CID-75", 1)]).await;
+    wait_until("commande reçue après la connexion morte", async || count_orders(&t.db).await == 2).await;
+    assert!(proxy.connections() > before, "aucune nouvelle connexion");
+    wait_until("2 annoncées", async || notified_ids(&notifier.sent.lock().unwrap()).len() == 2).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let ids = notified_ids(&notifier.take());
+    assert!(ids.len() == 2 && ids.values().all(|&n| n == 1) && ids.contains_key(&second.id), "{ids:?}");
+    run.task.abort();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transitions_queued_offline_then_sent_once() {
     let t = fresh_db().await;
