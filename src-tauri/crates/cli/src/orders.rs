@@ -65,6 +65,11 @@ pub enum OrdersCommand {
         /// One JSON line per stored order, notification and state change.
         #[arg(long)]
         json: bool,
+        /// Tests only: stop for good right after the first order is stored and before
+        /// its event is acknowledged (prints `{"type":"frozen_after_store","seq":N}`),
+        /// so a test can kill the process exactly there.
+        #[arg(long, hide = true)]
+        test_freeze_after_store: bool,
     },
     /// Catches up once (reconcile, pending events, queued actions) and exits.
     Sync {
@@ -224,7 +229,7 @@ async fn run_with(db: &Db, cmd: OrdersCommand) -> anyhow::Result<()> {
                 }
             }
         }
-        OrdersCommand::Watch { conn, mode, remind_after_min, sound, json: as_json } => {
+        OrdersCommand::Watch { conn, mode, remind_after_min, sound, json: as_json, test_freeze_after_store } => {
             let client = marketplace_client(&conn, db).await?;
             let cfg = FeedConfig {
                 mode: match mode {
@@ -237,6 +242,17 @@ async fn run_with(db: &Db, cmd: OrdersCommand) -> anyhow::Result<()> {
                     sound,
                     ..NotifyConfig::default()
                 },
+                after_store: test_freeze_after_store.then(|| {
+                    let hook: Arc<dyn Fn(&comptoir_protocol::events::Event) -> bool + Send + Sync> =
+                        Arc::new(|ev: &comptoir_protocol::events::Event| {
+                            let freeze = ev.order().is_some();
+                            if freeze {
+                                line(serde_json::json!({ "type": "frozen_after_store", "seq": ev.seq }).to_string());
+                            }
+                            freeze
+                        });
+                    hook
+                }),
                 ..FeedConfig::default()
             };
             let mut feed = Feed::new(db.clone(), client, Arc::new(DesktopNotifier::default()), cfg, Arc::new(Utc::now));

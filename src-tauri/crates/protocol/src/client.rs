@@ -295,6 +295,7 @@ impl Client {
             parser: SseParser::new(),
             queue: std::collections::VecDeque::new(),
             last_seq: last_event_id,
+            idle_timeout: None,
         })
     }
 
@@ -341,9 +342,17 @@ pub struct EventStream {
     parser: SseParser,
     queue: std::collections::VecDeque<Event>,
     last_seq: Option<i64>,
+    idle_timeout: Option<Duration>,
 }
 
 impl EventStream {
+    /// Fail [`EventStream::next`] when no byte at all (event or heartbeat comment)
+    /// arrived for this long. A connection left half-open (the PC slept, a router
+    /// forgot it) never ends by itself; the server's heartbeats make silence a sign.
+    pub fn set_idle_timeout(&mut self, idle: Option<Duration>) {
+        self.idle_timeout = idle;
+    }
+
     /// Seq of the last event handed out (or the resume point).
     pub fn last_seq(&self) -> Option<i64> {
         self.last_seq
@@ -356,7 +365,19 @@ impl EventStream {
                 self.last_seq = Some(ev.seq);
                 return Ok(Some(ev));
             }
-            let Some(chunk) = self.resp.chunk().await? else {
+            let chunk = match self.idle_timeout {
+                None => self.resp.chunk().await?,
+                Some(idle) => {
+                    tokio::time::timeout(idle, self.resp.chunk()).await.map_err(|_| ClientError::Protocol {
+                        status: 200,
+                        message: format!(
+                            "no event nor heartbeat for {} ms: connection presumed dead",
+                            idle.as_millis()
+                        ),
+                    })??
+                }
+            };
+            let Some(chunk) = chunk else {
                 return Ok(None);
             };
             for msg in self.parser.feed(&chunk) {

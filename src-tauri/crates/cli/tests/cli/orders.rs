@@ -114,42 +114,60 @@ async fn sync_list_accept_ready_collected_and_exports() {
     assert_eq!(cat["rows"], 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_survives_sigstop_and_notifies_each_order_once_on_the_session_bus() {
-    let m = market().await;
-    let shop = Shop::new();
-    let bin = env!("CARGO_BIN_EXE_comptoir-cli");
-    let mut child = StdCommand::new(bin)
-        .arg("--data-dir")
-        .arg(shop.dir.path())
-        .args(["orders", "watch", "--json", "--mode", "sse", "--url", &m.url])
-        .env("COMPTOIR_MARKETPLACE_TOKEN", &m.token)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for l in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str(&l) {
-                let _ = tx.send(v);
+/// A running `comptoir-cli orders watch --json` and the JSON lines it printed.
+struct Watcher {
+    child: std::process::Child,
+    rx: std::sync::mpsc::Receiver<serde_json::Value>,
+    seen: Vec<serde_json::Value>,
+}
+
+impl Watcher {
+    fn start(shop: &Shop, m: &Market, extra: &[&str]) -> Watcher {
+        let mut child = StdCommand::new(env!("CARGO_BIN_EXE_comptoir-cli"))
+            .arg("--data-dir")
+            .arg(shop.dir.path())
+            .args(["orders", "watch", "--json", "--mode", "sse", "--url", &m.url])
+            .args(extra)
+            .env("COMPTOIR_MARKETPLACE_TOKEN", &m.token)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for l in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str(&l) {
+                    let _ = tx.send(v);
+                }
             }
-        }
-    });
-    let mut seen: Vec<serde_json::Value> = Vec::new();
-    let drain_until = |pred: &dyn Fn(&[serde_json::Value]) -> bool, seen: &mut Vec<serde_json::Value>| {
+        });
+        Watcher { child, rx, seen: Vec::new() }
+    }
+
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    /// Reads lines until `pred` holds (30 s at most after the call).
+    fn until(&mut self, what: &str, pred: impl Fn(&Watcher) -> bool) {
         let start = Instant::now();
-        while !pred(seen) {
-            assert!(start.elapsed() < Duration::from_secs(30), "attendu en vain ; reçu : {seen:?}");
-            if let Ok(v) = rx.recv_timeout(Duration::from_millis(100)) {
-                seen.push(v);
+        while !pred(self) {
+            assert!(start.elapsed() < Duration::from_secs(30), "attendu en vain : {what} ; reçu : {:?}", self.seen);
+            if let Ok(v) = self.rx.recv_timeout(Duration::from_millis(100)) {
+                self.seen.push(v);
             }
         }
-    };
-    let notified = |seen: &[serde_json::Value]| -> Vec<String> {
+    }
+
+    fn connected(&self) -> bool {
+        self.seen.iter().any(|v| v["type"] == "state" && v["state"] == "sse")
+    }
+
+    /// Every order id announced (alone or grouped), once per announcement.
+    fn notified(&self) -> Vec<String> {
         let mut ids = Vec::new();
-        for v in seen.iter().filter(|v| v["type"] == "notified") {
+        for v in self.seen.iter().filter(|v| v["type"] == "notified") {
             if let Some(id) = v["kind"]["order_id"].as_str() {
                 ids.push(id.to_owned());
             }
@@ -158,30 +176,79 @@ async fn watch_survives_sigstop_and_notifies_each_order_once_on_the_session_bus(
             }
         }
         ids
-    };
-    drain_until(&|s| s.iter().any(|v| v["type"] == "state" && v["state"] == "sse"), &mut seen);
-    let first = place(&m, "Avant Pause", 1).await;
-    drain_until(&|s| notified(s).len() == 1, &mut seen);
+    }
 
-    // "Asleep": stopped, orders arrive meanwhile, then woken up.
-    let pid = child.id().to_string();
-    assert!(StdCommand::new("kill").args(["-STOP", &pid]).status().unwrap().success());
-    let mut placed = vec![first];
+    /// Gives a late duplicate time to show up, then stops the process (SIGKILL).
+    async fn settle_and_kill(&mut self) {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        while let Ok(v) = self.rx.try_recv() {
+            self.seen.push(v);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// The PC "asleep": the watcher is stopped (SIGSTOP) for a whole minute while orders
+/// are placed, then woken up (SIGCONT). Every order arrives, none is announced twice.
+/// It takes a minute on purpose and runs in CI like the others (the only test this
+/// long; `.config/nextest.toml` gives it a longer slow period).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_asleep_a_minute_sigstop_sigcont_announces_each_order_once() {
+    let m = market().await;
+    let shop = Shop::new();
+    let mut w = Watcher::start(&shop, &m, &[]);
+    w.until("connecté", Watcher::connected);
+    let mut placed = vec![place(&m, "Avant Pause", 1).await];
+    w.until("1re annoncée", |w| w.notified().len() == 1);
+
+    assert!(StdCommand::new("kill").args(["-STOP", &w.pid()]).status().unwrap().success());
     for i in 0..5 {
         placed.push(place(&m, &format!("Pendant{i} Pause"), 1).await);
+        tokio::time::sleep(Duration::from_secs(10)).await;
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(StdCommand::new("kill").args(["-CONT", &pid]).status().unwrap().success());
-    drain_until(&|s| notified(s).len() >= 6, &mut seen);
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    while let Ok(v) = rx.try_recv() {
-        seen.push(v);
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let mut ids = notified(&seen);
-    ids.sort();
-    let mut expected = placed.clone();
-    expected.sort();
-    assert_eq!(ids, expected, "chaque commande annoncée une fois, aucune perdue");
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert!(StdCommand::new("kill").args(["-CONT", &w.pid()]).status().unwrap().success());
+    w.until("6 annoncées", |w| w.notified().len() >= 6);
+    placed.push(place(&m, "Après Réveil", 1).await);
+    w.until("7 annoncées", |w| w.notified().len() >= 7);
+    w.settle_and_kill().await;
+    assert_eq!(sorted(w.notified()), sorted(placed), "chaque commande annoncée une fois, aucune perdue");
+}
+
+/// The watcher killed (SIGKILL) after storing an order and before acknowledging its
+/// event: restarted, it neither loses the order nor announces it twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_killed_between_store_and_ack_announces_once_after_restart() {
+    let m = market().await;
+    let shop = Shop::new();
+    let mut w = Watcher::start(&shop, &m, &["--test-freeze-after-store"]);
+    w.until("connecté", Watcher::connected);
+    // Past the reconciliation that follows the connection: the order comes as an event.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let first = place(&m, "Paul Interrompu", 3).await;
+    w.until("stockée, pas acquittée", |w| w.seen.iter().any(|v| v["type"] == "frozen_after_store"));
+    w.settle_and_kill().await;
+    assert!(w.notified().is_empty(), "annoncée avant d'être acquittée : {:?}", w.seen);
+    let stored = cli_json(&shop, &m, &["orders", "show", &first, "--json"]).await;
+    assert_eq!(stored["number"], 1001);
+    assert_eq!(stored["notified_at"], serde_json::Value::Null);
+
+    let mut w = Watcher::start(&shop, &m, &[]);
+    w.until("annoncée après redémarrage", |w| w.notified().len() == 1);
+    let second = place(&m, "Après Redémarrage", 1).await;
+    w.until("2e annoncée", |w| w.notified().len() >= 2);
+    w.settle_and_kill().await;
+    assert_eq!(sorted(w.notified()), sorted(vec![first.clone(), second]), "{:?}", w.seen);
+    // The unacknowledged event is replayed, and ignored as already stored.
+    let replays: Vec<&serde_json::Value> =
+        w.seen.iter().filter(|v| v["type"] == "stored" && v["order_id"] == first.as_str()).collect();
+    assert!(replays.iter().all(|v| v["outcome"] == "ignored"), "rejouée mais pas ignorée : {replays:?}");
+    let list = cli_json(&shop, &m, &["orders", "list", "--json"]).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
 }

@@ -2,6 +2,8 @@
 //!
 //! - SSE (`/v1/events/stream`) resuming after the acknowledged sequence with
 //!   `Last-Event-ID`; long-poll (`/v1/events`) when SSE cannot be opened.
+//! - An SSE connection silent for `sse_idle_timeout` (no event, no heartbeat) is
+//!   taken for dead (half-open after a sleep) and replaced, then reconciled.
 //! - Reconciliation through `GET /v1/orders?updated_since=…` at start-up, after
 //!   every (re)connection and every `reconcile_every`: a missed event cannot hide
 //!   an order for long.
@@ -50,6 +52,10 @@ pub struct FeedConfig {
     pub tick: Duration,
     /// Overlap taken off the server time for the next `updated_since`.
     pub overlap: Duration,
+    /// An SSE connection silent this long (no event, no heartbeat comment) is dead:
+    /// reconnect, then reconcile. Three heartbeats of the marketplace (15 s each).
+    /// Also the longest wait for any other answer (plus the long-poll wait).
+    pub sse_idle_timeout: Duration,
     pub notify: NotifyConfig,
     /// Test instrumentation: called after an event is stored and before it is
     /// acknowledged; returning `true` freezes the loop there (as if the app were
@@ -68,6 +74,7 @@ impl Default for FeedConfig {
             max_backoff: Duration::from_secs(30),
             tick: Duration::from_secs(15),
             overlap: Duration::from_secs(60),
+            sse_idle_timeout: Duration::from_secs(45),
             notify: NotifyConfig::default(),
             after_store: None,
         }
@@ -183,7 +190,7 @@ impl Feed {
         let mut stored = 0;
         loop {
             let q = OrdersQuery { updated_since: since, status: None, cursor: cursor.take(), limit: Some(100) };
-            let page = self.client.orders(&q).await.map_err(Step::Net)?;
+            let page = within(self.cfg.sse_idle_timeout, self.client.orders(&q)).await.map_err(Step::Net)?;
             for o in &page.items {
                 let outcome = ingest::apply_snapshot(&self.db, o, (self.clock)()).await?;
                 if outcome != ingest::StoreOutcome::Ignored {
@@ -207,9 +214,16 @@ impl Feed {
     /// Periodic work: reminders, queued actions, reconciliation when due.
     async fn housekeeping(&mut self) -> Result<(), Step> {
         let now = (self.clock)();
-        let r = actions::flush(&self.db, &self.client, now).await?;
-        if r.pending > 0 {
-            tracing::info!("{} action(s) en attente d'envoi", r.pending);
+        // A transition stuck on a dead connection must not stall the feed; it stays
+        // queued (durable, same Idempotency-Key) and is sent again next time.
+        match tokio::time::timeout(self.cfg.sse_idle_timeout, actions::flush(&self.db, &self.client, now)).await {
+            Ok(r) => {
+                let r = r?;
+                if r.pending > 0 {
+                    tracing::info!("{} action(s) en attente d'envoi", r.pending);
+                }
+            }
+            Err(_) => tracing::info!("envoi des actions en attente interrompu (pas de réponse)"),
         }
         if self.last_reconcile.is_none_or(|t| t.elapsed() >= self.cfg.reconcile_every) {
             self.reconcile().await?;
@@ -246,7 +260,11 @@ impl Feed {
 
     async fn sse_session(&mut self) -> Result<(), Step> {
         let after = self.db.order_feed_seq().await?;
-        let mut stream = self.client.event_stream(Some(after)).await.map_err(Step::Net)?;
+        let mut stream =
+            within(self.cfg.sse_idle_timeout, self.client.event_stream(Some(after))).await.map_err(Step::Net)?;
+        // After a sleep the socket may be half-open: nothing ever arrives and nothing
+        // fails. The server's heartbeats make a long silence the sign of it.
+        stream.set_idle_timeout(Some(self.cfg.sse_idle_timeout));
         self.set_state(FeedState::Sse);
         // A (re)connection: catch up with anything the log may not replay.
         self.reconcile().await?;
@@ -312,7 +330,8 @@ impl Feed {
         let started = tokio::time::Instant::now();
         let mut after = self.db.order_feed_seq().await?;
         // Probe before claiming the state, then catch up.
-        let mut page = self.client.events(after, None, Some(200)).await.map_err(Step::Net)?;
+        let mut page =
+            within(self.cfg.sse_idle_timeout, self.client.events(after, None, Some(200))).await.map_err(Step::Net)?;
         self.set_state(FeedState::LongPoll);
         self.reconcile().await?;
         let mut last_housekeeping = tokio::time::Instant::now();
@@ -330,7 +349,8 @@ impl Feed {
                 return Ok(());
             }
             let wait = if page.has_more { None } else { Some(self.cfg.long_poll_wait.min(self.cfg.tick)) };
-            page = self.client.events(after, wait, Some(200)).await.map_err(Step::Net)?;
+            let limit = self.cfg.sse_idle_timeout + wait.unwrap_or_default();
+            page = within(limit, self.client.events(after, wait, Some(200))).await.map_err(Step::Net)?;
         }
     }
 }
@@ -367,6 +387,22 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// A request with no answer within `limit` went into a dead connection (after a
+/// sleep, the pooled ones are half-open and never answer): give up on it, so the
+/// session ends and a new connection is made. Dropping the request drops that
+/// connection from the pool.
+async fn within<T>(
+    limit: Duration,
+    request: impl Future<Output = std::result::Result<T, ClientError>>,
+) -> std::result::Result<T, ClientError> {
+    tokio::time::timeout(limit, request).await.unwrap_or_else(|_| {
+        Err(ClientError::Protocol {
+            status: 0,
+            message: format!("no answer within {} ms: connection presumed dead", limit.as_millis()),
+        })
+    })
+}
+
 fn backoff(failures: u32, max: Duration) -> Duration {
     let base = Duration::from_millis(250) * 2u32.saturating_pow(failures.min(10));
     base.min(max)
@@ -378,7 +414,8 @@ pub async fn sync_once(feed: &mut Feed) -> Result<usize> {
     let mut n = feed.reconcile().await?;
     let mut after = feed.db.order_feed_seq().await?;
     loop {
-        let page = feed.client.events(after, None, Some(500)).await.map_err(client_err)?;
+        let page =
+            within(feed.cfg.sse_idle_timeout, feed.client.events(after, None, Some(500))).await.map_err(client_err)?;
         n += page.events.len();
         feed.apply_batch(&page.events).await?;
         if page.last_seq > after {

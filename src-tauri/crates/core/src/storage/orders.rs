@@ -158,6 +158,14 @@ pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: 
             (id, StoreOutcome::Updated)
         }
     };
+    // The stock an order takes mirrors what the marketplace already did when the
+    // order was placed (or released): it is not a change of the shop to send back, so
+    // the sync triggers are kept quiet (unless the caller, the sync pass, already is).
+    let quieted = sqlx::query("INSERT OR IGNORE INTO sync_remote_apply (id) VALUES (1)")
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        > 0;
     let taken: HashMap<String, i64> =
         sqlx::query_as::<_, (String, i64)>("SELECT line_id, stock_taken FROM order_lines WHERE order_id = ?")
             .bind(id)
@@ -204,6 +212,9 @@ pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: 
         .bind(now_taken)
         .execute(&mut *conn)
         .await?;
+    }
+    if quieted {
+        sqlx::query("DELETE FROM sync_remote_apply").execute(&mut *conn).await?;
     }
     Ok(outcome)
 }

@@ -80,6 +80,20 @@ pub struct SyncStateRow {
     pub reconciled_at: Option<DateTime<Utc>>,
 }
 
+/// One `stock.changed` event, as the sync pass merges it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteStock {
+    pub sku: String,
+    pub product_uid: String,
+    /// What the marketplace now holds.
+    pub available: i64,
+    pub product_version: i64,
+    /// Move the local stock by the change. `false` for the stock an order took or gave
+    /// back: that one moves with the order itself (`order_lines.stock_taken`), or it
+    /// would be counted twice. The server's value is remembered either way.
+    pub apply_delta: bool,
+}
+
 /// Something a person must look at.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct SyncIssue {
@@ -549,24 +563,37 @@ impl Db {
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    /// Stock sold (or given back) on the marketplace: merges the server's change into
-    /// the local stock (delta from the last value known to be on the server), without
-    /// echoing it to the outbox, and moves the event cursor — in one transaction.
+    /// What a page of the marketplace's events changed, merged in one transaction
+    /// without echoing it to the outbox, with the event cursor moved:
+    ///
+    /// - the orders the page carries are stored (as the orders feed would), so the
+    ///   stock they take or give back moves through `order_lines.stock_taken` — the
+    ///   one owner of order-driven stock, whichever of the sync pass and the orders
+    ///   feed sees the order first;
+    /// - stock changes move the local stock by their delta from the last value known
+    ///   to be on the server, except those of orders (see [`RemoteStock::apply_delta`]);
+    /// - moderation verdicts.
     pub async fn apply_remote_stock(
         &self,
-        changes: &[(String, String, i64, i64)],
+        orders: &[comptoir_protocol::orders::Order],
+        changes: &[RemoteStock],
         moderations: &[(String, i64, String, Option<String>)],
         last_seq: i64,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT OR IGNORE INTO sync_remote_apply (id) VALUES (1)").execute(&mut *tx).await?;
-        for (sku, product_uid, available, product_version) in changes {
+        for o in orders {
+            super::orders::store_order_tx(&mut tx, o, now).await?;
+        }
+        for RemoteStock { sku, product_uid, available, product_version, apply_delta } in changes {
             let known: Option<i64> = sqlx::query_scalar("SELECT available FROM sync_stock WHERE sku = ?")
                 .bind(sku)
                 .fetch_optional(&mut *tx)
                 .await?;
-            if let Some(known) = known {
+            if let Some(known) = known
+                && *apply_delta
+            {
                 let delta = available - known;
                 if delta != 0 {
                     sqlx::query("UPDATE variants SET stock = stock + ? WHERE sku = ?")

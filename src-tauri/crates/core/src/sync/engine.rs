@@ -18,7 +18,7 @@ use super::backoff::{Backoff, Rng};
 use super::credentials::TokenStore;
 use crate::Db;
 use crate::photos::store::PhotoStore;
-use crate::storage::sync::{Entity, KnownObject, OpOutcome, OutboxEntry};
+use crate::storage::sync::{Entity, KnownObject, OpOutcome, OutboxEntry, RemoteStock};
 
 /// Why a sync did not complete. The messages are French and never contain the token.
 #[derive(Debug, thiserror::Error)]
@@ -358,15 +358,29 @@ impl Pass<'_> {
                 Err(e) if e.status() == Some(403) => return Ok(()),
                 Err(e) => return Err(api_error(&e)),
             };
+            let mut orders = Vec::new();
             let mut stock = Vec::new();
             let mut moderations = Vec::new();
             for ev in &page.events {
-                if let Some(s) = ev.stock() {
+                if let Some(o) = ev.order() {
+                    // Stored here too (a replay is ignored by version), so the stock of
+                    // a sale is in the local stock before any re-send of the product.
+                    orders.push(o);
+                } else if let Some(s) = ev.stock() {
+                    use comptoir_protocol::events::StockChangeReason as R;
                     // The shop's own stock writes are already in the local stock.
-                    if s.reason != comptoir_protocol::events::StockChangeReason::Merchant {
+                    if s.reason != R::Merchant {
                         self.report.stock_changes_applied += 1;
                     }
-                    stock.push((s.sku, s.product_external_id, s.available, s.product_version));
+                    stock.push(RemoteStock {
+                        sku: s.sku,
+                        product_uid: s.product_external_id,
+                        available: s.available,
+                        product_version: s.product_version,
+                        // An order's stock moves with the order (stored above or by the
+                        // orders feed), exactly once.
+                        apply_delta: !matches!(s.reason, R::OrderPlaced | R::OrderReleased),
+                    });
                 } else if let Some(m) = ev.moderation() {
                     let status = match m.moderation.status {
                         comptoir_protocol::catalog::ModerationStatus::Rejected => "rejected",
@@ -380,7 +394,7 @@ impl Pass<'_> {
                 }
             }
             if !page.events.is_empty() || page.last_seq != after {
-                self.db.apply_remote_stock(&stock, &moderations, page.last_seq, self.now).await?;
+                self.db.apply_remote_stock(&orders, &stock, &moderations, page.last_seq, self.now).await?;
             }
             after = page.last_seq;
             if !page.has_more {

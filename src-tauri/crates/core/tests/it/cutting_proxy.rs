@@ -1,5 +1,7 @@
 //! A TCP relay in front of the marketplace that can cut the connection in the
-//! middle of the next SSE event (half of its bytes delivered, then closed).
+//! middle of the next SSE event (half of its bytes delivered, then closed), or
+//! freeze the open connections (still open, nothing delivered: half-open, as after
+//! a sleep) while new ones work.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -12,6 +14,8 @@ pub struct CuttingProxy {
     cut: Arc<AtomicBool>,
     cuts: Arc<AtomicUsize>,
     conns: Arc<AtomicUsize>,
+    /// Connections numbered below this one deliver nothing more.
+    frozen_below: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -22,15 +26,21 @@ impl CuttingProxy {
         let cut = Arc::new(AtomicBool::new(false));
         let cuts = Arc::new(AtomicUsize::new(0));
         let conns = Arc::new(AtomicUsize::new(0));
-        let (c, n, k) = (cut.clone(), cuts.clone(), conns.clone());
+        let frozen_below = Arc::new(AtomicUsize::new(0));
+        let (c, n, k, f) = (cut.clone(), cuts.clone(), conns.clone(), frozen_below.clone());
         let task = tokio::spawn(async move {
             while let Ok((down, _)) = listener.accept().await {
                 let Ok(up) = TcpStream::connect(("127.0.0.1", upstream_port)).await else { continue };
-                k.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(relay(down, up, c.clone(), n.clone()));
+                let number = k.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(relay(down, up, c.clone(), n.clone(), (number, f.clone())));
             }
         });
-        CuttingProxy { url, cut, cuts, conns, task }
+        CuttingProxy { url, cut, cuts, conns, frozen_below, task }
+    }
+
+    /// Every connection open now stops delivering anything, without being closed.
+    pub fn freeze_open_connections(&self) {
+        self.frozen_below.store(self.connections(), Ordering::SeqCst);
     }
 
     pub fn cut_next_event(&self) {
@@ -52,7 +62,13 @@ impl Drop for CuttingProxy {
     }
 }
 
-async fn relay(down: TcpStream, up: TcpStream, cut: Arc<AtomicBool>, cuts: Arc<AtomicUsize>) {
+async fn relay(
+    down: TcpStream,
+    up: TcpStream,
+    cut: Arc<AtomicBool>,
+    cuts: Arc<AtomicUsize>,
+    (number, frozen_below): (usize, Arc<AtomicUsize>),
+) {
     let (mut dr, mut dw) = down.into_split();
     let (mut ur, mut uw) = up.into_split();
     let to_up = tokio::spawn(async move {
@@ -64,6 +80,10 @@ async fn relay(down: TcpStream, up: TcpStream, cut: Arc<AtomicBool>, cuts: Arc<A
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        if number < frozen_below.load(Ordering::SeqCst) {
+            // Half-open: both sockets stay open, nothing more reaches the client.
+            std::future::pending::<()>().await;
+        }
         let chunk = &buf[..n];
         let is_event = chunk.windows(5).any(|w| w == b"data:") && chunk.windows(4).any(|w| w == b"seq\"");
         if is_event && cut.swap(false, Ordering::SeqCst) {

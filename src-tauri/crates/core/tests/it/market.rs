@@ -35,6 +35,13 @@ impl Market {
         Market::start_config(db_path, port, config, Hooks::default())
     }
 
+    /// Same, with SSE heartbeats this often (the default is 15 s).
+    pub fn start_with_heartbeat(db_path: &Path, heartbeat: std::time::Duration) -> Market {
+        let config =
+            Config { admin_token: Some(ADMIN_TOKEN.to_owned()), sse_heartbeat: heartbeat, ..Config::default() };
+        Market::start_config(db_path, 0, config, Hooks::default())
+    }
+
     /// Same, with any server configuration and test hooks (the hooks are not kept
     /// across [`restart`](Self::restart); the configuration is).
     pub fn start_config(db_path: &Path, port: u16, config: Config, hooks: Hooks) -> Market {

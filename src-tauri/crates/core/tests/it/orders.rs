@@ -262,6 +262,38 @@ async fn sse_cut_mid_event_resumes_without_loss() {
     run.task.abort();
 }
 
+/// After a sleep the SSE connection can stay open with nothing coming through (the
+/// peer forgot it). The heartbeats stop, the feed notices the silence, reconnects and
+/// reconciles: the order placed meanwhile arrives, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_open_sse_is_detected_by_silence_and_replaced() {
+    let t = fresh_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    let m = Market::start_with_heartbeat(&dir.path().join("market.sqlite3"), Duration::from_millis(200));
+    let (shop_id, client) = market::shop(&m).await;
+    let proxy = crate::cutting_proxy::CuttingProxy::start(m.port).await;
+    let notifier = Arc::new(MemoryNotifier::default());
+    let mut cfg = fast_config(FeedMode::Sse);
+    cfg.sse_idle_timeout = Duration::from_millis(1500);
+    let run = start_feed(&t.db, &proxy.url, client.token(), notifier.clone(), cfg);
+    market::place(&m, &shop_id, "Avant Veille", &[("CAM-250", 1)]).await;
+    wait_until("1re commande", async || count_orders(&t.db).await == 1).await;
+    // Heartbeats keep a healthy connection: no reconnection while nothing happens.
+    let before = proxy.connections();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(proxy.connections(), before, "reconnecté alors que la connexion vivait");
+
+    proxy.freeze_open_connections();
+    let second = market::place(&m, &shop_id, "Pendant Veille", &[("CID-75", 1)]).await;
+    wait_until("commande reçue après la connexion morte", async || count_orders(&t.db).await == 2).await;
+    assert!(proxy.connections() > before, "aucune nouvelle connexion");
+    wait_until("2 annoncées", async || notified_ids(&notifier.sent.lock().unwrap()).len() == 2).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let ids = notified_ids(&notifier.take());
+    assert!(ids.len() == 2 && ids.values().all(|&n| n == 1) && ids.contains_key(&second.id), "{ids:?}");
+    run.task.abort();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transitions_queued_offline_then_sent_once() {
     let t = fresh_db().await;
@@ -319,4 +351,71 @@ async fn transitions_queued_offline_then_sent_once() {
     assert_eq!(t.db.order("1001").await.unwrap().status, OrderStatus::Collected);
     let refuse = actions::queue(&t.db, "1001", &Action::Refuse { reason: "trop tard".into() }, Utc::now()).await;
     assert_eq!(refuse.unwrap_err().code(), "conflict");
+}
+
+/// The stock of one order moves once, whoever sees the order first: the sync pass
+/// (which merges the marketplace's `stock.changed` events) or the orders feed. Both
+/// read the same event log; the order's lines (`stock_taken`) own the move.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_order_takes_local_stock_once_whether_sync_or_feed_sees_it_first() {
+    use comptoir_core::catalogue::ProductStatus;
+    use comptoir_core::sync::credentials::MemoryKeychain;
+    use comptoir_core::sync::engine::Credential;
+    use comptoir_core::sync::{Rng, SyncOptions};
+
+    let t = fresh_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    let m = Market::start(&dir.path().join("market.sqlite3"), 0);
+    let shop = m.admin().create_shop("Fromagerie du Perche").await.unwrap();
+    let keychain = MemoryKeychain::default();
+    comptoir_core::sync::connect(&t.db, &m.url, Credential::Token(shop.token.clone()), &keychain).await.unwrap();
+    let mut cam = product("Camembert de Normandie", "CAM-250", 495);
+    cam.status = ProductStatus::Published;
+    cam.variants[0].stock = 50;
+    t.db.save_product(&cam, now()).await.unwrap();
+    let mut rng = Rng::seeded(7);
+    let sync_pass = async |rng: &mut Rng| {
+        let r = comptoir_core::sync::sync_once(&t.db, t.dir.path(), &keychain, &SyncOptions::default(), rng, now())
+            .await
+            .unwrap();
+        assert_eq!(r.pending_after, 0, "rien à renvoyer : {r:?}");
+    };
+    sync_pass(&mut rng).await;
+    let notifier = Arc::new(MemoryNotifier::default());
+    let client = comptoir_core::orders::client_from_connection(&t.db, &keychain).await.unwrap();
+    let mut feed = Feed::new(t.db.clone(), client, notifier.clone(), fast_config(FeedMode::Sse), Arc::new(Utc::now));
+
+    // The orders feed first, then the sync pass.
+    let a = market::place(&m, &shop.shop_id, "Anne Avant", &[("CAM-250", 2)]).await;
+    comptoir_core::orders::feed::sync_once(&mut feed).await.unwrap();
+    assert_eq!(local_stock(&t.db, "CAM-250").await, 48);
+    sync_pass(&mut rng).await;
+    assert_eq!(local_stock(&t.db, "CAM-250").await, 48, "vente comptée deux fois (flux puis synchro)");
+    assert_eq!(t.db.outbox_len().await.unwrap(), 0, "le stock d'une commande n'est pas renvoyé");
+
+    // The sync pass first (it stores the order it sees), then the orders feed.
+    let b = market::place(&m, &shop.shop_id, "Bruno Bientôt", &[("CAM-250", 3)]).await;
+    sync_pass(&mut rng).await;
+    assert_eq!(local_stock(&t.db, "CAM-250").await, 45);
+    comptoir_core::orders::feed::sync_once(&mut feed).await.unwrap();
+    assert_eq!(local_stock(&t.db, "CAM-250").await, 45, "vente comptée deux fois (synchro puis flux)");
+    assert_eq!(t.db.outbox_len().await.unwrap(), 0);
+
+    // Refused: the stock comes back once too (the answer to the transition, then the
+    // marketplace's `order_released` stock event seen by the sync pass).
+    actions::queue(&t.db, &b.id, &Action::Refuse { reason: "Rupture".into() }, Utc::now()).await.unwrap();
+    comptoir_core::orders::feed::sync_once(&mut feed).await.unwrap();
+    assert_eq!(local_stock(&t.db, "CAM-250").await, 48);
+    sync_pass(&mut rng).await;
+    assert_eq!(local_stock(&t.db, "CAM-250").await, 48, "stock rendu deux fois");
+
+    // The marketplace agrees, and each order was announced once (B although the sync
+    // pass stored it: the feed announces whatever was never announced).
+    let remote = m.storefront().products(&shop.shop_id, None).await.unwrap();
+    let remote_stock: Vec<i64> =
+        remote.items.iter().flat_map(|p| &p.variants).filter(|v| v.sku == "CAM-250").map(|v| v.available).collect();
+    assert_eq!(remote_stock, vec![48]);
+    let ids = notified_ids(&notifier.take());
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains_key(&a.id) && ids.contains_key(&b.id) && ids.values().all(|&n| n == 1), "{ids:?}");
 }
