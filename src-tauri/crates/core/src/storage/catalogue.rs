@@ -93,82 +93,20 @@ impl Db {
             return Err(Error::invalid("name", "required", "Le nom de la catégorie est obligatoire"));
         }
         let mut tx = self.pool.begin().await?;
-        if let Some(parent) = input.parent_id {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM categories WHERE id = ?")
-                .bind(parent)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
-                return Err(Error::not_found("Catégorie parente", parent));
+        let saved = save_category_in(&mut tx, input, name, now).await;
+        let id = match saved {
+            Ok(id) => {
+                tx.commit().await?;
+                id
             }
-            if let Some(id) = input.id {
-                // Moving a category under itself or one of its descendants would make a cycle.
-                let cycle: bool = sqlx::query_scalar(
-                    "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
-                     SELECT EXISTS (SELECT 1 FROM sub WHERE id = ?)",
-                )
-                .bind(id)
-                .bind(parent)
-                .fetch_one(&mut *tx)
-                .await?;
-                if cycle {
-                    return Err(Error::invalid(
-                        "parent_id",
-                        "cycle",
-                        "Une catégorie ne peut pas être rangée dans elle-même ou dans une de ses sous-catégories",
-                    ));
-                }
-            }
-        }
-        let result = match input.id {
-            None => {
-                sqlx::query(
-                    "INSERT INTO categories (parent_id, name, position, created_at, updated_at)
-                     VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM categories WHERE parent_id IS ?1), ?3, ?3)",
-                )
-                .bind(input.parent_id)
-                .bind(name)
-                .bind(ts(now))
-                .execute(&mut *tx)
-                .await
-            }
-            Some(id) => {
-                sqlx::query("UPDATE categories SET name = ?, parent_id = ?, updated_at = ? WHERE id = ?")
-                    .bind(name)
-                    .bind(input.parent_id)
-                    .bind(ts(now))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
+            Err(e) => {
+                // Roll back now: a dropped transaction is only rolled back when its pooled
+                // connection is next used, and until then it keeps SQLite's write lock (the
+                // next write on another connection would fail with "database is locked").
+                tx.rollback().await?;
+                return Err(e);
             }
         };
-        let id = match result {
-            Ok(r) if input.id.is_none() => r.last_insert_rowid(),
-            Ok(r) if r.rows_affected() == 0 => return Err(Error::not_found("Catégorie", input.id.unwrap_or_default())),
-            Ok(_) => input.id.unwrap_or_default(),
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::invalid(
-                    "name",
-                    "taken",
-                    format!("Une catégorie « {name} » existe déjà à cet endroit"),
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        // Paths appear in the search text of products: reindex those under this category.
-        if input.id.is_some() {
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
-                 SELECT p.id FROM products p JOIN sub ON p.category_id = sub.id",
-            )
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
-            for pid in ids {
-                reindex_product(&mut tx, pid).await?;
-            }
-        }
-        tx.commit().await?;
         self.categories().await?.into_iter().find(|c| c.id == id).ok_or_else(|| Error::not_found("Catégorie", id))
     }
 
@@ -677,4 +615,83 @@ fn parse_vat(bp: i64) -> Result<VatRate> {
 
 fn parse_unit(s: String) -> Result<Unit> {
     Unit::ALL.into_iter().find(|u| u.as_str() == s).ok_or_else(|| corrupt("unit", s))
+}
+
+/// The body of [`Db::save_category`], inside its transaction; returns the id.
+async fn save_category_in(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    input: &CategoryInput,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    if let Some(parent) = input.parent_id {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM categories WHERE id = ?").bind(parent).fetch_optional(&mut **tx).await?;
+        if exists.is_none() {
+            return Err(Error::not_found("Catégorie parente", parent));
+        }
+        if let Some(id) = input.id {
+            // Moving a category under itself or one of its descendants would make a cycle.
+            let cycle: bool = sqlx::query_scalar(
+                "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
+                 SELECT EXISTS (SELECT 1 FROM sub WHERE id = ?)",
+            )
+            .bind(id)
+            .bind(parent)
+            .fetch_one(&mut **tx)
+            .await?;
+            if cycle {
+                return Err(Error::invalid(
+                    "parent_id",
+                    "cycle",
+                    "Une catégorie ne peut pas être rangée dans elle-même ou dans une de ses sous-catégories",
+                ));
+            }
+        }
+    }
+    let result = match input.id {
+        None => {
+            sqlx::query(
+                "INSERT INTO categories (parent_id, name, position, created_at, updated_at)
+                 VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM categories WHERE parent_id IS ?1), ?3, ?3)",
+            )
+            .bind(input.parent_id)
+            .bind(name)
+            .bind(ts(now))
+            .execute(&mut **tx)
+            .await
+        }
+        Some(id) => {
+            sqlx::query("UPDATE categories SET name = ?, parent_id = ?, updated_at = ? WHERE id = ?")
+                .bind(name)
+                .bind(input.parent_id)
+                .bind(ts(now))
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+        }
+    };
+    let id = match result {
+        Ok(r) if input.id.is_none() => r.last_insert_rowid(),
+        Ok(r) if r.rows_affected() == 0 => return Err(Error::not_found("Catégorie", input.id.unwrap_or_default())),
+        Ok(_) => input.id.unwrap_or_default(),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(Error::invalid("name", "taken", format!("Une catégorie « {name} » existe déjà à cet endroit")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // Paths appear in the search text of products: reindex those under this category.
+    if input.id.is_some() {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
+             SELECT p.id FROM products p JOIN sub ON p.category_id = sub.id",
+        )
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for pid in ids {
+            reindex_product(tx, pid).await?;
+        }
+    }
+    Ok(id)
 }

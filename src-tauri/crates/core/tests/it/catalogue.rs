@@ -174,10 +174,10 @@ async fn categories_refuse_cycles_duplicates_and_deleting_non_empty() {
     assert!(matches!(cycle, Err(Error::Validation(ref f)) if f[0].code == "cycle"));
     let dup =
         t.db.save_category(&CategoryInput { id: None, name: "crèmerie".into(), parent_id: Some(alim.id) }, now()).await;
-    assert!(matches!(dup, Err(Error::Validation(ref f)) if f[0].code == "taken"), "case is ignored");
+    assert!(matches!(dup, Err(Error::Validation(ref f)) if f[0].code == "taken"), "case is ignored: {dup:?}");
     let same =
         t.db.save_category(&CategoryInput { id: None, name: "Crèmerie".into(), parent_id: Some(alim.id) }, now()).await;
-    assert!(matches!(same, Err(Error::Validation(ref f)) if f[0].code == "taken"));
+    assert!(matches!(same, Err(Error::Validation(ref f)) if f[0].code == "taken"), "{same:?}");
 
     let mut p = product("Livarot", "LIV-1", 690);
     p.category_id = Some(cremerie.id);
