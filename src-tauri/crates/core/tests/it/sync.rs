@@ -336,3 +336,27 @@ async fn product_sync_detail_shows_pending_published_photos_and_rejection_reason
     assert_eq!(d.state, ProductSyncState::NotConnected);
     assert!(matches!(product_sync_detail(&s.t.db, 999_999).await, Err(comptoir_core::Error::NotFound { .. })));
 }
+
+/// A sale on the marketplace while the shop counts a delivery: the sale is merged, never
+/// overwritten (the upsert carries the product version; a sale bumps it).
+#[tokio::test]
+async fn a_marketplace_sale_is_never_overwritten_by_a_stock_push() {
+    let s = setup(None).await;
+    let mut rng = Rng::seeded(8);
+    let mut input = product("Camembert fermier", "CAM-F", 550);
+    input.status = comptoir_core::catalogue::ProductStatus::Published;
+    input.variants[0].stock = 10;
+    let p = s.t.db.save_product(&input, now()).await.unwrap();
+    sync_until_done(&s, &mut rng).await;
+    let shop_id = Client::new(&s.server.url, &s.shop_token).me().await.unwrap().shop.id;
+    // 3 sold on the marketplace…
+    crate::market::place(&s.server, &shop_id, "Cliente Perche", &[("CAM-F", 3)]).await;
+    // …while the shop, offline from it, records a delivery of 5 (10 → 15).
+    let mut input = comptoir_core::storage::product_to_input(&s.t.db.product(p.id).await.unwrap());
+    input.variants[0].stock = 15;
+    s.t.db.save_product(&input, now()).await.unwrap();
+    sync_until_done(&s, &mut rng).await;
+    let local = s.t.db.product(p.id).await.unwrap().variants[0].stock;
+    assert_eq!(local, 12, "delivery kept, sale merged");
+    assert_same_catalogue(&s).await;
+}
