@@ -43,6 +43,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         interval_ms: u64,
     },
+    /// Marketplace sync: initial sync of a catalogue with photos, then a re-sync with
+    /// nothing changed, then after 10 edits (reference server in-process, loopback).
+    Sync {
+        #[arg(long, default_value_t = 1000)]
+        products: usize,
+        #[arg(long, default_value_t = 3000)]
+        photos: usize,
+    },
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -53,6 +61,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Orders { orders, interval_ms } => {
             crate::orders_bench::run(orders, Duration::from_millis(interval_ms)).await
         }
+        BenchCommand::Sync { products, photos } => crate::sync_bench::run(products, photos).await,
     }
 }
 

@@ -12,6 +12,7 @@ mod orders_bench;
 mod output;
 mod photos;
 mod sync;
+mod sync_bench;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -5,3 +5,4 @@ mod import;
 mod orders;
 mod photos;
 mod support;
+mod sync;

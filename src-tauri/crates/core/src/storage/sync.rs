@@ -105,6 +105,27 @@ pub struct SyncIssue {
     pub created_at: String,
 }
 
+/// The sync facts of one product (see `sync::product_sync_detail`).
+#[derive(Debug, Clone)]
+pub struct ProductSyncRow {
+    pub uid: String,
+    pub connected: bool,
+    pub published_locally: bool,
+    /// A change waits in the outbox.
+    pub pending: bool,
+    /// That change is in a batch sent but not yet answered.
+    pub in_flight: bool,
+    /// The version the marketplace holds, when it holds the product.
+    pub server_version: Option<i64>,
+    /// The marketplace acknowledged the content last sent.
+    pub content_acknowledged: bool,
+    pub moderation: Option<String>,
+    pub moderation_reason: Option<String>,
+    pub issues: Vec<SyncIssue>,
+    /// (sha256, known to be on the marketplace), in display order.
+    pub photos: Vec<(String, bool)>,
+}
+
 /// How a batch's op ended, as the engine understood the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpOutcome {
@@ -199,19 +220,23 @@ impl Db {
         Ok(())
     }
 
-    /// A failed attempt: `offline` when the server could not be reached at all.
+    /// A failed attempt: `offline` when the server could not be reached at all;
+    /// `progressed` when the attempt got some work accepted first (the count of failures
+    /// in a row starts again at 1: a server that takes batches is not down).
     pub async fn record_sync_failure(
         &self,
         now: DateTime<Utc>,
         offline: bool,
+        progressed: bool,
         message: &str,
         retry_at: DateTime<Utc>,
     ) -> Result<i64> {
         let failures: i64 = sqlx::query_scalar(
-            "UPDATE sync_state SET failures = failures + 1, retry_at = ?, last_error = ?,
+            "UPDATE sync_state SET failures = CASE WHEN ? THEN 1 ELSE failures + 1 END, retry_at = ?, last_error = ?,
              offline_since = CASE WHEN ? THEN coalesce(offline_since, ?) ELSE offline_since END
              WHERE id = 1 RETURNING failures",
         )
+        .bind(progressed)
         .bind(ts(retry_at))
         .bind(message)
         .bind(offline)
@@ -667,6 +692,79 @@ impl Db {
         Ok(())
     }
 
+    /// Photos the marketplace holds (confirmed by `media/check` or an accepted upload).
+    pub async fn mark_media_on_server(&self, shas: &[String], now: DateTime<Utc>) -> Result<()> {
+        if shas.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for sha in shas {
+            sqlx::query("INSERT INTO sync_media (sha256, confirmed_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .bind(sha)
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Everything the product view shows about one product's sync, in one read.
+    pub async fn product_sync_row(&self, product_id: i64) -> Result<ProductSyncRow> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT p.uid, p.status = 'published',
+                    o.id IS NOT NULL, o.batch_key IS NOT NULL,
+                    so.version, so.sent_hash IS NOT NULL, so.moderation, so.moderation_reason
+             FROM products p
+             LEFT JOIN sync_outbox o ON o.entity = 'product' AND o.uid = p.uid
+             LEFT JOIN sync_objects so ON so.entity = 'product' AND so.uid = p.uid
+             WHERE p.id = ?",
+        )
+        .bind(product_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::not_found("produit", product_id))?;
+        let uid: String = row.get(0);
+        let issues = sqlx::query(
+            "SELECT entity, uid, kind, message, created_at FROM sync_conflicts
+             WHERE resolved_at IS NULL AND entity = 'product' AND uid = ? ORDER BY id",
+        )
+        .bind(&uid)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| SyncIssue { entity: r.get(0), uid: r.get(1), kind: r.get(2), message: r.get(3), created_at: r.get(4) })
+        .collect();
+        let photos = sqlx::query(
+            "SELECT pp.photo_sha, m.sha256 IS NOT NULL FROM product_photos pp
+             LEFT JOIN sync_media m ON m.sha256 = pp.photo_sha
+             WHERE pp.product_id = ? ORDER BY pp.position, pp.id",
+        )
+        .bind(product_id)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+        let connected: bool =
+            sqlx::query_scalar("SELECT shop_id IS NOT NULL FROM sync_state WHERE id = 1").fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(ProductSyncRow {
+            uid,
+            connected,
+            published_locally: row.get(1),
+            pending: row.get(2),
+            in_flight: row.get(3),
+            server_version: row.get::<Option<i64>, _>(4).filter(|v| *v > 0),
+            content_acknowledged: row.get::<Option<bool>, _>(5).unwrap_or(false),
+            moderation: row.get(6),
+            moderation_reason: row.get(7),
+            issues,
+            photos,
+        })
+    }
+
     pub async fn sync_issues(&self) -> Result<Vec<SyncIssue>> {
         let rows = sqlx::query(
             "SELECT entity, uid, kind, message, created_at FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY id",
@@ -707,6 +805,7 @@ async fn forget_remote(tx: &mut sqlx::SqliteConnection) -> Result<()> {
         "DELETE FROM sync_objects",
         "DELETE FROM sync_stock",
         "DELETE FROM sync_conflicts",
+        "DELETE FROM sync_media",
         "UPDATE sync_state SET events_after = 0, reconciled_at = NULL WHERE id = 1",
     ] {
         sqlx::query(q).execute(&mut *tx).await?;

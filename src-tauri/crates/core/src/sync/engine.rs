@@ -236,6 +236,7 @@ struct Pass<'a> {
     now: DateTime<Utc>,
     report: SyncReport,
     max_ops: usize,
+    max_body: usize,
     checked_media: HashSet<String>,
 }
 
@@ -256,12 +257,10 @@ pub async fn sync_once(
         return Err(SyncError::NotConnected);
     };
     let token = keychain.get(&shop)?;
-    let max_ops = st
-        .limits
-        .as_deref()
-        .and_then(|l| serde_json::from_str::<comptoir_protocol::me::Limits>(l).ok())
-        .map_or(100, |l| l.max_batch_ops as usize)
-        .max(1);
+    let limits = st.limits.as_deref().and_then(|l| serde_json::from_str::<comptoir_protocol::me::Limits>(l).ok());
+    let max_ops = limits.as_ref().map_or(100, |l| l.max_batch_ops as usize).max(1);
+    // The body limit the server announced (1 MiB when unknown, the reference server's).
+    let max_body = limits.as_ref().map_or(1024 * 1024, |l| l.max_body_bytes as usize);
     let mut pass = Pass {
         db,
         client: Client::with_http(http(opts.request_timeout), &url, token),
@@ -271,6 +270,7 @@ pub async fn sync_once(
         now,
         report: SyncReport::default(),
         max_ops,
+        max_body,
         checked_media: HashSet::new(),
     };
     let reconcile = opts.reconcile || st.reconciled_at.is_none();
@@ -281,20 +281,57 @@ pub async fn sync_once(
             Ok(pass.report)
         }
         Err(SyncError::Offline { message, retry_in }) => {
-            let failures = db.sync_state().await?.failures + 1;
+            // A pass that got work accepted before a 429/503 met a busy server, not a
+            // down one: the exponential wait starts again (Retry-After still holds), or a
+            // long sync under a rate limit would crawl at the circuit breaker's pace.
+            let progressed = pass.progressed();
+            let failures = if progressed { 1 } else { db.sync_state().await?.failures + 1 };
             let delay = opts.backoff.delay(failures, Some(retry_in), pass.rng);
             let retry_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
-            db.record_sync_failure(now, true, &message, retry_at).await?;
+            db.record_sync_failure(now, true, progressed, &message, retry_at).await?;
             Err(SyncError::Offline { message, retry_in: delay })
         }
         Err(e) => {
             let failures = db.sync_state().await?.failures + 1;
             let delay = opts.backoff.delay(failures, None, pass.rng);
             let retry_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
-            db.record_sync_failure(now, false, &e.to_string(), retry_at).await?;
+            db.record_sync_failure(now, false, false, &e.to_string(), retry_at).await?;
             Err(e)
         }
     }
+}
+
+/// Longest Retry-After of a 429 waited out inside a pass ([`Pass::patiently`]).
+const MAX_PACED_WAIT: Duration = Duration::from_secs(5);
+/// 429s waited out per request before the pass gives up and backs off.
+const MAX_PACED_WAITS: u32 = 20;
+
+/// Serialized size of one op in a batch body (its JSON and the separating comma).
+fn op_size(op: &CatalogOp) -> usize {
+    serde_json::to_vec(op).map_or(0, |b| b.len()) + 1
+}
+
+/// Cuts `items` into batches of at most `max_ops` items whose bodies stay under
+/// `max_body` bytes (with a margin for the envelope): long descriptions or many
+/// variants would otherwise make a 100-op batch too large, refused as a whole (413)
+/// again and again. A single op larger than the limit goes alone (the server says
+/// why, once).
+fn split_batches<T>(items: &[T], max_ops: usize, max_body: usize, size: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let budget = max_body.saturating_sub(max_body / 20 + 64).max(1);
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, item) in items.iter().enumerate() {
+        let n = size(item);
+        if i > start && (i - start >= max_ops.max(1) || bytes + n > budget) {
+            out.push(&items[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += n;
+    }
+    if start < items.len() {
+        out.push(&items[start..]);
+    }
+    out
 }
 
 /// Ops of one frozen batch, to map results back to outbox entries.
@@ -305,6 +342,36 @@ struct Frozen {
 }
 
 impl Pass<'_> {
+    /// Sends a request, waiting out short rate limits inside the pass: a 429 with a
+    /// Retry-After of a few seconds is the server pacing us, not a failure. Failing the
+    /// whole pass instead would restart it (events, reconciliation pages) and, under a
+    /// strict limit, it could never get through. Longer waits end the pass (backoff).
+    async fn patiently<T, F, Fut>(&mut self, mut request: F) -> Result<T, ClientError>
+    where
+        F: FnMut(Client) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
+        let mut waits = 0;
+        loop {
+            match request(self.client.clone()).await {
+                Err(e) if e.status() == Some(429) && waits < MAX_PACED_WAITS => {
+                    let wait = e.retry_after().unwrap_or(Duration::from_secs(1));
+                    if wait > MAX_PACED_WAIT {
+                        return Err(e);
+                    }
+                    waits += 1;
+                    self.report.requests += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn progressed(&self) -> bool {
+        self.report.operations > 0 || self.report.photos_uploaded > 0 || self.report.conflicts_resolved > 0
+    }
+
     async fn run(&mut self, events_after: i64, reconcile: bool) -> SResult<()> {
         self.pull_events(events_after).await?;
         if reconcile {
@@ -332,7 +399,7 @@ impl Pass<'_> {
             if ops.is_empty() {
                 break;
             }
-            for chunk in ops.chunks(self.max_ops) {
+            for chunk in split_batches(&ops, self.max_ops, self.max_body, |(_, op, _)| op_size(op)) {
                 let request = CatalogBatchRequest { ops: chunk.iter().map(|(_, op, _)| op.clone()).collect() };
                 let frozen = Frozen { request, hashes: chunk.iter().map(|(_, _, h)| h.clone()).collect() };
                 let body = serde_json::to_string(&frozen).unwrap_or_default();
@@ -352,7 +419,7 @@ impl Pass<'_> {
     async fn pull_events(&mut self, mut after: i64) -> SResult<()> {
         loop {
             self.report.requests += 1;
-            let page = match self.client.events(after, None, Some(500)).await {
+            let page = match self.patiently(|c| async move { c.events(after, None, Some(500)).await }).await {
                 Ok(p) => p,
                 // A token without orders:read cannot see events: nothing to merge.
                 Err(e) if e.status() == Some(403) => return Ok(()),
@@ -409,7 +476,14 @@ impl Pass<'_> {
         let mut cursor: Option<String> = None;
         loop {
             self.report.requests += 1;
-            let page = self.client.catalog_state(cursor.as_deref(), None).await.map_err(|e| api_error(&e))?;
+            let at = cursor.clone();
+            let page = self
+                .patiently(|c| {
+                    let at = at.clone();
+                    async move { c.catalog_state(at.as_deref(), None).await }
+                })
+                .await
+                .map_err(|e| api_error(&e))?;
             for it in page.items {
                 let e = match it.object_type {
                     ObjectType::Product => Entity::Product,
@@ -527,8 +601,17 @@ impl Pass<'_> {
         for chunk in wanted.chunks(1000) {
             self.report.requests += 1;
             self.report.bytes_sent += (chunk.len() * 67 + 12) as u64;
-            missing.extend(self.client.media_check(chunk).await.map_err(|e| api_error(&e))?);
+            let hashes = chunk.to_vec();
+            let found = self
+                .patiently(|c| {
+                    let hashes = hashes.clone();
+                    async move { c.media_check(&hashes).await }
+                })
+                .await;
+            missing.extend(found.map_err(|e| api_error(&e))?);
         }
+        let present: Vec<String> = wanted.iter().filter(|w| !missing.contains(w)).cloned().collect();
+        self.db.mark_media_on_server(&present, self.now).await?;
         let formats = self.db.sync_photo_formats(&missing).await?;
         for group in missing.chunks(self.opts.parallel_uploads.clamp(1, 4)) {
             let mut set = tokio::task::JoinSet::new();
@@ -544,16 +627,26 @@ impl Pass<'_> {
                     let bytes = tokio::fs::read(&path).await.map_err(crate::Error::from)?;
                     let n = bytes.len() as u64;
                     client.media_put(&sha, &content_type, bytes).await.map_err(|e| api_error(&e))?;
-                    Ok::<u64, SyncError>(n)
+                    Ok::<(String, u64), SyncError>((sha, n))
                 });
             }
+            let mut stored = Vec::new();
             while let Some(r) = set.join_next().await {
-                let n = r.map_err(|e| SyncError::Refused(format!("envoi de photo interrompu : {e}")))??;
+                let (sha, n) = match r.map_err(|e| SyncError::Refused(format!("envoi de photo interrompu : {e}")))? {
+                    Ok(done) => done,
+                    Err(e) => {
+                        // What did arrive stays known as arrived, for the product view.
+                        self.db.mark_media_on_server(&stored, self.now).await?;
+                        return Err(e);
+                    }
+                };
+                stored.push(sha);
                 self.report.requests += 1;
                 self.report.photos_uploaded += 1;
                 self.report.photo_bytes += n;
                 self.report.bytes_sent += n;
             }
+            self.db.mark_media_on_server(&stored, self.now).await?;
         }
         self.checked_media.extend(wanted);
         Ok(())
@@ -562,7 +655,13 @@ impl Pass<'_> {
     async fn send(&mut self, key: &str, frozen: &Frozen) -> SResult<()> {
         self.report.requests += 1;
         self.report.bytes_sent += serde_json::to_vec(&frozen.request).map_or(0, |b| b.len() as u64);
-        let resp: CatalogBatchResponse = match self.client.catalog_batch(key, &frozen.request).await {
+        let sent = self
+            .patiently(|c| {
+                let (key, request) = (key.to_owned(), frozen.request.clone());
+                async move { c.catalog_batch(&key, &request).await }
+            })
+            .await;
+        let resp: CatalogBatchResponse = match sent {
             Ok(r) => r.value,
             Err(e) if e.code() == Some(comptoir_protocol::problem::codes::IDEMPOTENCY_KEY_REUSED) => {
                 self.db.abandon_batch(key).await?;
@@ -615,5 +714,25 @@ impl Pass<'_> {
         self.db.finish_batch(key, &outcomes, self.now).await?;
         self.db.set_known_stock(&stock).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_batches;
+
+    #[test]
+    fn batches_respect_both_the_op_count_and_the_body_size() {
+        let sizes = [10usize; 25];
+        let by_count: Vec<usize> = split_batches(&sizes, 10, 1 << 20, |s| *s).iter().map(|c| c.len()).collect();
+        assert_eq!(by_count, [10, 10, 5]);
+        // 1000-byte budget (minus the envelope's margin): 300-byte ops go 2 by 2.
+        let big = [300usize; 5];
+        let by_size: Vec<usize> = split_batches(&big, 100, 1000, |s| *s).iter().map(|c| c.len()).collect();
+        assert_eq!(by_size, [2, 2, 1]);
+        // An op larger than the limit goes alone, never dropped.
+        let huge = [10usize, 5000, 10];
+        let alone: Vec<usize> = split_batches(&huge, 100, 1000, |s| *s).iter().map(|c| c.len()).collect();
+        assert_eq!(alone, [1, 1, 1]);
     }
 }

@@ -11,11 +11,13 @@
 
 pub mod backoff;
 pub mod credentials;
+pub mod detail;
 pub mod engine;
 pub mod status;
 pub mod worker;
 
 pub use backoff::{Backoff, Rng};
+pub use detail::{ProductSyncDetail, ProductSyncState, product_sync_detail};
 pub use engine::{Connection, SyncError, SyncOptions, SyncReport, connect, disconnect, sync_once};
 pub use status::{SyncStatus, sync_status};
 pub use worker::{WorkerHandle, WorkerState};

@@ -280,3 +280,83 @@ async fn plain_http_is_refused_except_on_loopback() {
     let e = check_url("http://place.orne.fr").unwrap_err();
     assert!(e.to_string().contains("https://"), "{e}");
 }
+
+#[tokio::test]
+async fn product_sync_detail_shows_pending_published_photos_and_rejection_reason() {
+    use comptoir_core::sync::{ProductSyncState, product_sync_detail};
+    let s = setup(None).await;
+    let mut rng = Rng::seeded(7);
+    let mut input = product("Pont-l'Évêque", "PLE-1", 650);
+    input.status = comptoir_core::catalogue::ProductStatus::Published;
+    let p = s.t.db.save_product(&input, now()).await.unwrap();
+    add_photo(&s.t.db, s.t.dir.path(), p.id, 61).await;
+    add_photo(&s.t.db, s.t.dir.path(), p.id, 62).await;
+    let d = product_sync_detail(&s.t.db, p.id).await.unwrap();
+    assert_eq!(d.state, ProductSyncState::Pending);
+    assert_eq!(d.photos.iter().filter(|ph| ph.uploaded).count(), 0);
+    assert_eq!(d.label, "Modification en attente d'envoi ; photos envoyées : 0/2");
+
+    sync_until_done(&s, &mut rng).await;
+    let d = product_sync_detail(&s.t.db, p.id).await.unwrap();
+    assert_eq!(d.state, ProductSyncState::Published, "{d:?}");
+    assert!(d.server_version.is_some());
+    assert!(d.photos.iter().all(|ph| ph.uploaded), "{d:?}");
+    assert_eq!(d.label, "En ligne sur la place de marché ; photos envoyées (2/2)");
+
+    // Moderation refuses it on the marketplace: shown with its reason after the next sync.
+    let client = Client::new(&s.server.url, &s.shop_token);
+    let shop_id = client.me().await.unwrap().shop.id;
+    s.server
+        .admin()
+        .moderate(
+            &shop_id,
+            &d.external_id,
+            comptoir_protocol::catalog::ModerationStatus::Rejected,
+            Some("Photo principale floue"),
+        )
+        .await
+        .unwrap();
+    sync(&s, &mut rng).await.unwrap();
+    let d = product_sync_detail(&s.t.db, p.id).await.unwrap();
+    assert_eq!(d.state, ProductSyncState::Rejected, "{d:?}");
+    assert_eq!(d.rejection_reason.as_deref(), Some("Photo principale floue"));
+    assert!(d.label.starts_with("Refusé par la place de marché : Photo principale floue"), "{}", d.label);
+
+    // Unpublishing goes through the outbox like any edit, and reaches the marketplace.
+    let mut input = comptoir_core::storage::product_to_input(&s.t.db.product(p.id).await.unwrap());
+    input.status = comptoir_core::catalogue::ProductStatus::Draft;
+    s.t.db.save_product(&input, now()).await.unwrap();
+    assert!(s.t.db.outbox_len().await.unwrap() >= 1);
+    sync_until_done(&s, &mut rng).await;
+    assert_same_catalogue(&s).await;
+
+    let other = s.t.db.save_product(&product("Livarot", "LIV-1", 700), now()).await.unwrap();
+    comptoir_core::sync::disconnect(&s.t.db, s.keychain.as_ref()).await.unwrap();
+    let d = product_sync_detail(&s.t.db, other.id).await.unwrap();
+    assert_eq!(d.state, ProductSyncState::NotConnected);
+    assert!(matches!(product_sync_detail(&s.t.db, 999_999).await, Err(comptoir_core::Error::NotFound { .. })));
+}
+
+/// A sale on the marketplace while the shop counts a delivery: the sale is merged, never
+/// overwritten (the upsert carries the product version; a sale bumps it).
+#[tokio::test]
+async fn a_marketplace_sale_is_never_overwritten_by_a_stock_push() {
+    let s = setup(None).await;
+    let mut rng = Rng::seeded(8);
+    let mut input = product("Camembert fermier", "CAM-F", 550);
+    input.status = comptoir_core::catalogue::ProductStatus::Published;
+    input.variants[0].stock = 10;
+    let p = s.t.db.save_product(&input, now()).await.unwrap();
+    sync_until_done(&s, &mut rng).await;
+    let shop_id = Client::new(&s.server.url, &s.shop_token).me().await.unwrap().shop.id;
+    // 3 sold on the marketplace…
+    crate::market::place(&s.server, &shop_id, "Cliente Perche", &[("CAM-F", 3)]).await;
+    // …while the shop, offline from it, records a delivery of 5 (10 → 15).
+    let mut input = comptoir_core::storage::product_to_input(&s.t.db.product(p.id).await.unwrap());
+    input.variants[0].stock = 15;
+    s.t.db.save_product(&input, now()).await.unwrap();
+    sync_until_done(&s, &mut rng).await;
+    let local = s.t.db.product(p.id).await.unwrap().variants[0].stock;
+    assert_eq!(local, 12, "delivery kept, sale merged");
+    assert_same_catalogue(&s).await;
+}
