@@ -207,6 +207,16 @@ fn print_report(
     for c in &r.new_categories {
         line(format!("Nouvelle catégorie : {c}"));
     }
+    let found: usize = r.photos.iter().map(|p| p.found.len()).sum();
+    if !r.photos.is_empty() {
+        line(format!(
+            "Photos : {found} trouvée(s) dans la photothèque, {} introuvable(s)",
+            r.photos.iter().map(|p| p.missing.len()).sum::<usize>()
+        ));
+    }
+    for w in &r.row_warnings {
+        line(format!("  {}", w.describe()));
+    }
     if !r.errors.is_empty() {
         line("Lignes refusées :");
         for e in &r.errors {
@@ -250,6 +260,10 @@ pub struct OneRun {
     /// Writing the plan, up to the commit.
     write_s: f64,
     total_s: f64,
+    /// User + system CPU time of the whole run: the figure to compare when the shared
+    /// machine is loaded and wall time mostly measures the other processes.
+    #[serde(default)]
+    cpu_s: f64,
     peak_mb: f64,
 }
 
@@ -263,8 +277,8 @@ pub async fn bench(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
     write_bench_files(rows, &xlsx, &csv)?;
     line(format!("Fichiers générés ({rows} lignes) en {:.1} s dans {}", t.elapsed().as_secs_f64(), dir.display()));
     line(format!(
-        "{:<28} {:>10} {:>9} {:>9} {:>11} {:>10}",
-        "format", "taille", "lecture", "total", "lignes/s", "pic Mo"
+        "{:<20} {:>9} {:>8} {:>9} {:>9} {:>8} {:>9} {:>8} {:>7}",
+        "format", "taille", "lecture", "analyse", "écriture", "total", "lignes/s", "CPU", "pic Mo"
     ));
     for (label, file) in [("XLSX", &xlsx), ("CSV cp1252 « ; »", &csv)] {
         let data = tempfile::tempdir()?;
@@ -280,13 +294,14 @@ pub async fn bench(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
         anyhow::ensure!(r.created as u64 == r.rows, "{label} : {} lignes créées sur {}", r.created, r.rows);
         let size = std::fs::metadata(file)?.len() as f64 / 1_048_576.0;
         line(format!(
-            "{label:<20} {:>6.1} Mo {:>6.2} s {:>7.2} s {:>7.2} s {:>6.2} s {:>9.0} {:>7.0}",
+            "{label:<20} {:>6.1} Mo {:>6.2} s {:>7.2} s {:>7.2} s {:>6.2} s {:>9.0} {:>6.2} s {:>7.0}",
             size,
             r.read_s,
             r.check_s,
             r.write_s,
             r.total_s,
             r.rows as f64 / r.total_s,
+            r.cpu_s,
             r.peak_mb
         ));
     }
@@ -330,8 +345,20 @@ pub async fn bench_one(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
         check_s: writing - checking,
         write_s: written - writing,
         total_s,
+        cpu_s: cpu_seconds().unwrap_or(0.0),
         peak_mb: peak_memory_kb().unwrap_or(0) as f64 / 1024.0,
     })
+}
+
+/// utime + stime of the process so far (Linux `/proc/self/stat`, in clock ticks of
+/// 1/100 s, the value every Linux port uses for USER_HZ).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name may hold spaces: fields are counted after its closing parenthesis.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
 
 /// VmHWM: the process's peak resident memory (Linux).

@@ -311,8 +311,11 @@ pub fn headers(header: &GridRow, width: usize) -> Vec<String> {
 }
 
 /// Identifies a file layout: the normalised header row, hashed (FNV-1a 64, stable
-/// across versions, unlike std's hasher).
+/// across versions, unlike std's hasher). Empty headers at the end do not count: they
+/// only say how far some data row goes.
 pub fn layout_hash(headers: &[String]) -> String {
+    let used = headers.iter().rposition(|h| !normalise_header(h).is_empty()).map_or(0, |i| i + 1);
+    let headers = &headers[..used];
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for (i, header) in headers.iter().enumerate() {
         if i > 0 {
@@ -396,5 +399,8 @@ mod tests {
         let a = layout_hash(&["Réf.".into(), "Prix TTC".into()]);
         assert_eq!(a, layout_hash(&["REF".into(), "prix  ttc".into()]));
         assert_ne!(a, layout_hash(&["Prix TTC".into(), "Réf.".into()]));
+        // A data row reaching past the header adds empty headers, not a new layout.
+        assert_eq!(a, layout_hash(&["Réf.".into(), "Prix TTC".into(), String::new(), " ".into()]));
+        assert_ne!(a, layout_hash(&["Réf.".into(), String::new(), "Prix TTC".into()]));
     }
 }

@@ -32,8 +32,8 @@ pub use detect::FileFormat;
 pub use errors::RowError;
 pub use map::{Field, Mapping, column_letter};
 pub use plan::{
-    CategoryChoice, CategoryRef, Change, Counts, ImportMode, NewCategory, Plan, PlanOptions, ProductWrite, RowAction,
-    RowOutcome, VariantWrite,
+    CategoryChoice, CategoryRef, Change, Counts, ImportMode, NewCategory, PhotoCell, Plan, PlanOptions, ProductWrite,
+    RowAction, RowOutcome, VariantWrite,
 };
 pub use read::{Cell, GridRow, Source, read_bytes, read_file};
 
@@ -140,10 +140,23 @@ pub struct ImportSettings {
     pub options: PlanOptions,
 }
 
+/// The Photo / Image cell of a row, matched against the photo library by file name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct PhotoRef {
+    pub row: u32,
     pub sku: String,
+    /// Every file name of the cell, as written.
     pub files: Vec<String>,
+    /// Those found in the library (attached to the product on import), in cell order.
+    pub found: Vec<PhotoFound>,
+    /// Those not found (also reported in [`Simulation::row_warnings`]).
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct PhotoFound {
+    pub file: String,
+    pub sha256: String,
 }
 
 /// The result of a simulation (and of an import, which is a committed simulation).
@@ -157,8 +170,10 @@ pub struct Simulation {
     /// The category names of the file that lead to those creations, as written: the
     /// shopkeeper may map each to an existing category instead (`PlanOptions::category_map`).
     pub unknown_categories: Vec<String>,
-    /// Photo file names to match against the photo library, per reference.
+    /// Photo file names of each row, matched against the photo library.
     pub photos: Vec<PhotoRef>,
+    /// Problems that do not refuse the row (a photo not in the library), pointed at the cell.
+    pub row_warnings: Vec<RowError>,
     pub warnings: Vec<String>,
 }
 
@@ -178,7 +193,17 @@ pub async fn preview(db: &Db, source: &Source) -> Result<FilePreview> {
     let headers = map::headers(header, width);
     let layout_hash = map::layout_hash(&headers);
     let auto = map::auto_mapping(header, width);
-    let remembered = db.import_mapping(&layout_hash).await?.filter(|m| m.columns.len() == width);
+    // The remembered mapping is for this header row wherever it sits now (next month's
+    // file may have one more title line above it), and for this sheet's width (a note
+    // typed right of the table adds a column, not a layout).
+    let remembered = db.import_mapping(&layout_hash).await?.and_then(|mut m| {
+        if m.columns.iter().skip(width).any(Option::is_some) {
+            return None;
+        }
+        m.columns.resize(width, None);
+        m.header_row = header.number;
+        Some(m)
+    });
     let mapping = remembered.clone().unwrap_or_else(|| auto.clone());
     let data: Vec<&GridRow> = source.rows.iter().filter(|r| r.number > mapping.header_row).collect();
     let columns = (0..width)
@@ -248,7 +273,14 @@ fn check_settings(s: &ImportSettings) -> Result<()> {
     Ok(())
 }
 
-async fn plan_in(tx: &mut ImportTx, source: &Source, s: &ImportSettings, control: &Control) -> Result<Plan> {
+/// A plan and what its Photo / Image column found in the photo library.
+struct Planned {
+    plan: Plan,
+    photos: Vec<PhotoRef>,
+    row_warnings: Vec<RowError>,
+}
+
+async fn plan_in(tx: &mut ImportTx, source: &Source, s: &ImportSettings, control: &Control) -> Result<Planned> {
     check_settings(s)?;
     let width = source.width().max(s.mapping.columns.len());
     let headers = source
@@ -279,9 +311,61 @@ async fn plan_in(tx: &mut ImportTx, source: &Source, s: &ImportSettings, control
     let ids = plan::touched_products(&resolved, &index);
     let snapshots = tx.snapshots(&ids).await?;
     control.check()?;
-    let plan = plan::build(resolved, &cols, &index, &snapshots, &s.options);
+    let mut plan = plan::build(resolved, &cols, &index, &snapshots, &s.options);
+    let (photos, row_warnings) = if plan.photos.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        match_photos(std::mem::take(&mut plan.photos), &tx.photo_library().await?, &cols)
+    };
     control.report(Phase::Checking, total, total);
-    Ok(plan)
+    Ok(Planned { plan, photos, row_warnings })
+}
+
+/// The name a photo is known by: the last path component (a cell may hold
+/// `C:\Photos\camembert.jpg`), without case.
+pub fn photo_name_key(name: &str) -> String {
+    name.rsplit(['/', '\\']).next().unwrap_or(name).trim().to_lowercase()
+}
+
+/// Each row's photo file names looked up in the library (`photo_name_key` → sha256);
+/// the missing ones become row warnings naming the row, the column and the file.
+fn match_photos(
+    cells: Vec<PhotoCell>,
+    library: &std::collections::HashMap<String, String>,
+    cols: &values::Columns,
+) -> (Vec<PhotoRef>, Vec<RowError>) {
+    let column = cols.mapping.column_of(Field::Photo);
+    let mut warnings = Vec::new();
+    let refs = cells
+        .into_iter()
+        .map(|c| {
+            let (mut found, mut missing) = (Vec::new(), Vec::new());
+            for f in &c.files {
+                match library.get(&photo_name_key(f)) {
+                    Some(sha) if !found.iter().any(|x: &PhotoFound| &x.sha256 == sha) => {
+                        found.push(PhotoFound { file: f.clone(), sha256: sha.clone() })
+                    }
+                    Some(_) => {}
+                    None => {
+                        warnings.push(RowError {
+                            row: c.row,
+                            column: column.map(column_letter),
+                            header: column.map(|col| cols.header(col)),
+                            field: Some(Field::Photo),
+                            value: f.clone(),
+                            code: "photo_missing".into(),
+                            // The file name is the value: `describe` gives "Ligne 3, colonne H
+                            // (Photo) « absent.jpg » : Photo introuvable dans la photothèque (…)".
+                            message: "Photo introuvable dans la photothèque (importez-la dans le studio photo, puis relancez l'import)".into(),
+                        });
+                        missing.push(f.clone());
+                    }
+                }
+            }
+            PhotoRef { row: c.row, sku: c.key, files: c.files, found, missing }
+        })
+        .collect();
+    (refs, warnings)
 }
 
 /// Rows that are not products: nothing mapped filled in, or a "Total" line.
@@ -302,7 +386,8 @@ fn is_noise(r: &values::Record, row: &GridRow) -> bool {
     mapped_empty || total_line
 }
 
-fn to_simulation(plan: Plan, s: &ImportSettings) -> Simulation {
+fn to_simulation(planned: Planned, s: &ImportSettings) -> Simulation {
+    let Planned { plan, photos, row_warnings } = planned;
     Simulation {
         counts: plan.counts,
         rows: plan.outcomes,
@@ -312,7 +397,8 @@ fn to_simulation(plan: Plan, s: &ImportSettings) -> Simulation {
             plan.new_categories.iter().filter(|c| seen.insert(c.written.clone())).map(|c| c.written.clone()).collect()
         },
         new_categories: plan.new_categories.into_iter().map(|c| c.path).collect(),
-        photos: plan.photos.into_iter().map(|(sku, files)| PhotoRef { sku, files }).collect(),
+        photos,
+        row_warnings,
         warnings: mapping_warnings(&s.mapping),
     }
 }
@@ -320,9 +406,9 @@ fn to_simulation(plan: Plan, s: &ImportSettings) -> Simulation {
 /// Everything the import would do, nothing written.
 pub async fn simulate(db: &Db, source: &Source, settings: &ImportSettings, control: &Control) -> Result<Simulation> {
     let mut tx = db.import_read().await?;
-    let plan = plan_in(&mut tx, source, settings, control).await?;
+    let planned = plan_in(&mut tx, source, settings, control).await?;
     drop(tx);
-    Ok(to_simulation(plan, settings))
+    Ok(to_simulation(planned, settings))
 }
 
 /// Imports the valid rows in one transaction, recorded as a batch that [`undo`]
@@ -335,7 +421,7 @@ pub async fn apply(
     control: &Control,
 ) -> Result<ImportReport> {
     let mut tx = db.import_write().await?;
-    let plan = plan_in(&mut tx, source, settings, control).await?;
+    let planned = plan_in(&mut tx, source, settings, control).await?;
     let width = source.width().max(settings.mapping.columns.len());
     let headers = source
         .rows
@@ -351,11 +437,19 @@ pub async fn apply(
         layout_hash: layout_hash.clone(),
     };
     let categories = db.categories().await?;
-    let batch_id = tx.write(&plan, &info, &categories, now, control).await?;
+    let batch_id = tx.write(&planned.plan, &info, &categories, now, control).await?;
+    // Found photos are attached in the same transaction, so undo takes them off too.
+    let attach: Vec<(&str, Vec<&str>)> = planned
+        .photos
+        .iter()
+        .filter(|p| !p.found.is_empty())
+        .map(|p| (p.sku.as_str(), p.found.iter().map(|f| f.sha256.as_str()).collect()))
+        .collect();
+    tx.attach_photos(batch_id, &attach, now).await?;
     control.check()?;
     tx.commit().await?;
     db.save_import_mapping(&layout_hash, &settings.mapping, now).await?;
-    Ok(ImportReport { batch_id, result: to_simulation(plan, settings) })
+    Ok(ImportReport { batch_id, result: to_simulation(planned, settings) })
 }
 
 /// Puts the catalogue back as it was before batch `batch_id`.

@@ -149,8 +149,18 @@ pub struct Plan {
     pub products: Vec<ProductWrite>,
     pub new_categories: Vec<NewCategory>,
     pub counts: Counts,
-    /// Photo file names per reference, for the photo library to attach.
-    pub photos: Vec<(String, Vec<String>)>,
+    /// Photo file names of each row that keeps its product (row, reference, names), for
+    /// the photo library to attach.
+    pub photos: Vec<PhotoCell>,
+}
+
+/// The Photo / Image cell of a row: file names to find in the photo library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoCell {
+    pub row: u32,
+    /// The row's reference (SKU, or EAN when it has none), as written.
+    pub key: String,
+    pub files: Vec<String>,
 }
 
 /// What the user chose beside the mapping.
@@ -575,8 +585,11 @@ pub fn build(
             RowAction::Unchanged => plan.counts.unchanged += 1,
             RowAction::Rejected => plan.counts.rejected += 1,
         }
-        if act != RowAction::Rejected && !r.photos.is_empty() {
-            plan.photos.push((keys[i].clone(), r.photos.clone()));
+        // Photos go with the product fields: not in "stock et prix", and not onto a product
+        // that "création seule" leaves as it is.
+        let keeps_photos = mode.uses(Field::Photo) && !(mode == ImportMode::Create && existing[i].is_some());
+        if act != RowAction::Rejected && keeps_photos && !r.photos.is_empty() {
+            plan.photos.push(PhotoCell { row: r.row, key: keys[i].clone(), files: r.photos.clone() });
         }
         plan.errors.extend(r.errors.iter().cloned());
         plan.outcomes.push(RowOutcome {

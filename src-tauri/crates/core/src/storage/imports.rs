@@ -118,7 +118,7 @@ pub struct ExportRow {
     pub volume_ml: Option<i64>,
 }
 
-/// Rows per multi-row statement: 1,000 × 11 parameters stays under SQLite's limit.
+/// Rows per multi-row statement: 1,000 × 11 parameters stays under SQLite's limit (32,766).
 const CHUNK: usize = 1000;
 
 /// An import's transaction. Dropped without [`ImportTx::commit`], it rolls back.
@@ -195,12 +195,12 @@ impl Db {
     /// categories it created go (when nothing else has been filed in them since).
     pub async fn undo_import(&self, batch_id: i64, now: DateTime<Utc>) -> Result<UndoReport> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row = sqlx::query("SELECT undone_at, created_categories FROM import_batches WHERE id = ?")
+        let row = sqlx::query("SELECT undone_at, created_categories, attached_photos FROM import_batches WHERE id = ?")
             .bind(batch_id)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| Error::not_found("Import", batch_id))?;
-        let (undone, cats): (Option<String>, String) = (row.get(0), row.get(1));
+        let (undone, cats, photos): (Option<String>, String, String) = (row.get(0), row.get(1), row.get(2));
         if undone.is_some() {
             return Err(Error::Conflict(format!("L'import n° {batch_id} a déjà été annulé")));
         }
@@ -219,6 +219,11 @@ impl Db {
             )));
         }
         let mut report = UndoReport { batch_id, products_deleted: 0, products_restored: 0, categories_deleted: 0 };
+        // Photos the import attached (to products it created or changed, or left as they were).
+        sqlx::query("DELETE FROM product_photos WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(&photos)
+            .execute(&mut *tx)
+            .await?;
         // Created products: deleted in bulk (their variants follow by cascade).
         let created: Vec<i64> = sqlx::query_scalar(
             "SELECT product_id FROM import_batch_products WHERE batch_id = ? AND before IS NULL ORDER BY product_id",
@@ -536,16 +541,29 @@ impl ImportTx {
         let created: Vec<&crate::import::ProductWrite> = plan.products.iter().filter(|p| p.id.is_none()).collect();
         let mut next_id: i64 =
             sqlx::query_scalar::<_, i64>("SELECT coalesce(max(id), 0) FROM products").fetch_one(&mut *conn).await? + 1;
+        let first_created = next_id;
+        // The sync triggers upsert the outbox row by row: twice per created product (the
+        // product, then its variant), which was most of the time of a 100,000-row import.
+        // They are silenced for the bulk inserts by the marker they already honour, and the
+        // created products get their outbox rows in one statement below, in this same
+        // transaction. No other connection can see the marker (this transaction holds the
+        // write lock), and a failure rolls it back with everything else.
+        if !created.is_empty() {
+            sqlx::query("INSERT OR IGNORE INTO sync_remote_apply (id) VALUES (1)").execute(&mut *conn).await?;
+        }
+        let uids = sorted_product_uids(conn, created.len()).await?;
         let mut items: Vec<(i64, Option<String>)> = Vec::with_capacity(plan.products.len());
         for chunk in created.chunks(CHUNK) {
             control.check()?;
             let first_id = next_id;
+            let first_uid = (first_id - first_created) as usize;
             next_id += chunk.len() as i64;
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO products (id, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at) ",
+                "INSERT INTO products (id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at) ",
             );
             q.push_values(chunk.iter().enumerate(), |mut b, (k, p)| {
                 b.push_bind(first_id + k as i64)
+                    .push_bind(&uids[first_uid + k])
                     .push_bind(&p.name)
                     .push_bind(fold(&p.name))
                     .push_bind(&p.description)
@@ -612,7 +630,23 @@ impl ImportTx {
             control.report(Phase::Writing, done, total);
         }
 
-        // Changed products: park moving EANs, then one statement per changed row.
+        if !created.is_empty() {
+            sqlx::query("DELETE FROM sync_remote_apply").execute(&mut *conn).await?;
+            // What the triggers would have written: one pending change per created product,
+            // stamped with SQLite's clock like theirs.
+            sqlx::query(
+                "INSERT INTO sync_outbox (entity, uid, changed_at)
+                 SELECT 'product', uid, strftime('%Y-%m-%dT%H:%M:%SZ') FROM products WHERE id >= ? AND id < ?
+                 ON CONFLICT (entity, uid) DO UPDATE SET change_seq = change_seq + 1, changed_at = excluded.changed_at",
+            )
+            .bind(first_created)
+            .bind(next_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+
+        // Changed products: park moving EANs, then one statement per changed row (the
+        // triggers fill the outbox).
         for p in plan.products.iter().filter(|p| p.id.is_some()) {
             for v in p.variants.iter().filter(|v| v.ean_changed && v.id.is_some()) {
                 sqlx::query("UPDATE variants SET ean = NULL WHERE id = ?").bind(v.id).execute(&mut *conn).await?;
@@ -710,11 +744,84 @@ impl ImportTx {
         Ok(batch_id)
     }
 
+    /// The photo library by file name ([`crate::import::photo_name_key`]) → sha256; of
+    /// two photos with the same name, the last one imported.
+    pub async fn photo_library(&mut self) -> Result<HashMap<String, String>> {
+        let rows = sqlx::query("SELECT original_name, sha256 FROM photos ORDER BY created_at, sha256")
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(rows.into_iter().map(|r| (crate::import::photo_name_key(&r.get::<String, _>(0)), r.get(1))).collect())
+    }
+
+    /// Attaches library photos to the products of the given references (SKU, else EAN),
+    /// after their current photos, and records the rows added in the batch for undo. A
+    /// photo the product already shows is left where it is.
+    pub async fn attach_photos(
+        &mut self,
+        batch_id: i64,
+        refs: &[(&str, Vec<&str>)],
+        now: DateTime<Utc>,
+    ) -> Result<u32> {
+        let now_s = ts(now);
+        let mut added: Vec<i64> = Vec::new();
+        for (key, shas) in refs {
+            let product: Option<(i64, String)> = sqlx::query_as(
+                "SELECT p.id, p.name FROM variants v JOIN products p ON p.id = v.product_id
+                 WHERE v.sku = ?1 OR v.ean = ?1 ORDER BY v.sku = ?1 DESC LIMIT 1",
+            )
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+            let Some((product_id, name)) = product else { continue };
+            for sha in shas {
+                let res = sqlx::query(
+                    "INSERT INTO product_photos (product_id, photo_sha, position, alt_text, created_at, updated_at)
+                     VALUES (?1, ?2, (SELECT coalesce(max(position) + 1, 0) FROM product_photos WHERE product_id = ?1), ?3, ?4, ?4)
+                     ON CONFLICT (product_id, photo_sha) DO NOTHING",
+                )
+                .bind(product_id)
+                .bind(sha)
+                .bind(&name)
+                .bind(&now_s)
+                .execute(&mut *self.tx)
+                .await?;
+                if res.rows_affected() == 1 {
+                    added.push(res.last_insert_rowid());
+                }
+            }
+        }
+        if !added.is_empty() {
+            sqlx::query("UPDATE import_batches SET attached_photos = ? WHERE id = ?")
+                .bind(serde_json::to_string(&added).unwrap_or_else(|_| "[]".into()))
+                .bind(batch_id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(added.len() as u32)
+    }
+
     pub async fn commit(mut self) -> Result<()> {
         sqlx::query("PRAGMA cache_size = -2000").execute(&mut *self.tx).await?;
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// `n` product uids of the same form and randomness as the column's default
+/// (`p-` and 16 hex digits from SQLite's `randomblob`), in increasing order: a bulk
+/// import's uids then append to the uid index instead of landing on random pages.
+async fn sorted_product_uids(conn: &mut SqliteConnection, n: usize) -> Result<Vec<String>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let blob: Vec<u8> = sqlx::query_scalar("SELECT randomblob(?)")
+        .bind(i64::try_from(n * 8).unwrap_or(i64::MAX))
+        .fetch_one(conn)
+        .await?;
+    let mut keys: Vec<u64> =
+        blob.chunks_exact(8).map(|b| u64::from_be_bytes(b.try_into().unwrap_or_default())).collect();
+    keys.sort_unstable();
+    Ok(keys.into_iter().map(|k| format!("p-{k:016x}")).collect())
 }
 
 fn unique_to_conflict(e: sqlx::Error) -> Error {

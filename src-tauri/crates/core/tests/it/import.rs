@@ -645,3 +645,171 @@ mod no_input_panics {
         }
     }
 }
+
+/// Every product an import creates or changes is in the sync outbox once the import is
+/// committed (created ones are written in bulk, changed ones by the triggers), and so is
+/// every product undo deletes or restores.
+#[tokio::test]
+async fn imported_products_reach_the_sync_outbox() {
+    let t = fresh_db().await;
+    let cam = t.db.save_product(&product("Camembert", "CAM", 495), now()).await.unwrap();
+    let kept = t.db.save_product(&product("Livarot", "LIV", 700), now()).await.unwrap();
+    let pending = |db: Db| async move {
+        let mut uids: Vec<String> = db.outbox_unbatched().await.unwrap().into_iter().map(|e| e.uid).collect();
+        uids.sort();
+        uids
+    };
+    // The editor's own changes are in the outbox already; start from an empty one.
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.db.path().display())).await.unwrap();
+    sqlx::query("DELETE FROM sync_outbox").execute(&mut conn).await.unwrap();
+    assert!(pending(t.db.clone()).await.is_empty());
+
+    let csv =
+        "Réf;Nom;Prix;Famille\nCAM;Camembert;5,20;\nLIV;Livarot;7;\nNEUF-1;Brie;6;Fromages\nNEUF-2;Comté;9;Fromages\n";
+    let source = read(csv.as_bytes(), "sync.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let report = import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!((report.result.counts.create, report.result.counts.update), (2, 1));
+    let brie = t.db.product_by_sku("NEUF-1").await.unwrap();
+    let comte = t.db.product_by_sku("NEUF-2").await.unwrap();
+    assert!(brie.uid.starts_with("p-") && brie.uid.len() == 18, "{}", brie.uid);
+    let mut expected = vec![cam.uid.clone(), brie.uid.clone(), comte.uid.clone()];
+    expected.sort();
+    let category = t.db.find_category("Fromages").await.unwrap().unwrap();
+    let mut with_category = expected.clone();
+    with_category.push(category.uid.clone());
+    with_category.sort();
+    assert_eq!(pending(t.db.clone()).await, with_category, "unchanged {} must not be sent", kept.uid);
+    // Nothing of the bulk path is left behind: later edits are queued again.
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_remote_apply").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(n, 0);
+
+    sqlx::query("DELETE FROM sync_outbox").execute(&mut conn).await.unwrap();
+    import::undo(&t.db, report.batch_id, now()).await.unwrap();
+    assert_eq!(pending(t.db.clone()).await, with_category);
+}
+
+/// Next month's file has one more title line above the same table, and a note typed
+/// right of it: the mapping confirmed last month still applies, at the new header row.
+#[tokio::test]
+async fn a_remembered_mapping_follows_the_header_row_and_ignores_notes_beside_the_table() {
+    let t = fresh_db().await;
+    let first = read("Article;Libellé;Prix\nA;Beurre;3\n".as_bytes(), "a.csv");
+    let p = import::preview(&t.db, &first).await.unwrap();
+    let mut mapping = p.mapping.clone();
+    mapping.columns = vec![Some(Field::Sku), Some(Field::Name), Some(Field::PriceTtc)];
+    let s = ImportSettings { mapping, options: PlanOptions::default() };
+    import::apply(&t.db, &first, &s, now(), &Control::default()).await.unwrap();
+
+    let next = "Stock de décembre;;;\n;;;\nArticle;Libellé;Prix;\nB;Crème;2;\nC;Lait;1;à vérifier\n";
+    let next = read(next.as_bytes(), "b.csv");
+    let p = import::preview(&t.db, &next).await.unwrap();
+    assert!(p.remembered);
+    assert_eq!(p.header_row, 3);
+    assert_eq!(p.mapping.columns, vec![Some(Field::Sku), Some(Field::Name), Some(Field::PriceTtc), None]);
+    let sim = import::simulate(&t.db, &next, &import::default_settings(&p), &Control::default()).await.unwrap();
+    assert_eq!(sim.counts.create, 2, "{:?}", sim.errors);
+}
+
+/// A Photo column: names found in the photo library (whatever their case or folder)
+/// are attached on import and taken off by undo; missing ones are row warnings.
+#[tokio::test]
+async fn photo_column_is_matched_against_the_photo_library() {
+    use comptoir_core::photos::fixtures::{jpeg, test_card};
+    use comptoir_core::photos::{CancelFlag, Studio};
+    let t = fresh_db().await;
+    let livarot = t.db.save_product(&product("Livarot", "LIV", 700), now()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<std::path::PathBuf> =
+        [("Camembert.jpg", 1200), ("livarot-face.jpg", 1000), ("livarot-dos.jpg", 900)]
+            .into_iter()
+            .map(|(name, w)| {
+                let p = dir.path().join(name);
+                std::fs::write(&p, jpeg(&test_card(w, 800), false)).unwrap();
+                p
+            })
+            .collect();
+    let studio = Studio::new(t.db.clone(), t.dir.path());
+    studio.import(files, Arc::new(|_| {}), CancelFlag::new(), now()).await.unwrap();
+    assert_eq!(t.db.photos().await.unwrap().len(), 3);
+
+    // An XLSX the way a shopkeeper types it: names with another case, a Windows path,
+    // two names in one cell, one photo never imported.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["Réf.", "Désignation", "Prix TTC", "Photo"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let rows = [
+        ("CAM", "Camembert", 4.95, "camembert.JPG"),
+        ("LIV", "Livarot", 7.0, "C:\\Photos\\livarot-face.jpg, livarot-dos.jpg"),
+        ("BRIE", "Brie", 6.5, "brie.jpg"),
+    ];
+    for (r, (sku, name, price, photo)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, *sku).unwrap();
+        ws.write_string(r, 1, *name).unwrap();
+        ws.write_number(r, 2, *price).unwrap();
+        ws.write_string(r, 3, *photo).unwrap();
+    }
+    let source = read(&wb.save_to_buffer().unwrap(), "photos.xlsx");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    assert_eq!(s.mapping.columns[3], Some(Field::Photo));
+
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let found: Vec<(u32, &str, Vec<&str>, Vec<&str>)> = sim
+        .photos
+        .iter()
+        .map(|p| {
+            (
+                p.row,
+                p.sku.as_str(),
+                p.found.iter().map(|f| f.file.as_str()).collect(),
+                p.missing.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (2, "CAM", vec!["camembert.JPG"], vec![]),
+            (3, "LIV", vec!["C:\\Photos\\livarot-face.jpg", "livarot-dos.jpg"], vec![]),
+            (4, "BRIE", vec![], vec!["brie.jpg"]),
+        ]
+    );
+    let warnings: Vec<String> = sim.row_warnings.iter().map(|w| w.describe()).collect();
+    assert_eq!(
+        warnings,
+        vec![
+            "Ligne 4, colonne D (Photo) « brie.jpg » : Photo introuvable dans la photothèque \
+             (importez-la dans le studio photo, puis relancez l'import)"
+        ]
+    );
+    // A warning does not refuse the row.
+    assert_eq!((sim.counts.create, sim.counts.rejected), (2, 0));
+    assert!(studio.product_photos(livarot.id).await.unwrap().is_empty(), "a simulation attaches nothing");
+
+    let report = import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    let names = |id: i64| {
+        let studio = &studio;
+        async move {
+            studio
+                .product_photos(id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|p| (p.photo.original_name, p.row.alt_text))
+                .collect::<Vec<_>>()
+        }
+    };
+    let cam = t.db.product_by_sku("CAM").await.unwrap();
+    assert_eq!(names(cam.id).await, vec![("Camembert.jpg".to_owned(), "Camembert".to_owned())]);
+    let liv: Vec<String> = names(livarot.id).await.into_iter().map(|(n, _)| n).collect();
+    assert_eq!(liv, vec!["livarot-face.jpg", "livarot-dos.jpg"]);
+    assert!(names(t.db.product_by_sku("BRIE").await.unwrap().id).await.is_empty());
+
+    import::undo(&t.db, report.batch_id, now()).await.unwrap();
+    assert!(names(livarot.id).await.is_empty(), "undo takes off the photos the import attached");
+    assert!(t.db.product_by_sku("CAM").await.is_err());
+    assert_eq!(t.db.photos().await.unwrap().len(), 3, "the library itself is untouched");
+}
