@@ -45,6 +45,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         market::market_disconnect,
         market::sync_now,
         market::live_subscribe,
+        market::product_sync_detail,
         orders::orders_list,
         orders::order_get,
         orders::order_act,

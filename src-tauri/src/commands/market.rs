@@ -80,3 +80,14 @@ pub fn sync_now(state: State<'_, AppState>) {
 pub fn live_subscribe(state: State<'_, AppState>, channel: Channel<LiveEvent>) {
     state.live.subscribe(channel);
 }
+
+/// One product's place on the marketplace (published, pending, rejected with the
+/// reason) and which of its photos the marketplace holds, for the product editor.
+#[tauri::command]
+#[specta::specta]
+pub async fn product_sync_detail(
+    state: State<'_, AppState>,
+    product_id: i64,
+) -> CmdResult<comptoir_core::sync::detail::ProductSyncDetail> {
+    Ok(sync::detail::product_sync_detail(&state.db, product_id).await?)
+}

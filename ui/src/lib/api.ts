@@ -56,6 +56,7 @@ export const api = {
   marketConnect: (...a: Parameters<typeof commands.marketConnect>) => unwrap(commands.marketConnect(...a)),
   marketDisconnect: () => unwrap(commands.marketDisconnect()),
   syncNow: () => commands.syncNow(),
+  productSyncDetail: (id: number) => unwrap(commands.productSyncDetail(id)),
   ordersList: (...a: Parameters<typeof commands.ordersList>) => unwrap(commands.ordersList(...a)),
   orderGet: (id: string) => unwrap(commands.orderGet(id)),
   orderAct: (...a: Parameters<typeof commands.orderAct>) => unwrap(commands.orderAct(...a)),

@@ -51,6 +51,11 @@ export const commands = {
 	syncNow: () => __TAURI_INVOKE<void>("sync_now"),
 	/**  The window's channel for what happens in the background. */
 	liveSubscribe: (channel: Channel<LiveEvent>) => __TAURI_INVOKE<void>("live_subscribe", { channel }),
+	/**
+	 *  One product's place on the marketplace (published, pending, rejected with the
+	 *  reason) and which of its photos the marketplace holds, for the product editor.
+	 */
+	productSyncDetail: (productId: number) => typedError<ProductSyncDetail, ErrorPayload>(__TAURI_INVOKE("product_sync_detail", { productId })),
 	ordersList: (filter: OrderFilter) => typedError<LocalOrder[], ErrorPayload>(__TAURI_INVOKE("orders_list", { filter })),
 	orderGet: (orderId: string) => typedError<LocalOrder, ErrorPayload>(__TAURI_INVOKE("order_get", { orderId })),
 	/**
@@ -336,9 +341,27 @@ export type OrderStatusName = "pending_acceptance" | "accepted" | "refused" | "r
 
 export type Phase = "reading" | "checking" | "writing";
 
+export type PhotoFound = {
+	file: string,
+	sha256: string,
+};
+
+/**  The Photo / Image cell of a row, matched against the photo library by file name. */
 export type PhotoRef = {
+	row: number,
 	sku: string,
+	/**  Every file name of the cell, as written. */
 	files: string[],
+	/**  Those found in the library (attached to the product on import), in cell order. */
+	found: PhotoFound[],
+	/**  Those not found (also reported in [`Simulation::row_warnings`]). */
+	missing: string[],
+};
+
+export type PhotoSyncState = {
+	sha256: string,
+	/**  The marketplace holds this photo (confirmed by it). */
+	uploaded: boolean,
 };
 
 /**  What the user chose beside the mapping. */
@@ -418,6 +441,38 @@ export type ProductStatus =
 /**  Meant to be on the marketplace. */
 "published";
 
+export type ProductSyncDetail = {
+	product_id: number,
+	/**  The id the marketplace knows the product by. */
+	external_id: string,
+	state: ProductSyncState,
+	/**  The version the marketplace holds, when it holds the product. */
+	server_version: number | null,
+	/**  `approved`, `rejected` or `unknown`, as the marketplace last said. */
+	moderation: string | null,
+	/**  Moderation's reason for a rejection, in the marketplace's words. */
+	rejection_reason: string | null,
+	/**  Open issues of this product (rejected by moderation, refused data). */
+	issues: SyncIssue[],
+	photos: PhotoSyncState[],
+	/**  French sentence for the product view. */
+	label: string,
+};
+
+export type ProductSyncState = 
+/**  Comptoir is not connected to a marketplace. */
+"not_connected" | 
+/**  A change waits to be sent (or is being sent). */
+"pending" | 
+/**  Refused: by moderation, or the marketplace found the data invalid. A person must act. */
+"rejected" | 
+/**  On the marketplace and visible to customers. */
+"published" | 
+/**  On the marketplace but not shown (a draft in Comptoir). */
+"unpublished" | 
+/**  Never sent and nothing to send (a draft never published). */
+"local_only";
+
 export type RowAction = "create" | "update" | "unchanged" | "rejected";
 
 /**  Why one row was refused, pointed at the cell. */
@@ -459,8 +514,10 @@ export type Simulation = {
 	 *  shopkeeper may map each to an existing category instead (`PlanOptions::category_map`).
 	 */
 	unknown_categories: string[],
-	/**  Photo file names to match against the photo library, per reference. */
+	/**  Photo file names of each row, matched against the photo library. */
 	photos: PhotoRef[],
+	/**  Problems that do not refuse the row (a photo not in the library), pointed at the cell. */
+	row_warnings: RowError[],
 	warnings: string[],
 };
 
