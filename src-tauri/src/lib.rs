@@ -52,6 +52,8 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         orders::export_orders,
         orders::export_picklist,
         orders::picklist_html,
+        orders::order_settings,
+        orders::save_order_settings,
     ])
 }
 

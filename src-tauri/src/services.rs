@@ -144,7 +144,10 @@ async fn feed_supervisor(db: Db, keychain: Arc<dyn TokenStore>, live: Arc<Live>)
             }
         };
         let notifier = live.notifier.get().cloned().unwrap_or_else(|| Arc::new(DesktopNotifier::default()));
-        let mut feed = Feed::new(db.clone(), client, notifier, FeedConfig::default(), Arc::new(Utc::now));
+        // The shopkeeper's reminder delay and sound; changing them restarts the feed.
+        let prefs = comptoir_core::orders::settings::load(&db).await.unwrap_or_default();
+        let cfg = FeedConfig { notify: prefs.notify_config(), ..FeedConfig::default() };
+        let mut feed = Feed::new(db.clone(), client, notifier, cfg, Arc::new(Utc::now));
         let mut events = feed.subscribe();
         let forward = live.clone();
         let forwarder = tokio::spawn(async move {

@@ -250,6 +250,9 @@ fn the_marketplace_status_and_its_refusals_cross_ipc() {
     assert_eq!(err["code"], "sync_bad_url");
     assert!(err["message"].as_str().unwrap().starts_with("Adresse de la place de marché invalide"), "{err}");
     assert_eq!(h.ok("orders_list", json!({"filter": {}})), json!([]));
+    assert_eq!(h.ok("order_settings", json!({})), json!({"remind_after_min": 10, "sound": false}));
+    h.ok("save_order_settings", json!({"settings": {"remind_after_min": 0, "sound": true}}));
+    assert_eq!(h.ok("order_settings", json!({})), json!({"remind_after_min": 0, "sound": true}));
     let err = h.invoke("export_picklist", json!({"dest": "/tmp/x.xlsx", "date": "24/12/2026"})).unwrap_err();
     assert_eq!(err["fields"][0]["message"], "Date illisible : « 24/12/2026 » (attendu : AAAA-MM-JJ)");
 }

@@ -93,3 +93,21 @@ pub async fn picklist_html(state: State<'_, AppState>, date: String) -> CmdResul
     let p = export::orders::pick_list(&state.db, day(&date, "date")?).await?;
     Ok(export::orders::pick_list_html(&p))
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn order_settings(state: State<'_, AppState>) -> CmdResult<orders::settings::OrderSettings> {
+    Ok(orders::settings::load(&state.db).await?)
+}
+
+/// Saves the reminder delay and the sound; the orders feed picks them up at once.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_order_settings(
+    state: State<'_, AppState>,
+    settings: orders::settings::OrderSettings,
+) -> CmdResult<()> {
+    orders::settings::save(&state.db, &settings).await?;
+    state.live.restart_feed();
+    Ok(())
+}

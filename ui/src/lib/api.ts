@@ -63,6 +63,9 @@ export const api = {
   exportOrders: (...a: Parameters<typeof commands.exportOrders>) => unwrap(commands.exportOrders(...a)),
   exportPicklist: (...a: Parameters<typeof commands.exportPicklist>) => unwrap(commands.exportPicklist(...a)),
   picklistHtml: (date: string) => unwrap(commands.picklistHtml(date)),
+  orderSettings: () => unwrap(commands.orderSettings()),
+  saveOrderSettings: (...a: Parameters<typeof commands.saveOrderSettings>) =>
+    unwrap(commands.saveOrderSettings(...a)),
   /** What happens in the background (sync, new orders, a notification clicked). */
   liveSubscribe: (cb: (e: LiveEvent) => void) => commands.liveSubscribe(channel(cb)),
 };

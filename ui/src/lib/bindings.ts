@@ -69,6 +69,9 @@ export const commands = {
 	exportPicklist: (dest: string, date: string) => typedError<number, ErrorPayload>(__TAURI_INVOKE("export_picklist", { dest, date })),
 	/**  The pick list of a pickup day as a printable page (escaped HTML made by core). */
 	picklistHtml: (date: string) => typedError<string, ErrorPayload>(__TAURI_INVOKE("picklist_html", { date })),
+	orderSettings: () => typedError<OrderSettings, ErrorPayload>(__TAURI_INVOKE("order_settings")),
+	/**  Saves the reminder delay and the sound; the orders feed picks them up at once. */
+	saveOrderSettings: (settings: OrderSettings) => typedError<null, ErrorPayload>(__TAURI_INVOKE("save_order_settings", { settings })),
 };
 
 /* Types */
@@ -331,6 +334,12 @@ export type OrderFilter = {
 	to?: string | null,
 	/**  Pickup day (Paris time) — see [`LocalOrder::pickup_day`]. */
 	pickup_day?: string | null,
+};
+
+export type OrderSettings = {
+	/**  Remind of an order still waiting for acceptance after this many minutes; 0: never. */
+	remind_after_min: number,
+	sound: boolean,
 };
 
 /**

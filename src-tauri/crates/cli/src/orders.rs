@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use comptoir_core::orders::feed::{Feed, FeedConfig, FeedEvent, FeedMode, FeedState};
-use comptoir_core::orders::notify::{DesktopNotifier, NotifyConfig};
+use comptoir_core::orders::notify::DesktopNotifier;
 use comptoir_core::orders::{self, Action, LocalOrder, OrderFilter, actions, status_label, text};
 use comptoir_core::sync::SyncError;
 use comptoir_core::sync::credentials::OsKeychain;
@@ -56,10 +56,11 @@ pub enum OrdersCommand {
         conn: Connection,
         #[arg(long, value_enum, default_value_t = Mode::Auto)]
         mode: Mode,
-        /// Remind of orders still waiting for acceptance after this many minutes (0: never).
-        #[arg(long, default_value_t = 10)]
-        remind_after_min: u64,
-        /// Play a sound with each notification.
+        /// Remind of orders still waiting for acceptance after this many minutes (0: never);
+        /// by default, the delay chosen in the app (10 minutes unless changed).
+        #[arg(long)]
+        remind_after_min: Option<u32>,
+        /// Play a sound with each notification (by default, as chosen in the app).
         #[arg(long)]
         sound: bool,
         /// One JSON line per stored order, notification and state change.
@@ -231,17 +232,16 @@ async fn run_with(db: &Db, cmd: OrdersCommand) -> anyhow::Result<()> {
         }
         OrdersCommand::Watch { conn, mode, remind_after_min, sound, json: as_json, test_freeze_after_store } => {
             let client = marketplace_client(&conn, db).await?;
+            let mut prefs = comptoir_core::orders::settings::load(db).await?;
+            prefs.remind_after_min = remind_after_min.unwrap_or(prefs.remind_after_min);
+            prefs.sound |= sound;
             let cfg = FeedConfig {
                 mode: match mode {
                     Mode::Auto => FeedMode::Auto,
                     Mode::Sse => FeedMode::Sse,
                     Mode::LongPoll => FeedMode::LongPoll,
                 },
-                notify: NotifyConfig {
-                    remind_after: (remind_after_min > 0).then(|| std::time::Duration::from_secs(remind_after_min * 60)),
-                    sound,
-                    ..NotifyConfig::default()
-                },
+                notify: prefs.notify_config(),
                 after_store: test_freeze_after_store.then(|| {
                     let hook: Arc<dyn Fn(&comptoir_protocol::events::Event) -> bool + Send + Sync> =
                         Arc::new(|ev: &comptoir_protocol::events::Event| {

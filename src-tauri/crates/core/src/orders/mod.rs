@@ -18,6 +18,7 @@ pub mod connection;
 pub mod feed;
 pub mod ingest;
 pub mod notify;
+pub mod settings;
 pub mod text;
 pub mod time;
 
