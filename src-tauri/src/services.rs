@@ -196,16 +196,8 @@ impl Notifier for ClickableNotifier {
                 }
                 NotificationKind::Grouped { .. } => None,
             };
-            let mut note = notify_rust::Notification::new();
-            note.appname("Comptoir")
-                .summary(&n.title)
-                .body(&n.body)
-                .icon("fr.Orne.Comptoir")
-                .hint(notify_rust::Hint::Category("im.received".to_owned()))
-                .action("default", "Ouvrir la commande");
-            if n.sound {
-                note.sound_name("message-new-instant");
-            }
+            let mut note = DesktopNotifier::default().build(n);
+            note.action("default", "Ouvrir la commande");
             let handle = note.show().map_err(|e| e.to_string())?;
             let on_click = self.on_click.clone();
             // wait_for_action blocks until the notification is clicked or closed.

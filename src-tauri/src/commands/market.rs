@@ -2,8 +2,7 @@
 //! disconnect, status, "Synchroniser maintenant", and the window's live channel.
 
 use chrono::{Local, Offset};
-use comptoir_core::ErrorPayload;
-use comptoir_core::sync::{self, Connection, SyncError, SyncStatus, WorkerState};
+use comptoir_core::sync::{self, Connection, SyncStatus, WorkerState};
 use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Channel;
@@ -11,13 +10,6 @@ use tauri::ipc::Channel;
 use super::CmdResult;
 use crate::AppState;
 use crate::services::{FeedView, LiveEvent};
-
-fn payload(e: SyncError) -> ErrorPayload {
-    match e {
-        SyncError::Core(e) => e.into(),
-        other => ErrorPayload { code: other.code().to_owned(), message: other.to_string(), fields: vec![] },
-    }
-}
 
 /// Everything the status bar and the settings screen show.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -52,7 +44,7 @@ pub async fn market_connect(
         Some(t) => sync::engine::Credential::Token(t),
         None => sync::engine::Credential::PairingCode(pairing_code.unwrap_or_default()),
     };
-    let c = sync::connect(&state.db, &url, cred, &*state.keychain).await.map_err(payload)?;
+    let c = sync::connect(&state.db, &url, cred, &*state.keychain).await?;
     state.sync.sync_now();
     state.live.restart_feed();
     Ok(c)
@@ -62,7 +54,7 @@ pub async fn market_connect(
 #[tauri::command]
 #[specta::specta]
 pub async fn market_disconnect(state: State<'_, AppState>) -> CmdResult<()> {
-    sync::disconnect(&state.db, &*state.keychain).await.map_err(payload)?;
+    sync::disconnect(&state.db, &*state.keychain).await?;
     state.live.restart_feed();
     Ok(())
 }

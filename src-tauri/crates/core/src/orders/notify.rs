@@ -148,8 +148,10 @@ impl Default for DesktopNotifier {
     }
 }
 
-impl Notifier for DesktopNotifier {
-    fn notify(&self, n: &Notification) -> std::result::Result<(), String> {
+impl DesktopNotifier {
+    /// The notification as this platform shows it (icon, category, sound), not yet
+    /// shown: the desktop app adds its click action before showing it.
+    pub fn build(&self, n: &Notification) -> notify_rust::Notification {
         let mut note = notify_rust::Notification::new();
         note.appname(&self.app_name).summary(&n.title).body(&n.body);
         #[cfg(all(unix, not(target_os = "macos")))]
@@ -158,14 +160,10 @@ impl Notifier for DesktopNotifier {
             if n.sound {
                 note.sound_name("message-new-instant");
             }
-            note.show().map(|_| ()).map_err(|e| e.to_string())
         }
         #[cfg(target_os = "macos")]
-        {
-            if n.sound {
-                note.sound_name("Glass");
-            }
-            note.show().map(|_| ()).map_err(|e| e.to_string())
+        if n.sound {
+            note.sound_name("Glass");
         }
         #[cfg(target_os = "windows")]
         {
@@ -173,7 +171,13 @@ impl Notifier for DesktopNotifier {
             if n.sound {
                 note.sound_name("Default");
             }
-            note.show().map(|_| ()).map_err(|e| e.to_string())
         }
+        note
+    }
+}
+
+impl Notifier for DesktopNotifier {
+    fn notify(&self, n: &Notification) -> std::result::Result<(), String> {
+        self.build(n).show().map(|_| ()).map_err(|e| e.to_string())
     }
 }

@@ -40,6 +40,17 @@ pub enum SyncError {
     Core(#[from] crate::Error),
 }
 
+/// Sync failures cross IPC like every other error: `{code, message}`, the message
+/// French and free of the token.
+impl From<SyncError> for crate::ErrorPayload {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Core(e) => e.into(),
+            other => crate::ErrorPayload { code: other.code().to_owned(), message: other.to_string(), fields: vec![] },
+        }
+    }
+}
+
 impl SyncError {
     pub fn code(&self) -> &'static str {
         match self {
