@@ -22,6 +22,7 @@ pub mod problem;
 pub mod quality;
 pub mod raster;
 pub mod resize;
+pub mod settings;
 pub mod store;
 mod studio;
 #[cfg(test)]
@@ -37,7 +38,7 @@ pub use probe::{Format, Limits};
 pub use problem::{PhotoProblem, ProblemCode};
 pub use quality::{QualityFlag, QualityReport};
 pub use store::PhotoStore;
-pub use studio::{ImportReport, ImportedFile, ProductPhoto, Studio};
+pub use studio::{ImportReport, ImportedFile, LibraryPhoto, ProductPhoto, Studio};
 pub use watch::{FolderWatcher, watch_folder};
 
 /// A photo known to the shop (one per distinct original, by sha256).

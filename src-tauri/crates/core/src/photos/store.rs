@@ -55,11 +55,7 @@ impl PhotoStore {
     }
 
     pub fn derivative_path(&self, sha: &str, fingerprint: &str, kind: Kind) -> PathBuf {
-        let k = match kind {
-            Kind::Main => "main",
-            Kind::Thumb => "thumb",
-        };
-        self.dir(sha).join(format!("{sha}-{fingerprint}-{k}.jpg"))
+        self.dir(sha).join(Self::derivative_name(sha, fingerprint, kind))
     }
 
     pub fn has_derivatives(&self, sha: &str, fingerprint: &str) -> bool {
@@ -90,11 +86,56 @@ impl PhotoStore {
         })
     }
 
+    /// The derivative a window may show, from its bare file name
+    /// (`<sha256>-<fingerprint>-main.jpg` or `-thumb.jpg`): anything else — another
+    /// directory, an original, a path with separators — is `None`, so the app's image
+    /// protocol can never be turned into a way to read other files.
+    pub fn public_derivative(&self, name: &str) -> Option<PathBuf> {
+        let stem = name.strip_suffix("-main.jpg").or_else(|| name.strip_suffix("-thumb.jpg"))?;
+        let (sha, fp) = stem.split_once('-')?;
+        let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        (hex(sha, 64) && hex(fp, 12)).then(|| self.dir(sha).join(name))
+    }
+
+    /// The bare file name [`PhotoStore::public_derivative`] takes.
+    pub fn derivative_name(sha: &str, fingerprint: &str, kind: Kind) -> String {
+        let k = match kind {
+            Kind::Main => "main",
+            Kind::Thumb => "thumb",
+        };
+        format!("{sha}-{fingerprint}-{k}.jpg")
+    }
+
     /// Removes the derivatives of one fingerprint (when a preset changed); missing
     /// files are fine.
     pub fn remove_derivatives(&self, sha: &str, fingerprint: &str) {
         for k in [Kind::Main, Kind::Thumb] {
             let _ = std::fs::remove_file(self.derivative_path(sha, fingerprint, k));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_derivative_names_are_public() {
+        let store = PhotoStore::at("/data/photos");
+        let sha = "ab".repeat(32);
+        let name = PhotoStore::derivative_name(&sha, "0123456789ab", Kind::Thumb);
+        assert_eq!(store.public_derivative(&name), Some(store.derivative_path(&sha, "0123456789ab", Kind::Thumb)));
+        assert!(store.public_derivative(&format!("{sha}-0123456789ab-main.jpg")).is_some());
+        for bad in [
+            format!("{sha}.jpg"),
+            format!("../{sha}-0123456789ab-main.jpg"),
+            format!("{sha}-0123456789ab-main.jpg/../../etc/passwd"),
+            format!("{}-0123456789ab-main.jpg", "AB".repeat(32)),
+            format!("{sha}-0123456789a-main.jpg"),
+            "..%2F..%2Fetc%2Fpasswd".to_owned(),
+            String::new(),
+        ] {
+            assert_eq!(store.public_derivative(&bad), None, "{bad}");
         }
     }
 }

@@ -64,6 +64,15 @@ pub struct ProductPhoto {
     pub thumb_path: PathBuf,
 }
 
+/// A photo of the library with the products it is on, for the studio's grid.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct LibraryPhoto {
+    pub photo: PhotoRecord,
+    pub quality: Vec<QualityNote>,
+    /// Names of the products showing it (empty: still to attach).
+    pub products: Vec<String>,
+}
+
 fn blocking_error(e: tokio::task::JoinError) -> Error {
     Error::Io(std::io::Error::other(e.to_string()))
 }
@@ -184,6 +193,37 @@ impl Studio {
         let done = out.imported + out.duplicates + out.failed;
         out.per_second = if out.seconds > 0.0 { done as f32 / out.seconds } else { 0.0 };
         Ok(out)
+    }
+
+    /// A frame captured by the webcam (JPEG or PNG bytes from the webview): kept as a
+    /// file under `<data>/captures/` named after the moment it was taken, then imported
+    /// through the same pipeline as any photo.
+    pub async fn import_capture(&self, bytes: Vec<u8>, data_dir: &Path, now: DateTime<Utc>) -> Result<ImportReport> {
+        if bytes.is_empty() {
+            return Err(Error::invalid("capture", "empty", "La caméra n'a envoyé aucune image : réessayez"));
+        }
+        let ext = if bytes.starts_with(b"\x89PNG") { "png" } else { "jpg" };
+        let dir = data_dir.join("captures");
+        std::fs::create_dir_all(&dir)?;
+        let stamp = now.format("%Y-%m-%d_%H-%M-%S%.3f");
+        let path = dir.join(format!("Photo {stamp}.{ext}"));
+        std::fs::write(&path, bytes)?;
+        self.import(vec![path], Arc::new(|_: &Progress| {}), CancelFlag::new(), now).await
+    }
+
+    /// The library, newest first (`unattached_only`: the photos no product shows yet).
+    pub async fn library(&self, unattached_only: bool, limit: u32) -> Result<Vec<LibraryPhoto>> {
+        Ok(self
+            .db
+            .photo_library(unattached_only, limit)
+            .await?
+            .into_iter()
+            .map(|(photo, products)| LibraryPhoto {
+                quality: photo.quality_flags.iter().map(|&f| f.into()).collect(),
+                photo,
+                products,
+            })
+            .collect())
     }
 
     /// The product a file name points to (SKU or EAN, any case), if any.

@@ -97,6 +97,28 @@ impl Db {
         Ok(sqlx::query(sql).fetch_all(&self.pool).await?.iter().map(photo_from_row).collect())
     }
 
+    /// The library, newest first, each photo with the names of the products it is on
+    /// (`unattached_only`: the photos still waiting for a product).
+    pub async fn photo_library(&self, unattached_only: bool, limit: u32) -> Result<Vec<(PhotoRecord, Vec<String>)>> {
+        let sql = concat!(
+            "SELECT ",
+            photo_columns!(),
+            ", (SELECT json_group_array(p.name) FROM product_photos pp JOIN products p ON p.id = pp.product_id
+                WHERE pp.photo_sha = photos.sha256)
+             FROM photos
+             WHERE NOT ?1 OR NOT EXISTS (SELECT 1 FROM product_photos pp WHERE pp.photo_sha = photos.sha256)
+             ORDER BY created_at DESC, sha256 LIMIT ?2"
+        );
+        let rows = sqlx::query(sql).bind(unattached_only).bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let names: Option<String> = r.get(11);
+                (photo_from_row(r), names.and_then(|n| serde_json::from_str(&n).ok()).unwrap_or_default())
+            })
+            .collect())
+    }
+
     /// sha256 → fingerprint of the stored derivatives, for every known photo.
     pub async fn photo_fingerprints(&self) -> Result<HashMap<String, String>> {
         let rows = sqlx::query("SELECT sha256, preset_fp FROM photos").fetch_all(&self.pool).await?;

@@ -182,3 +182,54 @@ async fn preset_change_rebuilds_derivatives_once() {
     let r = studio.import(vec![path], Arc::new(|_| {}), CancelFlag::new(), now()).await.unwrap();
     assert_eq!(r.files[0].status, "duplicate");
 }
+
+#[tokio::test]
+async fn library_capture_and_watched_folder() {
+    let t = fresh_db().await;
+    let figs = t.db.save_product(&product("Confiture de figues 250 g", "CONF-FIG-250", 650), now()).await.unwrap();
+    let studio = Studio::new(t.db.clone(), t.dir.path());
+
+    // A webcam frame: stored under captures/ with the moment in its name, then processed.
+    let frame = jpeg(&test_card(1280, 720), false);
+    let report = studio.import_capture(frame, t.dir.path(), now()).await.unwrap();
+    assert_eq!((report.imported, report.failed), (1, 0));
+    let captured = &report.files[0];
+    assert!(captured.name.starts_with("Photo ") && captured.name.ends_with(".jpg"), "{}", captured.name);
+    assert!(captured.path.starts_with(t.dir.path().join("captures")) && captured.path.is_file());
+    let err = studio.import_capture(Vec::new(), t.dir.path(), now()).await.unwrap_err();
+    assert!(err.to_string().contains("aucune image"), "{err}");
+
+    // A second photo, attached: the library tells which products show each photo.
+    let src = tempfile::tempdir().unwrap();
+    let other = write(src.path(), "etal.jpg", &jpeg(&test_card(1100, 900), false));
+    let r2 = studio.import(vec![other], Arc::new(|_| {}), CancelFlag::new(), now()).await.unwrap();
+    let sha = r2.files[0].photo.as_ref().unwrap().sha256.clone();
+    studio.attach(figs.id, &sha, now()).await.unwrap();
+    let all = studio.library(false, 100).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let on_product = all.iter().find(|p| p.photo.sha256 == sha).unwrap();
+    assert_eq!(on_product.products, vec!["Confiture de figues 250 g".to_owned()]);
+    let waiting = studio.library(true, 100).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].photo.sha256, captured.photo.as_ref().unwrap().sha256);
+    assert!(waiting[0].products.is_empty());
+
+    // Only the derivatives a window may show resolve to files.
+    let thumb = comptoir_core::photos::PhotoStore::derivative_name(
+        &sha,
+        &on_product.photo.preset_fp,
+        comptoir_core::photos::store::Kind::Thumb,
+    );
+    assert!(studio.store.public_derivative(&thumb).unwrap().is_file());
+
+    // The watched folder is remembered; a folder that does not exist is refused by name.
+    use comptoir_core::photos::settings;
+    assert_eq!(settings::watch_folder(&t.db).await.unwrap(), None);
+    settings::set_watch_folder(&t.db, Some(src.path())).await.unwrap();
+    assert_eq!(settings::watch_folder(&t.db).await.unwrap().as_deref(), Some(src.path()));
+    let missing = src.path().join("Téléphone");
+    let err = settings::set_watch_folder(&t.db, Some(&missing)).await.unwrap_err();
+    assert!(err.to_string().contains("Téléphone"), "{err}");
+    settings::set_watch_folder(&t.db, None).await.unwrap();
+    assert_eq!(settings::watch_folder(&t.db).await.unwrap(), None);
+}

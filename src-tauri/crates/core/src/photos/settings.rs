@@ -1,0 +1,28 @@
+//! The studio's preferences kept in the shop database: the watched folder (where the
+//! phone syncs its pictures), so the app watches it again at every start.
+
+use std::path::{Path, PathBuf};
+
+use crate::{Db, Error, Result};
+
+const WATCH: &str = "photos.watch_folder";
+
+/// The watched folder, if one is set.
+pub async fn watch_folder(db: &Db) -> Result<Option<PathBuf>> {
+    Ok(db.setting(WATCH).await?.filter(|v| !v.is_empty()).map(PathBuf::from))
+}
+
+/// Sets (or, with `None`, stops) the watched folder; a folder that does not exist is
+/// refused with its name.
+pub async fn set_watch_folder(db: &Db, folder: Option<&Path>) -> Result<()> {
+    if let Some(f) = folder
+        && !f.is_dir()
+    {
+        return Err(Error::invalid(
+            "folder",
+            "not_a_folder",
+            format!("Le dossier « {} » n'existe pas ou n'est pas un dossier", f.display()),
+        ));
+    }
+    db.set_setting(WATCH, &folder.map(|f| f.display().to_string()).unwrap_or_default()).await
+}
