@@ -8,6 +8,7 @@ pub mod commands;
 pub mod services;
 mod state;
 mod tray;
+mod webview;
 
 use std::path::PathBuf;
 
@@ -31,6 +32,8 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         catalogue::save_category,
         catalogue::delete_category,
         files::pick_file,
+        files::pick_files,
+        files::pick_folder,
         files::pick_save_path,
         import::import_open,
         import::import_simulate,
@@ -54,6 +57,22 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         orders::picklist_html,
         orders::order_settings,
         orders::save_order_settings,
+        photos::photos_import,
+        photos::photos_cancel,
+        photos::photos_capture,
+        photos::photos_library,
+        photos::photos_apply_matches,
+        photos::photos_settings,
+        photos::photos_watch,
+        photos::product_photos,
+        photos::photos_attach,
+        photos::photos_reorder,
+        photos::photos_set_main,
+        photos::photos_rotate,
+        photos::photos_crop,
+        photos::photos_crop_source,
+        photos::photos_set_alt,
+        photos::photos_detach,
     ])
 }
 
@@ -105,8 +124,24 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    let photo_store = state.studio.store.clone();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        // Thumbnails and product photos: `photo://localhost/<name>` (see commands::photos::serve).
+        .register_asynchronous_uri_scheme_protocol("photo", move |_ctx, request, responder| {
+            let store = photo_store.clone();
+            let path = request.uri().path().to_owned();
+            // File reads stay off the UI thread.
+            tauri::async_runtime::spawn_blocking(move || responder.respond(commands::photos::serve(&store, &path)));
+        })
+        // The webcam in the studio: the shopkeeper asked for it by opening the capture
+        // panel; the microphone is never used. (macOS asks the user once more through
+        // NSCameraUsageDescription in Info.plist; Windows through its privacy settings.)
+        .on_permission_request(|_, kind| match kind {
+            tauri::webview::PermissionKind::Camera => tauri::webview::PermissionResponse::Allow,
+            tauri::webview::PermissionKind::Microphone => tauri::webview::PermissionResponse::Deny,
+            _ => tauri::webview::PermissionResponse::Default,
+        })
         .manage(state)
         .invoke_handler(builder.invoke_handler())
         .on_window_event(tray::on_window_event)
@@ -115,6 +150,7 @@ pub fn run() {
             let state = app.state::<AppState>();
             state.set_dialogs(std::sync::Arc::new(commands::files::NativeDialogs(app.handle().clone())));
             tray::install(app);
+            webview::enable_camera(app);
             // A clicked order notification brings the window to the front on that order.
             let handle = app.handle().clone();
             let live = state.live.clone();

@@ -58,6 +58,10 @@ pub enum LiveEvent {
     OpenOrder {
         order_id: Option<String>,
     },
+    /// New photos from the watched folder went through the studio.
+    Photos {
+        report: comptoir_core::photos::ImportReport,
+    },
 }
 
 #[derive(Default)]

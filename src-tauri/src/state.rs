@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use comptoir_core::Db;
 use comptoir_core::import::{Control, RowError, Source};
+use comptoir_core::photos::{CancelFlag, FolderWatcher, Studio};
 use comptoir_core::sync::WorkerHandle;
 use comptoir_core::sync::credentials::TokenStore;
 
@@ -23,6 +24,13 @@ pub struct AppState {
     pub sync: WorkerHandle,
     /// The orders feed, its notifications, and the messages pushed to the window.
     pub live: Arc<Live>,
+    /// The photo studio (pipeline, photo files, the products' photos).
+    pub studio: Studio,
+    /// The cancel switch of the photo batch running now.
+    pub photos_cancel: Mutex<Option<CancelFlag>>,
+    /// The watched folder, while one is watched (dropping it stops watching), or why
+    /// it could not be.
+    watcher: Mutex<Result<Option<FolderWatcher>, String>>,
     /// The OS file dialogs, installed once the window exists.
     dialogs: OnceLock<Arc<dyn crate::commands::files::FileDialogs>>,
 }
@@ -48,8 +56,13 @@ impl AppState {
             Arc::new(chrono::Utc::now),
         );
         let live = services::start(db.clone(), keychain.clone(), sync.clone());
-        Ok(Self {
+        let studio = Studio::new(db.clone(), &dir);
+        let watched = comptoir_core::photos::settings::watch_folder(&db).await?;
+        let state = Self {
             db,
+            studio,
+            photos_cancel: Default::default(),
+            watcher: Mutex::new(Ok(None)),
             data_dir: dir,
             keychain,
             import: Default::default(),
@@ -57,7 +70,27 @@ impl AppState {
             sync,
             live,
             dialogs: OnceLock::new(),
-        })
+        };
+        state.watch(watched.as_deref());
+        Ok(state)
+    }
+
+    /// Watches `folder` for new photos (replacing the folder watched before), or stops
+    /// watching. Must run on the Tokio runtime. A folder that cannot be watched (gone,
+    /// unplugged phone) is remembered with the reason, for the studio to show.
+    pub fn watch(&self, folder: Option<&Path>) {
+        let mut w = self.watcher.lock().unwrap_or_else(|e| e.into_inner());
+        *w = Ok(None); // the previous watcher stops before a new one starts
+        if let Some(folder) = folder {
+            let handle = tokio::runtime::Handle::current();
+            *w = crate::commands::photos::start_watcher(self.studio.clone(), self.live.clone(), folder, handle)
+                .map(Some)
+                .map_err(|e| e.to_string());
+        }
+    }
+
+    pub fn watch_error(&self) -> Option<String> {
+        self.watcher.lock().unwrap_or_else(|e| e.into_inner()).as_ref().err().cloned()
     }
 
     pub fn set_dialogs(&self, d: Arc<dyn crate::commands::files::FileDialogs>) {

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets};
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
 struct Harness {
     _app: App<MockRuntime>,
@@ -255,4 +255,100 @@ fn the_marketplace_status_and_its_refusals_cross_ipc() {
     assert_eq!(h.ok("order_settings", json!({})), json!({"remind_after_min": 0, "sound": true}));
     let err = h.invoke("export_picklist", json!({"dest": "/tmp/x.xlsx", "date": "24/12/2026"})).unwrap_err();
     assert_eq!(err["fields"][0]["message"], "Date illisible : « 24/12/2026 » (attendu : AAAA-MM-JJ)");
+}
+
+#[test]
+fn the_photo_studio_imports_reviews_attaches_and_edits_through_ipc() {
+    use comptoir_core::photos::fixtures::{jpeg, test_card};
+    let h = harness();
+    let product = h.ok("save_product", camembert());
+    let pid = product["id"].as_i64().unwrap();
+
+    // A folder as a phone leaves it: a photo named after the SKU, a second one of the
+    // same product, one named after nothing, and a file that is not a photo.
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("pat-180.jpg"), jpeg(&test_card(1600, 1200), false)).unwrap();
+    std::fs::write(src.path().join("PAT-180_2.jpg"), jpeg(&test_card(1200, 1200), false)).unwrap();
+    std::fs::write(src.path().join("IMG_0042.jpg"), jpeg(&test_card(900, 700), false)).unwrap();
+    std::fs::write(src.path().join("devis.jpg"), b"%PDF-1.4 pas une photo").unwrap();
+    let report = h.ok("photos_import", json!({"paths": [src.path().display().to_string()], "onProgress": CHANNEL}));
+    assert_eq!((report["imported"].as_u64(), report["failed"].as_u64()), (Some(3), Some(1)));
+    let failed = report["files"].as_array().unwrap().iter().find(|f| f["status"] == "failed").unwrap();
+    assert_eq!(failed["name"], "devis.jpg");
+    assert!(failed["problem"]["message"].as_str().unwrap().len() > 10, "{failed}");
+    // The small one carries its French badge.
+    let small = report["files"].as_array().unwrap().iter().find(|f| f["name"] == "IMG_0042.jpg").unwrap();
+    assert!(small["quality"].as_array().unwrap().iter().any(|q| q["code"] == "too_small"), "{small}");
+    let proposals = report["proposals"].as_array().unwrap().clone();
+    assert_eq!(proposals.len(), 2);
+    assert!(proposals.iter().all(|p| p["product_id"] == pid));
+
+    // Nothing is attached before the review is applied.
+    assert_eq!(h.ok("product_photos", json!({"productId": pid})).as_array().unwrap().len(), 0);
+    assert_eq!(h.ok("photos_library", json!({"unattachedOnly": true})).as_array().unwrap().len(), 3);
+    assert_eq!(h.ok("photos_apply_matches", json!({"proposals": proposals})), 2);
+    let photos = h.ok("product_photos", json!({"productId": pid}));
+    let photos = photos.as_array().unwrap();
+    assert_eq!(photos.len(), 2);
+    assert_eq!(photos[0]["is_main"], true);
+    assert_eq!(photos[0]["alt_text"], "Pâté de campagne normand");
+    assert_eq!(photos[0]["photo"]["original_name"], "pat-180.jpg");
+
+    // The waiting photo goes on by hand; then order, main, rotation, crop, alt text.
+    let waiting = h.ok("photos_library", json!({"unattachedOnly": true}));
+    let sha = waiting[0]["photo"]["sha256"].as_str().unwrap();
+    let photos = h.ok("photos_attach", json!({"productId": pid, "shas": [sha]}));
+    let ids: Vec<i64> = photos.as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 3);
+    let photos = h.ok("photos_set_main", json!({"id": ids[2]}));
+    assert_eq!(photos[0]["id"], ids[2]);
+    let photos = h.ok("photos_reorder", json!({"productId": pid, "ids": [ids[0], ids[1], ids[2]]}));
+    assert_eq!(photos[0]["id"], ids[0]);
+    let turned = h.ok("photos_rotate", json!({"id": ids[0], "clockwise": true}));
+    assert_eq!(turned["edits"]["rotation"], 90);
+    let squared = h.ok("photos_crop", json!({"id": ids[0], "crop": null, "square": true}));
+    assert!(squared["edits"]["crop"].is_object());
+    let source = h.ok("photos_crop_source", json!({"id": ids[0]}));
+    assert!(std::path::Path::new(source.as_str().unwrap()).is_file());
+    let free =
+        h.ok("photos_crop", json!({"id": ids[0], "crop": {"x": 0.1, "y": 0.1, "w": 0.5, "h": 0.6}, "square": false}));
+    assert!((free["edits"]["crop"]["w"].as_f64().unwrap() - 0.5).abs() < 1e-6);
+    h.ok("photos_set_alt", json!({"id": ids[0], "alt": "Bocal de pâté, étiquette face"}));
+    let photos = h.ok("product_photos", json!({"productId": pid}));
+    assert_eq!(photos[0]["alt_text"], "Bocal de pâté, étiquette face");
+    h.ok("photos_detach", json!({"id": ids[1]}));
+    assert_eq!(h.ok("product_photos", json!({"productId": pid})).as_array().unwrap().len(), 2);
+
+    // Every file the window is shown is served by the photo protocol; nothing else is.
+    let state = h.webview.state::<comptoir_app::AppState>();
+    let thumb = std::path::Path::new(photos[0]["thumb_path"].as_str().unwrap()).file_name().unwrap();
+    let ok = comptoir_app::commands::photos::serve(&state.studio.store, &format!("/{}", thumb.to_str().unwrap()));
+    assert_eq!(ok.status(), 200);
+    assert_eq!(&ok.body()[..2], &[0xFF, 0xD8], "a JPEG");
+    let nope = comptoir_app::commands::photos::serve(&state.studio.store, "/../../comptoir.sqlite3");
+    assert_eq!(nope.status(), 404);
+
+    // A webcam frame goes through the same pipeline; an empty one is refused in French.
+    let captured = h.ok("photos_capture", json!({"jpeg": jpeg(&test_card(1280, 720), false)}));
+    assert_eq!(captured["imported"], 1);
+    let err = h.invoke("photos_capture", json!({"jpeg": []})).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("aucune image"), "{err}");
+
+    // The watched folder: a new photo dropped there comes in by itself.
+    let settings = h.ok("photos_watch", json!({"folder": src.path().display().to_string()}));
+    assert_eq!(settings["watch_folder"], src.path().display().to_string());
+    std::fs::write(src.path().join("PAT-180_3.jpg"), jpeg(&test_card(1500, 1000), false)).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let lib = h.ok("photos_library", json!({"unattachedOnly": true}));
+        if lib.as_array().unwrap().iter().any(|p| p["photo"]["original_name"] == "PAT-180_3.jpg") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the watched folder's new photo never came in");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let err = h.invoke("photos_watch", json!({"folder": "/nulle/part/DCIM"})).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("/nulle/part/DCIM"), "{err}");
+    let off = h.ok("photos_watch", json!({"folder": null}));
+    assert_eq!(off["watch_folder"], Value::Null);
 }

@@ -27,6 +27,8 @@ pub enum FileKind {
     Csv,
     /// A printable page.
     Html,
+    /// Photos: JPEG, PNG, WebP, HEIC.
+    Photos,
 }
 
 impl FileKind {
@@ -36,14 +38,18 @@ impl FileKind {
             FileKind::Xlsx => ("Classeur Excel", &["xlsx"]),
             FileKind::Csv => ("CSV (Excel)", &["csv"]),
             FileKind::Html => ("Page à imprimer", &["html"]),
+            FileKind::Photos => ("Photos", &["jpg", "jpeg", "png", "webp", "heic", "heif", "JPG", "JPEG", "PNG"]),
         }
     }
 }
 
 type Answer = Pin<Box<dyn Future<Output = Option<String>> + Send>>;
+type Answers = Pin<Box<dyn Future<Output = Vec<String>> + Send>>;
 
 pub trait FileDialogs: Send + Sync {
     fn open(&self, kind: FileKind) -> Answer;
+    fn open_many(&self, kind: FileKind) -> Answers;
+    fn folder(&self) -> Answer;
     fn save(&self, kind: FileKind, suggested_name: String) -> Answer;
 }
 
@@ -59,6 +65,23 @@ impl FileDialogs for NativeDialogs {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let (name, ext) = kind.filter();
         self.0.dialog().file().set_title("Choisir un fichier").add_filter(name, ext).pick_file(move |p| {
+            let _ = tx.send(into_path(p));
+        });
+        Box::pin(async move { rx.await.ok().flatten() })
+    }
+
+    fn open_many(&self, kind: FileKind) -> Answers {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (name, ext) = kind.filter();
+        self.0.dialog().file().set_title("Choisir des fichiers").add_filter(name, ext).pick_files(move |p| {
+            let _ = tx.send(p.unwrap_or_default().into_iter().filter_map(|p| into_path(Some(p))).collect());
+        });
+        Box::pin(async move { rx.await.unwrap_or_default() })
+    }
+
+    fn folder(&self) -> Answer {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.0.dialog().file().set_title("Choisir un dossier").pick_folder(move |p| {
             let _ = tx.send(into_path(p));
         });
         Box::pin(async move { rx.await.ok().flatten() })
@@ -91,6 +114,20 @@ fn dialogs(state: &AppState) -> CmdResult<std::sync::Arc<dyn FileDialogs>> {
 #[specta::specta]
 pub async fn pick_file(state: State<'_, AppState>, kind: FileKind) -> CmdResult<Option<String>> {
     Ok(dialogs(&state)?.open(kind).await)
+}
+
+/// "Ouvrir…" with several files (none when the shopkeeper cancels).
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_files(state: State<'_, AppState>, kind: FileKind) -> CmdResult<Vec<String>> {
+    Ok(dialogs(&state)?.open_many(kind).await)
+}
+
+/// "Choisir un dossier…".
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_folder(state: State<'_, AppState>) -> CmdResult<Option<String>> {
+    Ok(dialogs(&state)?.folder().await)
 }
 
 /// "Enregistrer sous…", proposing `suggested_name`.

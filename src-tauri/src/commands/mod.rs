@@ -7,6 +7,7 @@ pub mod files;
 pub mod import;
 pub mod market;
 pub mod orders;
+pub mod photos;
 
 use comptoir_core::ErrorPayload;
 

@@ -19,6 +19,10 @@ export const commands = {
 	deleteCategory: (id: number) => typedError<null, ErrorPayload>(__TAURI_INVOKE("delete_category", { id })),
 	/**  "Ouvrir…": the chosen file's path, or nothing when the shopkeeper cancels. */
 	pickFile: (kind: FileKind) => typedError<string | null, ErrorPayload>(__TAURI_INVOKE("pick_file", { kind })),
+	/**  "Ouvrir…" with several files (none when the shopkeeper cancels). */
+	pickFiles: (kind: FileKind) => typedError<string[], ErrorPayload>(__TAURI_INVOKE("pick_files", { kind })),
+	/**  "Choisir un dossier…". */
+	pickFolder: () => typedError<string | null, ErrorPayload>(__TAURI_INVOKE("pick_folder")),
 	/**  "Enregistrer sous…", proposing `suggested_name`. */
 	pickSavePath: (kind: FileKind, suggestedName: string) => typedError<string | null, ErrorPayload>(__TAURI_INVOKE("pick_save_path", { kind, suggestedName })),
 	/**
@@ -72,6 +76,42 @@ export const commands = {
 	orderSettings: () => typedError<OrderSettings, ErrorPayload>(__TAURI_INVOKE("order_settings")),
 	/**  Saves the reminder delay and the sound; the orders feed picks them up at once. */
 	saveOrderSettings: (settings: OrderSettings) => typedError<null, ErrorPayload>(__TAURI_INVOKE("save_order_settings", { settings })),
+	/**
+	 *  Processes files and folders (sub-folders included) with progress on `on_progress`;
+	 *  each bad file is reported by name and the batch goes on. Nothing is attached to a
+	 *  product here: the proposals are reviewed first.
+	 */
+	photosImport: (onProgress: Channel<Progress>, paths: string[]) => typedError<PhotoImportReport, ErrorPayload>(__TAURI_INVOKE("photos_import", { onProgress, paths })),
+	/**  "Annuler": the photos in flight finish, no new one starts. */
+	photosCancel: () => __TAURI_INVOKE<void>("photos_cancel"),
+	/**  A frame from the webcam (JPEG bytes made by the window), through the same pipeline. */
+	photosCapture: (jpeg: number[]) => typedError<PhotoImportReport, ErrorPayload>(__TAURI_INVOKE("photos_capture", { jpeg })),
+	/**  The library, newest first; `unattached_only`: the photos no product shows yet. */
+	photosLibrary: (unattachedOnly: boolean) => typedError<LibraryPhoto[], ErrorPayload>(__TAURI_INVOKE("photos_library", { unattachedOnly })),
+	/**  Attaches the proposals the shopkeeper kept on the review screen. */
+	photosApplyMatches: (proposals: MatchProposal[]) => typedError<number, ErrorPayload>(__TAURI_INVOKE("photos_apply_matches", { proposals })),
+	photosSettings: () => typedError<StudioSettings, ErrorPayload>(__TAURI_INVOKE("photos_settings")),
+	/**
+	 *  Watches `folder` (or stops watching): its new photos come into the studio by
+	 *  themselves, and the window is told on the live channel.
+	 */
+	photosWatch: (folder: string | null) => typedError<StudioSettings, ErrorPayload>(__TAURI_INVOKE("photos_watch", { folder })),
+	productPhotos: (productId: number) => typedError<ProductPhoto[], ErrorPayload>(__TAURI_INVOKE("product_photos", { productId })),
+	/**  Puts library photos on a product (after its own), main first when it had none. */
+	photosAttach: (productId: number, shas: string[]) => typedError<ProductPhoto[], ErrorPayload>(__TAURI_INVOKE("photos_attach", { productId, shas })),
+	photosReorder: (productId: number, ids: number[]) => typedError<ProductPhoto[], ErrorPayload>(__TAURI_INVOKE("photos_reorder", { productId, ids })),
+	photosSetMain: (id: number) => typedError<ProductPhoto[], ErrorPayload>(__TAURI_INVOKE("photos_set_main", { id })),
+	photosRotate: (id: number, clockwise: boolean) => typedError<ProductPhoto, ErrorPayload>(__TAURI_INVOKE("photos_rotate", { id, clockwise })),
+	/**
+	 *  Crops to `crop` (fractions of the upright image), to the centred square with
+	 *  `square`, or removes the crop when both are absent.
+	 */
+	photosCrop: (id: number, crop: Crop | null, square: boolean) => typedError<ProductPhoto, ErrorPayload>(__TAURI_INVOKE("photos_crop", { id, crop, square })),
+	/**  The photo turned as it is but not cropped, for the crop frame to be drawn on. */
+	photosCropSource: (id: number) => typedError<string, ErrorPayload>(__TAURI_INVOKE("photos_crop_source", { id })),
+	photosSetAlt: (id: number, alt: string) => typedError<null, ErrorPayload>(__TAURI_INVOKE("photos_set_alt", { id, alt })),
+	/**  Takes the photo off the product; it stays in the library. */
+	photosDetach: (id: number) => typedError<null, ErrorPayload>(__TAURI_INVOKE("photos_detach", { id })),
 };
 
 /* Types */
@@ -151,6 +191,21 @@ export type Counts = {
 	rejected: number,
 };
 
+/**  A crop rectangle in fractions (0–1) of the upright, rotated image. */
+export type Crop = {
+	x: number | null,
+	y: number | null,
+	w: number | null,
+	h: number | null,
+};
+
+/**  Non-destructive edits of one product photo, applied to the upright original. */
+export type Edits = {
+	/**  Clockwise quarter turns in degrees: 0, 90, 180 or 270. */
+	rotation: number,
+	crop: Crop | null,
+};
+
 /**  What an error looks like once it leaves Rust (IPC, `--json`). */
 export type ErrorPayload = {
 	code: string,
@@ -195,7 +250,9 @@ export type FileKind =
 /**  CSV, TSV, TXT, XLSX, XLS, ODS. */
 "spreadsheet" | "xlsx" | "csv" | 
 /**  A printable page. */
-"html";
+"html" | 
+/**  Photos: JPEG, PNG, WebP, HEIC. */
+"photos";
 
 export type FilePreview = {
 	file_name: string,
@@ -213,6 +270,8 @@ export type FilePreview = {
 	remembered: boolean,
 	warnings: string[],
 };
+
+export type Format = "jpeg" | "png" | "webp";
 
 /**  An import as the history lists it. */
 export type ImportBatch = {
@@ -253,6 +312,27 @@ export type ImportSettings = {
 	options: PlanOptions,
 };
 
+/**  One file of an import, for the review list. */
+export type ImportedFile = {
+	name: string,
+	path: string,
+	/**  `imported`, `duplicate` (already in the library: stored once), `failed`, `cancelled`. */
+	status: string,
+	photo: PhotoRecord | null,
+	quality: QualityNote[],
+	problem: PhotoProblem | null,
+	/**  The product its name points to, if any (to review before applying). */
+	proposal: MatchProposal | null,
+};
+
+/**  A photo of the library with the products it is on, for the studio's grid. */
+export type LibraryPhoto = {
+	photo: PhotoRecord,
+	quality: QualityNote[],
+	/**  Names of the products showing it (empty: still to attach). */
+	products: string[],
+};
+
 /**  What the window is told without asking. */
 export type LiveEvent = 
 /**  The sync worker's state changed (a pass started or ended, a retry is planned). */
@@ -260,7 +340,9 @@ export type LiveEvent =
 /**  Orders were stored or changed: refresh the list. */
 { type: "orders" } | { type: "feed"; feed: FeedView } | 
 /**  A notification was clicked: show this order (`None`: the list). */
-{ type: "open_order"; order_id: string | null };
+{ type: "open_order"; order_id: string | null } | 
+/**  New photos from the watched folder went through the studio. */
+{ type: "photos"; report: PhotoImportReport };
 
 export type LocalLine = {
 	line_id: string,
@@ -318,6 +400,21 @@ export type MarketStatus = {
 	feed: FeedView,
 };
 
+/**  "Attach this photo to that product": shown for review, applied on confirmation. */
+export type MatchProposal = {
+	file_name: string,
+	photo_sha: string,
+	product_id: number,
+	product_name: string,
+	code: string,
+	matched_by: MatchedBy,
+	/**  1 = main photo, then 2, 3… */
+	rank: number,
+};
+
+/**  How a file name was tied to a product. */
+export type MatchedBy = "sku" | "ean";
+
 /**  What the shopkeeper decided on an order. */
 export type OrderAction = 
 /**  Accept; the listed lines are refused (out of stock). */
@@ -355,6 +452,42 @@ export type PhotoFound = {
 	sha256: string,
 };
 
+/**  (Named `PhotoImportReport` in the TypeScript bindings: the spreadsheet import has its own.) */
+export type PhotoImportReport = {
+	files: ImportedFile[],
+	proposals: MatchProposal[],
+	imported: number,
+	duplicates: number,
+	failed: number,
+	cancelled: boolean,
+	seconds: number | null,
+	per_second: number | null,
+};
+
+/**  A problem with one file; `message` is a complete French sentence. */
+export type PhotoProblem = {
+	code: ProblemCode,
+	message: string,
+};
+
+/**  A photo known to the shop (one per distinct original, by sha256). */
+export type PhotoRecord = {
+	sha256: string,
+	/**  File name at first import. */
+	original_name: string,
+	format: Format,
+	/**  Upright size of the original. */
+	width: number,
+	height: number,
+	byte_size: number,
+	quality_flags: QualityFlag[],
+	sharpness: number | null,
+	/**  Fingerprint of the preset its stored derivatives were made with. */
+	preset_fp: string,
+	created_at: string,
+	updated_at: string,
+};
+
 /**  The Photo / Image cell of a row, matched against the photo library by file name. */
 export type PhotoRef = {
 	row: number,
@@ -384,6 +517,31 @@ export type PlanOptions = {
 	 */
 	category_map: CategoryChoice[],
 };
+
+export type ProblemCode = 
+/**  The file could not be read (permissions, vanished, a folder…). */
+"unreadable" | 
+/**  Zero bytes. */
+"empty" | 
+/**  Not an image at all (text, PDF, a renamed document…). */
+"not_an_image" | 
+/**  An image format Comptoir does not handle (GIF, TIFF, BMP…). */
+"unsupported_format" | 
+/**  HEIC/HEIF (iPhone) without libheif on this computer. */
+"heic_unsupported" | 
+/**
+ *  The header announces more pixels than the limit: a decompression bomb or a
+ *  panorama far larger than any marketplace needs.
+ */
+"too_many_pixels" | 
+/**  The file is larger than any photo should be. */
+"file_too_large" | 
+/**  The data stops before the end of the image (interrupted copy or download). */
+"truncated" | 
+/**  The data is damaged. */
+"corrupt" | 
+/**  Writing into the photo store failed. */
+"storage";
 
 export type Product = {
 	id: number,
@@ -426,6 +584,26 @@ export type ProductPage = {
 	total: number,
 	offset: number,
 	items: ProductRow[],
+};
+
+/**  A product's photo with its files (rendered with its edits for the current preset). */
+export type ProductPhoto = {
+	is_main: boolean,
+	photo: PhotoRecord,
+	quality: QualityNote[],
+	main_path: string,
+	thumb_path: string,
+} & ProductPhotoRow;
+
+/**  A product's photo as stored (see [`ProductPhoto`] for the version with files). */
+export type ProductPhotoRow = {
+	id: number,
+	product_id: number,
+	photo_sha: string,
+	/**  0 is the main photo. */
+	position: number,
+	alt_text: string,
+	edits: Edits,
 };
 
 /**  A line of the catalogue list: enough to show and sort, nothing more. */
@@ -482,6 +660,28 @@ export type ProductSyncState =
 /**  Never sent and nothing to send (a draft never published). */
 "local_only";
 
+/**  Where a batch is; sent after each file. */
+export type Progress = {
+	done: number,
+	total: number,
+	failed: number,
+	/**  Photos per second since the start. */
+	per_second: number | null,
+	/**  Estimated seconds left, once something is done. */
+	eta_seconds: number | null,
+	/**  File name just finished. */
+	last: string,
+};
+
+export type QualityFlag = "too_small" | "blurry" | "too_dark" | "overexposed";
+
+/**  A quality flag with its French badge and explanation, for display. */
+export type QualityNote = {
+	code: QualityFlag,
+	badge: string,
+	explanation: string,
+};
+
 export type RowAction = "create" | "update" | "unchanged" | "rejected";
 
 /**  Why one row was refused, pointed at the cell. */
@@ -528,6 +728,13 @@ export type Simulation = {
 	/**  Problems that do not refuse the row (a photo not in the library), pointed at the cell. */
 	row_warnings: RowError[],
 	warnings: string[],
+};
+
+/**  What this build reads, and the watched folder. */
+export type StudioSettings = {
+	watch_folder: string | null,
+	/**  Why the folder is not watched right now (French), if it is set but failed. */
+	watch_error: string | null,
 };
 
 /**  Something a person must look at. */

@@ -40,7 +40,9 @@ pub struct ImportedFile {
     pub proposal: Option<MatchProposal>,
 }
 
+/// (Named `PhotoImportReport` in the TypeScript bindings: the spreadsheet import has its own.)
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename = "PhotoImportReport")]
 pub struct ImportReport {
     pub files: Vec<ImportedFile>,
     pub proposals: Vec<MatchProposal>,
@@ -343,6 +345,14 @@ impl Studio {
         let row = self.db.product_photo_row(product_photo_id).await?;
         let is_main = self.db.product_photo_rows(row.product_id).await?.first().map(|r| r.id) == Some(row.id);
         self.with_files(row, is_main).await
+    }
+
+    /// The main image of a product photo turned as it is but not cropped: what a crop
+    /// frame is drawn on (a crop is expressed in fractions of that image).
+    pub async fn crop_source(&self, product_photo_id: i64) -> Result<PathBuf> {
+        let row = self.db.product_photo_row(product_photo_id).await?;
+        let photo = self.db.photo(&row.photo_sha).await?.ok_or_else(|| Error::not_found("Photo", &row.photo_sha))?;
+        Ok(self.render_edited(&photo, &Edits { crop: None, ..row.edits }).await?.0)
     }
 
     pub async fn set_alt(&self, product_photo_id: i64, alt: &str, now: DateTime<Utc>) -> Result<()> {
