@@ -32,6 +32,8 @@ impl Driver {
             .env(comptoir_core::paths::DATA_DIR_ENV, data_dir)
             // The driver ends a session by closing the window: quit then, not to the tray.
             .env("COMPTOIR_QUIT_ON_CLOSE", "1")
+            // No camera here: WebKit's mock capture device stands in for the webcam.
+            .env("COMPTOIR_MOCK_CAMERA", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -414,5 +416,86 @@ async fn connect_to_the_marketplace_sync_the_demo_shop_and_accept_an_incoming_or
 
     click(&c, "[data-testid=order-accept]").await;
     wait_text(&c, "[data-testid=tab-to_prepare]", "À préparer 1").await;
+    c.close().await.unwrap();
+}
+
+/// Polls a JavaScript expression until it is true.
+async fn wait_js(c: &Client, what: &str, expr: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if c.execute(&format!("return !!({expr})"), vec![]).await.unwrap() == json!(true) {
+            return;
+        }
+        if Instant::now() >= deadline {
+            screenshot(c, "e2e-failure.png").await;
+            panic!("{what}: never true: {expr} (see artifacts/e2e-failure.png)");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn photos_are_matched_to_products_shown_turned_and_taken_with_the_webcam() {
+    use comptoir_core::photos::fixtures::{jpeg, test_card};
+    let data = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    // Named after the demo Camembert's SKU, as a phone export would be renamed.
+    let photo = files.path().join("cam-250.jpg");
+    std::fs::write(&photo, jpeg(&test_card(1600, 1200), false)).unwrap();
+
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    click(&c, "[data-testid=start-demo]").await;
+    click(&c, "[data-testid=nav-photos]").await;
+    click(&c, "[data-testid=photos-choose]").await;
+    let path = photo.clone();
+    tokio::task::spawn_blocking(move || answer_file_dialog("Choisir des fichiers", &path)).await.unwrap();
+
+    // Review: the file name gave the product; nothing is attached before "Rattacher".
+    let review = wait_text(&c, "[data-testid=photos-review] tbody", "Camembert de Normandie AOP").await;
+    assert!(review.contains("cam-250.jpg") && review.contains("CAM-250"), "{review}");
+    screenshot(&c, "e2e-photos-review.png").await;
+    click(&c, "[data-testid=photos-apply]").await;
+    wait_text(&c, "[data-testid=toast]", "1 photo rattachée").await;
+
+    // The webcam (WebKit's mock device here): the frame goes through the pipeline and
+    // waits in the library for a product.
+    click(&c, "[data-testid=photos-camera]").await;
+    wait_js(
+        &c,
+        "the camera picture",
+        "document.querySelector('[data-testid=webcam-video]')?.readyState >= 2 \
+         || document.querySelector('[data-testid=webcam-error]')",
+    )
+    .await;
+    let camera_error = texts(&c, "[data-testid=webcam-error]").await;
+    assert!(camera_error.is_empty(), "the webcam did not start: {camera_error:?}");
+    screenshot(&c, "e2e-photos-webcam.png").await;
+    click(&c, "[data-testid=webcam-capture]").await;
+    wait_text(&c, "[data-testid=photos-grid]", "Photo 20").await;
+    // Thumbnails load through the photo:// protocol in the real web view.
+    wait_js(
+        &c,
+        "the webcam photo's thumbnail",
+        "[...document.querySelectorAll('[data-testid=photo-tile] img')].some(i => i.complete && i.naturalWidth > 0)",
+    )
+    .await;
+    screenshot(&c, "e2e-photos-library.png").await;
+
+    // The product shows its photo; a quarter turn re-renders it upright the other way.
+    click(&c, "[data-testid=nav-catalogue]").await;
+    type_into(&c, "[data-testid=search]", "CAM-250").await;
+    wait_for_rows(&c, &["Camembert de Normandie AOP"]).await;
+    c.execute("document.querySelector('[data-testid=product-row]').dispatchEvent(new MouseEvent('dblclick', {bubbles: true}))", vec![])
+        .await
+        .unwrap();
+    let landscape = "(() => { const i = document.querySelector('[data-testid=product-photo-img]'); \
+                     return i && i.complete && i.naturalWidth > i.naturalHeight && i.naturalHeight > 0; })()";
+    wait_js(&c, "the product photo", landscape).await;
+    click(&c, "[data-testid=photo-rotate]").await;
+    let portrait = "(() => { const i = document.querySelector('[data-testid=product-photo-img]'); \
+                    return i && i.complete && i.naturalHeight > i.naturalWidth && i.naturalWidth > 0; })()";
+    wait_js(&c, "the turned photo", portrait).await;
+    screenshot(&c, "e2e-product-photos.png").await;
     c.close().await.unwrap();
 }

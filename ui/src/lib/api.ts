@@ -2,7 +2,13 @@
 // components deal with values, and with AppError ({code, message, fields}) on failure.
 import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, type ImportProgress, type ImportSettings, type LiveEvent } from "./bindings";
+import {
+  commands,
+  type ImportProgress,
+  type ImportSettings,
+  type LiveEvent,
+  type Progress as PhotoProgress,
+} from "./bindings";
 import { AppError } from "./errors";
 
 type Res<T> = { status: "ok"; data: T } | { status: "error"; error: unknown };
@@ -66,6 +72,26 @@ export const api = {
   orderSettings: () => unwrap(commands.orderSettings()),
   saveOrderSettings: (...a: Parameters<typeof commands.saveOrderSettings>) =>
     unwrap(commands.saveOrderSettings(...a)),
+  pickFiles: (...a: Parameters<typeof commands.pickFiles>) => unwrap(commands.pickFiles(...a)),
+  pickFolder: () => unwrap(commands.pickFolder()),
+  photosImport: (paths: string[], progress: (p: PhotoProgress) => void) =>
+    unwrap(commands.photosImport(channel(progress), paths)),
+  photosCancel: () => commands.photosCancel(),
+  photosCapture: (jpeg: number[]) => unwrap(commands.photosCapture(jpeg)),
+  photosLibrary: (unattachedOnly: boolean) => unwrap(commands.photosLibrary(unattachedOnly)),
+  photosApplyMatches: (...a: Parameters<typeof commands.photosApplyMatches>) =>
+    unwrap(commands.photosApplyMatches(...a)),
+  photosSettings: () => unwrap(commands.photosSettings()),
+  photosWatch: (folder: string | null) => unwrap(commands.photosWatch(folder)),
+  productPhotos: (productId: number) => unwrap(commands.productPhotos(productId)),
+  photosAttach: (...a: Parameters<typeof commands.photosAttach>) => unwrap(commands.photosAttach(...a)),
+  photosReorder: (...a: Parameters<typeof commands.photosReorder>) => unwrap(commands.photosReorder(...a)),
+  photosSetMain: (id: number) => unwrap(commands.photosSetMain(id)),
+  photosRotate: (...a: Parameters<typeof commands.photosRotate>) => unwrap(commands.photosRotate(...a)),
+  photosCrop: (...a: Parameters<typeof commands.photosCrop>) => unwrap(commands.photosCrop(...a)),
+  photosCropSource: (id: number) => unwrap(commands.photosCropSource(id)),
+  photosSetAlt: (...a: Parameters<typeof commands.photosSetAlt>) => unwrap(commands.photosSetAlt(...a)),
+  photosDetach: (id: number) => unwrap(commands.photosDetach(id)),
   /** What happens in the background (sync, new orders, a notification clicked). */
   liveSubscribe: (cb: (e: LiveEvent) => void) => commands.liveSubscribe(channel(cb)),
 };

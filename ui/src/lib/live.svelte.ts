@@ -1,5 +1,5 @@
 // What the background pushes to the window, shared by the status bar and the screens.
-import type { MarketStatus } from "./bindings";
+import type { MarketStatus, PhotoImportReport } from "./bindings";
 
 export const live = $state({
   /** Bumped when orders were stored or changed: order screens refresh. */
@@ -9,4 +9,7 @@ export const live = $state({
   /** An order to show (a notification was clicked). */
   openOrder: null as string | null,
   status: null as MarketStatus | null,
+  /** Bumped when photos came in from the watched folder (the last batch below). */
+  photosSeq: 0,
+  lastPhotos: null as PhotoImportReport | null,
 });
