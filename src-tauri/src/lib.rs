@@ -64,6 +64,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         photos::photos_apply_matches,
         photos::photos_settings,
         photos::photos_watch,
+        photos::photos_set_preset,
         photos::product_photos,
         photos::photos_attach,
         photos::photos_reorder,
@@ -124,7 +125,7 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    let photo_store = state.studio.store.clone();
+    let photo_store = state.studio().store.clone();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         // Thumbnails and product photos: `photo://localhost/<name>` (see commands::photos::serve).

@@ -24,8 +24,9 @@ pub struct AppState {
     pub sync: WorkerHandle,
     /// The orders feed, its notifications, and the messages pushed to the window.
     pub live: Arc<Live>,
-    /// The photo studio (pipeline, photo files, the products' photos).
-    pub studio: Studio,
+    /// The photo studio (pipeline, photo files, the products' photos), with the preset
+    /// in force; commands take a copy (`studio()`), a preset change replaces it.
+    studio: std::sync::RwLock<Studio>,
     /// The cancel switch of the photo batch running now.
     pub photos_cancel: Mutex<Option<CancelFlag>>,
     /// The watched folder, while one is watched (dropping it stops watching), or why
@@ -56,11 +57,12 @@ impl AppState {
             Arc::new(chrono::Utc::now),
         );
         let live = services::start(db.clone(), keychain.clone(), sync.clone());
-        let studio = Studio::new(db.clone(), &dir);
+        let mut studio = Studio::new(db.clone(), &dir);
+        studio.preset = comptoir_core::photos::settings::preset(&db).await?;
         let watched = comptoir_core::photos::settings::watch_folder(&db).await?;
         let state = Self {
             db,
-            studio,
+            studio: std::sync::RwLock::new(studio),
             photos_cancel: Default::default(),
             watcher: Mutex::new(Ok(None)),
             data_dir: dir,
@@ -75,6 +77,14 @@ impl AppState {
         Ok(state)
     }
 
+    pub fn studio(&self) -> Studio {
+        self.studio.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_preset(&self, preset: comptoir_core::photos::Preset) {
+        self.studio.write().unwrap_or_else(|e| e.into_inner()).preset = preset;
+    }
+
     /// Watches `folder` for new photos (replacing the folder watched before), or stops
     /// watching. Must run on the Tokio runtime. A folder that cannot be watched (gone,
     /// unplugged phone) is remembered with the reason, for the studio to show.
@@ -83,7 +93,7 @@ impl AppState {
         *w = Ok(None); // the previous watcher stops before a new one starts
         if let Some(folder) = folder {
             let handle = tokio::runtime::Handle::current();
-            *w = crate::commands::photos::start_watcher(self.studio.clone(), self.live.clone(), folder, handle)
+            *w = crate::commands::photos::start_watcher(self.studio(), self.live.clone(), folder, handle)
                 .map(Some)
                 .map_err(|e| e.to_string());
         }

@@ -322,10 +322,10 @@ fn the_photo_studio_imports_reviews_attaches_and_edits_through_ipc() {
     // Every file the window is shown is served by the photo protocol; nothing else is.
     let state = h.webview.state::<comptoir_app::AppState>();
     let thumb = std::path::Path::new(photos[0]["thumb_path"].as_str().unwrap()).file_name().unwrap();
-    let ok = comptoir_app::commands::photos::serve(&state.studio.store, &format!("/{}", thumb.to_str().unwrap()));
+    let ok = comptoir_app::commands::photos::serve(&state.studio().store, &format!("/{}", thumb.to_str().unwrap()));
     assert_eq!(ok.status(), 200);
     assert_eq!(&ok.body()[..2], &[0xFF, 0xD8], "a JPEG");
-    let nope = comptoir_app::commands::photos::serve(&state.studio.store, "/../../comptoir.sqlite3");
+    let nope = comptoir_app::commands::photos::serve(&state.studio().store, "/../../comptoir.sqlite3");
     assert_eq!(nope.status(), 404);
 
     // A webcam frame goes through the same pipeline; an empty one is refused in French.
@@ -351,4 +351,19 @@ fn the_photo_studio_imports_reviews_attaches_and_edits_through_ipc() {
     assert!(err["message"].as_str().unwrap().contains("/nulle/part/DCIM"), "{err}");
     let off = h.ok("photos_watch", json!({"folder": null}));
     assert_eq!(off["watch_folder"], Value::Null);
+
+    // A marketplace wanting 2048 px squares: every photo is re-rendered once from its
+    // original, and the product's photos come out square.
+    assert_eq!(off["preset"]["main_max"], 1600);
+    let n = h.ok(
+        "photos_set_preset",
+        json!({"preset": {"main_max": 2048, "thumb_max": 400, "quality": 85, "square": true}, "onProgress": CHANNEL}),
+    );
+    assert!(n.as_u64().unwrap() >= 4, "{n}");
+    assert_eq!(h.ok("photos_settings", json!({}))["preset"]["main_max"], 2048);
+    let again = h.ok(
+        "photos_set_preset",
+        json!({"preset": {"main_max": 2048, "thumb_max": 400, "quality": 85, "square": true}, "onProgress": CHANNEL}),
+    );
+    assert_eq!(again, 0, "nothing is rebuilt twice");
 }

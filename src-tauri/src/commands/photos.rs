@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use comptoir_core::photos::{
-    self, CancelFlag, Crop, ImportReport, LibraryPhoto, MatchProposal, ProductPhoto, Progress, Studio,
+    self, CancelFlag, Crop, ImportReport, LibraryPhoto, MatchProposal, Preset, ProductPhoto, Progress, Studio,
 };
 use serde::Serialize;
 use tauri::State;
@@ -31,7 +31,7 @@ pub async fn photos_import(
     *state.photos_cancel.lock().unwrap_or_else(|e| e.into_inner()) = Some(cancel.clone());
     let paths = paths.into_iter().map(PathBuf::from).collect();
     let report = state
-        .studio
+        .studio()
         .import(
             paths,
             Arc::new(move |p: &Progress| {
@@ -59,28 +59,29 @@ pub fn photos_cancel(state: State<'_, AppState>) {
 #[tauri::command]
 #[specta::specta]
 pub async fn photos_capture(state: State<'_, AppState>, jpeg: Vec<u8>) -> CmdResult<ImportReport> {
-    Ok(state.studio.import_capture(jpeg, &state.data_dir, now()).await?)
+    Ok(state.studio().import_capture(jpeg, &state.data_dir, now()).await?)
 }
 
 /// The library, newest first; `unattached_only`: the photos no product shows yet.
 #[tauri::command]
 #[specta::specta]
 pub async fn photos_library(state: State<'_, AppState>, unattached_only: bool) -> CmdResult<Vec<LibraryPhoto>> {
-    Ok(state.studio.library(unattached_only, 500).await?)
+    Ok(state.studio().library(unattached_only, 500).await?)
 }
 
 /// Attaches the proposals the shopkeeper kept on the review screen.
 #[tauri::command]
 #[specta::specta]
 pub async fn photos_apply_matches(state: State<'_, AppState>, proposals: Vec<MatchProposal>) -> CmdResult<u32> {
-    let n = state.studio.apply_matches(&proposals, now()).await?;
+    let n = state.studio().apply_matches(&proposals, now()).await?;
     state.changed();
     Ok(n)
 }
 
-/// What this build reads, and the watched folder.
+/// The watched folder and the preset in force.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct StudioSettings {
+    pub preset: Preset,
     pub watch_folder: Option<String>,
     /// Why the folder is not watched right now (French), if it is set but failed.
     pub watch_error: Option<String>,
@@ -90,7 +91,11 @@ pub struct StudioSettings {
 #[specta::specta]
 pub async fn photos_settings(state: State<'_, AppState>) -> CmdResult<StudioSettings> {
     let folder = photos::settings::watch_folder(&state.db).await?;
-    Ok(StudioSettings { watch_folder: folder.map(|f| f.display().to_string()), watch_error: state.watch_error() })
+    Ok(StudioSettings {
+        preset: state.studio().preset,
+        watch_folder: folder.map(|f| f.display().to_string()),
+        watch_error: state.watch_error(),
+    })
 }
 
 /// Watches `folder` (or stops watching): its new photos come into the studio by
@@ -104,12 +109,43 @@ pub async fn photos_watch(state: State<'_, AppState>, folder: Option<String>) ->
     photos_settings(state).await
 }
 
+/// Keeps a new preset (size of the main image, square on white) and re-renders every
+/// photo made with another one from its original, with progress; returns how many.
+#[tauri::command]
+#[specta::specta]
+pub async fn photos_set_preset(
+    state: State<'_, AppState>,
+    on_progress: Channel<Progress>,
+    preset: Preset,
+) -> CmdResult<u32> {
+    let preset = photos::settings::set_preset(&state.db, preset).await?;
+    state.set_preset(preset);
+    // The watcher renders with the preset it was started with: restart it.
+    state.watch(photos::settings::watch_folder(&state.db).await?.as_deref());
+    let cancel = CancelFlag::new();
+    *state.photos_cancel.lock().unwrap_or_else(|e| e.into_inner()) = Some(cancel.clone());
+    let n = state
+        .studio()
+        .rebuild_stale(
+            Arc::new(move |p: &Progress| {
+                let _ = on_progress.send(p.clone());
+            }),
+            cancel,
+            now(),
+        )
+        .await;
+    state.photos_cancel.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let n = n?;
+    state.changed();
+    Ok(n)
+}
+
 // ---- a product's photos ------------------------------------------------------------
 
 #[tauri::command]
 #[specta::specta]
 pub async fn product_photos(state: State<'_, AppState>, product_id: i64) -> CmdResult<Vec<ProductPhoto>> {
-    Ok(state.studio.product_photos(product_id).await?)
+    Ok(state.studio().product_photos(product_id).await?)
 }
 
 /// Puts library photos on a product (after its own), main first when it had none.
@@ -121,10 +157,10 @@ pub async fn photos_attach(
     shas: Vec<String>,
 ) -> CmdResult<Vec<ProductPhoto>> {
     for sha in &shas {
-        state.studio.attach(product_id, sha, now()).await?;
+        state.studio().attach(product_id, sha, now()).await?;
     }
     state.changed();
-    Ok(state.studio.product_photos(product_id).await?)
+    Ok(state.studio().product_photos(product_id).await?)
 }
 
 #[tauri::command]
@@ -134,7 +170,7 @@ pub async fn photos_reorder(
     product_id: i64,
     ids: Vec<i64>,
 ) -> CmdResult<Vec<ProductPhoto>> {
-    let r = state.studio.reorder(product_id, &ids, now()).await?;
+    let r = state.studio().reorder(product_id, &ids, now()).await?;
     state.changed();
     Ok(r)
 }
@@ -142,7 +178,7 @@ pub async fn photos_reorder(
 #[tauri::command]
 #[specta::specta]
 pub async fn photos_set_main(state: State<'_, AppState>, id: i64) -> CmdResult<Vec<ProductPhoto>> {
-    let r = state.studio.set_main(id, now()).await?;
+    let r = state.studio().set_main(id, now()).await?;
     state.changed();
     Ok(r)
 }
@@ -150,7 +186,7 @@ pub async fn photos_set_main(state: State<'_, AppState>, id: i64) -> CmdResult<V
 #[tauri::command]
 #[specta::specta]
 pub async fn photos_rotate(state: State<'_, AppState>, id: i64, clockwise: bool) -> CmdResult<ProductPhoto> {
-    let r = state.studio.rotate(id, clockwise, now()).await?;
+    let r = state.studio().rotate(id, clockwise, now()).await?;
     state.changed();
     Ok(r)
 }
@@ -165,8 +201,11 @@ pub async fn photos_crop(
     crop: Option<Crop>,
     square: bool,
 ) -> CmdResult<ProductPhoto> {
-    let r =
-        if square { state.studio.crop_square(id, now()).await? } else { state.studio.crop(id, crop, now()).await? };
+    let r = if square {
+        state.studio().crop_square(id, now()).await?
+    } else {
+        state.studio().crop(id, crop, now()).await?
+    };
     state.changed();
     Ok(r)
 }
@@ -175,13 +214,13 @@ pub async fn photos_crop(
 #[tauri::command]
 #[specta::specta]
 pub async fn photos_crop_source(state: State<'_, AppState>, id: i64) -> CmdResult<String> {
-    Ok(state.studio.crop_source(id).await?.display().to_string())
+    Ok(state.studio().crop_source(id).await?.display().to_string())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn photos_set_alt(state: State<'_, AppState>, id: i64, alt: String) -> CmdResult<()> {
-    state.studio.set_alt(id, &alt, now()).await?;
+    state.studio().set_alt(id, &alt, now()).await?;
     state.changed();
     Ok(())
 }
@@ -190,7 +229,7 @@ pub async fn photos_set_alt(state: State<'_, AppState>, id: i64, alt: String) ->
 #[tauri::command]
 #[specta::specta]
 pub async fn photos_detach(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    state.studio.detach(id, now()).await?;
+    state.studio().detach(id, now()).await?;
     state.changed();
     Ok(())
 }

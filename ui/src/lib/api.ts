@@ -7,6 +7,7 @@ import {
   type ImportProgress,
   type ImportSettings,
   type LiveEvent,
+  type Preset,
   type Progress as PhotoProgress,
 } from "./bindings";
 import { AppError } from "./errors";
@@ -83,6 +84,8 @@ export const api = {
     unwrap(commands.photosApplyMatches(...a)),
   photosSettings: () => unwrap(commands.photosSettings()),
   photosWatch: (folder: string | null) => unwrap(commands.photosWatch(folder)),
+  photosSetPreset: (preset: Preset, progress: (p: PhotoProgress) => void) =>
+    unwrap(commands.photosSetPreset(channel(progress), preset)),
   productPhotos: (productId: number) => unwrap(commands.productPhotos(productId)),
   photosAttach: (...a: Parameters<typeof commands.photosAttach>) => unwrap(commands.photosAttach(...a)),
   photosReorder: (...a: Parameters<typeof commands.photosReorder>) => unwrap(commands.photosReorder(...a)),

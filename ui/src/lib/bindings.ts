@@ -96,6 +96,11 @@ export const commands = {
 	 *  themselves, and the window is told on the live channel.
 	 */
 	photosWatch: (folder: string | null) => typedError<StudioSettings, ErrorPayload>(__TAURI_INVOKE("photos_watch", { folder })),
+	/**
+	 *  Keeps a new preset (size of the main image, square on white) and re-renders every
+	 *  photo made with another one from its original, with progress; returns how many.
+	 */
+	photosSetPreset: (onProgress: Channel<Progress>, preset: Preset) => typedError<number, ErrorPayload>(__TAURI_INVOKE("photos_set_preset", { onProgress, preset })),
 	productPhotos: (productId: number) => typedError<ProductPhoto[], ErrorPayload>(__TAURI_INVOKE("product_photos", { productId })),
 	/**  Puts library photos on a product (after its own), main first when it had none. */
 	photosAttach: (productId: number, shas: string[]) => typedError<ProductPhoto[], ErrorPayload>(__TAURI_INVOKE("photos_attach", { productId, shas })),
@@ -518,6 +523,21 @@ export type PlanOptions = {
 	category_map: CategoryChoice[],
 };
 
+/**  The derivatives a marketplace needs. */
+export type Preset = {
+	/**
+	 *  The main image fits a `main_max` × `main_max` box (1600 by default; 2048 for some
+	 *  marketplaces). Never enlarged.
+	 */
+	main_max: number,
+	/**  The thumbnail fits a `thumb_max` × `thumb_max` box (400). */
+	thumb_max: number,
+	/**  JPEG quality of both (85). */
+	quality: number,
+	/**  Pad the main image to a square on white. */
+	square: boolean,
+};
+
 export type ProblemCode = 
 /**  The file could not be read (permissions, vanished, a folder…). */
 "unreadable" | 
@@ -730,8 +750,9 @@ export type Simulation = {
 	warnings: string[],
 };
 
-/**  What this build reads, and the watched folder. */
+/**  The watched folder and the preset in force. */
 export type StudioSettings = {
+	preset: Preset,
 	watch_folder: string | null,
 	/**  Why the folder is not watched right now (French), if it is set but failed. */
 	watch_error: string | null,

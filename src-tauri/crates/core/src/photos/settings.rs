@@ -26,3 +26,19 @@ pub async fn set_watch_folder(db: &Db, folder: Option<&Path>) -> Result<()> {
     }
     db.set_setting(WATCH, &folder.map(|f| f.display().to_string()).unwrap_or_default()).await
 }
+
+const PRESET: &str = "photos.preset";
+
+/// The derivatives the shop's marketplace wants (1600 px by default; some want 2048,
+/// or a square on white).
+pub async fn preset(db: &Db) -> Result<super::Preset> {
+    Ok(db.setting(PRESET).await?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+}
+
+/// Keeps a new preset (normalised). The photos' derivatives are then stale:
+/// `Studio::rebuild_stale` re-renders them from the originals.
+pub async fn set_preset(db: &Db, preset: super::Preset) -> Result<super::Preset> {
+    let p = preset.normalized();
+    db.set_setting(PRESET, &serde_json::to_string(&p).map_err(|e| Error::Io(std::io::Error::other(e)))?).await?;
+    Ok(p)
+}

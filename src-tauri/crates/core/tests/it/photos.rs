@@ -232,4 +232,12 @@ async fn library_capture_and_watched_folder() {
     assert!(err.to_string().contains("Téléphone"), "{err}");
     settings::set_watch_folder(&t.db, None).await.unwrap();
     assert_eq!(settings::watch_folder(&t.db).await.unwrap(), None);
+
+    // The preset is kept normalised.
+    assert_eq!(settings::preset(&t.db).await.unwrap(), Preset::default());
+    let kept = settings::set_preset(&t.db, Preset { main_max: 2048, square: true, quality: 5, ..Preset::default() })
+        .await
+        .unwrap();
+    assert_eq!((kept.main_max, kept.square, kept.quality), (2048, true, 40));
+    assert_eq!(settings::preset(&t.db).await.unwrap(), kept);
 }
