@@ -9,7 +9,7 @@ use std::time::Instant;
 use clap::Subcommand;
 use comptoir_core::photos::batch::collect_files;
 use comptoir_core::photos::{
-    BatchOptions, CancelFlag, Limits, Outcome, PhotoStore, Preset, QualityNote, Studio, process_batch,
+    BatchOptions, CancelFlag, Limits, Outcome, PhotoStore, Preset, QualityNote, Studio, capabilities, process_batch,
 };
 use serde::Serialize;
 
@@ -130,6 +130,9 @@ async fn import(
         "{} importée(s), {} déjà présente(s), {} en erreur, en {:.1} s ({:.1} photos/s)",
         report.imported, report.duplicates, report.failed, report.seconds, report.per_second
     ));
+    if let Some(note) = capabilities().heic_note() {
+        line(note);
+    }
     if !report.proposals.is_empty() {
         if apply {
             line(format!("{attached} photo(s) rattachée(s) à leur produit d'après le nom du fichier."));
@@ -173,6 +176,8 @@ struct BenchOut {
     cpu_seconds: Option<f64>,
     peak_rss_mib: Option<f64>,
     flagged: HashMap<String, usize>,
+    /// Whether this build reads HEIC photos (those it cannot read are counted in `failed`).
+    heic: bool,
 }
 
 fn bench(dir: PathBuf, jobs: Option<usize>, out: Option<PathBuf>, size: u32, as_json: bool) -> anyhow::Result<()> {
@@ -214,6 +219,7 @@ fn bench(dir: PathBuf, jobs: Option<usize>, out: Option<PathBuf>, size: u32, as_
         cpu_seconds: cpu,
         peak_rss_mib: peak_rss_kib().map(|k| k as f64 / 1024.0),
         flagged,
+        heic: capabilities().heic,
     };
     if as_json {
         return json(&res);
@@ -233,6 +239,9 @@ fn bench(dir: PathBuf, jobs: Option<usize>, out: Option<PathBuf>, size: u32, as_
     for (code, n) in flags {
         let note: Option<QualityNote> = comptoir_core::photos::QualityFlag::parse(code).map(Into::into);
         line(format!("  {n} × {}", note.map(|n| n.badge).unwrap_or_else(|| code.clone())));
+    }
+    if let Some(note) = capabilities().heic_note() {
+        line(note);
     }
     Ok(())
 }

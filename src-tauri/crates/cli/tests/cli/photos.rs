@@ -53,3 +53,29 @@ fn bench_processes_a_folder_and_reports_figures() {
     assert!(out["photos_per_second"].as_f64().unwrap() > 0.0);
     assert!(out["peak_rss_mib"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn heic_is_refused_by_name_and_its_support_is_said() {
+    let shop = Shop::new();
+    let src = tempfile::tempdir().unwrap();
+    // An iPhone HEIC as far as the sniffing goes: its ftyp box, named like a JPEG.
+    std::fs::write(src.path().join("IMG_0042.jpg"), b"\0\0\0\x18ftypheic\0\0\0\0mif1heic").unwrap();
+    std::fs::write(src.path().join("ok.jpg"), jpeg(&test_card(1200, 900), false)).unwrap();
+    let caps = comptoir_core::photos::capabilities();
+    let text = shop.cli().args(["photos", "import", src.path().to_str().unwrap()]).output().unwrap();
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("✓ ok.jpg : importée"), "the batch goes on: {text}");
+    if caps.heic {
+        assert!(text.contains("✗ IMG_0042.jpg : Image endommagée"), "{text}");
+    } else {
+        assert!(
+            text.contains("✗ IMG_0042.jpg : Photo HEIC (iPhone) non prise en charge sur cet ordinateur : "),
+            "{text}"
+        );
+        assert!(text.contains("Les photos HEIC (iPhone) ne sont pas lues sur cet ordinateur"), "{text}");
+    }
+    let out = shop.json(&["photos", "bench", src.path().to_str().unwrap(), "--json"]);
+    assert_eq!(out["heic"], caps.heic);
+    assert_eq!(out["failed"], 1);
+}

@@ -14,9 +14,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::heif;
 use super::pipeline::{RenderSummary, render};
 use super::preset::{Edits, Preset};
-use super::probe::{Format, Limits, probe};
+use super::probe::{Format, HeifKind, Limits, heif_kind, probe};
 use super::problem::PhotoProblem;
 use super::quality::QualityReport;
 use super::store::{Kind, PhotoStore, sha256_hex};
@@ -171,6 +172,16 @@ pub fn ingest_file(
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return Outcome::Failed(PhotoProblem::unreadable(&e)),
+    };
+    // An HEIC is kept as the JPEG it converts to (see `heif`): that JPEG is the original
+    // from here on, its sha256 included. Without HEIC support this is the refusal.
+    let bytes = if heif_kind(&bytes) == Some(HeifKind::Heic) {
+        match heif::to_jpeg(&bytes, limits) {
+            Ok(jpeg) => jpeg,
+            Err(p) => return Outcome::Failed(p),
+        }
+    } else {
+        bytes
     };
     let sha = sha256_hex(&bytes);
     if known.get(&sha) == Some(&fingerprint) && store.has_derivatives(&sha, &fingerprint) {

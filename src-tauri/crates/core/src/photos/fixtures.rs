@@ -165,3 +165,215 @@ pub fn decode_jpeg(jpeg: &[u8]) -> Rgb {
     }
     Rgb::new(img.width as u32, img.height as u32, data)
 }
+
+/// A colour space by its primaries and white point (CIE 1931 xy), to build test ICC
+/// profiles and to compute in tests what a conversion must give.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Primaries {
+    pub red: [f64; 2],
+    pub green: [f64; 2],
+    pub blue: [f64; 2],
+    pub white: [f64; 2],
+}
+
+/// sRGB / Rec. 709 primaries, D65 white.
+pub const SRGB: Primaries =
+    Primaries { red: [0.64, 0.33], green: [0.30, 0.60], blue: [0.15, 0.06], white: [0.3127, 0.3290] };
+
+/// Display P3 (what iPhones tag their photos with): DCI-P3 primaries, D65 white.
+pub const DISPLAY_P3: Primaries =
+    Primaries { red: [0.680, 0.320], green: [0.265, 0.690], blue: [0.150, 0.060], white: [0.3127, 0.3290] };
+
+/// The ICC profile connection space illuminant (D50), as ICC headers write it.
+pub const D50: [f64; 3] = [0.9642, 1.0, 0.8249];
+
+/// A 3 × 3 matrix, rows of columns.
+pub type Mat3 = [[f64; 3]; 3];
+
+pub fn mat_mul(a: &Mat3, b: &Mat3) -> Mat3 {
+    std::array::from_fn(|i| std::array::from_fn(|j| (0..3).map(|k| a[i][k] * b[k][j]).sum()))
+}
+
+pub fn mat_vec(a: &Mat3, v: [f64; 3]) -> [f64; 3] {
+    std::array::from_fn(|i| (0..3).map(|k| a[i][k] * v[k]).sum())
+}
+
+pub fn mat_inv(m: &Mat3) -> Mat3 {
+    let c = |i: usize, j: usize| {
+        let (r0, r1) = ((i + 1) % 3, (i + 2) % 3);
+        let (c0, c1) = ((j + 1) % 3, (j + 2) % 3);
+        m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]
+    };
+    let det: f64 = (0..3).map(|j| m[0][j] * c(0, j)).sum();
+    // inverse = adjugate / det; the adjugate is the transposed cofactor matrix.
+    std::array::from_fn(|i| std::array::from_fn(|j| c(j, i) / det))
+}
+
+fn xy_to_xyz([x, y]: [f64; 2]) -> [f64; 3] {
+    [x / y, 1.0, (1.0 - x - y) / y]
+}
+
+impl Primaries {
+    /// Linear RGB → XYZ under the space's own white.
+    pub fn to_xyz(&self) -> Mat3 {
+        let [r, g, b] = [self.red, self.green, self.blue].map(xy_to_xyz);
+        let p: Mat3 = [[r[0], g[0], b[0]], [r[1], g[1], b[1]], [r[2], g[2], b[2]]];
+        let s = mat_vec(&mat_inv(&p), xy_to_xyz(self.white));
+        std::array::from_fn(|i| std::array::from_fn(|j| p[i][j] * s[j]))
+    }
+
+    /// Linear RGB → XYZ adapted to D50 with Bradford: the columns are the rXYZ, gXYZ and
+    /// bXYZ colorants an ICC matrix/TRC profile carries.
+    pub fn to_xyz_d50(&self) -> Mat3 {
+        const BRADFORD: Mat3 = [[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]];
+        let src = mat_vec(&BRADFORD, xy_to_xyz(self.white));
+        let dst = mat_vec(&BRADFORD, D50);
+        let scale: Mat3 = [[dst[0] / src[0], 0.0, 0.0], [0.0, dst[1] / src[1], 0.0], [0.0, 0.0, dst[2] / src[2]]];
+        let adapt = mat_mul(&mat_inv(&BRADFORD), &mat_mul(&scale, &BRADFORD));
+        mat_mul(&adapt, &self.to_xyz())
+    }
+}
+
+/// The sRGB transfer function, encoded (0–1) → linear.
+pub fn srgb_to_linear(v: f64) -> f64 {
+    if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+}
+
+/// The sRGB transfer function, linear → encoded (0–1).
+pub fn linear_to_srgb(v: f64) -> f64 {
+    if v <= 0.003_130_8 { v * 12.92 } else { 1.055 * v.powf(1.0 / 2.4) - 0.055 }
+}
+
+/// The tone curve of a test profile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tone {
+    /// A pure power law (a `curv` with one entry).
+    Gamma(f64),
+    /// The sRGB curve sampled in a `curv` table of that many entries (Display P3 uses it).
+    SrgbTable(usize),
+}
+
+fn s15f16(v: f64) -> [u8; 4] {
+    ((v * 65536.0).round() as i32).to_be_bytes()
+}
+
+fn xyz_tag(xyz: [f64; 3]) -> Vec<u8> {
+    let mut t = b"XYZ \0\0\0\0".to_vec();
+    for v in xyz {
+        t.extend(s15f16(v));
+    }
+    t
+}
+
+/// A minimal ICC v2 display profile of the matrix/TRC kind: header, tag table, `desc`,
+/// `wtpt` (D50, as for colorants already adapted), `rXYZ`/`gXYZ`/`bXYZ` (the columns
+/// of `colorants`) and one `curv` shared by `rTRC`/`gTRC`/`bTRC`. Built here so the
+/// tests need no ICC file from the system.
+pub fn icc_profile(colorants: Mat3, tone: Tone) -> Vec<u8> {
+    let mut curv = b"curv\0\0\0\0".to_vec();
+    match tone {
+        Tone::Gamma(g) => {
+            curv.extend(1u32.to_be_bytes());
+            curv.extend(((g * 256.0).round() as u16).to_be_bytes()); // u8Fixed8
+        }
+        Tone::SrgbTable(n) => {
+            curv.extend((n as u32).to_be_bytes());
+            for i in 0..n {
+                let v = srgb_to_linear(i as f64 / (n - 1) as f64);
+                curv.extend(((v * 65535.0).round() as u16).to_be_bytes());
+            }
+        }
+    }
+    // textDescriptionType: ASCII, then empty Unicode and ScriptCode parts.
+    let mut desc = b"desc\0\0\0\0".to_vec();
+    let name = b"Comptoir test profile\0";
+    desc.extend((name.len() as u32).to_be_bytes());
+    desc.extend(name);
+    desc.extend([0u8; 4 + 4 + 2 + 1 + 67]);
+    let column = |j: usize| [colorants[0][j], colorants[1][j], colorants[2][j]];
+    let tags: Vec<(&[u8; 4], Vec<u8>)> = vec![
+        (b"desc", desc),
+        (b"wtpt", xyz_tag(D50)),
+        (b"rXYZ", xyz_tag(column(0))),
+        (b"gXYZ", xyz_tag(column(1))),
+        (b"bXYZ", xyz_tag(column(2))),
+        (b"rTRC", curv),
+    ];
+    // The three TRC tags point at the same data, as real profiles do.
+    let entries = tags.len() + 2;
+    let mut offset = 128 + 4 + 12 * entries;
+    let mut table = (entries as u32).to_be_bytes().to_vec();
+    let mut data = Vec::new();
+    let mut curv_at = (0, 0);
+    for (sig, body) in &tags {
+        table.extend(*sig);
+        table.extend((offset as u32).to_be_bytes());
+        table.extend((body.len() as u32).to_be_bytes());
+        if *sig == b"rTRC" {
+            curv_at = (offset, body.len());
+        }
+        data.extend(body);
+        let pad = (4 - body.len() % 4) % 4;
+        data.extend(std::iter::repeat_n(0, pad));
+        offset += body.len() + pad;
+    }
+    for sig in [b"gTRC", b"bTRC"] {
+        table.extend(sig);
+        table.extend((curv_at.0 as u32).to_be_bytes());
+        table.extend((curv_at.1 as u32).to_be_bytes());
+    }
+    let size = 128 + table.len() + data.len();
+    let mut h = Vec::with_capacity(size);
+    h.extend((size as u32).to_be_bytes());
+    h.extend(b"none"); // preferred CMM
+    h.extend([2, 0x10, 0, 0]); // version 2.1
+    h.extend(b"mntrRGB XYZ ");
+    h.extend([0x07, 0xE8, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0]); // 2024-01-01 00:00:00
+    h.extend(b"acsp");
+    h.extend([0u8; 4 + 4 + 4 + 4 + 8]); // platform, flags, manufacturer, model, attributes
+    h.extend(0u32.to_be_bytes()); // perceptual intent
+    for v in D50 {
+        h.extend(s15f16(v));
+    }
+    h.extend(b"none"); // creator
+    h.resize(128, 0); // profile ID and reserved bytes
+    h.extend(table);
+    h.extend(data);
+    h
+}
+
+/// One JPEG APP2 segment carrying chunk `seq` of `count` of an ICC profile.
+pub fn icc_app2(seq: u8, count: u8, data: &[u8]) -> Vec<u8> {
+    let mut s = vec![0xFF, 0xE2];
+    s.extend(((2 + 14 + data.len()) as u16).to_be_bytes());
+    s.extend(b"ICC_PROFILE\0");
+    s.extend([seq, count]);
+    s.extend(data);
+    s
+}
+
+/// `jpeg` with `icc` embedded after SOI, split into APP2 chunks of at most `chunk` bytes
+/// (real files use 65 519; smaller chunks exercise the reassembly).
+pub fn with_icc(jpeg: &[u8], icc: &[u8], chunk: usize) -> Vec<u8> {
+    super::color::embed_icc_chunked(jpeg, icc, chunk)
+}
+
+/// An RGB PNG of `img` with `icc` in its iCCP chunk.
+pub fn png_with_icc(img: &Rgb, icc: &[u8]) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    let mut enc = image::codecs::png::PngEncoder::new(&mut out);
+    enc.set_icc_profile(icc.to_vec()).expect("iCCP");
+    enc.write_image(&img.data, img.width, img.height, image::ExtendedColorType::Rgb8).expect("png");
+    out
+}
+
+/// A lossless WebP of `img` with `icc` in its ICCP chunk.
+pub fn webp_with_icc(img: &Rgb, icc: &[u8]) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    let mut enc = image::codecs::webp::WebPEncoder::new_lossless(&mut out);
+    enc.set_icc_profile(icc.to_vec()).expect("ICCP");
+    enc.write_image(&img.data, img.width, img.height, image::ExtendedColorType::Rgb8).expect("webp");
+    out
+}

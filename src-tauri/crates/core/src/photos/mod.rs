@@ -1,18 +1,28 @@
 //! The photo studio's core: turn phone photos into marketplace-ready images at native
 //! speed, say in French what is wrong with them, and tie them to products.
 //!
-//! One job per module: [`probe`] (format, size, pixel limit before any allocation),
-//! [`decode`] (libjpeg-turbo with DCT scaling; PNG/WebP via `image`), [`orient`] (EXIF),
-//! [`resize`] (fast_image_resize, Lanczos3), [`encode`] (JPEG q85 4:2:0, no metadata),
-//! [`quality`], [`preset`], [`pipeline`] (all of the above for one photo), [`store`]
-//! (content-addressed files), [`batch`] (all cores, bounded memory, progress, cancel),
-//! [`matching`] (file name → SKU/EAN). [`Studio`] ties them to the database; the SQL is in
-//! `storage::photos`.
+//! One job per module: [`probe`] (format by magic bytes and `ftyp` brands, size, pixel
+//! limit before any allocation), [`decode`] (libjpeg-turbo with DCT scaling; PNG/WebP via
+//! `image`), [`color`] (the embedded ICC profile — JPEG APP2 chunks, PNG iCCP, WebP ICCP —
+//! applied to the small decode with moxcms, so every derivative is sRGB; skipped when the
+//! profile is sRGB or absent, ignored when unreadable), [`orient`] (EXIF), [`resize`]
+//! (fast_image_resize, Lanczos3), [`encode`] (JPEG q85 4:2:0, no metadata, no profile:
+//! sRGB by convention), [`quality`], [`preset`], [`pipeline`] (all of the above for one
+//! photo), [`store`] (content-addressed files), [`batch`] (all cores, bounded memory,
+//! progress, cancel), [`matching`] (file name → SKU/EAN). [`Studio`] ties them to the
+//! database; the SQL is in `storage::photos`.
+//!
+//! Formats read: JPEG (baseline, progressive, grey, CMYK), PNG, WebP; HEIC/HEIF only with
+//! the cargo feature `heif` and a libheif that has an HEVC decoder ([`heif`], kept as a
+//! JPEG original). [`capabilities`] says which, for the app and the CLI to show; an HEIC
+//! that cannot be read is refused by name with [`ProblemCode::HeicUnsupported`].
 
 pub mod batch;
+pub mod color;
 pub mod decode;
 pub mod encode;
 pub mod fixtures;
+pub mod heif;
 pub mod matching;
 pub mod orient;
 pub mod pipeline;
@@ -32,6 +42,7 @@ pub mod watch;
 use serde::{Deserialize, Serialize};
 
 pub use batch::{BatchOptions, BatchReport, CancelFlag, FileOutcome, Outcome, Progress, process_batch};
+pub use heif::{Capabilities, capabilities};
 pub use matching::{CodeMatch, MatchProposal, MatchedBy};
 pub use preset::{Crop, Edits, Preset};
 pub use probe::{Format, Limits};

@@ -1,14 +1,16 @@
-//! One photo, bytes in, derivatives out: probe → decode (DCT-scaled) → resize →
-//! orient → (square on white) → encode, then the 400 px thumbnail from the main image,
-//! and the quality checks. Pure: no files, no database.
+//! One photo, bytes in, derivatives out: (HEIC → JPEG when this build can) → probe →
+//! decode (DCT-scaled) → to sRGB (embedded ICC profile) → resize → orient → (square on
+//! white) → encode, then the 400 px thumbnail from the main image, and the quality
+//! checks. Pure: no files, no database.
 
 use serde::Serialize;
 
 use super::decode::decode;
 use super::encode::encode_jpeg;
+use super::heif;
 use super::orient::exif_orientation;
 use super::preset::{Edits, Preset};
-use super::probe::{Format, Limits, probe};
+use super::probe::{Format, HeifKind, Limits, heif_kind, probe};
 use super::problem::PhotoProblem;
 use super::quality::{QualityReport, check};
 use super::raster::{Orientation, Rgb};
@@ -64,6 +66,14 @@ impl Rendered {
 pub fn render(bytes: &[u8], preset: &Preset, edits: &Edits, limits: &Limits) -> Result<Rendered, PhotoProblem> {
     let preset = preset.normalized();
     let edits = edits.normalized();
+    let converted;
+    let bytes = if heif_kind(bytes) == Some(HeifKind::Heic) {
+        // Refused here with the reason when this build or computer cannot read HEIC.
+        converted = heif::to_jpeg(bytes, limits)?;
+        converted.as_slice()
+    } else {
+        bytes
+    };
     let p = probe(bytes, limits)?;
     let orientation = exif_orientation(bytes);
     let (up_w, up_h) = if orientation.transposes() { (p.height, p.width) } else { (p.width, p.height) };

@@ -78,12 +78,17 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, PhotoProblem> {
         (Format::Png, png_dims(bytes))
     } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         (Format::Webp, webp_dims(bytes))
-    } else if is_heif(bytes) {
-        return Err(PhotoProblem::new(
-            ProblemCode::HeicUnsupported,
-            "Format HEIC non pris en charge sur ce poste : exportez la photo en JPEG \
-             (sur iPhone : Réglages › Appareil photo › Formats › « Le plus compatible »)",
-        ));
+    } else if let Some(kind) = heif_kind(bytes) {
+        return Err(match kind {
+            // HEIC reaches here only when this build cannot convert it (see `heif`).
+            HeifKind::Heic => super::heif::unsupported(
+                &super::heif::support().err().unwrap_or_else(|| "elle n'a pas pu être convertie".to_owned()),
+            ),
+            HeifKind::Avif => PhotoProblem::new(
+                ProblemCode::UnsupportedFormat,
+                "Format AVIF non pris en charge : utilisez du JPEG, du PNG ou du WebP",
+            ),
+        });
     } else if let Some(name) = other_image_format(bytes) {
         return Err(PhotoProblem::new(
             ProblemCode::UnsupportedFormat,
@@ -192,10 +197,38 @@ fn webp_dims(b: &[u8]) -> Option<(u32, u32)> {
     }
 }
 
-fn is_heif(b: &[u8]) -> bool {
-    b.len() >= 12
-        && &b[4..8] == b"ftyp"
-        && matches!(&b[8..12], b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" | b"avif")
+/// What kind of HEIF file an ISO BMFF `ftyp` box announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeifKind {
+    /// HEVC-coded HEIF: the iPhone's HEIC (and generic `mif1`/`msf1` HEIF).
+    Heic,
+    /// AV1-coded HEIF, which shares the container.
+    Avif,
+}
+
+/// Reads the `ftyp` box (major brand, then the compatible brands) — never the file
+/// name. AVIF files also list `mif1`, so an AV1 brand wins over the generic HEIF ones;
+/// an HEVC brand wins over both.
+pub fn heif_kind(b: &[u8]) -> Option<HeifKind> {
+    if b.get(4..8)? != b"ftyp" {
+        return None;
+    }
+    let size = be32(b, 0)? as usize;
+    // The major brand and minor version take 8 bytes; the compatible brands fill the rest
+    // of the box, as far as the file actually goes.
+    let end = size.clamp(16, 4096).min(b.len());
+    let brands: Vec<&[u8]> =
+        std::iter::once(b.get(8..12)?).chain(b.get(16..end).unwrap_or(&[]).chunks_exact(4)).collect();
+    let any = |set: &[&[u8; 4]]| brands.iter().any(|brand| set.iter().any(|s| &s[..] == *brand));
+    if any(&[b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis"]) {
+        Some(HeifKind::Heic)
+    } else if any(&[b"avif", b"avis"]) {
+        Some(HeifKind::Avif)
+    } else if any(&[b"mif1", b"msf1"]) {
+        Some(HeifKind::Heic)
+    } else {
+        None
+    }
 }
 
 fn other_image_format(b: &[u8]) -> Option<&'static str> {
@@ -231,10 +264,45 @@ mod tests {
         assert_eq!(probe(b"hello, world", &Limits::default()).unwrap_err().code, ProblemCode::NotAnImage);
         assert_eq!(probe(b"", &Limits::default()).unwrap_err().code, ProblemCode::Empty);
         assert_eq!(probe(b"GIF89a\x01\0\x01\0", &Limits::default()).unwrap_err().code, ProblemCode::UnsupportedFormat);
-        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
-        let e = probe(heic, &Limits::default()).unwrap_err();
+        assert_eq!(probe(&[0xFF, 0xD8, 0xFF, 0xE0, 0], &Limits::default()).unwrap_err().code, ProblemCode::Truncated);
+    }
+
+    #[test]
+    fn heif_is_told_by_its_ftyp_brands() {
+        let ftyp = |major: &[u8; 4], compatible: &[&[u8; 4]]| {
+            let mut b = ((16 + 4 * compatible.len()) as u32).to_be_bytes().to_vec();
+            b.extend(b"ftyp");
+            b.extend(major);
+            b.extend([0; 4]);
+            compatible.iter().for_each(|c| b.extend(*c));
+            b
+        };
+        for major in [b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"] {
+            assert_eq!(heif_kind(&ftyp(major, &[b"mif1"])), Some(HeifKind::Heic), "{major:?}");
+        }
+        // Generic major brand, the codec told by a compatible one.
+        assert_eq!(heif_kind(&ftyp(b"mif1", &[b"miaf", b"heic"])), Some(HeifKind::Heic));
+        assert_eq!(heif_kind(&ftyp(b"mif1", &[b"miaf", b"avif"])), Some(HeifKind::Avif));
+        assert_eq!(heif_kind(&ftyp(b"avif", &[b"mif1", b"miaf"])), Some(HeifKind::Avif));
+        // A video is not a photo; nor is a box cut short.
+        assert_eq!(heif_kind(&ftyp(b"isom", &[b"mp41"])), None);
+        assert_eq!(heif_kind(b"\0\0\0\x18ftyp"), None);
+        // A box size larger than the file: the brands present are still read.
+        let mut lying = ftyp(b"mif1", &[b"heic"]);
+        lying[..4].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(heif_kind(&lying), Some(HeifKind::Heic));
+
+        let e = probe(&ftyp(b"heic", &[b"mif1", b"heic"]), &Limits::default()).unwrap_err();
         assert_eq!(e.code, ProblemCode::HeicUnsupported);
-        assert!(e.message.starts_with("Format HEIC non pris en charge sur ce poste"));
+        assert!(
+            e.message.starts_with("Photo HEIC (iPhone) non prise en charge sur cet ordinateur : "),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("« Le plus compatible »"), "{}", e.message);
+        let e = probe(&ftyp(b"avif", &[b"mif1"]), &Limits::default()).unwrap_err();
+        assert_eq!(e.code, ProblemCode::UnsupportedFormat);
+        assert!(e.message.starts_with("Format AVIF"), "{}", e.message);
         assert_eq!(probe(&[0xFF, 0xD8, 0xFF, 0xE0, 0], &Limits::default()).unwrap_err().code, ProblemCode::Truncated);
     }
 }

@@ -16,7 +16,8 @@ pub enum ProblemCode {
     NotAnImage,
     /// An image format Comptoir does not handle (GIF, TIFF, BMP…).
     UnsupportedFormat,
-    /// HEIC/HEIF (iPhone) without libheif on this computer.
+    /// HEIC/HEIF (iPhone) that this build or computer cannot read (no `heif` feature,
+    /// or libheif without an HEVC decoder); the message says why and what to do.
     HeicUnsupported,
     /// The header announces more pixels than the limit: a decompression bomb or a
     /// panorama far larger than any marketplace needs.
