@@ -355,6 +355,8 @@ fn the_photo_studio_imports_reviews_attaches_and_edits_through_ipc() {
     // A marketplace wanting 2048 px squares: every photo is re-rendered once from its
     // original, and the product's photos come out square.
     assert_eq!(off["preset"]["main_max"], 1600);
+    // This build has no libheif (feature off): the studio says so in French.
+    assert!(off["heic_note"].as_str().unwrap().contains("HEIC"), "{off}");
     let n = h.ok(
         "photos_set_preset",
         json!({"preset": {"main_max": 2048, "thumb_max": 400, "quality": 85, "square": true}, "onProgress": CHANNEL}),

@@ -85,6 +85,8 @@ pub struct StudioSettings {
     pub watch_folder: Option<String>,
     /// Why the folder is not watched right now (French), if it is set but failed.
     pub watch_error: Option<String>,
+    /// Said in the studio when this build cannot read iPhone HEIC photos (French).
+    pub heic_note: Option<String>,
 }
 
 #[tauri::command]
@@ -95,6 +97,7 @@ pub async fn photos_settings(state: State<'_, AppState>) -> CmdResult<StudioSett
         preset: state.studio().preset,
         watch_folder: folder.map(|f| f.display().to_string()),
         watch_error: state.watch_error(),
+        heic_note: photos::capabilities().heic_note(),
     })
 }
 

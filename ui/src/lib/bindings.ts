@@ -547,7 +547,10 @@ export type ProblemCode =
 "not_an_image" | 
 /**  An image format Comptoir does not handle (GIF, TIFF, BMP…). */
 "unsupported_format" | 
-/**  HEIC/HEIF (iPhone) without libheif on this computer. */
+/**
+ *  HEIC/HEIF (iPhone) that this build or computer cannot read (no `heif` feature,
+ *  or libheif without an HEVC decoder); the message says why and what to do.
+ */
 "heic_unsupported" | 
 /**
  *  The header announces more pixels than the limit: a decompression bomb or a
@@ -756,6 +759,8 @@ export type StudioSettings = {
 	watch_folder: string | null,
 	/**  Why the folder is not watched right now (French), if it is set but failed. */
 	watch_error: string | null,
+	/**  Said in the studio when this build cannot read iPhone HEIC photos (French). */
+	heic_note: string | null,
 };
 
 /**  Something a person must look at. */
