@@ -553,50 +553,19 @@ impl ImportTx {
         }
         let uids = sorted_product_uids(conn, created.len()).await?;
         let mut items: Vec<(i64, Option<String>)> = Vec::with_capacity(plan.products.len());
-        // What each chunk needs computed in Rust (sort keys, options JSON, search text) is
-        // prepared for the next chunk while SQLite inserts this chunk's products on the
-        // connection's worker thread: the two run on the two cores instead of in turn.
-        let prepare = |chunk: &[&crate::import::ProductWrite]| -> Prepared {
-            let mut prep = Prepared {
-                sort_keys: Vec::with_capacity(chunk.len()),
-                options: Vec::with_capacity(chunk.len()),
-                bodies: Vec::with_capacity(chunk.len()),
-            };
-            for p in chunk {
-                prep.sort_keys.push(fold(&p.name));
-                let first = prep.options.len();
-                prep.options.extend(
-                    p.variants.iter().map(|v| serde_json::to_string(&v.options).unwrap_or_else(|_| "[]".into())),
-                );
-                let vs: Vec<(&str, Option<&str>, &str)> = p
-                    .variants
-                    .iter()
-                    .zip(&prep.options[first..])
-                    .map(|(v, o)| (v.sku.as_str(), v.ean.as_deref(), o.as_str()))
-                    .collect();
-                prep.bodies.push(search_body(&p.name, &p.description, category_names(category_id(p.category)), &vs));
-            }
-            prep
-        };
-        let chunks: Vec<&[&crate::import::ProductWrite]> = created.chunks(CHUNK).collect();
-        let mut prepared = chunks.first().map(|c| prepare(c));
-        for (ci, chunk) in chunks.iter().enumerate() {
+        for chunk in created.chunks(CHUNK) {
             control.check()?;
-            let prep = match prepared.take() {
-                Some(p) => p,
-                None => prepare(chunk),
-            };
             let first_id = next_id;
             let first_uid = (first_id - first_created) as usize;
             next_id += chunk.len() as i64;
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO products (id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at) ",
             );
-            q.push_values(chunk.iter().zip(&prep.sort_keys).enumerate(), |mut b, (k, (p, sort_key))| {
+            q.push_values(chunk.iter().enumerate(), |mut b, (k, p)| {
                 b.push_bind(first_id + k as i64)
                     .push_bind(&uids[first_uid + k])
                     .push_bind(&p.name)
-                    .push_bind(sort_key)
+                    .push_bind(fold(&p.name))
                     .push_bind(&p.description)
                     .push_bind(category_id(p.category))
                     .push_bind(p.status.as_str())
@@ -605,20 +574,21 @@ impl ImportTx {
                     .push_bind(&now_s)
                     .push_bind(&now_s);
             });
-            let (inserted, next) =
-                while_running(q.build().execute(&mut *conn), || chunks.get(ci + 1).map(|c| prepare(c))).await;
-            inserted?;
-            prepared = next;
-            let variants: Vec<(i64, &crate::import::VariantWrite)> = chunk
+            q.build().execute(&mut *conn).await?;
+            let variants: Vec<(i64, &crate::import::VariantWrite, String)> = chunk
                 .iter()
                 .enumerate()
-                .flat_map(|(k, p)| p.variants.iter().map(move |v| (first_id + k as i64, v)))
+                .flat_map(|(k, p)| {
+                    p.variants.iter().map(move |v| {
+                        (first_id + k as i64, v, serde_json::to_string(&v.options).unwrap_or_else(|_| "[]".into()))
+                    })
+                })
                 .collect();
-            for (vchunk, opts) in variants.chunks(CHUNK).zip(prep.options.chunks(CHUNK)) {
+            for vchunk in variants.chunks(CHUNK) {
                 let mut q = QueryBuilder::<Sqlite>::new(
                     "INSERT INTO variants (product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, position, created_at, updated_at) ",
                 );
-                q.push_values(vchunk.iter().zip(opts), |mut b, ((pid, v), opts)| {
+                q.push_values(vchunk, |mut b, (pid, v, opts)| {
                     b.push_bind(*pid)
                         .push_bind(&v.sku)
                         .push_bind(opts)
@@ -633,9 +603,26 @@ impl ImportTx {
                 });
                 q.build().execute(&mut *conn).await.map_err(unique_to_conflict)?;
             }
+            let bodies: Vec<(i64, String)> = chunk
+                .iter()
+                .enumerate()
+                .map(|(k, p)| {
+                    let vs: Vec<(&str, Option<&str>, String)> = p
+                        .variants
+                        .iter()
+                        .map(|v| {
+                            (v.sku.as_str(), v.ean.as_deref(), serde_json::to_string(&v.options).unwrap_or_default())
+                        })
+                        .collect();
+                    (
+                        first_id + k as i64,
+                        search_body(&p.name, &p.description, category_names(category_id(p.category)), &vs),
+                    )
+                })
+                .collect();
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO product_search (rowid, body) ");
-            q.push_values(prep.bodies.iter().enumerate(), |mut b, (k, body)| {
-                b.push_bind(first_id + k as i64).push_bind(body);
+            q.push_values(&bodies, |mut b, (id, body)| {
+                b.push_bind(*id).push_bind(body);
             });
             q.build().execute(&mut *conn).await?;
             items.extend((first_id..next_id).map(|id| (id, None)));
@@ -837,28 +824,6 @@ async fn sorted_product_uids(conn: &mut SqliteConnection, n: usize) -> Result<Ve
     Ok(keys.into_iter().map(|k| format!("p-{k:016x}")).collect())
 }
 
-/// The options JSON and search text of a chunk of created products, in chunk order
-/// (`options`: every variant of every product, in order).
-struct Prepared {
-    sort_keys: Vec<String>,
-    options: Vec<String>,
-    bodies: Vec<String>,
-}
-
-/// Awaits `statement` (a query on the import's connection) and runs `work` meanwhile: the
-/// first poll hands the statement to the connection's worker thread, then `work` runs
-/// here while SQLite executes it there.
-async fn while_running<F: std::future::Future, T>(statement: F, work: impl FnOnce() -> T) -> (F::Output, T) {
-    let mut statement = std::pin::pin!(statement);
-    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(statement.as_mut().poll(cx))).await;
-    let done = work();
-    let output = match first {
-        std::task::Poll::Ready(output) => output,
-        std::task::Poll::Pending => statement.await,
-    };
-    (output, done)
-}
-
 fn unique_to_conflict(e: sqlx::Error) -> Error {
     if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
         Error::Conflict(format!(
@@ -877,7 +842,7 @@ fn search_body(
     name: &str,
     description: &str,
     categories: Option<String>,
-    variants: &[(&str, Option<&str>, &str)],
+    variants: &[(&str, Option<&str>, String)],
 ) -> String {
     let vars = (!variants.is_empty()).then(|| {
         variants
