@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Dimensions, Ods, Range, Reader, Xls, Xlsx};
+use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, Xls, Xlsx};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -228,22 +228,77 @@ impl Book {
         sheets.iter().filter(|s| s.typ == calamine::SheetType::WorkSheet).map(|s| s.name.clone()).collect()
     }
 
-    fn range(&mut self, name: &str, format: FileFormat, bytes: &[u8]) -> Result<(Range<Data>, Vec<Dimensions>)> {
+    /// The sheet's rows. XLSX is streamed cell by cell straight into rows: going
+    /// through calamine's `Range<Data>` held the sheet three times over at its peak (the
+    /// sparse cell list, the dense range, then our copy of every string).
+    fn rows(&mut self, name: &str, format: FileFormat, bytes: &[u8]) -> Result<Vec<GridRow>> {
         Ok(match self {
             Book::Xlsx(b) => {
-                let range = b.worksheet_range(name).map_err(|e| unreadable(format, e))?;
-                (range, b.merge_cells_by_sheet_name(name).unwrap_or_default())
+                let merges = b.merge_cells_by_sheet_name(name).unwrap_or_default();
+                let (rows, bounds) = xlsx_rows(b, name).map_err(|e| unreadable(format, e))?;
+                finish_rows(rows, bounds, &merges)
             }
             Book::Xls(b) => {
                 let range = b.worksheet_range(name).map_err(|e| unreadable(format, e))?;
-                (range, b.merge_cells_by_sheet_name(name).unwrap_or_default())
+                grid(&range, &b.merge_cells_by_sheet_name(name).unwrap_or_default())
             }
             Book::Ods(b) => {
                 let range = b.worksheet_range(name).map_err(|e| unreadable(format, e))?;
-                (range, ods_merges(bytes, name))
+                grid(&range, &ods_merges(bytes, name))
             }
         })
     }
+}
+
+/// First and last row numbers holding a cell (`None`: an empty sheet).
+type RowBounds = Option<(u32, u32)>;
+
+/// The non-empty cells of an XLSX sheet as rows (numbered, cells at their real column),
+/// sorted by row, and the first and last row numbers holding a cell. Cells normally come
+/// in row order; one out of order is put in its place. Two values for one cell: the last
+/// wins, as in calamine's range.
+fn xlsx_rows(
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    name: &str,
+) -> std::result::Result<(Vec<GridRow>, RowBounds), calamine::XlsxError> {
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        // What `worksheet_range` does with a chart sheet: nothing to read.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok((Vec::new(), None)),
+        Err(e) => return Err(e),
+    };
+    let mut rows: Vec<GridRow> = Vec::new();
+    let mut bounds: RowBounds = None;
+    while let Some(cell) = reader.next_cell()? {
+        let value = cell.get_value();
+        if matches!(value, DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let number = r.saturating_add(1);
+        bounds = Some(bounds.map_or((number, number), |(a, b)| (a.min(number), b.max(number))));
+        let i = match rows.last() {
+            Some(last) if last.number == number => rows.len() - 1,
+            Some(last) if last.number > number => match rows.binary_search_by_key(&number, |x| x.number) {
+                Ok(i) => i,
+                Err(i) => {
+                    rows.insert(i, GridRow { number, cells: Vec::new() });
+                    i
+                }
+            },
+            _ => {
+                rows.push(GridRow { number, cells: Vec::new() });
+                rows.len() - 1
+            }
+        };
+        let cells = &mut rows[i].cells;
+        let c = c as usize;
+        if cells.len() <= c {
+            cells.resize(c + 1, Cell::Empty);
+        }
+        cells[c] = convert_ref(value);
+    }
+    Ok((rows, bounds))
 }
 
 /// Merged regions of an ODS sheet (`table:number-rows-spanned` / `-columns-spanned`
@@ -338,10 +393,8 @@ fn read_workbook(
     }
     let read = |book: &mut Book, name: &str| -> Result<Vec<GridRow>> {
         control.check()?;
-        let (range, merges) =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| book.range(name, format, bytes)))
-                .map_err(|_| unreadable(format, "structure inattendue"))??;
-        Ok(grid(&range, &merges))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| book.rows(name, format, bytes)))
+            .map_err(|_| unreadable(format, "structure inattendue"))?
     };
     let (chosen, rows) = match sheet {
         Some(wanted) => {
@@ -387,8 +440,7 @@ fn read_workbook(
     })
 }
 
-/// Range → rows, with every cell of a merged region holding the region's value
-/// (a "Famille" merged down five rows applies to the five products).
+/// Range → rows (XLS, ODS).
 fn grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<GridRow> {
     let Some((r0, c0)) = range.start() else { return Vec::new() };
     let mut rows: Vec<GridRow> = Vec::with_capacity(range.height());
@@ -401,6 +453,17 @@ fn grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<GridRow> {
         }
         rows.push(GridRow { number: r0 + i as u32 + 1, cells });
     }
+    let bounds = rows.first().zip(rows.last()).map(|(a, b)| (a.number, b.number));
+    finish_rows(rows, bounds, merges)
+}
+
+/// Rows sorted by number → the sheet's rows: every cell of a merged region holds the
+/// region's value (a "Famille" merged down five rows applies to the five products),
+/// then blank rows go. `bounds`: first and last row numbers of the sheet's used range;
+/// a merged region fills the rows of that range it covers, even rows with no cell.
+fn finish_rows(mut rows: Vec<GridRow>, bounds: RowBounds, merges: &[Dimensions]) -> Vec<GridRow> {
+    let Some((first, last)) = bounds else { return Vec::new() };
+    let index_of = |rows: &[GridRow], number: u32| rows.binary_search_by_key(&number, |x| x.number);
     for m in merges {
         let (top, left) = m.start;
         let (bottom, right) = m.end;
@@ -408,16 +471,25 @@ fn grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<GridRow> {
         if bottom < top || right < left || u64::from(bottom - top + 1) * u64::from(right - left + 1) > 1_000_000 {
             continue;
         }
-        let Some(value) = top
-            .checked_sub(r0)
-            .and_then(|r| rows.get(r as usize))
-            .map(|r| r.cell(left as usize).clone())
+        let Some(value) = index_of(&rows, top.saturating_add(1))
+            .ok()
+            .map(|i| rows[i].cell(left as usize).clone())
             .filter(|v| !v.is_empty())
         else {
             continue;
         };
-        for r in top..=bottom {
-            let Some(row) = r.checked_sub(r0).and_then(|r| rows.get_mut(r as usize)) else { continue };
+        for number in top.saturating_add(1)..=bottom.saturating_add(1) {
+            if number < first || number > last {
+                continue;
+            }
+            let i = match index_of(&rows, number) {
+                Ok(i) => i,
+                Err(i) => {
+                    rows.insert(i, GridRow { number, cells: Vec::new() });
+                    i
+                }
+            };
+            let row = &mut rows[i];
             if row.cells.len() <= right as usize {
                 row.cells.resize(right as usize + 1, Cell::Empty);
             }
@@ -454,6 +526,22 @@ fn convert(d: &Data) -> Cell {
     }
 }
 
+/// The same as [`convert`], from calamine's borrowed cell (a shared string is copied once, here).
+fn convert_ref(d: &DataRef) -> Cell {
+    match d {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text((*s).to_owned()),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => convert(&Data::DateTime(*dt)),
+        DataRef::DateTimeIso(s) => convert(&Data::DateTimeIso(s.clone())),
+        DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(e) => Cell::Text(format!("#{e:?}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,6 +554,40 @@ mod tests {
         assert_eq!(numbers, vec![1, 3, 4]);
         assert_eq!(s.rows[1].cells[1], Cell::Text("deux\r\nlignes".into()));
         assert_eq!(s.rows[2].cells[1], Cell::Text("=1+1".into()));
+    }
+
+    /// XLSX is streamed into rows; XLS and ODS go through calamine's range. Both must give
+    /// the same rows: merged regions (one covering a row with no cell of its own), blank
+    /// cells, a row of spaces, numbers, booleans.
+    #[test]
+    fn xlsx_streamed_rows_are_the_range_rows() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let plain = rust_xlsxwriter::Format::new();
+        ws.write_string(0, 0, "Inventaire de mars").unwrap();
+        for (c, h) in ["Réf", "Famille", "Prix"].iter().enumerate() {
+            ws.write_string(2, c as u16 + 1, *h).unwrap();
+        }
+        for r in 3..9u32 {
+            ws.write_string(r, 1, format!("R{r}")).unwrap();
+            ws.write_number(r, 3, 1.5 * f64::from(r)).unwrap();
+        }
+        ws.merge_range(3, 2, 6, 2, "Crèmerie", &plain).unwrap();
+        ws.write_string(9, 5, "  ").unwrap();
+        ws.merge_range(11, 0, 12, 1, "Note", &plain).unwrap();
+        ws.write_boolean(13, 1, true).unwrap();
+        ws.write_string(13, 4, "fin").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+
+        let streamed = read_bytes(&bytes, "t.xlsx", None, &Control::default()).unwrap().rows;
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("Sheet1").unwrap();
+        let merges = book.merge_cells_by_sheet_name("Sheet1").unwrap();
+        assert_eq!(streamed, grid(&range, &merges));
+        let numbers: Vec<u32> = streamed.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, vec![1, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14]);
+        assert_eq!(streamed[8].cells, vec![Cell::Text("Note".into()), Cell::Text("Note".into())]);
+        assert_eq!(streamed[5].cell(2), &Cell::Text("Crèmerie".into()));
     }
 
     #[test]
