@@ -27,23 +27,29 @@ pub async fn photos_import(
     on_progress: Channel<Progress>,
     paths: Vec<String>,
 ) -> CmdResult<ImportReport> {
+    let paths = paths.into_iter().map(PathBuf::from).collect();
+    let (progress, cancel) = begin(&state, on_progress);
+    let report = state.studio().import(paths, progress, cancel, now()).await;
+    end(&state);
+    Ok(report?)
+}
+
+type OnProgress = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// Starts a long photo batch: its progress goes to the window's channel and its cancel
+/// switch is installed where "Annuler" ([`photos_cancel`]) reaches it.
+fn begin(state: &AppState, on_progress: Channel<Progress>) -> (OnProgress, CancelFlag) {
     let cancel = CancelFlag::new();
     *state.photos_cancel.lock().unwrap_or_else(|e| e.into_inner()) = Some(cancel.clone());
-    let paths = paths.into_iter().map(PathBuf::from).collect();
-    let report = state
-        .studio()
-        .import(
-            paths,
-            Arc::new(move |p: &Progress| {
-                // A lost progress message only delays the bar.
-                let _ = on_progress.send(p.clone());
-            }),
-            cancel,
-            now(),
-        )
-        .await;
+    let progress = Arc::new(move |p: &Progress| {
+        // A lost progress message only delays the bar.
+        let _ = on_progress.send(p.clone());
+    });
+    (progress, cancel)
+}
+
+fn end(state: &AppState) {
     state.photos_cancel.lock().unwrap_or_else(|e| e.into_inner()).take();
-    Ok(report?)
 }
 
 /// "Annuler": the photos in flight finish, no new one starts.
@@ -125,19 +131,9 @@ pub async fn photos_set_preset(
     state.set_preset(preset);
     // The watcher renders with the preset it was started with: restart it.
     state.watch(photos::settings::watch_folder(&state.db).await?.as_deref());
-    let cancel = CancelFlag::new();
-    *state.photos_cancel.lock().unwrap_or_else(|e| e.into_inner()) = Some(cancel.clone());
-    let n = state
-        .studio()
-        .rebuild_stale(
-            Arc::new(move |p: &Progress| {
-                let _ = on_progress.send(p.clone());
-            }),
-            cancel,
-            now(),
-        )
-        .await;
-    state.photos_cancel.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let (progress, cancel) = begin(&state, on_progress);
+    let n = state.studio().rebuild_stale(progress, cancel, now()).await;
+    end(&state);
     let n = n?;
     state.changed();
     Ok(n)

@@ -4,6 +4,8 @@ vi.mock("@tauri-apps/api/core", () => ({
   convertFileSrc: (path: string, protocol: string) => `${protocol}://localhost/${encodeURIComponent(path)}`,
 }));
 
+import type { QualityFlag } from "../bindings";
+import fr from "../i18n/fr.json";
 import { cropFromDrag, fileName, formatEta, moved, photoUrl, thumbUrl } from "./photos";
 
 describe("photo addresses", () => {
@@ -46,5 +48,15 @@ describe("crop frame", () => {
     const c = cropFromDrag(0, 0, 200, 100, 400, 200, true)!;
     expect(c.w * 400).toBeCloseTo(c.h * 200);
     expect(c).toEqual({ x: 0, y: 0, w: 0.25, h: 0.5 });
+  });
+});
+
+describe("quality words", () => {
+  it("exist for every flag Rust can send (the screens use them without a fallback)", () => {
+    const flags: QualityFlag[] = ["too_small", "blurry", "too_dark", "overexposed"];
+    for (const f of flags) {
+      expect(fr.photos.badge[f]).toBeTruthy();
+      expect(fr.photos.quality[f]).toBeTruthy();
+    }
   });
 });
