@@ -123,7 +123,7 @@ pub async fn run(data_dir: Option<&Path>, args: ImportArgs) -> anyhow::Result<()
         None => {
             let file = args.file.unwrap_or_default();
             let control = Control::default();
-            let source = import::read_file(&file, args.sheet.as_deref(), &control)?;
+            let source = std::sync::Arc::new(import::read_file(&file, args.sheet.as_deref(), &control)?);
             let preview = import::preview(&db, &source).await?;
             let settings = ImportSettings {
                 mapping: preview.mapping.clone(),
@@ -203,6 +203,9 @@ fn print_report(
             })
             .collect();
         line(format!("  ligne {} {} : {}", row.row, row.key, changes.join(", ")));
+    }
+    if r.rows_omitted > 0 {
+        line(format!("  (le détail s'arrête aux {} premières lignes de chaque sorte)", import::OUTCOMES_KEPT));
     }
     for c in &r.new_categories {
         line(format!("Nouvelle catégorie : {c}"));
@@ -329,7 +332,7 @@ pub async fn bench_one(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
             }
         }
     });
-    let source = import::read_file(file, None, &control)?;
+    let source = std::sync::Arc::new(import::read_file(file, None, &control)?);
     let read_s = t.elapsed().as_secs_f64();
     let preview = import::preview(&db, &source).await?;
     let settings = import::default_settings(&preview);

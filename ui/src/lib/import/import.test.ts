@@ -36,10 +36,18 @@ describe("import screen helpers", () => {
       changes: [],
       note: null,
     })) as RowOutcome[];
-    expect(visibleRows(rows, "all", 4)).toMatchObject({ more: 6 });
-    const rej = visibleRows(rows, "rejected", 3);
+    const counts = { create: 0, update: 5, unchanged: 0, rejected: 5 };
+    expect(visibleRows(rows, counts, "all", 4)).toMatchObject({ more: 6 });
+    const rej = visibleRows(rows, counts, "rejected", 3);
     expect(rej.rows.map((r) => r.row)).toEqual([2, 4, 6]);
     expect(rej.more).toBe(2);
+  });
+
+  it("counts the rows Rust left out of a large file", () => {
+    const rows = [{ row: 2, key: "A", name: null, action: "create", changes: [], note: null }] as RowOutcome[];
+    const counts = { create: 100_000, update: 0, unchanged: 0, rejected: 0 };
+    expect(visibleRows(rows, counts, "create", 300)).toMatchObject({ more: 99_999 });
+    expect(visibleRows(rows, counts, "update", 300)).toMatchObject({ rows: [], more: 0 });
   });
 
   it("proposes file names without the extension", () => {

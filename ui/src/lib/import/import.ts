@@ -1,6 +1,7 @@
 // Pure helpers of the import screen (tested without a window).
 import type {
   CategoryChoice,
+  Counts,
   Field,
   FilePreview,
   ImportMode,
@@ -54,14 +55,22 @@ export function settingsOf(
   };
 }
 
-/** The rows the diff table shows for a filter, capped (the DOM stays small). */
+/**
+ * The rows the diff table shows for a filter, capped (the DOM stays small). Rust sends
+ * the first rows of each action only (a large file would be a diff per row nobody
+ * reads), so what is left out is counted from `counts`, which has every row.
+ */
 export function visibleRows(
   rows: RowOutcome[],
+  counts: Counts,
   filter: RowAction | "all",
   cap: number,
 ): { rows: RowOutcome[]; more: number } {
   const all = filter === "all" ? rows : rows.filter((r) => r.action === filter);
-  return { rows: all.slice(0, cap), more: Math.max(0, all.length - cap) };
+  const total =
+    filter === "all" ? counts.create + counts.update + counts.unchanged + counts.rejected : counts[filter];
+  const shown = all.slice(0, cap);
+  return { rows: shown, more: Math.max(0, total - shown.length) };
 }
 
 /** `stock.2026.xlsx` → `stock.2026`, for the names proposed by "Enregistrer sous". */

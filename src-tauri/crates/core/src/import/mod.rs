@@ -21,6 +21,7 @@ pub mod plan;
 pub mod read;
 pub mod values;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,13 +33,14 @@ pub use detect::FileFormat;
 pub use errors::RowError;
 pub use map::{Field, Mapping, column_letter};
 pub use plan::{
-    CategoryChoice, CategoryRef, Change, Counts, ImportMode, NewCategory, PhotoCell, Plan, PlanOptions, ProductWrite,
+    CategoryChoice, CategoryRef, Change, Counts, ImportMode, NewCategory, OUTCOMES_KEPT, PlanOptions, ProductWrite,
     RowAction, RowOutcome, VariantWrite,
 };
 pub use read::{Cell, GridRow, Source, read_bytes, read_file};
 
-use crate::storage::imports::{BatchInfo, ImportTx, UndoReport};
+use crate::storage::imports::{BatchInfo, CatalogueIndex, ImportTx, ProductSnapshot, UndoReport};
 use crate::{Db, Error, Result};
+use plan::{Ids, PlanSink, Planner, Report, WriteBatch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -163,7 +165,11 @@ pub struct PhotoFound {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Simulation {
     pub counts: Counts,
+    /// Each row's outcome in file order: the first [`OUTCOMES_KEPT`] rows of each
+    /// action (`counts` has them all; every refused row is in `errors`).
     pub rows: Vec<RowOutcome>,
+    /// Outcomes left out of `rows`.
+    pub rows_omitted: u32,
     pub errors: Vec<RowError>,
     /// Paths of the categories the import creates.
     pub new_categories: Vec<String>,
@@ -273,14 +279,26 @@ fn check_settings(s: &ImportSettings) -> Result<()> {
     Ok(())
 }
 
-/// A plan and what its Photo / Image column found in the photo library.
-struct Planned {
-    plan: Plan,
-    photos: Vec<PhotoRef>,
-    row_warnings: Vec<RowError>,
+/// The name a photo is known by: the last path component (a cell may hold
+/// `C:\Photos\camembert.jpg`), without case.
+pub fn photo_name_key(name: &str) -> String {
+    name.rsplit(['/', '\\']).next().unwrap_or(name).trim().to_lowercase()
 }
 
-async fn plan_in(tx: &mut ImportTx, source: &Source, s: &ImportSettings, control: &Control) -> Result<Planned> {
+/// What planning needs besides the sheet: the columns, the catalogue as the import's
+/// transaction sees it, the photo library when a column names photos, the ids to hand
+/// out, and where the data rows start.
+struct Setup {
+    cols: values::Columns,
+    index: CatalogueIndex,
+    library: Option<HashMap<String, String>>,
+    ids: Ids,
+    /// Index of the first data row in the sheet's rows, and how many there are.
+    first: usize,
+    total: u64,
+}
+
+async fn setup(tx: &mut ImportTx, source: &Source, s: &ImportSettings) -> Result<Setup> {
     check_settings(s)?;
     let width = source.width().max(s.mapping.columns.len());
     let headers = source
@@ -290,138 +308,134 @@ async fn plan_in(tx: &mut ImportTx, source: &Source, s: &ImportSettings, control
         .map(|h| map::headers(h, width))
         .unwrap_or_else(|| vec![String::new(); width]);
     let cols = values::Columns::new(s.mapping.clone(), headers);
-    let data: Vec<&GridRow> = source.rows.iter().filter(|r| r.number > s.mapping.header_row).collect();
-    let total = data.len() as u64;
-    control.report(Phase::Checking, 0, total);
-    let mut records = Vec::with_capacity(data.len());
-    for (i, row) in data.iter().enumerate() {
-        if i.is_multiple_of(8192) {
-            control.check()?;
-            control.report(Phase::Checking, i as u64, total);
-        }
-        let r = values::read_record(row, &cols);
-        if is_noise(&r, row) {
-            continue;
-        }
-        records.push(r);
+    // Rows are in sheet order: the data rows are the ones after the header row.
+    let first = source.rows.partition_point(|r| r.number <= s.mapping.header_row);
+    let library = if s.mapping.has(Field::Photo) { Some(tx.photo_library().await?) } else { None };
+    Ok(Setup {
+        index: tx.index().await?,
+        ids: tx.next_ids().await?,
+        cols,
+        library,
+        first,
+        total: (source.rows.len() - first) as u64,
+    })
+}
+
+/// Rows planned at a time: a batch of writes for the storage layer.
+const FEED_ROWS: usize = 2048;
+
+/// Between the planning thread and the import's transaction.
+enum Msg {
+    Write(WriteBatch),
+    Snapshots(Vec<i64>, tokio::sync::oneshot::Sender<Result<HashMap<i64, ProductSnapshot>>>),
+}
+
+/// The planner's side of the channel. A closed channel means the other side stopped
+/// (its error is the one reported).
+struct ChannelSink(tokio::sync::mpsc::Sender<Msg>);
+
+impl PlanSink for ChannelSink {
+    fn snapshots(&mut self, ids: &[i64]) -> Result<HashMap<i64, ProductSnapshot>> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.0.blocking_send(Msg::Snapshots(ids.to_vec(), reply)).map_err(|_| Error::Cancelled)?;
+        answer.blocking_recv().map_err(|_| Error::Cancelled)?
     }
-    let index = tx.index().await?;
-    control.check()?;
-    let resolved = plan::resolve(records, &cols, &index);
-    let ids = plan::touched_products(&resolved, &index);
-    let snapshots = tx.snapshots(&ids).await?;
-    control.check()?;
-    let mut plan = plan::build(resolved, &cols, &index, &snapshots, &s.options);
-    let (photos, row_warnings) = if plan.photos.is_empty() {
-        (Vec::new(), Vec::new())
-    } else {
-        match_photos(std::mem::take(&mut plan.photos), &tx.photo_library().await?, &cols)
-    };
-    control.report(Phase::Checking, total, total);
-    Ok(Planned { plan, photos, row_warnings })
+
+    fn write(&mut self, batch: WriteBatch) -> Result<()> {
+        self.0.blocking_send(Msg::Write(batch)).map_err(|_| Error::Cancelled)
+    }
 }
 
-/// The name a photo is known by: the last path component (a cell may hold
-/// `C:\Photos\camembert.jpg`), without case.
-pub fn photo_name_key(name: &str) -> String {
-    name.rsplit(['/', '\\']).next().unwrap_or(name).trim().to_lowercase()
-}
-
-/// Each row's photo file names looked up in the library (`photo_name_key` → sha256);
-/// the missing ones become row warnings naming the row, the column and the file.
-fn match_photos(
-    cells: Vec<PhotoCell>,
-    library: &std::collections::HashMap<String, String>,
-    cols: &values::Columns,
-) -> (Vec<PhotoRef>, Vec<RowError>) {
-    let column = cols.mapping.column_of(Field::Photo);
-    let mut warnings = Vec::new();
-    let refs = cells
-        .into_iter()
-        .map(|c| {
-            let (mut found, mut missing) = (Vec::new(), Vec::new());
-            for f in &c.files {
-                match library.get(&photo_name_key(f)) {
-                    Some(sha) if !found.iter().any(|x: &PhotoFound| &x.sha256 == sha) => {
-                        found.push(PhotoFound { file: f.clone(), sha256: sha.clone() })
-                    }
-                    Some(_) => {}
-                    None => {
-                        warnings.push(RowError {
-                            row: c.row,
-                            column: column.map(column_letter),
-                            header: column.map(|col| cols.header(col)),
-                            field: Some(Field::Photo),
-                            value: f.clone(),
-                            code: "photo_missing".into(),
-                            // The file name is the value: `describe` gives "Ligne 3, colonne H
-                            // (Photo) « absent.jpg » : Photo introuvable dans la photothèque (…)".
-                            message: "Photo introuvable dans la photothèque (importez-la dans le studio photo, puis relancez l'import)".into(),
-                        });
-                        missing.push(f.clone());
-                    }
+/// Plans the sheet on a thread of its own while this task writes what it sends in the
+/// import's transaction (`writing`), so that reading the rows and SQLite's work run on
+/// both cores at once. A simulation only answers the planner's reads.
+async fn drive(
+    tx: &mut ImportTx,
+    source: Arc<Source>,
+    setup: Setup,
+    options: &PlanOptions,
+    writing: bool,
+    control: &Control,
+) -> Result<Report> {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Msg>(2);
+    let total = setup.total;
+    let planner = {
+        let (options, control) = (options.clone(), control.clone());
+        tokio::task::spawn_blocking(move || {
+            let Setup { cols, index, library, ids, first, total } = setup;
+            let mut sink = ChannelSink(sender);
+            let mut planner = Planner::new(&cols, &index, &options, library.as_ref(), ids, writing);
+            for (k, chunk) in source.rows[first..].chunks(FEED_ROWS).enumerate() {
+                control.check()?;
+                planner.feed(chunk, first + k * FEED_ROWS, &mut sink)?;
+                if !writing {
+                    control.report(Phase::Checking, planner.rows_seen(), total);
                 }
             }
-            PhotoRef { row: c.row, sku: c.key, files: c.files, found, missing }
+            control.check()?;
+            planner.finish(&source.rows, &mut sink)
         })
-        .collect();
-    (refs, warnings)
+    };
+    while let Some(msg) = receiver.recv().await {
+        match msg {
+            Msg::Snapshots(ids, reply) => {
+                // The planner gives up when the answer cannot be sent: nothing to do here.
+                let _ = reply.send(tx.snapshots(&ids).await);
+            }
+            Msg::Write(batch) => {
+                control.check()?;
+                let done = batch.rows_done;
+                tx.write_batch(batch).await?;
+                control.report(Phase::Writing, done, total);
+            }
+        }
+    }
+    planner.await.map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?
 }
 
-/// Rows that are not products: nothing mapped filled in, or a "Total" line.
-fn is_noise(r: &values::Record, row: &GridRow) -> bool {
-    let mapped_empty = r.sku.is_none()
-        && r.ean.is_none()
-        && r.name.is_none()
-        && r.price_ttc.is_none()
-        && r.price_ht.is_none()
-        && r.stock.is_none()
-        && r.errors.is_empty();
-    let total_line = r.ean.is_none()
-        && r.name.is_none()
-        && row.cells.iter().find(|c| !c.is_empty()).is_some_and(|c| {
-            let t = crate::text::fold(&c.display());
-            t.starts_with("total") || t.starts_with("sous-total") || t.starts_with("sous total")
-        });
-    mapped_empty || total_line
-}
-
-fn to_simulation(planned: Planned, s: &ImportSettings) -> Simulation {
-    let Planned { plan, photos, row_warnings } = planned;
+fn to_simulation(mut report: Report, s: &ImportSettings) -> Simulation {
+    let (rows, rows_omitted) = report.outcomes();
     Simulation {
-        counts: plan.counts,
-        rows: plan.outcomes,
-        errors: plan.errors,
-        unknown_categories: {
-            let mut seen = std::collections::BTreeSet::new();
-            plan.new_categories.iter().filter(|c| seen.insert(c.written.clone())).map(|c| c.written.clone()).collect()
-        },
-        new_categories: plan.new_categories.into_iter().map(|c| c.path).collect(),
-        photos,
-        row_warnings,
+        counts: report.counts,
+        rows,
+        rows_omitted,
+        errors: report.errors,
+        new_categories: report.new_categories,
+        unknown_categories: report.unknown_categories,
+        photos: report.photos,
+        row_warnings: report.row_warnings,
         warnings: mapping_warnings(&s.mapping),
     }
 }
 
 /// Everything the import would do, nothing written.
-pub async fn simulate(db: &Db, source: &Source, settings: &ImportSettings, control: &Control) -> Result<Simulation> {
+pub async fn simulate(
+    db: &Db,
+    source: &Arc<Source>,
+    settings: &ImportSettings,
+    control: &Control,
+) -> Result<Simulation> {
     let mut tx = db.import_read().await?;
-    let planned = plan_in(&mut tx, source, settings, control).await?;
-    drop(tx);
-    Ok(to_simulation(planned, settings))
+    let setup = setup(&mut tx, source, settings).await?;
+    let total = setup.total;
+    control.report(Phase::Checking, 0, total);
+    let report = drive(&mut tx, source.clone(), setup, &settings.options, false, control).await?;
+    control.report(Phase::Checking, total, total);
+    Ok(to_simulation(report, settings))
 }
 
 /// Imports the valid rows in one transaction, recorded as a batch that [`undo`]
 /// reverses; remembers the mapping for this file layout. Cancelling rolls back.
 pub async fn apply(
     db: &Db,
-    source: &Source,
+    source: &Arc<Source>,
     settings: &ImportSettings,
     now: DateTime<Utc>,
     control: &Control,
 ) -> Result<ImportReport> {
     let mut tx = db.import_write().await?;
-    let planned = plan_in(&mut tx, source, settings, control).await?;
+    let setup = setup(&mut tx, source, settings).await?;
+    let total = setup.total;
     let width = source.width().max(settings.mapping.columns.len());
     let headers = source
         .rows
@@ -436,20 +450,23 @@ pub async fn apply(
         mode: settings.options.mode.as_str().to_owned(),
         layout_hash: layout_hash.clone(),
     };
-    let categories = db.categories().await?;
-    let batch_id = tx.write(&planned.plan, &info, &categories, now, control).await?;
-    // Found photos are attached in the same transaction, so undo takes them off too.
-    let attach: Vec<(&str, Vec<&str>)> = planned
-        .photos
-        .iter()
-        .filter(|p| !p.found.is_empty())
-        .map(|p| (p.sku.as_str(), p.found.iter().map(|f| f.sha256.as_str()).collect()))
-        .collect();
-    tx.attach_photos(batch_id, &attach, now).await?;
+    tx.begin_batch(&info, now).await?;
+    control.report(Phase::Checking, 0, total);
+    let report = drive(&mut tx, source.clone(), setup, &settings.options, true, control).await?;
     control.check()?;
+    let batch_id = tx.finish_batch(&report.counts).await?;
+    tx.save_mapping(&layout_hash, &settings.mapping, now).await?;
     tx.commit().await?;
-    db.save_import_mapping(&layout_hash, &settings.mapping, now).await?;
-    Ok(ImportReport { batch_id, result: to_simulation(planned, settings) })
+    control.report(Phase::Writing, total, total);
+    // The commit left the write-ahead log as it is (a large import's log is as big as
+    // what it wrote); it is copied into the database file in the background.
+    let background = db.clone();
+    tokio::spawn(async move {
+        if let Err(e) = background.checkpoint().await {
+            tracing::warn!("checkpoint after import: {e}");
+        }
+    });
+    Ok(ImportReport { batch_id, result: to_simulation(report, settings) })
 }
 
 /// Puts the catalogue back as it was before batch `batch_id`.

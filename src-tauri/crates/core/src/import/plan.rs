@@ -1,6 +1,7 @@
 //! The simulation: every row checked against the catalogue as it is, giving what the
 //! import would do (create, update with old → new values, leave, reject) and the
-//! exact writes. Pure: the catalogue state comes in, a [`Plan`] goes out.
+//! exact writes. Pure: the catalogue state comes in; writes go to a [`PlanSink`] as the
+//! rows are planned, and a [`Report`] comes out.
 
 use std::collections::HashMap;
 
@@ -8,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::errors::RowError;
 use super::map::Field;
-use super::values::{Columns, Record, status_label};
+use super::read::GridRow;
+use super::values::{Columns, Record, read_record, status_label};
+use super::{PhotoFound, PhotoRef};
 use crate::catalogue::{Category, ProductInput, ProductStatus, Unit, VariantInput, VariantOption, validate_product};
 use crate::storage::imports::{CatalogueIndex, ProductSnapshot};
 use crate::text::fold;
@@ -142,27 +145,6 @@ pub struct ProductWrite {
     pub before: Option<ProductSnapshot>,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Plan {
-    pub outcomes: Vec<RowOutcome>,
-    pub errors: Vec<RowError>,
-    pub products: Vec<ProductWrite>,
-    pub new_categories: Vec<NewCategory>,
-    pub counts: Counts,
-    /// Photo file names of each row that keeps its product (row, reference, names), for
-    /// the photo library to attach.
-    pub photos: Vec<PhotoCell>,
-}
-
-/// The Photo / Image cell of a row: file names to find in the photo library.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PhotoCell {
-    pub row: u32,
-    /// The row's reference (SKU, or EAN when it has none), as written.
-    pub key: String,
-    pub files: Vec<String>,
-}
-
 /// What the user chose beside the mapping.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct PlanOptions {
@@ -181,23 +163,438 @@ pub struct CategoryChoice {
     pub category_id: Option<i64>,
 }
 
-/// Rows matched to the catalogue: which stored variant each one is.
-pub struct Resolved {
-    pub records: Vec<Record>,
-    /// Index into `CatalogueIndex::keys` of the variant the row updates.
-    pub existing: Vec<Option<usize>>,
-    keys: Vec<String>,
+/// What one write carries to the storage layer: every id is assigned already (the
+/// import holds the write lock, so the next free ids are known when it starts).
+#[derive(Debug, Default)]
+pub struct WriteBatch {
+    /// Data rows of the file dealt with so far, this batch included (progress).
+    pub rows_done: u64,
+    /// Categories to create before the products, parents first.
+    pub categories: Vec<CategoryRow>,
+    pub created: Vec<CreatedProduct>,
+    pub updated: Vec<UpdatedProduct>,
+    /// Library photos to show on products, after their current photos.
+    pub photos: Vec<PhotoAttach>,
 }
 
-/// Keys every row (SKU, else EAN), finds duplicates in the file and the stored
-/// variant each row designates.
-pub fn resolve(mut records: Vec<Record>, cols: &Columns, index: &CatalogueIndex) -> Resolved {
-    let mut first_key: HashMap<String, u32> = HashMap::with_capacity(records.len());
-    let mut first_ean: HashMap<String, u32> = HashMap::new();
-    let mut existing = Vec::with_capacity(records.len());
-    let mut keys = Vec::with_capacity(records.len());
-    for r in &mut records {
-        let err = |f: Field, code: &str, msg: String| RowError {
+impl WriteBatch {
+    fn is_empty(&self) -> bool {
+        self.categories.is_empty() && self.created.is_empty() && self.updated.is_empty() && self.photos.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+}
+
+/// A product the import creates, with what its rows and search entry hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatedProduct {
+    pub id: i64,
+    pub uid: String,
+    pub name: String,
+    pub sort_key: String,
+    pub description: String,
+    pub category_id: Option<i64>,
+    pub status: ProductStatus,
+    pub vat: VatRate,
+    pub unit: Unit,
+    /// With their options as the JSON text stored.
+    pub variants: Vec<(VariantWrite, String)>,
+    pub search_body: String,
+    /// Its EANs are set once every batch is written: planned at the end of the file, it
+    /// may take an EAN that a stored variant gives up in a later batch.
+    pub ean_later: bool,
+}
+
+/// A stored product the import changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdatedProduct {
+    pub id: i64,
+    pub write: ProductWrite,
+    pub category_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoAttach {
+    pub product_id: i64,
+    pub sha256: Vec<String>,
+}
+
+/// Ids the planner hands out: the next free product and category ids, and product uids
+/// of the column's form (`p-` and 16 hex digits) from a random start, increasing by a
+/// random step so that an import appends to the uid index instead of landing on random
+/// pages of it.
+#[derive(Debug, Clone)]
+pub struct Ids {
+    pub next_product: i64,
+    pub next_category: i64,
+    uid: u64,
+    state: u64,
+}
+
+impl Ids {
+    /// `seed`: 16 random bytes (SQLite's `randomblob`, as the column default uses).
+    pub fn new(next_product: i64, next_category: i64, seed: [u8; 16]) -> Self {
+        let (a, b) = seed.split_at(8);
+        let start = u64::from_be_bytes(a.try_into().unwrap_or_default()) >> 2;
+        Self { next_product, next_category, uid: start, state: u64::from_be_bytes(b.try_into().unwrap_or_default()) }
+    }
+
+    fn product(&mut self) -> (i64, String) {
+        // splitmix64: steps of 1 to 2^24, so a million products span under 2^45 of the
+        // 2^64 uids and never wrap.
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.uid = self.uid.wrapping_add(1 + ((z ^ (z >> 31)) >> 40));
+        let id = self.next_product;
+        self.next_product += 1;
+        (id, format!("p-{:016x}", self.uid))
+    }
+
+    fn category(&mut self) -> i64 {
+        let id = self.next_category;
+        self.next_category += 1;
+        id
+    }
+}
+
+/// Where the planner sends its writes, and asks for the stored rows of the products
+/// it updates (read in the import's own transaction).
+pub trait PlanSink {
+    fn snapshots(&mut self, ids: &[i64]) -> crate::Result<HashMap<i64, ProductSnapshot>>;
+    fn write(&mut self, batch: WriteBatch) -> crate::Result<()>;
+}
+
+/// Per-row outcomes kept for the report: the first [`OUTCOMES_KEPT`] rows of each
+/// action (the counts are complete). A 100,000-row file would otherwise hold a diff per
+/// row that nobody reads: the screen lists 300 and the rejected rows are all in `errors`.
+pub const OUTCOMES_KEPT: usize = 2000;
+
+/// Everything the import found, row by row.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub counts: Counts,
+    kept: [std::collections::BinaryHeap<ByRow>; 4],
+    pub errors: Vec<RowError>,
+    pub photos: Vec<PhotoRef>,
+    pub row_warnings: Vec<RowError>,
+    /// Paths of the categories the import creates, and the names the file gave them.
+    pub new_categories: Vec<String>,
+    pub unknown_categories: Vec<String>,
+}
+
+#[derive(Debug)]
+struct ByRow(RowOutcome);
+
+impl PartialEq for ByRow {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.row == other.0.row
+    }
+}
+impl Eq for ByRow {}
+impl PartialOrd for ByRow {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ByRow {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.row.cmp(&other.0.row)
+    }
+}
+
+impl Report {
+    fn keep(&mut self, o: RowOutcome) {
+        let heap = &mut self.kept[o.action as usize];
+        if heap.len() < OUTCOMES_KEPT {
+            heap.push(ByRow(o));
+        } else if heap.peek().is_some_and(|top| top.0.row > o.row) {
+            heap.pop();
+            heap.push(ByRow(o));
+        }
+    }
+
+    /// The kept outcomes in file order, and how many were left out.
+    pub fn outcomes(&mut self) -> (Vec<RowOutcome>, u32) {
+        let mut rows: Vec<RowOutcome> =
+            self.kept.iter_mut().flat_map(|h| std::mem::take(h).into_vec()).map(|b| b.0).collect();
+        rows.sort_by_key(|o| o.row);
+        let total = self.counts.create + self.counts.update + self.counts.unchanged + self.counts.rejected;
+        let omitted = total.saturating_sub(rows.len() as u32);
+        (rows, omitted)
+    }
+}
+
+/// A row waiting for the end of the file: it updates a stored product, belongs to a
+/// group of rows (variants), or carries an EAN the catalogue already has. Only what the
+/// end needs is kept; the row is read again from the sheet then.
+#[derive(Debug)]
+struct Deferred {
+    /// Index in the sheet's rows.
+    index: usize,
+    existing: Option<usize>,
+    ean: Option<String>,
+    group: Option<String>,
+}
+
+/// A row being planned with its product.
+struct RowCtx {
+    rec: Record,
+    existing: Option<usize>,
+    key: String,
+    action: Option<RowAction>,
+    note: Option<String>,
+    changes: Vec<Change>,
+}
+
+/// The simulation, row by row as the sheet is read. A row that creates a product on its
+/// own (no group, a reference and EAN the catalogue does not know) is planned and sent
+/// to the sink at once: nothing later in the file can change what it does. The other
+/// rows (updates, variants of one product, EANs moving between products) wait for the
+/// end of the file, when every row that can touch their product is known, and are
+/// planned product by product. Either way the result is the same as planning the whole
+/// file at once; memory holds the sheet, not a plan of every row.
+pub struct Planner<'a> {
+    cols: &'a Columns,
+    index: &'a CatalogueIndex,
+    library: Option<&'a HashMap<String, String>>,
+    mode: ImportMode,
+    default_vat: VatRate,
+    /// Whether writes are wanted (an import) or only the report (a simulation).
+    writing: bool,
+    ids: Ids,
+    first_key: HashMap<String, u32>,
+    first_ean: HashMap<String, u32>,
+    /// Stored variants whose EAN the file changes: variant id → new EAN.
+    leaving: HashMap<i64, String>,
+    deferred: Vec<Deferred>,
+    cats: CategoryResolver<'a>,
+    planned: Vec<NewCategory>,
+    /// Id of each planned category once a written product uses it.
+    category_ids: Vec<Option<i64>>,
+    /// Category id → (name, parent) for the search text: stored ones and created ones.
+    tree: HashMap<i64, (String, Option<i64>)>,
+    batch: WriteBatch,
+    rows_seen: u64,
+    /// Planning the rows that waited for the end of the file.
+    late: bool,
+    report: Report,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(
+        cols: &'a Columns,
+        index: &'a CatalogueIndex,
+        options: &'a PlanOptions,
+        library: Option<&'a HashMap<String, String>>,
+        ids: Ids,
+        writing: bool,
+    ) -> Self {
+        Self {
+            cols,
+            index,
+            library,
+            mode: options.mode,
+            default_vat: options.default_vat.unwrap_or(VatRate::Normal),
+            writing,
+            ids,
+            first_key: HashMap::new(),
+            first_ean: HashMap::new(),
+            leaving: HashMap::new(),
+            deferred: Vec::new(),
+            cats: CategoryResolver::new(&index.categories, &options.category_map),
+            planned: Vec::new(),
+            category_ids: Vec::new(),
+            tree: index.categories.iter().map(|c| (c.id, (c.name.clone(), c.parent_id))).collect(),
+            batch: WriteBatch::default(),
+            rows_seen: 0,
+            late: false,
+            report: Report::default(),
+        }
+    }
+
+    /// Data rows planned so far.
+    pub fn rows_seen(&self) -> u64 {
+        self.rows_seen
+    }
+
+    /// Plans the data rows `rows`, which sit at `first` in the sheet's rows; sends what
+    /// they create.
+    pub fn feed(&mut self, rows: &[GridRow], first: usize, sink: &mut dyn PlanSink) -> crate::Result<()> {
+        for (k, row) in rows.iter().enumerate() {
+            self.rows_seen += 1;
+            let mut rec = read_record(row, self.cols);
+            if is_noise(&rec, row) {
+                continue;
+            }
+            let (key, existing) = self.resolve(&mut rec);
+            let mut ctx = RowCtx { rec, existing, key, action: None, note: None, changes: Vec::new() };
+            self.mode_rules(&mut ctx);
+            if ctx.action.is_some() {
+                self.conclude(ctx, None);
+                continue;
+            }
+            let group = group_key(&ctx.rec);
+            let ean_known = ctx.rec.ean.as_ref().is_some_and(|e| self.index.by_ean.contains_key(e));
+            if let Some(k) = existing {
+                let stored = &self.index.keys[k];
+                if let Some(new) = &ctx.rec.ean
+                    && stored.ean.as_deref() != Some(new)
+                {
+                    self.leaving.insert(stored.variant_id, new.clone());
+                }
+            }
+            if existing.is_some() || group.is_some() || ean_known {
+                self.deferred.push(Deferred { index: first + k, existing, ean: ctx.rec.ean.clone(), group });
+                continue;
+            }
+            let mut one = [ctx];
+            let write = self.plan_product(None, &mut one, None);
+            let [ctx] = one;
+            let id = write.and_then(|w| self.send_product(w));
+            self.conclude(ctx, id);
+        }
+        self.batch.rows_done = self.rows_seen;
+        self.flush(sink)
+    }
+
+    /// Plans the rows that waited for the end of the sheet (`rows`: all of its rows),
+    /// sends the last writes and gives the report.
+    pub fn finish(mut self, rows: &[GridRow], sink: &mut dyn PlanSink) -> crate::Result<Report> {
+        let deferred = std::mem::take(&mut self.deferred);
+        self.late = true;
+        // 1. An EAN stored on another variant, which the file does not move away.
+        let mut live: Vec<&Deferred> = Vec::with_capacity(deferred.len());
+        for d in &deferred {
+            if let (Some(ean), true) = (&d.ean, self.mode != ImportMode::Stock)
+                && let Some(&owner) = self.index.by_ean.get(ean)
+            {
+                let owner = &self.index.keys[owner];
+                let same = d.existing.is_some_and(|k| self.index.keys[k].variant_id == owner.variant_id);
+                if !same && !self.leaving.contains_key(&owner.variant_id) {
+                    let mut rec = read_record(&rows[d.index], self.cols);
+                    let msg = format!("Code EAN déjà utilisé par la référence {}", owner.sku);
+                    let e = cols_error(self.cols, &rec, Field::Ean, "ean_taken", &msg);
+                    rec.errors.push(e);
+                    let key = rec.sku.clone().or_else(|| rec.ean.clone()).unwrap_or_default();
+                    let ctx = RowCtx {
+                        rec,
+                        existing: d.existing,
+                        key,
+                        action: Some(RowAction::Rejected),
+                        note: None,
+                        changes: Vec::new(),
+                    };
+                    self.conclude(ctx, None);
+                    continue;
+                }
+            }
+            live.push(d);
+        }
+        // 2. Rows to products: a row updates its own product; new rows join the product of
+        //    their group (same "Code produit", or same name with options) or a new one.
+        //    Groups first learn which stored product they belong to.
+        let mut group_target: HashMap<&str, Target> = HashMap::new();
+        for d in &live {
+            if let (Some(k), Some(g)) = (d.existing, &d.group) {
+                group_target.entry(g.as_str()).or_insert(Target::Existing(self.index.keys[k].product_id));
+            }
+        }
+        let mut targets: Vec<Target> = Vec::new();
+        let mut rows_of: Vec<Vec<&Deferred>> = Vec::new();
+        let mut target_of: HashMap<Target, usize> = HashMap::new();
+        let mut new_count = 0usize;
+        for d in &live {
+            let t = match (d.existing, &d.group) {
+                (Some(k), _) => Target::Existing(self.index.keys[k].product_id),
+                (None, Some(g)) => *group_target.entry(g.as_str()).or_insert_with(|| {
+                    new_count += 1;
+                    Target::New(new_count - 1)
+                }),
+                (None, None) => {
+                    new_count += 1;
+                    Target::New(new_count - 1)
+                }
+            };
+            let ti = *target_of.entry(t).or_insert_with(|| {
+                targets.push(t);
+                rows_of.push(Vec::new());
+                targets.len() - 1
+            });
+            rows_of[ti].push(d);
+        }
+        // 3. Product by product, a few hundred at a time: their stored rows, then the plan.
+        let mut start = 0;
+        while start < targets.len() {
+            let mut end = start;
+            let mut n_rows = 0;
+            while end < targets.len() && (end == start || (end - start < 512 && n_rows < 4096)) {
+                n_rows += rows_of[end].len();
+                end += 1;
+            }
+            let ids: Vec<i64> = targets[start..end]
+                .iter()
+                .filter_map(|t| match t {
+                    Target::Existing(id) => Some(*id),
+                    Target::New(_) => None,
+                })
+                .collect();
+            let snapshots = if ids.is_empty() { HashMap::new() } else { sink.snapshots(&ids)? };
+            for ti in start..end {
+                let mut group: Vec<RowCtx> = rows_of[ti]
+                    .iter()
+                    .map(|d| {
+                        let rec = read_record(&rows[d.index], self.cols);
+                        let key = rec.sku.clone().or_else(|| rec.ean.clone()).unwrap_or_default();
+                        RowCtx { rec, existing: d.existing, key, action: None, note: None, changes: Vec::new() }
+                    })
+                    .collect();
+                let (pid, snap) = match targets[ti] {
+                    Target::Existing(pid) => (Some(pid), snapshots.get(&pid)),
+                    Target::New(_) => (None, None),
+                };
+                let write = self.plan_product(pid, &mut group, snap);
+                let id = write.and_then(|w| self.send_product(w)).or(pid);
+                for ctx in group {
+                    self.conclude(ctx, id);
+                }
+            }
+            self.flush(sink)?;
+            start = end;
+        }
+        self.batch.rows_done = self.rows_seen;
+        self.flush(sink)?;
+        let mut report = self.report;
+        report.errors.sort_by_key(|e| e.row);
+        report.row_warnings.sort_by_key(|e| e.row);
+        report.photos.sort_by_key(|p| p.row);
+        let used: Vec<&NewCategory> =
+            self.planned.iter().zip(&self.category_ids).filter(|(_, id)| id.is_some()).map(|(c, _)| c).collect();
+        report.new_categories = used.iter().map(|c| c.path.clone()).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        report.unknown_categories =
+            used.iter().filter(|c| seen.insert(c.written.clone())).map(|c| c.written.clone()).collect();
+        Ok(report)
+    }
+
+    fn flush(&mut self, sink: &mut dyn PlanSink) -> crate::Result<()> {
+        let rows_done = self.batch.rows_done;
+        let batch = std::mem::take(&mut self.batch);
+        self.batch.rows_done = rows_done;
+        if self.writing && (!batch.is_empty() || rows_done > 0) { sink.write(batch) } else { Ok(()) }
+    }
+
+    /// The row's key (SKU, else EAN) and the stored variant it designates; duplicates of
+    /// earlier rows and a missing key are row errors.
+    fn resolve(&mut self, r: &mut Record) -> (String, Option<usize>) {
+        let cols = self.cols;
+        let err = |r: &Record, f: Field, code: &str, msg: String| RowError {
             row: r.row,
             column: cols.mapping.column_of(f).map(super::map::column_letter),
             header: cols.mapping.column_of(f).map(|c| cols.header(c)),
@@ -210,263 +607,317 @@ pub fn resolve(mut records: Vec<Record>, cols: &Columns, index: &CatalogueIndex)
             message: msg,
         };
         let (key, found) = match (&r.sku, &r.ean) {
-            (Some(sku), _) => (sku.to_uppercase(), index.by_sku.get(&sku.to_uppercase()).copied()),
-            (None, Some(ean)) => (format!("EAN {ean}"), index.by_ean.get(ean).copied()),
+            (Some(sku), _) => {
+                let upper = sku.to_uppercase();
+                let found = self.index.by_sku.get(&upper).copied();
+                (upper, found)
+            }
+            (None, Some(ean)) => (format!("EAN {ean}"), self.index.by_ean.get(ean).copied()),
             (None, None) => {
                 if !r.errors.iter().any(|e| e.field == Some(Field::Ean)) {
-                    let e = err(Field::Sku, "sku_missing", "Référence manquante".into());
+                    let e = err(r, Field::Sku, "sku_missing", "Référence manquante".into());
                     r.errors.push(e);
                 }
                 (String::new(), None)
             }
         };
+        let mut duplicate = false;
         if !key.is_empty() {
-            if let Some(first) = first_key.get(&key) {
+            if let Some(first) = self.first_key.get(&key) {
                 let e = if r.sku.is_some() {
-                    err(Field::Sku, "sku_duplicate", format!("Référence en double : déjà ligne {first}"))
+                    err(r, Field::Sku, "sku_duplicate", format!("Référence en double : déjà ligne {first}"))
                 } else {
-                    err(Field::Ean, "ean_duplicate", format!("Code EAN en double : déjà ligne {first}"))
+                    err(r, Field::Ean, "ean_duplicate", format!("Code EAN en double : déjà ligne {first}"))
                 };
                 r.errors.push(e);
+                duplicate = true;
             } else {
-                first_key.insert(key.clone(), r.row);
+                self.first_key.insert(key, r.row);
             }
         }
-        if let (Some(ean), Some(_)) = (&r.ean, &r.sku) {
-            if let Some(first) = first_ean.get(ean) {
-                let e = err(Field::Ean, "ean_duplicate", format!("Code EAN en double : déjà ligne {first}"));
-                r.errors.push(e);
-            } else {
-                first_ean.insert(ean.clone(), r.row);
+        // Every EAN once in the file, whether the row has a reference or only the EAN (a
+        // row keyed by its EAN must not take the EAN of an earlier row with a reference).
+        if let Some(ean) = &r.ean {
+            match self.first_ean.get(ean) {
+                Some(first) if !duplicate => {
+                    let e = err(r, Field::Ean, "ean_duplicate", format!("Code EAN en double : déjà ligne {first}"));
+                    r.errors.push(e);
+                }
+                Some(_) => {}
+                None => {
+                    self.first_ean.insert(ean.clone(), r.row);
+                }
             }
         }
-        existing.push(found);
-        keys.push(r.sku.clone().or_else(|| r.ean.clone()).unwrap_or_default());
+        let key = r.sku.clone().or_else(|| r.ean.clone()).unwrap_or_default();
+        (key, found)
     }
-    Resolved { records, existing, keys }
-}
 
-/// Products the rows touch: their snapshots are needed to plan (and to undo).
-pub fn touched_products(resolved: &Resolved, index: &CatalogueIndex) -> Vec<i64> {
-    let mut ids: Vec<i64> = resolved.existing.iter().flatten().map(|&k| index.keys[k].product_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Target {
-    Existing(i64),
-    New(usize),
-}
-
-struct Draft<'a> {
-    id: Option<i64>,
-    name: Option<String>,
-    description: String,
-    category: CategoryRef,
-    status: ProductStatus,
-    vat: VatRate,
-    unit: Unit,
-    variants: Vec<VariantWrite>,
-    /// Row (record index) of each variant the file touches.
-    variant_rows: Vec<Option<usize>>,
-    rows: Vec<usize>,
-    before: Option<&'a ProductSnapshot>,
-}
-
-/// Builds the plan. `products`: snapshots of [`touched_products`].
-pub fn build(
-    resolved: Resolved,
-    cols: &Columns,
-    index: &CatalogueIndex,
-    products: &HashMap<i64, ProductSnapshot>,
-    options: &PlanOptions,
-) -> Plan {
-    let Resolved { mut records, existing, keys } = resolved;
-    let mode = options.mode;
-    let default_vat = options.default_vat.unwrap_or(VatRate::Normal);
-    let n = records.len();
-    let mut action: Vec<Option<RowAction>> = vec![None; n];
-    let mut notes: Vec<Option<String>> = vec![None; n];
-    let mut changes: Vec<Vec<Change>> = vec![Vec::new(); n];
-
-    // 1. Errors that only matter in this mode, and mode rules.
-    let leaving: HashMap<i64, String> = records
-        .iter()
-        .zip(&existing)
-        .filter_map(|(r, e)| {
-            let k = &index.keys[(*e)?];
-            let new = r.ean.as_deref()?;
-            (k.ean.as_deref() != Some(new)).then(|| (k.variant_id, new.to_owned()))
-        })
-        .collect();
-    for (i, r) in records.iter_mut().enumerate() {
+    /// Errors that only matter in this mode, and the mode's own rules.
+    fn mode_rules(&self, ctx: &mut RowCtx) {
+        let mode = self.mode;
+        let r = &mut ctx.rec;
         r.errors.retain(|e| e.field.is_none_or(|f| mode.uses(f)));
-        let found = existing[i].map(|k| &index.keys[k]);
-        match (mode, found) {
-            (ImportMode::Stock, None) if r.errors.is_empty() => r.errors.push(cols_error(
-                cols,
-                r,
-                Field::Sku,
-                "sku_unknown",
-                "Référence inconnue : le mode « stock et prix » ne crée pas de produit",
-            )),
+        match (mode, ctx.existing) {
+            (ImportMode::Stock, None) if r.errors.is_empty() => {
+                let e = cols_error(
+                    self.cols,
+                    r,
+                    Field::Sku,
+                    "sku_unknown",
+                    "Référence inconnue : le mode « stock et prix » ne crée pas de produit",
+                );
+                r.errors.push(e);
+            }
             (ImportMode::Create, Some(_)) if r.errors.is_empty() => {
-                action[i] = Some(RowAction::Unchanged);
-                notes[i] = Some("Existe déjà : non modifié (mode création seule)".into());
+                ctx.action = Some(RowAction::Unchanged);
+                ctx.note = Some("Existe déjà : non modifié (mode création seule)".into());
             }
             _ => {}
         }
-        // An EAN stored on another variant, which the file does not move away.
-        if let (Some(ean), true) = (&r.ean, mode != ImportMode::Stock)
-            && let Some(&owner) = index.by_ean.get(ean)
-        {
-            let owner = &index.keys[owner];
-            let same = found.is_some_and(|f| f.variant_id == owner.variant_id);
-            if !same && !leaving.contains_key(&owner.variant_id) && action[i].is_none() {
-                let msg = format!("Code EAN déjà utilisé par la référence {}", owner.sku);
-                let e = cols_error(cols, r, Field::Ean, "ean_taken", &msg);
-                r.errors.push(e);
+        if !ctx.rec.errors.is_empty() {
+            ctx.action = Some(RowAction::Rejected);
+        }
+    }
+
+    /// The row's outcome, counted and kept; its photos go onto `product` (the product
+    /// the row ends up on).
+    fn conclude(&mut self, ctx: RowCtx, product: Option<i64>) {
+        let RowCtx { mut rec, existing, key, action, note, changes } = ctx;
+        let act = match action {
+            Some(a) => a,
+            None if existing.is_none() => RowAction::Create,
+            None if changes.is_empty() => RowAction::Unchanged,
+            None => RowAction::Update,
+        };
+        let c = &mut self.report.counts;
+        match act {
+            RowAction::Create => c.create += 1,
+            RowAction::Update => c.update += 1,
+            RowAction::Unchanged => c.unchanged += 1,
+            RowAction::Rejected => c.rejected += 1,
+        }
+        // Photos go with the product fields: not in "stock et prix", and not onto a product
+        // that "création seule" leaves as it is.
+        let mode = self.mode;
+        let keeps_photos = mode.uses(Field::Photo) && !(mode == ImportMode::Create && existing.is_some());
+        if act != RowAction::Rejected && keeps_photos && !rec.photos.is_empty() {
+            let found = self.match_photos(rec.row, &key, std::mem::take(&mut rec.photos));
+            if let Some(pid) = product.filter(|_| !found.is_empty()) {
+                self.batch.photos.push(PhotoAttach { product_id: pid, sha256: found });
             }
         }
-        if !r.errors.is_empty() {
-            action[i] = Some(RowAction::Rejected);
-        }
+        self.report.errors.append(&mut rec.errors);
+        self.report.keep(RowOutcome { row: rec.row, key, name: rec.name, action: act, changes, note });
     }
 
-    // 2. Rows to products: a row updates its own product; new rows join the product of
-    //    their group (same "Code produit", or same name with options) or a new one.
-    let mut targets: Vec<Target> = Vec::new();
-    let mut target_of: HashMap<Target, usize> = HashMap::new();
-    let mut group_target: HashMap<String, Target> = HashMap::new();
-    let mut new_count = 0usize;
-    let mut row_target: Vec<Option<usize>> = vec![None; n];
-    // Groups first learn which existing product they belong to.
-    let group_key = |r: &Record| -> Option<String> {
-        if let Some(g) = &r.group {
-            Some(format!("g\u{1}{}", fold(g)))
-        } else if r.options.is_some() {
-            r.name.as_ref().map(|nm| format!("n\u{1}{}\u{1}{}", fold(nm), fold(&r.category.join("/"))))
-        } else {
-            None
-        }
-    };
-    for (i, r) in records.iter().enumerate() {
-        if action[i].is_some() {
-            continue;
-        }
-        if let (Some(k), Some(g)) = (existing[i], group_key(r)) {
-            group_target.entry(g).or_insert(Target::Existing(index.keys[k].product_id));
-        }
-    }
-    for (i, r) in records.iter().enumerate() {
-        if action[i].is_some() {
-            continue;
-        }
-        let t = match existing[i] {
-            Some(k) => Target::Existing(index.keys[k].product_id),
-            None => match group_key(r) {
-                Some(g) => *group_target.entry(g).or_insert_with(|| {
-                    new_count += 1;
-                    Target::New(new_count - 1)
-                }),
-                None => {
-                    new_count += 1;
-                    Target::New(new_count - 1)
+    /// The row's photo file names looked up in the library ([`super::photo_name_key`] →
+    /// sha256); the missing ones become row warnings naming the row, the column and the
+    /// file. Gives the photos found, in cell order.
+    fn match_photos(&mut self, row: u32, key: &str, files: Vec<String>) -> Vec<String> {
+        let cols = self.cols;
+        let column = cols.mapping.column_of(Field::Photo);
+        let (mut found, mut missing) = (Vec::<PhotoFound>::new(), Vec::new());
+        for f in &files {
+            match self.library.and_then(|l| l.get(&super::photo_name_key(f))) {
+                Some(sha) if !found.iter().any(|x| &x.sha256 == sha) => {
+                    found.push(PhotoFound { file: f.clone(), sha256: sha.clone() })
                 }
-            },
-        };
-        let ti = *target_of.entry(t).or_insert_with(|| {
-            targets.push(t);
-            targets.len() - 1
-        });
-        row_target[i] = Some(ti);
+                Some(_) => {}
+                None => {
+                    self.report.row_warnings.push(RowError {
+                        row,
+                        column: column.map(super::map::column_letter),
+                        header: column.map(|col| cols.header(col)),
+                        field: Some(Field::Photo),
+                        value: f.clone(),
+                        code: "photo_missing".into(),
+                        // The file name is the value: `describe` gives "Ligne 3, colonne H
+                        // (Photo) « absent.jpg » : Photo introuvable dans la photothèque (…)".
+                        message: "Photo introuvable dans la photothèque (importez-la dans le studio photo, puis relancez l'import)".into(),
+                    });
+                    missing.push(f.clone());
+                }
+            }
+        }
+        let shas = found.iter().map(|f| f.sha256.clone()).collect();
+        self.report.photos.push(PhotoRef { row, sku: key.to_owned(), files, found, missing });
+        shas
     }
-    let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); targets.len()];
-    for (i, t) in row_target.iter().enumerate() {
-        if let Some(t) = t {
-            rows_of[*t].push(i);
+
+    /// Adds the product to the batch with its ids; gives its id.
+    fn send_product(&mut self, w: ProductWrite) -> Option<i64> {
+        if !self.writing {
+            // A simulation still learns which new categories the products use.
+            self.category_id(w.category);
+            return w.id;
+        }
+        let category_id = self.category_id(w.category);
+        match w.id {
+            Some(id) => {
+                self.batch.updated.push(UpdatedProduct { id, write: w, category_id });
+                Some(id)
+            }
+            None => {
+                let (id, uid) = self.ids.product();
+                let variants: Vec<(VariantWrite, String)> = w
+                    .variants
+                    .into_iter()
+                    .map(|v| {
+                        let json = serde_json::to_string(&v.options).unwrap_or_else(|_| "[]".into());
+                        (v, json)
+                    })
+                    .collect();
+                let refs: Vec<(&str, Option<&str>, &str)> =
+                    variants.iter().map(|(v, json)| (v.sku.as_str(), v.ean.as_deref(), json.as_str())).collect();
+                let search_body = crate::storage::imports::search_body(
+                    &w.name,
+                    &w.description,
+                    self.category_names(category_id),
+                    &refs,
+                );
+                self.batch.created.push(CreatedProduct {
+                    id,
+                    uid,
+                    sort_key: fold(&w.name),
+                    name: w.name,
+                    description: w.description,
+                    category_id,
+                    status: w.status,
+                    vat: w.vat,
+                    unit: w.unit,
+                    variants,
+                    search_body,
+                    ean_later: self.late,
+                });
+                Some(id)
+            }
         }
     }
 
-    // 3. Desired state of each product.
-    let mut cats = CategoryResolver::new(&index.categories, &options.category_map);
-    let mut plan = Plan::default();
-    for (ti, target) in targets.iter().enumerate() {
-        let rows = &rows_of[ti];
-        let mut draft = match target {
-            Target::Existing(pid) => {
-                let Some(snap) = products.get(pid) else {
-                    for &i in rows {
+    /// The id of a category a written product uses: a planned one gets its id (and is
+    /// created, after its parents) the first time.
+    fn category_id(&mut self, c: CategoryRef) -> Option<i64> {
+        match c {
+            CategoryRef::None => None,
+            CategoryRef::Existing(id) => Some(id),
+            CategoryRef::New(i) => {
+                if let Some(id) = self.category_ids.get(i).copied().flatten() {
+                    return Some(id);
+                }
+                let parent_id = self.category_id(self.planned[i].parent);
+                let id = self.ids.category();
+                if self.category_ids.len() <= i {
+                    self.category_ids.resize(i + 1, None);
+                }
+                self.category_ids[i] = Some(id);
+                let name = self.planned[i].name.clone();
+                self.tree.insert(id, (name.clone(), parent_id));
+                self.batch.categories.push(CategoryRow { id, parent_id, name });
+                Some(id)
+            }
+        }
+    }
+
+    /// Category names from the product's own up to the root, as the search text has them.
+    fn category_names(&self, id: Option<i64>) -> Option<String> {
+        let mut names = Vec::new();
+        let mut cur = id;
+        while let Some(c) = cur {
+            let Some((name, parent)) = self.tree.get(&c) else { break };
+            names.push(name.as_str());
+            cur = *parent;
+            if names.len() > 64 {
+                break;
+            }
+        }
+        (!names.is_empty()).then(|| names.join(" "))
+    }
+
+    /// The desired state of one product from its rows (`pid`: the stored product they
+    /// update, `snap` its stored rows), validated as the editor would. Any failure
+    /// rejects every row of the product: half a product is never written. `None`: nothing
+    /// to write.
+    fn plan_product(
+        &mut self,
+        pid: Option<i64>,
+        rows: &mut [RowCtx],
+        snap: Option<&ProductSnapshot>,
+    ) -> Option<ProductWrite> {
+        let cols = self.cols;
+        let mode = self.mode;
+        let all: Vec<usize> = (0..rows.len()).collect();
+        let mut draft = match pid {
+            Some(_) => {
+                let Some(snap) = snap else {
+                    for ctx in rows.iter_mut() {
                         let e = cols_error(
                             cols,
-                            &records[i],
+                            &ctx.rec,
                             Field::Sku,
                             "changed",
                             "Produit modifié pendant l'import : recommencez",
                         );
-                        records[i].errors.push(e);
-                        action[i] = Some(RowAction::Rejected);
+                        ctx.rec.errors.push(e);
+                        ctx.action = Some(RowAction::Rejected);
                     }
-                    continue;
+                    return None;
                 };
-                draft_from_snapshot(snap, rows.clone())
+                draft_from_snapshot(snap, all.clone())
             }
-            Target::New(_) => Draft {
+            None => Draft {
                 id: None,
                 name: None,
                 description: String::new(),
                 category: CategoryRef::None,
                 status: ProductStatus::Draft,
-                vat: default_vat,
+                vat: self.default_vat,
                 unit: Unit::Piece,
                 variants: Vec::new(),
                 variant_rows: Vec::new(),
-                rows: rows.clone(),
+                rows: all.clone(),
                 before: None,
             },
         };
         // Product fields from the first row that gives each.
         if mode != ImportMode::Stock {
             let is_new = draft.id.is_none();
-            let apply_product_fields = is_new || mode == ImportMode::Full;
-            if apply_product_fields {
-                let first = |f: &dyn Fn(&Record) -> bool| rows.iter().copied().find(|&i| f(&records[i]));
+            if is_new || mode == ImportMode::Full {
+                let first = |f: &dyn Fn(&Record) -> bool| rows.iter().position(|c| f(&c.rec));
                 if let Some(i) = first(&|r| r.name.is_some()) {
-                    draft.name.clone_from(&records[i].name);
+                    draft.name.clone_from(&rows[i].rec.name);
                 }
                 if let Some(i) = first(&|r| r.description.is_some()) {
-                    draft.description = records[i].description.clone().unwrap_or_default();
+                    draft.description = rows[i].rec.description.clone().unwrap_or_default();
                 }
                 if let Some(i) = first(&|r| !r.category.is_empty()) {
-                    draft.category = cats.resolve(&records[i].category, &mut plan.new_categories);
+                    draft.category = self.cats.resolve(&rows[i].rec.category, &mut self.planned);
                 }
                 if let Some(i) = first(&|r| r.vat.is_some()) {
-                    draft.vat = records[i].vat.unwrap_or(default_vat);
+                    draft.vat = rows[i].rec.vat.unwrap_or(self.default_vat);
                 }
                 if let Some(i) = first(&|r| r.unit.is_some()) {
-                    draft.unit = records[i].unit.unwrap_or(Unit::Piece);
+                    draft.unit = rows[i].rec.unit.unwrap_or(Unit::Piece);
                 }
                 if let Some(i) = first(&|r| r.status.is_some()) {
-                    draft.status = records[i].status.unwrap_or(ProductStatus::Draft);
+                    draft.status = rows[i].rec.status.unwrap_or(ProductStatus::Draft);
                 }
             }
         }
         if draft.name.is_none() {
-            for &i in rows {
-                let e = cols_error(cols, &records[i], Field::Name, "name_missing", "Désignation manquante");
-                records[i].errors.push(e);
-                action[i] = Some(RowAction::Rejected);
+            for ctx in rows.iter_mut() {
+                let e = cols_error(cols, &ctx.rec, Field::Name, "name_missing", "Désignation manquante");
+                ctx.rec.errors.push(e);
+                ctx.action = Some(RowAction::Rejected);
             }
-            continue;
+            return None;
         }
         let mut next_position = draft.variants.iter().map(|v| v.position + 1).max().unwrap_or(0);
-        for &i in rows {
-            let r = &records[i];
+        for (i, ctx) in rows.iter_mut().enumerate() {
+            let r = &ctx.rec;
             let vat = if mode == ImportMode::Stock { r.vat.unwrap_or(draft.vat) } else { draft.vat };
             let price = r.price_ttc.or_else(|| r.price_ht.map(|ht| vat.ttc_from_ht(ht)));
-            let found = existing[i].map(|k| index.keys[k].variant_id);
+            let found = ctx.existing.map(|k| self.index.keys[k].variant_id);
             let slot = found.and_then(|vid| draft.variants.iter().position(|v| v.id == Some(vid)));
             match slot {
                 Some(s) => {
@@ -501,13 +952,13 @@ pub fn build(
                             Field::PriceHt
                         };
                         let e = cols_error(cols, r, f, "price_missing", "Prix manquant");
-                        records[i].errors.push(e);
-                        action[i] = Some(RowAction::Rejected);
+                        ctx.rec.errors.push(e);
+                        ctx.action = Some(RowAction::Rejected);
                         continue;
                     };
                     draft.variants.push(VariantWrite {
                         id: None,
-                        sku: keys[i].clone(),
+                        sku: ctx.key.clone(),
                         options: r.options.clone().unwrap_or_default(),
                         price_cents: price,
                         stock: r.stock.unwrap_or(0),
@@ -523,16 +974,18 @@ pub fn build(
                 }
             }
         }
-        // 4. The catalogue's own validation, errors sent back to their rows. Any failure
-        //    rejects every row of the product: half a product is never written.
+        // The catalogue's own validation, errors sent back to their rows.
         if !draft.variant_rows.iter().any(Option::is_some) {
-            continue;
+            return None;
         }
         match validate_product(&draft_input(&draft)) {
             Ok(valid) => {
-                if let Some(w) = finish(&draft, valid, &mut changes, &index.categories, &plan.new_categories) {
-                    plan.products.push(w);
+                let mut changes: Vec<Vec<Change>> = vec![Vec::new(); rows.len()];
+                let w = to_write(&draft, valid, &mut changes, &self.index.categories, &self.planned);
+                for (ctx, c) in rows.iter_mut().zip(changes) {
+                    ctx.changes = c;
                 }
+                w
             }
             Err(e) => {
                 let fields = match e {
@@ -549,60 +1002,78 @@ pub fn build(
                     };
                     for &ri in &rows_hit {
                         if only.is_none_or(|o| o == ri) {
-                            let e = cols_error(cols, &records[ri], field, &fe.code, &fe.message);
-                            records[ri].errors.push(e);
+                            let e = cols_error(cols, &rows[ri].rec, field, &fe.code, &fe.message);
+                            rows[ri].rec.errors.push(e);
                         }
                     }
                 }
                 for &ri in &rows_hit {
-                    if records[ri].errors.is_empty() {
+                    if rows[ri].rec.errors.is_empty() {
                         let e = cols_error(
                             cols,
-                            &records[ri],
+                            &rows[ri].rec,
                             Field::Sku,
                             "product_invalid",
                             "Produit refusé : une autre ligne du même produit est en erreur",
                         );
-                        records[ri].errors.push(e);
+                        rows[ri].rec.errors.push(e);
                     }
-                    action[ri] = Some(RowAction::Rejected);
+                    rows[ri].action = Some(RowAction::Rejected);
                 }
+                None
             }
         }
     }
+}
 
-    // 5. Outcomes per row, in file order.
-    for (i, r) in records.iter().enumerate() {
-        let act = match action[i] {
-            Some(a) => a,
-            None if existing[i].is_none() => RowAction::Create,
-            None if changes[i].is_empty() => RowAction::Unchanged,
-            None => RowAction::Update,
-        };
-        match act {
-            RowAction::Create => plan.counts.create += 1,
-            RowAction::Update => plan.counts.update += 1,
-            RowAction::Unchanged => plan.counts.unchanged += 1,
-            RowAction::Rejected => plan.counts.rejected += 1,
-        }
-        // Photos go with the product fields: not in "stock et prix", and not onto a product
-        // that "création seule" leaves as it is.
-        let keeps_photos = mode.uses(Field::Photo) && !(mode == ImportMode::Create && existing[i].is_some());
-        if act != RowAction::Rejected && keeps_photos && !r.photos.is_empty() {
-            plan.photos.push(PhotoCell { row: r.row, key: keys[i].clone(), files: r.photos.clone() });
-        }
-        plan.errors.extend(r.errors.iter().cloned());
-        plan.outcomes.push(RowOutcome {
-            row: r.row,
-            key: keys[i].clone(),
-            name: r.name.clone(),
-            action: act,
-            changes: std::mem::take(&mut changes[i]),
-            note: notes[i].take(),
-        });
+/// Rows of one product (same "Code produit", or same name and category with options).
+fn group_key(r: &Record) -> Option<String> {
+    if let Some(g) = &r.group {
+        Some(format!("g\u{1}{}", fold(g)))
+    } else if r.options.is_some() {
+        r.name.as_ref().map(|nm| format!("n\u{1}{}\u{1}{}", fold(nm), fold(&r.category.join("/"))))
+    } else {
+        None
     }
-    prune_categories(&mut plan);
-    plan
+}
+
+/// Rows that are not products: nothing mapped filled in, or a "Total" line.
+fn is_noise(r: &Record, row: &GridRow) -> bool {
+    let mapped_empty = r.sku.is_none()
+        && r.ean.is_none()
+        && r.name.is_none()
+        && r.price_ttc.is_none()
+        && r.price_ht.is_none()
+        && r.stock.is_none()
+        && r.errors.is_empty();
+    let total_line = r.ean.is_none()
+        && r.name.is_none()
+        && row.cells.iter().find(|c| !c.is_empty()).is_some_and(|c| {
+            let t = fold(&c.display());
+            t.starts_with("total") || t.starts_with("sous-total") || t.starts_with("sous total")
+        });
+    mapped_empty || total_line
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Target {
+    Existing(i64),
+    New(usize),
+}
+
+struct Draft<'a> {
+    id: Option<i64>,
+    name: Option<String>,
+    description: String,
+    category: CategoryRef,
+    status: ProductStatus,
+    vat: VatRate,
+    unit: Unit,
+    variants: Vec<VariantWrite>,
+    /// Row (index in the product's rows) of each variant the file touches.
+    variant_rows: Vec<Option<usize>>,
+    rows: Vec<usize>,
+    before: Option<&'a ProductSnapshot>,
 }
 
 fn cols_error(cols: &Columns, r: &Record, f: Field, code: &str, msg: &str) -> RowError {
@@ -700,7 +1171,7 @@ fn draft_input(d: &Draft) -> ProductInput {
 }
 
 /// The write for a validated draft, with each row's changes; `None` when nothing changes.
-fn finish(
+fn to_write(
     d: &Draft,
     valid: ProductInput,
     changes: &mut [Vec<Change>],
@@ -912,38 +1383,5 @@ impl<'a> CategoryResolver<'a> {
         };
         self.cache.insert(folded, r);
         r
-    }
-}
-
-/// Drops planned categories no kept product uses (their rows were rejected).
-fn prune_categories(plan: &mut Plan) {
-    let mut used = vec![false; plan.new_categories.len()];
-    for p in &plan.products {
-        let mut c = p.category;
-        while let CategoryRef::New(i) = c {
-            if used[i] {
-                break;
-            }
-            used[i] = true;
-            c = plan.new_categories[i].parent;
-        }
-    }
-    let mut remap = vec![None; used.len()];
-    let mut kept = Vec::new();
-    for (i, c) in plan.new_categories.iter().enumerate() {
-        if used[i] {
-            remap[i] = Some(kept.len());
-            let mut c = c.clone();
-            if let CategoryRef::New(p) = c.parent {
-                c.parent = remap[p].map_or(CategoryRef::None, CategoryRef::New);
-            }
-            kept.push(c);
-        }
-    }
-    plan.new_categories = kept;
-    for p in &mut plan.products {
-        if let CategoryRef::New(i) = p.category {
-            p.category = remap[i].map_or(CategoryRef::None, CategoryRef::New);
-        }
     }
 }

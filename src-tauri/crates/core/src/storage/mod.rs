@@ -27,6 +27,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: SqlitePool,
+    /// For the connections an import opens for itself (see `imports`).
+    options: SqliteConnectOptions,
     path: PathBuf,
 }
 
@@ -46,13 +48,21 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, path: path.to_path_buf() })
+        Ok(Self { pool, options, path: path.to_path_buf() })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Copies what the write-ahead log holds into the database file, without waiting for
+    /// readers or blocking writers (PASSIVE). Commits do it themselves past 1,000 pages;
+    /// an import leaves it to this, called after it returns.
+    pub async fn checkpoint(&self) -> Result<()> {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Flushes the WAL into the main file and closes every connection.

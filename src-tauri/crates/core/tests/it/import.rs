@@ -22,8 +22,8 @@ fn cp1252(s: &str) -> Vec<u8> {
     bytes.into_owned()
 }
 
-fn read(bytes: &[u8], name: &str) -> Source {
-    import::read_bytes(bytes, name, None, &Control::default()).expect("readable")
+fn read(bytes: &[u8], name: &str) -> Arc<Source> {
+    Arc::new(import::read_bytes(bytes, name, None, &Control::default()).expect("readable"))
 }
 
 async fn settings(db: &Db, source: &Source, mode: ImportMode) -> ImportSettings {
@@ -197,7 +197,7 @@ pub fn shop_xlsx() -> Vec<u8> {
     wb.save_to_buffer().unwrap()
 }
 
-async fn check_shop_sheet(source: Source) {
+async fn check_shop_sheet(source: Arc<Source>) {
     let t = fresh_db().await;
     assert_eq!(source.sheets, vec!["Notes", "Stock"]);
     assert_eq!(source.sheet, "Stock");
@@ -231,7 +231,7 @@ async fn xlsx_with_title_rows_merged_cells_and_numbers() {
 async fn ods_and_xls_saved_by_libreoffice() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     for (file, format) in [("shop.ods", FileFormat::Ods), ("shop.xls", FileFormat::Xls)] {
-        let source = import::read_file(&dir.join(file), None, &Control::default()).unwrap();
+        let source = Arc::new(import::read_file(&dir.join(file), None, &Control::default()).unwrap());
         assert_eq!(source.format, format, "{file}");
         check_shop_sheet(source).await;
     }
@@ -818,4 +818,88 @@ async fn photo_column_is_matched_against_the_photo_library() {
     assert!(names(livarot.id).await.is_empty(), "undo takes off the photos the import attached");
     assert!(t.db.product_by_sku("CAM").await.is_err());
     assert_eq!(t.db.photos().await.unwrap().len(), 3, "the library itself is untouched");
+}
+
+fn ean(n: u64) -> String {
+    let body = format!("376{n:09}");
+    format!("{body}{}", comptoir_core::ean::check_digit(body.as_bytes()))
+}
+
+/// A file of several thousand rows is planned as it is read, a batch at a time; rows
+/// whose product depends on later rows wait for the end of the file. What they do must
+/// not depend on where the batches fall: variants of one product far apart, an EAN taken
+/// by a new row before the row that frees it, two products swapping EANs with a thousand
+/// updates between them, a row keyed by its EAN alone repeating an earlier row's EAN.
+/// Only the first rows of each action are detailed; the counts are complete; undo puts
+/// everything back.
+#[tokio::test]
+async fn rows_far_apart_in_a_large_file_are_planned_as_one_file() {
+    let t = fresh_db().await;
+    let mut stock = String::from("Réf;Nom;Prix;Code EAN\n");
+    for (sku, name, e) in [("S1", "Savon", 1), ("T1", "Tasse", 5), ("BO1", "Bol", 6)] {
+        stock.push_str(&format!("{sku};{name};3;{}\n", ean(e)));
+    }
+    for i in 0..1200 {
+        stock.push_str(&format!("EX-{i};Ancien {i};2;\n"));
+    }
+    let first = read(stock.as_bytes(), "stock.csv");
+    let s = settings(&t.db, &first, ImportMode::Full).await;
+    import::apply(&t.db, &first, &s, now(), &Control::default()).await.unwrap();
+    let before = dump(&t.db).await;
+
+    let mut csv = String::from("Réf;Nom;Prix;Code EAN;Taille\n");
+    let mut line = |l: String| csv.push_str(&(l + "\n"));
+    line(format!("NEW-1;Savon neuf;4;{};", ean(1))); // row 2: S1's EAN, freed at the end
+    line(format!("T1;Tasse;3;{};", ean(6))); // row 3: BO1's EAN, freed much later
+    line("TS-S;Tee-shirt;20;;S".into()); // row 4
+    line(format!("X-1;Lampe;9;{};", ean(50))); // row 5
+    for i in 0..1200 {
+        line(format!("EX-{i};Ancien {i};2,50;;")); // rows 6–1205: updates
+    }
+    line(format!("BO1;Bol;3;{};", ean(5))); // row 1206: takes T1's EAN
+    for i in 0..5000 {
+        line(format!("F-{i};Nouveau {i};1;;")); // rows 1207–6206: creations
+    }
+    line(format!(";Lampe bis;9;{};", ean(50))); // row 6207: X-1's EAN, without a reference
+    line("TS-M;Tee-shirt;20;;M".into()); // row 6208: same product as row 4
+    line(format!("S1;Savon;3;{};", ean(3))); // row 6209: frees ean(1)
+    let source = read(csv.as_bytes(), "gros.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert_eq!(
+        (sim.counts.create, sim.counts.update, sim.counts.unchanged, sim.counts.rejected),
+        (5004, 1203, 0, 1),
+        "{:?}",
+        sim.errors
+    );
+    let errors: Vec<(u32, &str)> = sim.errors.iter().map(|e| (e.row, e.code.as_str())).collect();
+    assert_eq!(errors, vec![(6207, "ean_duplicate")]);
+    assert_eq!(sim.errors[0].message, "Code EAN en double : déjà ligne 5");
+    // The first rows of each action, in file order; the others are counted.
+    assert_eq!(sim.rows.len(), import::OUTCOMES_KEPT + 1203 + 1);
+    assert!(sim.rows.windows(2).all(|w| w[0].row < w[1].row));
+    assert_eq!(sim.rows_omitted, 5004 - import::OUTCOMES_KEPT as u32);
+    assert_eq!(sim.rows[0].row, 2);
+
+    let report = import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!(report.result.counts, sim.counts);
+    assert_eq!(report.result.errors, sim.errors);
+    let ean_of = |sku: &'static str| {
+        let db = t.db.clone();
+        async move { db.product_by_sku(sku).await.unwrap().variants[0].ean.clone() }
+    };
+    assert_eq!(ean_of("NEW-1").await, Some(ean(1)));
+    assert_eq!(ean_of("S1").await, Some(ean(3)));
+    assert_eq!(ean_of("T1").await, Some(ean(6)));
+    assert_eq!(ean_of("BO1").await, Some(ean(5)));
+    let tee = t.db.product_by_sku("TS-M").await.unwrap();
+    assert_eq!(tee.variants.iter().map(|v| v.sku.as_str()).collect::<Vec<_>>(), vec!["TS-S", "TS-M"]);
+    assert_eq!(t.db.product_by_sku("EX-1199").await.unwrap().variants[0].price_cents, 250);
+    assert_eq!(t.db.catalogue_stats().await.unwrap().products, 1203 + 5003);
+    // The search index follows the moved EANs.
+    assert_eq!(t.db.list_products(&search(&ean(5))).await.unwrap().items[0].name, "Bol");
+
+    import::undo(&t.db, report.batch_id, now()).await.unwrap();
+    assert_eq!(dump(&t.db).await, before);
 }
