@@ -26,12 +26,17 @@ pub enum BenchCommand {
         /// Keep the generated files in this directory (to time other readers on them).
         #[arg(long, value_name = "DIR")]
         keep: Option<std::path::PathBuf>,
+        /// Runs of each file and way (the median is printed, with the range).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
     },
     /// One file of `bench import`, in a child process (prints JSON).
     #[command(hide = true)]
     ImportOne {
         #[arg(long)]
         into: std::path::PathBuf,
+        #[arg(long, value_enum, default_value_t = crate::import::BenchWay::File)]
+        way: crate::import::BenchWay,
         file: std::path::PathBuf,
     },
     /// Order notification latency, marketplace commit to Comptoir's notification,
@@ -56,8 +61,8 @@ pub enum BenchCommand {
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Search { products, runs } => search(products, runs).await,
-        BenchCommand::Import { rows, keep } => crate::import::bench(rows, keep).await,
-        BenchCommand::ImportOne { into, file } => crate::import::bench_one(&into, &file).await,
+        BenchCommand::Import { rows, keep, runs } => crate::import::bench(rows, keep, runs).await,
+        BenchCommand::ImportOne { into, way, file } => crate::import::bench_one(&into, &file, way).await,
         BenchCommand::Orders { orders, interval_ms } => {
             crate::orders_bench::run(orders, Duration::from_millis(interval_ms)).await
         }

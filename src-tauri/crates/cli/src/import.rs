@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Subcommand, ValueEnum};
-use comptoir_core::import::{self, Control, ImportMode, ImportSettings, PlanOptions, RowAction};
+use comptoir_core::import::{self, Control, ImportMode, PlanOptions, RowAction};
 use serde::Serialize;
 
 use crate::output::{json, line};
@@ -123,33 +123,25 @@ pub async fn run(data_dir: Option<&Path>, args: ImportArgs) -> anyhow::Result<()
         None => {
             let file = args.file.unwrap_or_default();
             let control = Control::default();
-            let source = std::sync::Arc::new(import::read_file(&file, args.sheet.as_deref(), &control)?);
-            let preview = import::preview(&db, &source).await?;
-            let settings = ImportSettings {
-                mapping: preview.mapping.clone(),
-                options: PlanOptions { mode: args.mode.into(), ..PlanOptions::default() },
-            };
-            let (result, batch_id) = if args.dry_run {
-                (import::simulate(&db, &source, &settings, &control).await?, None)
-            } else {
-                let r = import::apply(&db, &source, &settings, now, &control).await?;
-                (r.result, Some(r.batch_id))
-            };
+            let options = PlanOptions { mode: args.mode.into(), ..PlanOptions::default() };
+            let done =
+                import::import_file(&db, &file, args.sheet.as_deref(), options, !args.dry_run, now, &control).await?;
+            let (source, result) = (&done.source, &done.result);
             if let Some(out) = &args.errors {
-                std::fs::write(out, import::rejected_rows_xlsx(&source, &settings, &result.errors)?)?;
+                std::fs::write(out, import::rejected_rows_xlsx(source, &done.settings, &result.errors)?)?;
             }
             if args.json {
                 json(&ImportJson {
                     file: &source.file_name,
                     sheet: &source.sheet,
                     dry_run: args.dry_run,
-                    mode: settings.options.mode.as_str(),
-                    header_row: preview.header_row,
-                    batch_id,
-                    result: &result,
+                    mode: done.settings.options.mode.as_str(),
+                    header_row: done.preview.header_row,
+                    batch_id: done.batch_id,
+                    result,
                 })?;
             } else {
-                print_report(&source, &preview, &result, batch_id, args.errors.as_deref());
+                print_report(source, &done.preview, result, done.batch_id, args.errors.as_deref());
             }
         }
     }
@@ -252,25 +244,35 @@ pub async fn export(data_dir: Option<&Path>, cmd: ExportCommand) -> anyhow::Resu
 
 // ---- bench import ----------------------------------------------------------------
 
-/// One format's figures, measured in its own process so its peak memory is its own.
+/// One run of one file, measured in its own process so its peak memory is its own.
 #[derive(Serialize, serde::Deserialize)]
 pub struct OneRun {
     rows: u64,
     created: u32,
+    /// `import_file`: the file to the committed catalogue, reading and writing overlapped
+    /// (what `comptoir-cli import FILE` does).
+    file_s: f64,
+    /// The app's way: the file read when it is chosen, then « Importer » (read, apply).
     read_s: f64,
-    /// From reading the rows through the mapping to the plan (simulation).
-    check_s: f64,
-    /// Writing the plan, up to the commit.
-    write_s: f64,
-    total_s: f64,
+    apply_s: f64,
+    /// After the commit: copying the write-ahead log into the database file (the app
+    /// leaves it to a background task).
+    checkpoint_s: f64,
     /// User + system CPU time of the whole run: the figure to compare when the shared
     /// machine is loaded and wall time mostly measures the other processes.
-    #[serde(default)]
     cpu_s: f64,
     peak_mb: f64,
 }
 
-pub async fn bench(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchWay {
+    /// `import_file`: read, plan and write overlapped.
+    File,
+    /// `read_file`, then `apply` (the app: the file is read when chosen).
+    App,
+}
+
+pub async fn bench(rows: usize, keep: Option<PathBuf>, runs: usize) -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let dir = keep.unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
@@ -280,74 +282,89 @@ pub async fn bench(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
     write_bench_files(rows, &xlsx, &csv)?;
     line(format!("Fichiers générés ({rows} lignes) en {:.1} s dans {}", t.elapsed().as_secs_f64(), dir.display()));
     line(format!(
-        "{:<20} {:>9} {:>8} {:>9} {:>9} {:>8} {:>9} {:>8} {:>7}",
-        "format", "taille", "lecture", "analyse", "écriture", "total", "lignes/s", "CPU", "pic Mo"
+        "{runs} passage(s) de chaque, chacun dans une base neuve et son propre processus ; médiane [min – max]."
     ));
+    let median = |mut v: Vec<f64>| -> (f64, f64, f64) {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[0], v[v.len() - 1])
+    };
     for (label, file) in [("XLSX", &xlsx), ("CSV cp1252 « ; »", &csv)] {
-        let data = tempfile::tempdir()?;
-        let out = std::process::Command::new(std::env::current_exe()?)
-            .args(["bench", "import-one", "--into"])
-            .arg(data.path())
-            .arg(file)
-            .output()?;
-        if !out.status.success() {
-            anyhow::bail!("{label} : {}", String::from_utf8_lossy(&out.stderr));
-        }
-        let r: OneRun = serde_json::from_slice(&out.stdout)?;
-        anyhow::ensure!(r.created as u64 == r.rows, "{label} : {} lignes créées sur {}", r.created, r.rows);
         let size = std::fs::metadata(file)?.len() as f64 / 1_048_576.0;
-        line(format!(
-            "{label:<20} {:>6.1} Mo {:>6.2} s {:>7.2} s {:>7.2} s {:>6.2} s {:>9.0} {:>6.2} s {:>7.0}",
-            size,
-            r.read_s,
-            r.check_s,
-            r.write_s,
-            r.total_s,
-            r.rows as f64 / r.total_s,
-            r.cpu_s,
-            r.peak_mb
-        ));
+        line(format!("{label} ({size:.1} Mo)"));
+        for way in [BenchWay::File, BenchWay::App] {
+            let mut all = Vec::new();
+            for _ in 0..runs.max(1) {
+                let data = tempfile::tempdir()?;
+                let way_arg = if way == BenchWay::File { "file" } else { "app" };
+                let out = std::process::Command::new(std::env::current_exe()?)
+                    .args(["bench", "import-one", "--way", way_arg, "--into"])
+                    .arg(data.path())
+                    .arg(file)
+                    .output()?;
+                if !out.status.success() {
+                    anyhow::bail!("{label} : {}", String::from_utf8_lossy(&out.stderr));
+                }
+                let r: OneRun = serde_json::from_slice(&out.stdout)?;
+                anyhow::ensure!(r.created as u64 == r.rows, "{label} : {} lignes créées sur {}", r.created, r.rows);
+                all.push(r);
+            }
+            let n = all[0].rows as f64;
+            let col = |f: &dyn Fn(&OneRun) -> f64| median(all.iter().map(f).collect());
+            let (cpu, _, _) = col(&|r| r.cpu_s);
+            let (peak, _, _) = col(&|r| r.peak_mb);
+            let (ckpt, _, _) = col(&|r| r.checkpoint_s);
+            match way {
+                BenchWay::File => {
+                    let (m, lo, hi) = col(&|r| r.file_s);
+                    line(format!(
+                        "  fichier → catalogue (lecture et écriture en parallèle) : {m:.2} s [{lo:.2} – {hi:.2}], {:.0} lignes/s, CPU {cpu:.2} s, pic {peak:.0} Mo ; point de contrôle ensuite {ckpt:.2} s",
+                        n / m
+                    ));
+                }
+                BenchWay::App => {
+                    let (read, rlo, rhi) = col(&|r| r.read_s);
+                    let (apply, alo, ahi) = col(&|r| r.apply_s);
+                    line(format!(
+                        "  appli : lecture à l'ouverture {read:.2} s [{rlo:.2} – {rhi:.2}], puis « Importer » {apply:.2} s [{alo:.2} – {ahi:.2}] ({:.0} lignes/s), CPU {cpu:.2} s, pic {peak:.0} Mo",
+                        n / apply
+                    ));
+                }
+            }
+        }
     }
     Ok(())
 }
 
-/// The child of `bench import`: one file to a committed catalogue in `--data-dir`.
-pub async fn bench_one(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
+/// The child of `bench import`: one file to a committed catalogue in `--into`.
+pub async fn bench_one(data_dir: &Path, file: &Path, way: BenchWay) -> anyhow::Result<()> {
     let db = comptoir_core::Db::open_in(data_dir).await?;
+    let control = Control::default();
     let t = Instant::now();
-    // First time each phase reports, and the last report of the writing phase.
-    let marks = std::sync::Arc::new(std::sync::Mutex::new([None::<f64>; 4]));
-    let sink = marks.clone();
-    let control = Control::with_progress(move |p| {
-        let at = t.elapsed().as_secs_f64();
-        if let Ok(mut m) = sink.lock() {
-            let slot = match p.phase {
-                import::Phase::Reading => 0,
-                import::Phase::Checking => 1,
-                import::Phase::Writing => 2,
-            };
-            m[slot].get_or_insert(at);
-            if slot == 2 {
-                m[3] = Some(at);
-            }
+    let (rows, created, file_s, read_s, apply_s) = match way {
+        BenchWay::File => {
+            let done = import::import_file(&db, file, None, PlanOptions::default(), true, chrono::Utc::now(), &control)
+                .await?;
+            (done.preview.data_rows, done.result.counts.create, t.elapsed().as_secs_f64(), 0.0, 0.0)
         }
-    });
-    let source = std::sync::Arc::new(import::read_file(file, None, &control)?);
-    let read_s = t.elapsed().as_secs_f64();
-    let preview = import::preview(&db, &source).await?;
-    let settings = import::default_settings(&preview);
-    let report = import::apply(&db, &source, &settings, chrono::Utc::now(), &control).await?;
-    let total_s = t.elapsed().as_secs_f64();
+        BenchWay::App => {
+            let source = std::sync::Arc::new(import::read_file(file, None, &control)?);
+            let read_s = t.elapsed().as_secs_f64();
+            let preview = import::preview(&db, &source).await?;
+            let settings = import::default_settings(&preview);
+            let t = Instant::now();
+            let report = import::apply(&db, &source, &settings, chrono::Utc::now(), &control).await?;
+            (preview.data_rows, report.result.counts.create, 0.0, read_s, t.elapsed().as_secs_f64())
+        }
+    };
+    let t = Instant::now();
     db.close().await;
-    let m = *marks.lock().map_err(|_| anyhow::anyhow!("mesures"))?;
-    let (checking, writing, written) = (m[1].unwrap_or(read_s), m[2].unwrap_or(total_s), m[3].unwrap_or(total_s));
     json(&OneRun {
-        rows: preview.data_rows.into(),
-        created: report.result.counts.create,
+        rows: rows.into(),
+        created,
+        file_s,
         read_s,
-        check_s: writing - checking,
-        write_s: written - writing,
-        total_s,
+        apply_s,
+        checkpoint_s: t.elapsed().as_secs_f64(),
         cpu_s: cpu_seconds().unwrap_or(0.0),
         peak_mb: peak_memory_kb().unwrap_or(0) as f64 / 1024.0,
     })

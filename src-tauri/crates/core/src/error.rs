@@ -37,6 +37,9 @@ pub enum Error {
     DataDir { path: String, source: std::io::Error },
     #[error("Erreur de la base de données : {0}")]
     Database(#[from] sqlx::Error),
+    /// From the import's own connection (storage::import_tx).
+    #[error("Erreur de la base de données : {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("Mise à jour de la base de données impossible : {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("Erreur de lecture ou d'écriture : {0}")]
@@ -62,7 +65,7 @@ impl Error {
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
             Error::DataDir { .. } => "data_dir",
-            Error::Database(_) => "database",
+            Error::Database(_) | Error::Sqlite(_) => "database",
             Error::Migration(_) => "migration",
             Error::Io(_) => "io",
             Error::Cancelled => "cancelled",

@@ -269,12 +269,15 @@ impl Mapping {
     }
 }
 
+/// How many of a sheet's first rows may hold the header row.
+pub const HEADER_SEARCH: usize = 30;
+
 /// Header row detection: among the first 30 non-blank rows, the first one whose
 /// cells name the most known fields (two at least). Title rows ("Inventaire au
 /// 31/12", a merged banner, the shop's address) name none.
 pub fn find_header_row(rows: &[GridRow]) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
-    for (i, row) in rows.iter().take(30).enumerate() {
+    for (i, row) in rows.iter().take(HEADER_SEARCH).enumerate() {
         let score = row
             .cells
             .iter()

@@ -36,9 +36,10 @@ pub use plan::{
     CategoryChoice, CategoryRef, Change, Counts, ImportMode, NewCategory, OUTCOMES_KEPT, PlanOptions, ProductWrite,
     RowAction, RowOutcome, VariantWrite,
 };
-pub use read::{Cell, GridRow, Source, read_bytes, read_file};
+pub use read::{Cell, GridRow, Source, read_bytes, read_file, stream_file};
 
-use crate::storage::imports::{BatchInfo, CatalogueIndex, ImportTx, ProductSnapshot, UndoReport};
+use crate::storage::ImportTx;
+use crate::storage::imports::{BatchInfo, CatalogueIndex, ProductSnapshot, UndoReport};
 use crate::{Db, Error, Result};
 use plan::{Ids, PlanSink, Planner, Report, WriteBatch};
 
@@ -293,15 +294,16 @@ struct Setup {
     index: CatalogueIndex,
     library: Option<HashMap<String, String>>,
     ids: Ids,
-    /// Index of the first data row in the sheet's rows, and how many there are.
+    /// Index of the first data row in the sheet's rows, and how many there are so far.
     first: usize,
     total: u64,
 }
 
-async fn setup(tx: &mut ImportTx, source: &Source, s: &ImportSettings) -> Result<Setup> {
+/// Reads what planning needs in `tx` (blocking). `sheet`: the rows read so far.
+fn setup(tx: &mut ImportTx, db: &Db, rt: &tokio::runtime::Handle, sheet: &Source, s: &ImportSettings) -> Result<Setup> {
     check_settings(s)?;
-    let width = source.width().max(s.mapping.columns.len());
-    let headers = source
+    let width = sheet.width().max(s.mapping.columns.len());
+    let headers = sheet
         .rows
         .iter()
         .find(|r| r.number == s.mapping.header_row)
@@ -309,88 +311,126 @@ async fn setup(tx: &mut ImportTx, source: &Source, s: &ImportSettings) -> Result
         .unwrap_or_else(|| vec![String::new(); width]);
     let cols = values::Columns::new(s.mapping.clone(), headers);
     // Rows are in sheet order: the data rows are the ones after the header row.
-    let first = source.rows.partition_point(|r| r.number <= s.mapping.header_row);
-    let library = if s.mapping.has(Field::Photo) { Some(tx.photo_library().await?) } else { None };
+    let first = sheet.rows.partition_point(|r| r.number <= s.mapping.header_row);
+    let library = if s.mapping.has(Field::Photo) { Some(tx.photo_library()?) } else { None };
+    // Through the pool: `tx` holds the write lock (or its read snapshot is as recent).
+    let categories = rt.block_on(db.categories())?;
     Ok(Setup {
-        index: tx.index().await?,
-        ids: tx.next_ids().await?,
+        index: tx.index(categories)?,
+        ids: tx.next_ids()?,
         cols,
         library,
         first,
-        total: (source.rows.len() - first) as u64,
+        total: (sheet.rows.len() - first) as u64,
     })
 }
 
 /// Rows planned at a time: a batch of writes for the storage layer.
 const FEED_ROWS: usize = 2048;
 
-/// Between the planning thread and the import's transaction.
+/// From the planning thread to the import's transaction.
 enum Msg {
     Write(WriteBatch),
-    Snapshots(Vec<i64>, tokio::sync::oneshot::Sender<Result<HashMap<i64, ProductSnapshot>>>),
+    Snapshots(Vec<i64>, std::sync::mpsc::SyncSender<Result<HashMap<i64, ProductSnapshot>>>),
 }
 
-/// The planner's side of the channel. A closed channel means the other side stopped
-/// (its error is the one reported).
-struct ChannelSink(tokio::sync::mpsc::Sender<Msg>);
+/// The planner's side of the channel to the thread writing the import. A closed channel
+/// means that thread stopped (its error is the one reported).
+struct ChannelSink(std::sync::mpsc::SyncSender<Msg>);
 
 impl PlanSink for ChannelSink {
     fn snapshots(&mut self, ids: &[i64]) -> Result<HashMap<i64, ProductSnapshot>> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.0.blocking_send(Msg::Snapshots(ids.to_vec(), reply)).map_err(|_| Error::Cancelled)?;
-        answer.blocking_recv().map_err(|_| Error::Cancelled)?
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.0.send(Msg::Snapshots(ids.to_vec(), reply)).map_err(|_| Error::Cancelled)?;
+        answer.recv().map_err(|_| Error::Cancelled)?
     }
 
     fn write(&mut self, batch: WriteBatch) -> Result<()> {
-        self.0.blocking_send(Msg::Write(batch)).map_err(|_| Error::Cancelled)
+        self.0.send(Msg::Write(batch)).map_err(|_| Error::Cancelled)
     }
 }
 
-/// Plans the sheet on a thread of its own while this task writes what it sends in the
-/// import's transaction (`writing`), so that reading the rows and SQLite's work run on
-/// both cores at once. A simulation only answers the planner's reads.
-async fn drive(
-    tx: &mut ImportTx,
-    source: Arc<Source>,
+/// A simulation plans on the thread holding its read transaction.
+struct ReadSink<'t>(&'t mut ImportTx);
+
+impl PlanSink for ReadSink<'_> {
+    fn snapshots(&mut self, ids: &[i64]) -> Result<HashMap<i64, ProductSnapshot>> {
+        self.0.snapshots(ids)
+    }
+
+    fn write(&mut self, _: WriteBatch) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Where the planner's rows come from.
+enum Feed {
+    /// A sheet read already (the app reads it when the shopkeeper picks the file).
+    Sheet(Arc<Source>),
+    /// A sheet being read: the rows received so far, then the reader's.
+    Reading { sheet: Source, rows: tokio::sync::mpsc::Receiver<Read>, done: bool },
+}
+
+/// From the thread reading a file to the planner.
+enum Read {
+    Head(Source),
+    Rows(Vec<GridRow>),
+    /// Every row was read.
+    Done,
+}
+
+/// Plans every row of the feed, sending writes and asking for stored rows through
+/// `sink`; gives the report and the whole sheet.
+fn plan(
     setup: Setup,
+    feed: Feed,
     options: &PlanOptions,
     writing: bool,
     control: &Control,
-) -> Result<Report> {
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Msg>(2);
-    let total = setup.total;
-    let planner = {
-        let (options, control) = (options.clone(), control.clone());
-        tokio::task::spawn_blocking(move || {
-            let Setup { cols, index, library, ids, first, total } = setup;
-            let mut sink = ChannelSink(sender);
-            let mut planner = Planner::new(&cols, &index, &options, library.as_ref(), ids, writing);
+    sink: &mut dyn PlanSink,
+) -> Result<(Report, Arc<Source>)> {
+    let Setup { cols, index, library, ids, first, total } = setup;
+    let mut planner = Planner::new(&cols, &index, options, library.as_ref(), ids, writing);
+    let progress = |planner: &Planner| {
+        if !writing {
+            control.report(Phase::Checking, planner.rows_seen(), total);
+        }
+    };
+    match feed {
+        Feed::Sheet(source) => {
             for (k, chunk) in source.rows[first..].chunks(FEED_ROWS).enumerate() {
                 control.check()?;
-                planner.feed(chunk, first + k * FEED_ROWS, &mut sink)?;
-                if !writing {
-                    control.report(Phase::Checking, planner.rows_seen(), total);
+                planner.feed(chunk, first + k * FEED_ROWS, sink)?;
+                progress(&planner);
+            }
+            control.check()?;
+            Ok((planner.finish(&source.rows, sink)?, source))
+        }
+        Feed::Reading { mut sheet, mut rows, mut done } => {
+            let mut fed = first.min(sheet.rows.len());
+            loop {
+                while sheet.rows.len() - fed >= FEED_ROWS || (done && fed < sheet.rows.len()) {
+                    control.check()?;
+                    let end = (fed + FEED_ROWS).min(sheet.rows.len());
+                    planner.feed(&sheet.rows[fed..end], fed, sink)?;
+                    fed = end;
+                }
+                if done {
+                    break;
+                }
+                match rows.blocking_recv() {
+                    Some(Read::Rows(more)) => sheet.rows.extend(more),
+                    Some(Read::Head(_)) => {}
+                    Some(Read::Done) => done = true,
+                    // The reader stopped on an error: it is the one reported.
+                    None => return Err(Error::Cancelled),
                 }
             }
             control.check()?;
-            planner.finish(&source.rows, &mut sink)
-        })
-    };
-    while let Some(msg) = receiver.recv().await {
-        match msg {
-            Msg::Snapshots(ids, reply) => {
-                // The planner gives up when the answer cannot be sent: nothing to do here.
-                let _ = reply.send(tx.snapshots(&ids).await);
-            }
-            Msg::Write(batch) => {
-                control.check()?;
-                let done = batch.rows_done;
-                tx.write_batch(batch).await?;
-                control.report(Phase::Writing, done, total);
-            }
+            let report = planner.finish(&sheet.rows, sink)?;
+            Ok((report, Arc::new(sheet)))
         }
     }
-    planner.await.map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?
 }
 
 fn to_simulation(mut report: Report, s: &ImportSettings) -> Simulation {
@@ -408,6 +448,15 @@ fn to_simulation(mut report: Report, s: &ImportSettings) -> Simulation {
     }
 }
 
+/// Runs blocking import work off the async runtime; it starts at once (not when the
+/// result is first awaited).
+fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> impl std::future::Future<Output = Result<T>> {
+    let task = tokio::task::spawn_blocking(f);
+    async move { task.await.map_err(|e| Error::Io(std::io::Error::other(e.to_string())))? }
+}
+
 /// Everything the import would do, nothing written.
 pub async fn simulate(
     db: &Db,
@@ -415,13 +464,18 @@ pub async fn simulate(
     settings: &ImportSettings,
     control: &Control,
 ) -> Result<Simulation> {
-    let mut tx = db.import_read().await?;
-    let setup = setup(&mut tx, source, settings).await?;
-    let total = setup.total;
-    control.report(Phase::Checking, 0, total);
-    let report = drive(&mut tx, source.clone(), setup, &settings.options, false, control).await?;
-    control.report(Phase::Checking, total, total);
-    Ok(to_simulation(report, settings))
+    let (db, source, settings, control) = (db.clone(), source.clone(), settings.clone(), control.clone());
+    let rt = tokio::runtime::Handle::current();
+    blocking(move || {
+        let mut tx = db.import_read()?;
+        let setup = setup(&mut tx, &db, &rt, &source, &settings)?;
+        let total = setup.total;
+        control.report(Phase::Checking, 0, total);
+        let (report, _) = plan(setup, Feed::Sheet(source), &settings.options, false, &control, &mut ReadSink(&mut tx))?;
+        control.report(Phase::Checking, total, total);
+        Ok(to_simulation(report, &settings))
+    })
+    .await
 }
 
 /// Imports the valid rows in one transaction, recorded as a batch that [`undo`]
@@ -433,11 +487,39 @@ pub async fn apply(
     now: DateTime<Utc>,
     control: &Control,
 ) -> Result<ImportReport> {
-    let mut tx = db.import_write().await?;
-    let setup = setup(&mut tx, source, settings).await?;
+    let (db2, sheet, settings, control) = (db.clone(), source.clone(), settings.clone(), control.clone());
+    let rt = tokio::runtime::Handle::current();
+    let (batch_id, result, _) = blocking(move || {
+        let feed = Feed::Sheet(sheet.clone());
+        write(&db2, &rt, &sheet, feed, None, &settings, now, &control)
+    })
+    .await?;
+    checkpoint_later(db);
+    Ok(ImportReport { batch_id, result })
+}
+
+/// The whole import, committed (blocking): a thread plans the rows while this one writes
+/// them in the import's transaction, so that reading and checking the rows and SQLite's
+/// work run on both cores at once. `sheet`: the rows read so far (all of them for
+/// [`Feed::Sheet`]); `expected`: how many data rows the file may hold when it is still
+/// being read.
+#[allow(clippy::too_many_arguments)]
+fn write(
+    db: &Db,
+    rt: &tokio::runtime::Handle,
+    sheet: &Source,
+    feed: Feed,
+    expected: Option<u64>,
+    settings: &ImportSettings,
+    now: DateTime<Utc>,
+    control: &Control,
+) -> Result<(i64, Simulation, Arc<Source>)> {
+    let mut tx = db.import_write()?;
+    let setup = setup(&mut tx, db, rt, sheet, settings)?;
     let total = setup.total;
-    let width = source.width().max(settings.mapping.columns.len());
-    let headers = source
+    let expected = expected.unwrap_or(total);
+    let width = sheet.width().max(settings.mapping.columns.len());
+    let headers = sheet
         .rows
         .iter()
         .find(|r| r.number == settings.mapping.header_row)
@@ -445,28 +527,181 @@ pub async fn apply(
         .unwrap_or_default();
     let layout_hash = map::layout_hash(&headers);
     let info = BatchInfo {
-        file_name: source.file_name.clone(),
-        sheet: source.sheet.clone(),
+        file_name: sheet.file_name.clone(),
+        sheet: sheet.sheet.clone(),
         mode: settings.options.mode.as_str().to_owned(),
         layout_hash: layout_hash.clone(),
     };
-    tx.begin_batch(&info, now).await?;
+    // Dropping the name indexes pays when the import may double the catalogue.
+    let bulk = expected >= setup.index.keys.len() as u64;
+    tx.begin_batch(&info, bulk, now)?;
     control.report(Phase::Checking, 0, total);
-    let report = drive(&mut tx, source.clone(), setup, &settings.options, true, control).await?;
+    let (report, source) = std::thread::scope(|s| {
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Msg>(2);
+        let planner = s.spawn(|| {
+            let mut sink = ChannelSink(sender);
+            plan(setup, feed, &settings.options, true, control, &mut sink)
+        });
+        let written = (|| {
+            for msg in batches {
+                match msg {
+                    Msg::Snapshots(ids, reply) => {
+                        // The planner gives up when the answer cannot be sent: nothing to do here.
+                        let _ = reply.send(tx.snapshots(&ids));
+                    }
+                    Msg::Write(batch) => {
+                        control.check()?;
+                        let done = batch.rows_done;
+                        tx.write_batch(batch)?;
+                        control.report(Phase::Writing, done, total);
+                    }
+                }
+            }
+            Ok(())
+        })();
+        // The channel is closed once the planner is done; a failed write closes it from
+        // this side and the planner stops at its next send.
+        let planned = planner.join().map_err(|_| Error::Io(std::io::Error::other("planification interrompue")))?;
+        written.and(planned)
+    })?;
     control.check()?;
-    let batch_id = tx.finish_batch(&report.counts).await?;
-    tx.save_mapping(&layout_hash, &settings.mapping, now).await?;
-    tx.commit().await?;
-    control.report(Phase::Writing, total, total);
-    // The commit left the write-ahead log as it is (a large import's log is as big as
-    // what it wrote); it is copied into the database file in the background.
+    let batch_id = tx.finish_batch(&report.counts)?;
+    tx.save_mapping(&layout_hash, &settings.mapping, now)?;
+    tx.commit()?;
+    let done = (source.rows.len() - source.rows.partition_point(|r| r.number <= settings.mapping.header_row)) as u64;
+    control.report(Phase::Writing, done, done);
+    Ok((batch_id, to_simulation(report, settings), source))
+}
+
+/// The commit left the write-ahead log as it is (a large import's log is as big as what
+/// it wrote): it is copied into the database file in the background.
+fn checkpoint_later(db: &Db) {
     let background = db.clone();
     tokio::spawn(async move {
         if let Err(e) = background.checkpoint().await {
             tracing::warn!("checkpoint after import: {e}");
         }
     });
-    Ok(ImportReport { batch_id, result: to_simulation(report, settings) })
+}
+
+/// A file imported (or simulated) from disk in one go: what [`read_file`],
+/// [`preview`] and [`apply`] give one after the other.
+#[derive(Debug)]
+pub struct FileImport {
+    pub source: Arc<Source>,
+    pub preview: FilePreview,
+    pub settings: ImportSettings,
+    /// `None` for a simulation.
+    pub batch_id: Option<i64>,
+    pub result: Simulation,
+}
+
+/// Reads, maps (the remembered mapping of this layout, else the proposed one) and
+/// imports a file, or only simulates it (`write_it` false). The rows are planned and
+/// written while the file is still being read: for a large spreadsheet, reading it and
+/// SQLite's work overlap on the two cores. The result is the one [`read_file`] then
+/// [`apply`] give.
+pub async fn import_file(
+    db: &Db,
+    path: &std::path::Path,
+    sheet: Option<&str>,
+    options: PlanOptions,
+    write_it: bool,
+    now: DateTime<Utc>,
+    control: &Control,
+) -> Result<FileImport> {
+    match stream_import(db, path, sheet, &options, write_it, now, control).await {
+        // Cells out of row order (no spreadsheet program writes them): read it whole.
+        Err(e) if e.code() == "unordered" => {
+            let source = Arc::new(read_file(path, sheet, control)?);
+            let preview = preview(db, &source).await?;
+            let settings = ImportSettings { mapping: preview.mapping.clone(), options };
+            let (batch_id, result) = if write_it {
+                let r = apply(db, &source, &settings, now, control).await?;
+                (Some(r.batch_id), r.result)
+            } else {
+                (None, simulate(db, &source, &settings, control).await?)
+            };
+            Ok(FileImport { source, preview, settings, batch_id, result })
+        }
+        other => other,
+    }
+}
+
+async fn stream_import(
+    db: &Db,
+    path: &std::path::Path,
+    sheet: Option<&str>,
+    options: &PlanOptions,
+    write_it: bool,
+    now: DateTime<Utc>,
+    control: &Control,
+) -> Result<FileImport> {
+    let (sender, mut rows) = tokio::sync::mpsc::channel::<Read>(4);
+    let reader = {
+        let (path, sheet, control) = (path.to_owned(), sheet.map(str::to_owned), control.clone());
+        blocking(move || {
+            let mut head_sent = false;
+            let send = |m: Read| sender.blocking_send(m).map_err(|_| Error::Cancelled);
+            stream_file(&path, sheet.as_deref(), &control, &mut |head, batch| {
+                if !head_sent {
+                    send(Read::Head(head.clone()))?;
+                    head_sent = true;
+                }
+                send(Read::Rows(batch))
+            })?;
+            send(Read::Done)
+        })
+    };
+    // The first rows, where the header row is.
+    let (mut sheet, mut done) = (None::<Source>, false);
+    let mut first: Vec<GridRow> = Vec::new();
+    while !done && first.len() < map::HEADER_SEARCH {
+        match rows.recv().await {
+            Some(Read::Head(h)) => sheet = Some(h),
+            Some(Read::Rows(more)) => first.extend(more),
+            Some(Read::Done) => done = true,
+            None => {
+                reader.await?;
+                return Err(Error::Cancelled);
+            }
+        }
+    }
+    let Some(mut sheet) = sheet else {
+        reader.await?;
+        return Err(Error::invalid("file", "empty", "Le fichier ne contient aucune ligne"));
+    };
+    sheet.rows = first;
+    let mut preview = preview(db, &sheet).await?;
+    let settings = ImportSettings { mapping: preview.mapping.clone(), options: options.clone() };
+    let rt = tokio::runtime::Handle::current();
+    let job = {
+        let (db, settings, control) = (db.clone(), settings.clone(), control.clone());
+        // Rows of the bench's files take 45 (XLSX) to 100 bytes (CSV): a low guess.
+        let expected = std::fs::metadata(path).map(|m| m.len() / 100).unwrap_or(0);
+        blocking(move || {
+            let feed = Feed::Reading { sheet: sheet.clone(), rows, done };
+            if write_it {
+                let (batch_id, result, source) =
+                    write(&db, &rt, &sheet, feed, Some(expected), &settings, now, &control)?;
+                Ok((Some(batch_id), result, source))
+            } else {
+                let mut tx = db.import_read()?;
+                let setup = setup(&mut tx, &db, &rt, &sheet, &settings)?;
+                let (report, source) = plan(setup, feed, &settings.options, false, &control, &mut ReadSink(&mut tx))?;
+                Ok((None, to_simulation(report, &settings), source))
+            }
+        })
+    };
+    let done = job.await;
+    // A reading error is the one to tell (the planner only saw the rows stop).
+    reader.await?;
+    let (batch_id, result, source) = done?;
+    if batch_id.is_some() {
+        checkpoint_later(db);
+    }
+    preview.data_rows = (source.rows.len() - source.rows.partition_point(|r| r.number <= preview.header_row)) as u32;
+    Ok(FileImport { source, preview, settings, batch_id, result })
 }
 
 /// Puts the catalogue back as it was before batch `batch_id`.

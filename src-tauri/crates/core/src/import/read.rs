@@ -97,6 +97,26 @@ pub struct SheetInfo {
 
 /// Reads a file from disk; see [`read_bytes`].
 pub fn read_file(path: &std::path::Path, sheet: Option<&str>, control: &Control) -> Result<Source> {
+    let (bytes, name) = file_bytes(path)?;
+    read_bytes(&bytes, &name, sheet, control)
+}
+
+/// Reads a file from disk like [`read_file`], handing its rows to `emit` in sheet order
+/// as soon as they are final (a few thousand at a time), with the file's description
+/// (its `rows` empty); gives that description at the end. A spreadsheet whose cells are
+/// not in row order (no spreadsheet program writes one) is refused with the code
+/// `unordered`: [`read_file`] reads it.
+pub fn stream_file(
+    path: &std::path::Path,
+    sheet: Option<&str>,
+    control: &Control,
+    emit: &mut dyn FnMut(&Source, Vec<GridRow>) -> Result<()>,
+) -> Result<Source> {
+    let (bytes, name) = file_bytes(path)?;
+    scan(&bytes, &name, sheet, control, true, emit)
+}
+
+fn file_bytes(path: &std::path::Path) -> Result<(Vec<u8>, String)> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     // The OS's own wording is English and does not name the file: say which one, and why.
     let bytes = std::fs::read(path).map_err(|e| {
@@ -110,17 +130,42 @@ pub fn read_file(path: &std::path::Path, sheet: Option<&str>, control: &Control)
         };
         crate::Error::invalid("file", "unreadable", format!("Impossible de lire « {name} » : {why}"))
     })?;
-    read_bytes(&bytes, &name, sheet, control)
+    Ok((bytes, name))
 }
 
 /// Reads CSV/TSV/TXT, XLSX, XLS or ODS. `sheet`: the sheet to read; by default the
 /// first one holding a table (a header row over data), else the first.
 pub fn read_bytes(bytes: &[u8], file_name: &str, sheet: Option<&str>, control: &Control) -> Result<Source> {
+    let mut rows = Vec::new();
+    let mut source = scan(bytes, file_name, sheet, control, false, &mut |_, batch| {
+        rows.extend(batch);
+        Ok(())
+    })?;
+    source.rows = rows;
+    Ok(source)
+}
+
+/// Rows handed out at a time.
+const EMIT_ROWS: usize = 2048;
+
+/// Where a reader puts the rows it has finished, in sheet order.
+type Emit<'e> = dyn FnMut(&Source, Vec<GridRow>) -> Result<()> + 'e;
+
+/// The readers' common entry: `ordered` streams XLSX cells straight into rows (refusing
+/// cells out of row order) instead of gathering the sheet first.
+fn scan(
+    bytes: &[u8],
+    file_name: &str,
+    sheet: Option<&str>,
+    control: &Control,
+    ordered: bool,
+    emit: &mut Emit,
+) -> Result<Source> {
     control.report(Phase::Reading, 0, bytes.len() as u64);
     let format = format_of(bytes, file_name);
     let source = match format {
-        FileFormat::Text => read_text(bytes, file_name, control)?,
-        _ => read_workbook(bytes, file_name, format, sheet, control)?,
+        FileFormat::Text => read_text(bytes, file_name, control, emit)?,
+        _ => read_workbook(bytes, file_name, format, sheet, control, ordered, emit)?,
     };
     control.report(Phase::Reading, bytes.len() as u64, bytes.len() as u64);
     Ok(source)
@@ -134,9 +179,18 @@ fn unreadable(format: FileFormat, detail: impl std::fmt::Display) -> Error {
     )
 }
 
-fn read_text(bytes: &[u8], file_name: &str, control: &Control) -> Result<Source> {
+fn read_text(bytes: &[u8], file_name: &str, control: &Control, emit: &mut Emit) -> Result<Source> {
     let (text, encoding) = decode_text(bytes);
     let delimiter = detect_delimiter(&text);
+    let head = Source {
+        file_name: file_name.to_owned(),
+        format: FileFormat::Text,
+        encoding: Some(encoding.name().to_owned()),
+        delimiter: Some(char::from(delimiter)),
+        sheets: Vec::new(),
+        sheet: String::new(),
+        rows: Vec::new(),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -183,16 +237,14 @@ fn read_text(bytes: &[u8], file_name: &str, control: &Control) -> Result<Source>
             continue;
         }
         rows.push(GridRow { number, cells });
+        if rows.len() == EMIT_ROWS {
+            emit(&head, std::mem::take(&mut rows))?;
+        }
     }
-    Ok(Source {
-        file_name: file_name.to_owned(),
-        format: FileFormat::Text,
-        encoding: Some(encoding.name().to_owned()),
-        delimiter: Some(char::from(delimiter)),
-        sheets: Vec::new(),
-        sheet: String::new(),
-        rows,
-    })
+    if !rows.is_empty() {
+        emit(&head, rows)?;
+    }
+    Ok(head)
 }
 
 /// Undoes the formula-injection guard of our own CSV export (`'=x` → `=x`).
@@ -228,15 +280,27 @@ impl Book {
         sheets.iter().filter(|s| s.typ == calamine::SheetType::WorkSheet).map(|s| s.name.clone()).collect()
     }
 
-    /// The sheet's rows. XLSX is streamed cell by cell straight into rows: going
-    /// through calamine's `Range<Data>` held the sheet three times over at its peak (the
-    /// sparse cell list, the dense range, then our copy of every string).
-    fn rows(&mut self, name: &str, format: FileFormat, bytes: &[u8]) -> Result<Vec<GridRow>> {
-        Ok(match self {
+    /// The sheet's rows, handed to `take` in order, a batch at a time, until it says
+    /// stop. XLSX cells go straight into rows: going through calamine's `Range<Data>`
+    /// held the sheet three times over at its peak (the sparse cell list, the dense
+    /// range, then our copy of every string). `ordered`: rows are handed out while the
+    /// sheet is still being read (cells out of row order are refused), else once it is.
+    fn scan(
+        &mut self,
+        name: &str,
+        format: FileFormat,
+        bytes: &[u8],
+        ordered: bool,
+        take: &mut dyn FnMut(Vec<GridRow>) -> Result<bool>,
+    ) -> Result<()> {
+        let rows = match self {
             Book::Xlsx(b) => {
                 let merges = b.merge_cells_by_sheet_name(name).unwrap_or_default();
-                let (rows, bounds) = xlsx_rows(b, name).map_err(|e| unreadable(format, e))?;
-                finish_rows(rows, bounds, &merges)
+                if ordered {
+                    return xlsx_stream(b, name, &merges, format, take);
+                }
+                let rows = xlsx_rows(b, name).map_err(|e| unreadable(format, e))?;
+                finish(rows, &merges)
             }
             Book::Xls(b) => {
                 let range = b.worksheet_range(name).map_err(|e| unreadable(format, e))?;
@@ -246,29 +310,86 @@ impl Book {
                 let range = b.worksheet_range(name).map_err(|e| unreadable(format, e))?;
                 grid(&range, &ods_merges(bytes, name))
             }
-        })
+        };
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            if !take(rows.by_ref().take(EMIT_ROWS).collect())? {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
-/// First and last row numbers holding a cell (`None`: an empty sheet).
-type RowBounds = Option<(u32, u32)>;
-
-/// The non-empty cells of an XLSX sheet as rows (numbered, cells at their real column),
-/// sorted by row, and the first and last row numbers holding a cell. Cells normally come
-/// in row order; one out of order is put in its place. Two values for one cell: the last
-/// wins, as in calamine's range.
-fn xlsx_rows(
+/// The cells of an XLSX sheet as rows, handed to `take` as each row ends (when a cell
+/// of a later row comes): merged regions are known before the cells (calamine reads
+/// them first), so a row is final then.
+fn xlsx_stream(
     book: &mut Xlsx<Cursor<Vec<u8>>>,
     name: &str,
-) -> std::result::Result<(Vec<GridRow>, RowBounds), calamine::XlsxError> {
+    merges: &[Dimensions],
+    format: FileFormat,
+    take: &mut dyn FnMut(Vec<GridRow>) -> Result<bool>,
+) -> Result<()> {
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(()),
+        Err(e) => return Err(unreadable(format, e)),
+    };
+    let mut finisher = Finisher::new(merges);
+    let mut row: Option<GridRow> = None;
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable(format, e))? {
+        let value = cell.get_value();
+        if matches!(value, DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let number = r.saturating_add(1);
+        match &row {
+            Some(current) if current.number == number => {}
+            Some(current) if current.number > number => {
+                return Err(Error::invalid(
+                    "file",
+                    "unordered",
+                    format!("Feuille « {name} » : la ligne {number} vient après la ligne {}", current.number),
+                ));
+            }
+            _ => {
+                if let Some(done) = row.replace(GridRow { number, cells: Vec::new() }) {
+                    finisher.push(done);
+                    if finisher.out.len() >= EMIT_ROWS && !take(std::mem::take(&mut finisher.out))? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        let Some(current) = row.as_mut() else { continue };
+        let c = c as usize;
+        if current.cells.len() <= c {
+            current.cells.resize(c + 1, Cell::Empty);
+        }
+        current.cells[c] = convert_ref(value);
+    }
+    if let Some(done) = row {
+        finisher.push(done);
+    }
+    if !finisher.out.is_empty() {
+        take(finisher.out)?;
+    }
+    Ok(())
+}
+
+/// The non-empty cells of an XLSX sheet as rows (numbered, cells at their real column),
+/// sorted by row. Cells normally come in row order; one out of order is put in its
+/// place. Two values for one cell: the last wins, as in calamine's range.
+fn xlsx_rows(book: &mut Xlsx<Cursor<Vec<u8>>>, name: &str) -> std::result::Result<Vec<GridRow>, calamine::XlsxError> {
     let mut reader = match book.worksheet_cells_reader(name) {
         Ok(r) => r,
         // What `worksheet_range` does with a chart sheet: nothing to read.
-        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok((Vec::new(), None)),
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
     let mut rows: Vec<GridRow> = Vec::new();
-    let mut bounds: RowBounds = None;
     while let Some(cell) = reader.next_cell()? {
         let value = cell.get_value();
         if matches!(value, DataRef::Empty) {
@@ -276,7 +397,6 @@ fn xlsx_rows(
         }
         let (r, c) = cell.get_position();
         let number = r.saturating_add(1);
-        bounds = Some(bounds.map_or((number, number), |(a, b)| (a.min(number), b.max(number))));
         let i = match rows.last() {
             Some(last) if last.number == number => rows.len() - 1,
             Some(last) if last.number > number => match rows.binary_search_by_key(&number, |x| x.number) {
@@ -298,7 +418,7 @@ fn xlsx_rows(
         }
         cells[c] = convert_ref(value);
     }
-    Ok((rows, bounds))
+    Ok(rows)
 }
 
 /// Merged regions of an ODS sheet (`table:number-rows-spanned` / `-columns-spanned`
@@ -382,6 +502,8 @@ fn read_workbook(
     format: FileFormat,
     sheet: Option<&str>,
     control: &Control,
+    ordered: bool,
+    emit: &mut Emit,
 ) -> Result<Source> {
     // calamine may panic on some malformed archives; a bad file must be an error, not a crash.
     let opened = std::panic::catch_unwind(|| Book::open(bytes, format))
@@ -391,53 +513,74 @@ fn read_workbook(
     if names.is_empty() {
         return Err(unreadable(format, "aucune feuille"));
     }
-    let read = |book: &mut Book, name: &str| -> Result<Vec<GridRow>> {
-        control.check()?;
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| book.rows(name, format, bytes)))
-            .map_err(|_| unreadable(format, "structure inattendue"))?
-    };
-    let (chosen, rows) = match sheet {
-        Some(wanted) => {
-            let name = names
-                .iter()
-                .find(|n| n.as_str() == wanted)
-                .or_else(|| names.iter().find(|n| n.trim().eq_ignore_ascii_case(wanted.trim())))
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "sheet",
-                        "not_found",
-                        format!("Feuille « {wanted} » introuvable ; feuilles du fichier : {}", names.join(", ")),
-                    )
-                })?
-                .clone();
-            let rows = read(&mut book, &name)?;
-            (name, rows)
-        }
-        None => {
-            let mut first: Option<(String, Vec<GridRow>)> = None;
-            let mut found = None;
-            for name in &names {
-                let rows = read(&mut book, name)?;
-                if super::map::find_header_row(&rows).is_some() {
-                    found = Some((name.clone(), rows));
-                    break;
-                }
-                if first.is_none() {
-                    first = Some((name.clone(), rows));
-                }
-            }
-            found.or(first).unwrap_or_default()
-        }
-    };
-    Ok(Source {
+    let head = |name: &str| Source {
         file_name: file_name.to_owned(),
         format,
         encoding: None,
         delimiter: None,
-        sheets: names,
-        sheet: chosen,
-        rows,
-    })
+        sheets: names.clone(),
+        sheet: name.to_owned(),
+        rows: Vec::new(),
+    };
+    let scan = |book: &mut Book, name: &str, take: &mut dyn FnMut(Vec<GridRow>) -> Result<bool>| -> Result<()> {
+        control.check()?;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| book.scan(name, format, bytes, ordered, take)))
+            .map_err(|_| unreadable(format, "structure inattendue"))?
+    };
+    let chosen = match sheet {
+        Some(wanted) => names
+            .iter()
+            .find(|n| n.as_str() == wanted)
+            .or_else(|| names.iter().find(|n| n.trim().eq_ignore_ascii_case(wanted.trim())))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "sheet",
+                    "not_found",
+                    format!("Feuille « {wanted} » introuvable ; feuilles du fichier : {}", names.join(", ")),
+                )
+            })?
+            .clone(),
+        None => {
+            // The first sheet whose first rows hold a header row: the sheets before it are
+            // read only that far.
+            for name in &names {
+                let h = head(name);
+                let mut first: Vec<GridRow> = Vec::new();
+                let mut table: Option<bool> = None;
+                scan(&mut book, name, &mut |rows| {
+                    if table == Some(true) {
+                        emit(&h, rows)?;
+                        return Ok(true);
+                    }
+                    first.extend(rows);
+                    if first.len() < super::map::HEADER_SEARCH {
+                        return Ok(true);
+                    }
+                    let found = super::map::find_header_row(&first).is_some();
+                    table = Some(found);
+                    if found {
+                        emit(&h, std::mem::take(&mut first))?;
+                    }
+                    Ok(found)
+                })?;
+                if table.is_none() && super::map::find_header_row(&first).is_some() {
+                    emit(&h, first)?;
+                    table = Some(true);
+                }
+                if table == Some(true) {
+                    return Ok(h);
+                }
+            }
+            // No table anywhere: the first sheet, as it is.
+            names[0].clone()
+        }
+    };
+    let h = head(&chosen);
+    scan(&mut book, &chosen, &mut |rows| {
+        emit(&h, rows)?;
+        Ok(true)
+    })?;
+    Ok(h)
 }
 
 /// Range → rows (XLS, ODS).
@@ -453,53 +596,84 @@ fn grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<GridRow> {
         }
         rows.push(GridRow { number: r0 + i as u32 + 1, cells });
     }
-    let bounds = rows.first().zip(rows.last()).map(|(a, b)| (a.number, b.number));
-    finish_rows(rows, bounds, merges)
+    finish(rows, merges)
 }
 
-/// Rows sorted by number → the sheet's rows: every cell of a merged region holds the
-/// region's value (a "Famille" merged down five rows applies to the five products),
-/// then blank rows go. `bounds`: first and last row numbers of the sheet's used range;
-/// a merged region fills the rows of that range it covers, even rows with no cell.
-fn finish_rows(mut rows: Vec<GridRow>, bounds: RowBounds, merges: &[Dimensions]) -> Vec<GridRow> {
-    let Some((first, last)) = bounds else { return Vec::new() };
-    let index_of = |rows: &[GridRow], number: u32| rows.binary_search_by_key(&number, |x| x.number);
-    for m in merges {
-        let (top, left) = m.start;
-        let (bottom, right) = m.end;
-        // Guard against absurd regions in damaged files.
-        if bottom < top || right < left || u64::from(bottom - top + 1) * u64::from(right - left + 1) > 1_000_000 {
-            continue;
-        }
-        let Some(value) = index_of(&rows, top.saturating_add(1))
-            .ok()
-            .map(|i| rows[i].cell(left as usize).clone())
-            .filter(|v| !v.is_empty())
-        else {
-            continue;
-        };
-        for number in top.saturating_add(1)..=bottom.saturating_add(1) {
-            if number < first || number > last {
-                continue;
-            }
-            let i = match index_of(&rows, number) {
-                Ok(i) => i,
-                Err(i) => {
-                    rows.insert(i, GridRow { number, cells: Vec::new() });
-                    i
+/// [`Finisher`] over rows in sheet order.
+fn finish(rows: Vec<GridRow>, merges: &[Dimensions]) -> Vec<GridRow> {
+    let mut f = Finisher::new(merges);
+    for row in rows {
+        f.push(row);
+    }
+    f.out
+}
+
+/// Rows in sheet order → the sheet's rows: every cell of a merged region holds the
+/// region's value (a "Famille" merged down five rows applies to the five products), and
+/// blank rows go. A region also fills the rows it covers that hold no cell, between the
+/// first and the last rows that do.
+struct Finisher<'m> {
+    /// Regions by top row; `next`: the first one not yet reached.
+    merges: Vec<&'m Dimensions>,
+    next: usize,
+    /// Regions reached, with the value of their top-left cell.
+    active: Vec<(&'m Dimensions, Cell)>,
+    last: Option<u32>,
+    out: Vec<GridRow>,
+}
+
+impl<'m> Finisher<'m> {
+    fn new(merges: &'m [Dimensions]) -> Self {
+        let mut merges: Vec<&Dimensions> = merges
+            .iter()
+            .filter(|m| {
+                let ((top, left), (bottom, right)) = (m.start, m.end);
+                // Guard against absurd regions in damaged files.
+                bottom >= top && right >= left && u64::from(bottom - top + 1) * u64::from(right - left + 1) <= 1_000_000
+            })
+            .collect();
+        merges.sort_by_key(|m| m.start.0);
+        Self { merges, next: 0, active: Vec::new(), last: None, out: Vec::new() }
+    }
+
+    fn push(&mut self, row: GridRow) {
+        if let Some(prev) = self.last {
+            let reach = self.active.iter().map(|(m, _)| m.end.0.saturating_add(1)).max().unwrap_or(0);
+            for number in prev.saturating_add(1)..row.number.min(reach.saturating_add(1)) {
+                if self.active.iter().any(|(m, _)| m.end.0.saturating_add(1) >= number) {
+                    self.finish(GridRow { number, cells: Vec::new() });
                 }
-            };
-            let row = &mut rows[i];
-            if row.cells.len() <= right as usize {
-                row.cells.resize(right as usize + 1, Cell::Empty);
+            }
+        }
+        self.last = Some(row.number);
+        self.finish(row);
+    }
+
+    fn finish(&mut self, mut row: GridRow) {
+        let number = row.number;
+        self.active.retain(|(m, _)| m.end.0.saturating_add(1) >= number);
+        while let Some(m) = self.merges.get(self.next).copied().filter(|m| m.start.0.saturating_add(1) <= number) {
+            self.next += 1;
+            // A region whose top-left cell is empty, or whose top row holds no cell, fills nothing.
+            let value =
+                if m.start.0.saturating_add(1) == number { row.cell(m.start.1 as usize).clone() } else { Cell::Empty };
+            if !value.is_empty() && m.end.0.saturating_add(1) >= number {
+                self.active.push((m, value));
+            }
+        }
+        for (m, value) in &self.active {
+            let (left, right) = (m.start.1 as usize, m.end.1 as usize);
+            if row.cells.len() <= right {
+                row.cells.resize(right + 1, Cell::Empty);
             }
             for c in left..=right {
-                row.cells[c as usize] = value.clone();
+                row.cells[c] = value.clone();
             }
         }
+        if row.cells.iter().any(|c| !c.is_empty()) {
+            self.out.push(row);
+        }
     }
-    rows.retain(|r| r.cells.iter().any(|c| !c.is_empty()));
-    rows
 }
 
 fn convert(d: &Data) -> Cell {

@@ -514,25 +514,28 @@ async fn owner_of(conn: &mut SqliteConnection, column: &str, value: &str) -> Res
     Ok(name.unwrap_or_else(|| "un autre produit".into()))
 }
 
+/// One product's searchable parts: name, description, category names from its own up
+/// to the root, then each variant's `sku ean options-json` (variant id order).
+pub(crate) const SEARCH_PARTS_SQL: &str = "WITH RECURSIVE up(id, parent_id, name) AS (
+         SELECT c.id, c.parent_id, c.name FROM categories c JOIN products p ON p.category_id = c.id WHERE p.id = ?1
+         UNION ALL SELECT c.id, c.parent_id, c.name FROM categories c JOIN up ON c.id = up.parent_id)
+     SELECT p.name, p.description,
+            (SELECT group_concat(name, ' ') FROM up),
+            (SELECT group_concat(sku || ' ' || coalesce(ean, '') || ' ' || options, ' ') FROM variants WHERE product_id = p.id)
+     FROM products p WHERE p.id = ?1";
+
+/// The search text of [`SEARCH_PARTS_SQL`]'s parts, folded.
+pub(crate) fn search_text(parts: [Option<String>; 4]) -> String {
+    fold(&parts.into_iter().flatten().collect::<Vec<_>>().join(" "))
+}
+
 /// Rebuilds the search text of one product: its name, description, category path,
 /// SKUs, EANs and option values, folded.
 pub(crate) async fn reindex_product(conn: &mut SqliteConnection, id: i64) -> Result<()> {
-    let row = sqlx::query(
-        "WITH RECURSIVE up(id, parent_id, name) AS (
-             SELECT c.id, c.parent_id, c.name FROM categories c JOIN products p ON p.category_id = c.id WHERE p.id = ?1
-             UNION ALL SELECT c.id, c.parent_id, c.name FROM categories c JOIN up ON c.id = up.parent_id)
-         SELECT p.name, p.description,
-                (SELECT group_concat(name, ' ') FROM up),
-                (SELECT group_concat(sku || ' ' || coalesce(ean, '') || ' ' || options, ' ') FROM variants WHERE product_id = p.id)
-         FROM products p WHERE p.id = ?1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sqlx::query(SEARCH_PARTS_SQL).bind(id).fetch_optional(&mut *conn).await?;
     sqlx::query("DELETE FROM product_search WHERE rowid = ?").bind(id).execute(&mut *conn).await?;
     if let Some(r) = row {
-        let parts: [Option<String>; 4] = [r.get(0), r.get(1), r.get(2), r.get(3)];
-        let body = fold(&parts.into_iter().flatten().collect::<Vec<_>>().join(" "));
+        let body = search_text([r.get(0), r.get(1), r.get(2), r.get(3)]);
         sqlx::query("INSERT INTO product_search (rowid, body) VALUES (?, ?)")
             .bind(id)
             .bind(body)

@@ -4,12 +4,14 @@
 //! import writes; foreign keys on; forward-only migrations embedded in the binary.
 
 mod catalogue;
+mod import_tx;
 pub mod imports;
 mod orders;
 mod photos;
 pub mod sync;
 
 pub use catalogue::{PATH_SEP, product_to_input};
+pub use import_tx::ImportTx;
 pub use orders::QueuedTransition;
 
 use std::path::{Path, PathBuf};
@@ -27,8 +29,6 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: SqlitePool,
-    /// For the connections an import opens for itself (see `imports`).
-    options: SqliteConnectOptions,
     path: PathBuf,
 }
 
@@ -48,9 +48,9 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, options, path: path.to_path_buf() })
+        Ok(Self { pool, path: path.to_path_buf() })
     }
 
     pub fn path(&self) -> &Path {

@@ -403,6 +403,30 @@ NOUVEAU-1;Produit neuf;5;1;Nouvelle famille › Sous;3760999000012;\n",
     assert_eq!(again.code(), "conflict");
 }
 
+/// The batch keeps the range of ids its products got; SQLite hands out max(id) + 1, so
+/// once the import's last product is deleted the editor's next product takes its id.
+/// Undo must leave that product alone.
+#[tokio::test]
+async fn undo_spares_a_product_made_since_on_a_freed_id() {
+    let t = fresh_db().await;
+    let source = read("Réf;Nom;Prix\nIMP-1;Tomme;4,00\nIMP-2;Brebis;6,00\n".as_bytes(), "ids.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let report = import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!(report.result.counts.create, 2);
+    let last = t.db.product_by_sku("IMP-2").await.unwrap();
+    t.db.delete_product(last.id).await.unwrap();
+    let made =
+        t.db.save_product(&product("Faisselle", "FAI", 250), now() + chrono::Duration::minutes(5)).await.unwrap();
+    assert_eq!(made.id, last.id, "SQLite gives the freed id again");
+
+    let undo = import::undo(&t.db, report.batch_id, now()).await.unwrap();
+    assert_eq!(undo.products_deleted, 1);
+    assert!(t.db.product_by_sku("IMP-1").await.is_err());
+    assert_eq!(t.db.product_by_sku("FAI").await.unwrap().name, "Faisselle");
+    let search = comptoir_core::catalogue::ProductFilter { search: Some("faisselle".into()), ..Default::default() };
+    assert_eq!(t.db.list_products(&search).await.unwrap().total, 1, "its search entry stays too");
+}
+
 #[tokio::test]
 async fn undo_refuses_while_a_later_import_touched_the_same_products() {
     let t = fresh_db().await;
@@ -902,4 +926,96 @@ async fn rows_far_apart_in_a_large_file_are_planned_as_one_file() {
 
     import::undo(&t.db, report.batch_id, now()).await.unwrap();
     assert_eq!(dump(&t.db).await, before);
+}
+
+/// A sheet of a few thousand rows the way a till exports it, with what makes streaming
+/// delicate: a title merged over the table, a "Famille" merged down across the point
+/// where the reader hands out its first rows, sizes of one product far apart, a
+/// repeated reference, and a product already in the catalogue.
+fn large_xlsx() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    wb.add_worksheet().set_name("Notes").unwrap().write_string(0, 0, "Inventaire du 7/12").unwrap();
+    let ws = wb.add_worksheet().set_name("Stock").unwrap();
+    ws.merge_range(0, 0, 0, 5, "Épicerie du Perche — stock", &Format::new()).unwrap();
+    for (c, h) in ["Réf.", "Désignation", "Prix TTC", "Qté", "Famille", "Taille"].iter().enumerate() {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    for r in 3..5003u32 {
+        let (sku, name, size) = match r {
+            10 => ("TS-S".to_owned(), "Tee-shirt".to_owned(), "S"),
+            4000 => ("TS-M".to_owned(), "Tee-shirt".to_owned(), "M"),
+            3000 => ("REF-5".to_owned(), "Doublon".to_owned(), ""),
+            _ => (format!("REF-{r}"), format!("Article {r}"), ""),
+        };
+        ws.write_string(r, 0, &sku).unwrap();
+        ws.write_string(r, 1, &name).unwrap();
+        ws.write_number(r, 2, 1.0 + f64::from(r % 97) / 4.0).unwrap();
+        ws.write_number(r, 3, f64::from(r % 13)).unwrap();
+        if !(2040..=2070).contains(&r) {
+            ws.write_string(r, 4, if r % 2 == 0 { "Épicerie" } else { "Boissons" }).unwrap();
+        }
+        if !size.is_empty() {
+            ws.write_string(r, 5, size).unwrap();
+        }
+    }
+    ws.merge_range(2040, 4, 2070, 4, "Crèmerie", &Format::new()).unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+/// `import_file` plans and writes while the file is still being read; it must give what
+/// reading the whole file first, then `apply` (the app's way), gives.
+#[tokio::test]
+async fn import_file_streams_to_what_reading_first_then_applying_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stock.xlsx");
+    std::fs::write(&path, large_xlsx()).unwrap();
+    let seeded = || async {
+        let t = fresh_db().await;
+        t.db.save_product(&product("Ancien article", "REF-7", 100), now()).await.unwrap();
+        t
+    };
+    let rows = |db: Db| async move {
+        let mut rows: Vec<String> = db
+            .export_rows()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                format!("{} {} {:?} {} {} {:?}", r.sku, r.name, r.category_path, r.price_cents, r.stock, r.options)
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+
+    let streamed = seeded().await;
+    let control = Control::default();
+    let done =
+        import::import_file(&streamed.db, &path, None, PlanOptions::default(), true, now(), &control).await.unwrap();
+    assert_eq!(done.source.sheet, "Stock");
+    assert_eq!((done.preview.header_row, done.preview.data_rows), (3, 5000));
+
+    let whole = seeded().await;
+    let source = Arc::new(import::read_file(&path, None, &Control::default()).unwrap());
+    let preview = import::preview(&whole.db, &source).await.unwrap();
+    let settings = import::default_settings(&preview);
+    let applied = import::apply(&whole.db, &source, &settings, now(), &Control::default()).await.unwrap();
+
+    assert_eq!(done.result.counts, applied.result.counts);
+    assert_eq!((done.result.counts.create, done.result.counts.update, done.result.counts.rejected), (4998, 1, 1));
+    assert_eq!(done.result.errors, applied.result.errors);
+    assert_eq!(done.result.errors[0].row, 3001);
+    let (a, b) = (rows(streamed.db.clone()).await, rows(whole.db.clone()).await);
+    assert_eq!(a, b);
+    // The merged "Famille" reached every row it covers, on both sides of the first batch.
+    assert!(a.iter().any(|r| r.starts_with("REF-2041 ") && r.contains("Crèmerie")), "{:?}", &a[..3]);
+    assert!(a.iter().any(|r| r.starts_with("REF-2070 ") && r.contains("Crèmerie")));
+    assert_eq!(streamed.db.product_by_sku("TS-M").await.unwrap().variants.len(), 2);
+
+    // A dry run streams too, and writes nothing.
+    let dry = seeded().await;
+    let sim = import::import_file(&dry.db, &path, None, PlanOptions::default(), false, now(), &control).await.unwrap();
+    assert_eq!(sim.batch_id, None);
+    assert_eq!(sim.result.counts, applied.result.counts);
+    assert_eq!(dry.db.catalogue_stats().await.unwrap().products, 1);
 }
