@@ -20,6 +20,7 @@ pub mod map;
 pub mod plan;
 pub mod read;
 pub mod values;
+mod xlsx_merges;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -256,16 +256,28 @@ fn unneutralise(field: &str) -> &str {
 }
 
 enum Book {
-    Xlsx(Xlsx<Cursor<Vec<u8>>>),
+    /// With the merged regions of one sheet found while the workbook was opened.
+    Xlsx(Xlsx<Cursor<Vec<u8>>>, Option<(String, Vec<Dimensions>)>),
     Xls(Xls<Cursor<Vec<u8>>>),
     Ods(Ods<Cursor<Vec<u8>>>),
 }
 
 impl Book {
-    fn open(bytes: &[u8], format: FileFormat) -> Result<Self> {
+    /// `sheet`: the sheet asked for, if any.
+    fn open(bytes: &[u8], format: FileFormat, sheet: Option<&str>) -> Result<Self> {
         let cursor = Cursor::new(bytes.to_vec());
         Ok(match format {
-            FileFormat::Xlsx => Book::Xlsx(Xlsx::new(cursor).map_err(|e| unreadable(format, e))?),
+            FileFormat::Xlsx => {
+                // The merged regions of the sheet asked for (else the first) are looked
+                // for while calamine opens the workbook (shared strings, styles): rows are
+                // handed out only once they are known, and the other core is idle then.
+                let (book, merges) = std::thread::scope(|s| {
+                    let merges = s.spawn(|| super::xlsx_merges::find(bytes, sheet));
+                    let book = Xlsx::new(cursor);
+                    (book, merges.join().ok().flatten())
+                });
+                Book::Xlsx(book.map_err(|e| unreadable(format, e))?, merges)
+            }
             FileFormat::Xls => Book::Xls(Xls::new(cursor).map_err(|e| unreadable(format, e))?),
             _ => Book::Ods(Ods::new(cursor).map_err(|e| unreadable(format, e))?),
         })
@@ -273,7 +285,7 @@ impl Book {
 
     fn sheet_names(&self) -> Vec<String> {
         let sheets = match self {
-            Book::Xlsx(b) => b.sheets_metadata(),
+            Book::Xlsx(b, _) => b.sheets_metadata(),
             Book::Xls(b) => b.sheets_metadata(),
             Book::Ods(b) => b.sheets_metadata(),
         };
@@ -294,8 +306,14 @@ impl Book {
         take: &mut dyn FnMut(Vec<GridRow>) -> Result<bool>,
     ) -> Result<()> {
         let rows = match self {
-            Book::Xlsx(b) => {
-                let merges = b.merge_cells_by_sheet_name(name).unwrap_or_default();
+            Book::Xlsx(b, found) => {
+                let merges = match found.take_if(|(n, _)| n == name) {
+                    Some((_, merges)) => merges,
+                    None => match super::xlsx_merges::find(bytes, Some(name)) {
+                        Some((_, merges)) => merges,
+                        None => b.merge_cells_by_sheet_name(name).unwrap_or_default(),
+                    },
+                };
                 if ordered {
                     return xlsx_stream(b, name, &merges, format, take);
                 }
@@ -322,8 +340,8 @@ impl Book {
 }
 
 /// The cells of an XLSX sheet as rows, handed to `take` as each row ends (when a cell
-/// of a later row comes): merged regions are known before the cells (calamine reads
-/// them first), so a row is final then.
+/// of a later row comes): merged regions are known before the cells (read first, see
+/// `xlsx_merges`), so a row is final then.
 fn xlsx_stream(
     book: &mut Xlsx<Cursor<Vec<u8>>>,
     name: &str,
@@ -506,7 +524,7 @@ fn read_workbook(
     emit: &mut Emit,
 ) -> Result<Source> {
     // calamine may panic on some malformed archives; a bad file must be an error, not a crash.
-    let opened = std::panic::catch_unwind(|| Book::open(bytes, format))
+    let opened = std::panic::catch_unwind(|| Book::open(bytes, format, sheet))
         .map_err(|_| unreadable(format, "structure inattendue"))??;
     let mut book = opened;
     let names = book.sheet_names();
