@@ -1,9 +1,19 @@
-use comptoir_core::import::{Control, map, read_bytes, values};
+use comptoir_core::import::{Control, map, read_bytes, stream_bytes, values};
 
-/// Reads the bytes as a file named `name`, then maps and parses every row the way an
-/// import does (without a database): nothing may panic, whatever the input.
+/// Reads the bytes as a file named `name`, whole and streamed (the two must give the
+/// same rows), then maps and parses every row the way an import does (without a
+/// database): nothing may panic, whatever the input.
 pub fn exercise(data: &[u8], name: &str) {
-    let Ok(source) = read_bytes(data, name, None, &Control::default()) else { return };
+    let read = read_bytes(data, name, None, &Control::default());
+    let mut streamed = Vec::new();
+    let head = stream_bytes(data, name, None, &Control::default(), &mut |_, rows| {
+        streamed.extend(rows);
+        Ok(())
+    });
+    let Ok(source) = read else { return };
+    if let Ok(head) = head {
+        assert_eq!((&head.sheet, &streamed), (&source.sheet, &source.rows));
+    }
     let width = source.width().min(512);
     let Some(header) = map::find_header_row(&source.rows).and_then(|i| source.rows.get(i)).or(source.rows.first())
     else {

@@ -37,7 +37,7 @@ pub use plan::{
     CategoryChoice, CategoryRef, Change, Counts, ImportMode, NewCategory, OUTCOMES_KEPT, PlanOptions, ProductWrite,
     RowAction, RowOutcome, VariantWrite,
 };
-pub use read::{Cell, GridRow, Source, read_bytes, read_file, stream_file};
+pub use read::{Cell, GridRow, Source, read_bytes, read_file, stream_bytes, stream_file};
 
 use crate::storage::ImportTx;
 use crate::storage::imports::{BatchInfo, CatalogueIndex, ProductSnapshot, UndoReport};

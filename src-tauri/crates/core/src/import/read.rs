@@ -113,7 +113,18 @@ pub fn stream_file(
     emit: &mut dyn FnMut(&Source, Vec<GridRow>) -> Result<()>,
 ) -> Result<Source> {
     let (bytes, name) = file_bytes(path)?;
-    scan(&bytes, &name, sheet, control, true, emit)
+    stream_bytes(&bytes, &name, sheet, control, emit)
+}
+
+/// [`stream_file`] on bytes in memory. Gives the rows [`read_bytes`] gives, or an error.
+pub fn stream_bytes(
+    bytes: &[u8],
+    file_name: &str,
+    sheet: Option<&str>,
+    control: &Control,
+    emit: &mut dyn FnMut(&Source, Vec<GridRow>) -> Result<()>,
+) -> Result<Source> {
+    scan(bytes, file_name, sheet, control, true, emit)
 }
 
 fn file_bytes(path: &std::path::Path) -> Result<(Vec<u8>, String)> {
