@@ -266,6 +266,8 @@ pub struct OneRun {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BenchWay {
+    /// `read_file` only: what the parsed sheet alone takes, to compare the imports' peaks with.
+    Read,
     /// `import_file`: read, plan and write overlapped.
     File,
     /// `read_file`, then `apply` (the app: the file is read when chosen).
@@ -291,11 +293,15 @@ pub async fn bench(rows: usize, keep: Option<PathBuf>, runs: usize) -> anyhow::R
     for (label, file) in [("XLSX", &xlsx), ("CSV cp1252 « ; »", &csv)] {
         let size = std::fs::metadata(file)?.len() as f64 / 1_048_576.0;
         line(format!("{label} ({size:.1} Mo)"));
-        for way in [BenchWay::File, BenchWay::App] {
+        for way in [BenchWay::Read, BenchWay::File, BenchWay::App] {
             let mut all = Vec::new();
             for _ in 0..runs.max(1) {
                 let data = tempfile::tempdir()?;
-                let way_arg = if way == BenchWay::File { "file" } else { "app" };
+                let way_arg = match way {
+                    BenchWay::Read => "read",
+                    BenchWay::File => "file",
+                    BenchWay::App => "app",
+                };
                 let out = std::process::Command::new(std::env::current_exe()?)
                     .args(["bench", "import-one", "--way", way_arg, "--into"])
                     .arg(data.path())
@@ -314,6 +320,12 @@ pub async fn bench(rows: usize, keep: Option<PathBuf>, runs: usize) -> anyhow::R
             let (peak, _, _) = col(&|r| r.peak_mb);
             let (ckpt, _, _) = col(&|r| r.checkpoint_s);
             match way {
+                BenchWay::Read => {
+                    let (read, lo, hi) = col(&|r| r.read_s);
+                    line(format!(
+                        "  lecture seule (la feuille en mémoire, rien d'écrit) : {read:.2} s [{lo:.2} – {hi:.2}], pic {peak:.0} Mo"
+                    ));
+                }
                 BenchWay::File => {
                     let (m, lo, hi) = col(&|r| r.file_s);
                     line(format!(
@@ -341,6 +353,12 @@ pub async fn bench_one(data_dir: &Path, file: &Path, way: BenchWay) -> anyhow::R
     let control = Control::default();
     let t = Instant::now();
     let (rows, created, file_s, read_s, apply_s) = match way {
+        BenchWay::Read => {
+            let source = import::read_file(file, None, &control)?;
+            let read_s = t.elapsed().as_secs_f64();
+            let rows = import::preview(&db, &source).await?.data_rows;
+            (rows, rows, 0.0, read_s, 0.0)
+        }
         BenchWay::File => {
             let done = import::import_file(&db, file, None, PlanOptions::default(), true, chrono::Utc::now(), &control)
                 .await?;
