@@ -694,10 +694,15 @@ async fn stream_import(
             }
         })
     };
-    let done = job.await;
-    // A reading error is the one to tell (the planner only saw the rows stop).
-    reader.await?;
-    let (batch_id, result, source) = done?;
+    let (done, read) = (job.await, reader.await);
+    let (batch_id, result, source) = match (done, read) {
+        (Ok(done), Ok(())) => done,
+        // The reader stopped because the import gave up (a write failed, say): the
+        // import's error is the one to tell, not the reader's « cancelled ».
+        (Err(e), Err(Error::Cancelled) | Ok(())) => return Err(e),
+        // A reading error is the one to tell: the planner only saw the rows stop.
+        (_, Err(e)) => return Err(e),
+    };
     if batch_id.is_some() {
         checkpoint_later(db);
     }

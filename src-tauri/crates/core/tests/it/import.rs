@@ -942,8 +942,8 @@ async fn rows_far_apart_in_a_large_file_are_planned_as_one_file() {
 /// A sheet of a few thousand rows the way a till exports it, with what makes streaming
 /// delicate: a title merged over the table, a "Famille" merged down across the point
 /// where the reader hands out its first rows, sizes of one product far apart, a
-/// repeated reference, and a product already in the catalogue.
-fn large_xlsx() -> Vec<u8> {
+/// repeated reference, and a product already in the catalogue. `rows`: past 5,000.
+fn large_xlsx(rows: u32) -> Vec<u8> {
     let mut wb = Workbook::new();
     wb.add_worksheet().set_name("Notes").unwrap().write_string(0, 0, "Inventaire du 7/12").unwrap();
     let ws = wb.add_worksheet().set_name("Stock").unwrap();
@@ -951,7 +951,7 @@ fn large_xlsx() -> Vec<u8> {
     for (c, h) in ["Réf.", "Désignation", "Prix TTC", "Qté", "Famille", "Taille"].iter().enumerate() {
         ws.write_string(2, c as u16, *h).unwrap();
     }
-    for r in 3..5003u32 {
+    for r in 3..3 + rows {
         let (sku, name, size) = match r {
             10 => ("TS-S".to_owned(), "Tee-shirt".to_owned(), "S"),
             4000 => ("TS-M".to_owned(), "Tee-shirt".to_owned(), "M"),
@@ -979,7 +979,7 @@ fn large_xlsx() -> Vec<u8> {
 async fn import_file_streams_to_what_reading_first_then_applying_gives() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stock.xlsx");
-    std::fs::write(&path, large_xlsx()).unwrap();
+    std::fs::write(&path, large_xlsx(5000)).unwrap();
     let seeded = || async {
         let t = fresh_db().await;
         t.db.save_product(&product("Ancien article", "REF-7", 100), now()).await.unwrap();
@@ -1029,4 +1029,34 @@ async fn import_file_streams_to_what_reading_first_then_applying_gives() {
     assert_eq!(sim.batch_id, None);
     assert_eq!(sim.result.counts, applied.result.counts);
     assert_eq!(dry.db.catalogue_stats().await.unwrap().products, 1);
+}
+
+/// A write that fails while the file is still being read (a trigger stands in for a
+/// full disk, on the first batch of a sheet longer than the rows in flight): the
+/// database's own error is reported, not « cancelled » (the reader only stopped because
+/// the import gave up), and nothing of the import stays.
+#[tokio::test]
+async fn a_write_failing_mid_stream_is_the_error_told_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stock.xlsx");
+    std::fs::write(&path, large_xlsx(40_000)).unwrap();
+    let t = fresh_db().await;
+    t.db.save_product(&product("Ancien article", "REF-7", 100), now()).await.unwrap();
+    let before = dump(&t.db).await;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.db.path().display())).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER disk_full BEFORE INSERT ON variants WHEN NEW.sku = 'REF-100'
+         BEGIN SELECT RAISE(ABORT, 'disque plein (simulé)'); END",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let err = import::import_file(&t.db, &path, None, PlanOptions::default(), true, now(), &Control::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "database", "{err}");
+    assert!(err.to_string().contains("disque plein (simulé)"), "{err}");
+    sqlx::query("DROP TRIGGER disk_full").execute(&mut conn).await.unwrap();
+    assert_eq!(dump(&t.db).await, before);
+    assert!(t.db.import_batches().await.unwrap().is_empty());
 }
