@@ -11,6 +11,7 @@ pub fn exercise(data: &[u8], name: &str) {
         Ok(())
     });
     let Ok(source) = read else { return };
+    // Cells out of row order are refused by the stream (import_file then reads whole).
     if let Ok(head) = head {
         assert_eq!((&head.sheet, &streamed), (&source.sheet, &source.rows));
     }

@@ -16,6 +16,9 @@ use sqlx::{Connection, Row};
 
 use crate::support::{fresh_db, now, product};
 
+#[path = "../../fuzz/fuzz_targets/common.rs"]
+mod fuzz_common;
+
 fn cp1252(s: &str) -> Vec<u8> {
     let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(s);
     assert!(!unmappable);
@@ -623,33 +626,10 @@ mod no_input_panics {
     //! random bytes, and random damage to real files, never panic the readers; and the
     //! streaming reader (`import_file`'s) gives the rows the whole-file reader gives.
 
-    use comptoir_core::import::{Control, map, read_bytes, stream_bytes, values};
     use proptest::prelude::*;
 
-    fn exercise(data: &[u8], name: &str) {
-        let read = read_bytes(data, name, None, &Control::default());
-        let mut streamed = Vec::new();
-        let head = stream_bytes(data, name, None, &Control::default(), &mut |_, rows| {
-            streamed.extend(rows);
-            Ok(())
-        });
-        let Ok(source) = read else { return };
-        // Cells out of row order are refused by the stream (import_file then reads whole).
-        if let Ok(head) = head {
-            assert_eq!((&head.sheet, &streamed), (&source.sheet, &source.rows));
-        }
-        let width = source.width().min(512);
-        let Some(header) = map::find_header_row(&source.rows).and_then(|i| source.rows.get(i)).or(source.rows.first())
-        else {
-            return;
-        };
-        let cols = values::Columns::new(map::auto_mapping(header, width), map::headers(header, width));
-        for row in source.rows.iter().take(2000) {
-            for e in values::read_record(row, &cols).errors {
-                let _ = e.describe();
-            }
-        }
-    }
+    // The fuzz targets' own body: what they check, these check.
+    use super::fuzz_common::exercise;
 
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
