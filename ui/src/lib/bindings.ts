@@ -737,7 +737,13 @@ export type RowOutcome = {
 /**  The result of a simulation (and of an import, which is a committed simulation). */
 export type Simulation = {
 	counts: Counts,
+	/**
+	 *  Each row's outcome in file order: the first [`OUTCOMES_KEPT`] rows of each
+	 *  action (`counts` has them all; every refused row is in `errors`).
+	 */
 	rows: RowOutcome[],
+	/**  Outcomes left out of `rows`. */
+	rows_omitted: number,
 	errors: RowError[],
 	/**  Paths of the categories the import creates. */
 	new_categories: string[],
