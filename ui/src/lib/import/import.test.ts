@@ -44,7 +44,9 @@ describe("import screen helpers", () => {
   });
 
   it("counts the rows Rust left out of a large file", () => {
-    const rows = [{ row: 2, key: "A", name: null, action: "create", changes: [], note: null }] as RowOutcome[];
+    const rows = [
+      { row: 2, key: "A", name: null, action: "create", changes: [], note: null },
+    ] as RowOutcome[];
     const counts = { create: 100_000, update: 0, unchanged: 0, rejected: 0 };
     expect(visibleRows(rows, counts, "create", 300)).toMatchObject({ more: 99_999 });
     expect(visibleRows(rows, counts, "update", 300)).toMatchObject({ rows: [], more: 0 });
