@@ -543,6 +543,9 @@ fn write(
             let mut sink = ChannelSink(sender);
             plan(setup, feed, &settings.options, true, control, &mut sink)
         });
+        // What is written is freed on a thread of its own: this one is the bottleneck.
+        let (spent, to_free) = std::sync::mpsc::channel::<crate::storage::Spent>();
+        s.spawn(move || to_free.into_iter().for_each(drop));
         let written = (|| {
             for msg in batches {
                 match msg {
@@ -553,7 +556,8 @@ fn write(
                     Msg::Write(batch) => {
                         control.check()?;
                         let done = batch.rows_done;
-                        tx.write_batch(batch)?;
+                        // The freeing thread goes only when this one does.
+                        let _ = spent.send(tx.write_batch(batch)?);
                         control.report(Phase::Writing, done, total);
                     }
                 }

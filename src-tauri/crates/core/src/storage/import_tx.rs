@@ -34,6 +34,12 @@ pub struct ImportTx {
     write: Option<WriteState>,
 }
 
+/// What [`ImportTx::write_batch`] wrote, to be dropped elsewhere.
+pub struct Spent {
+    _batch: WriteBatch,
+    _search: Vec<(i64, String)>,
+}
+
 impl Db {
     /// A read transaction: the simulation sees one consistent catalogue. Blocking: call
     /// it from a blocking thread.
@@ -209,8 +215,11 @@ impl ImportTx {
     }
 
     /// Writes one batch of the plan: new categories, created products in bulk (rows,
-    /// variants, search entries), changed products row by row, photos.
-    pub fn write_batch(&mut self, batch: WriteBatch) -> Result<()> {
+    /// variants, search entries), changed products row by row, photos. Gives back what
+    /// was written, for the caller to free on another thread: the strings of thousands
+    /// of rows, allocated by the planning thread, are work this one is better spared
+    /// (it is the import's bottleneck).
+    pub fn write_batch(&mut self, mut batch: WriteBatch) -> Result<Spent> {
         let Some(st) = self.write.as_mut() else {
             return Err(Error::Conflict("Import non commencé".into()));
         };
@@ -235,11 +244,11 @@ impl ImportTx {
             // can see the marker (this transaction holds the write lock), and a failure
             // rolls it back with everything else.
             st.silence(conn, true)?;
-            st.insert_created(conn, batch.created)?;
+            st.insert_created(conn, &mut batch.created)?;
         }
         if !batch.updated.is_empty() {
             st.silence(conn, false)?;
-            for p in batch.updated {
+            for p in std::mem::take(&mut batch.updated) {
                 st.update_product(conn, p)?;
             }
         }
@@ -259,7 +268,8 @@ impl ImportTx {
                 }
             }
         }
-        Ok(())
+        let search = if st.search.len() >= SEARCH_ROWS { st.flush_search(conn)? } else { Vec::new() };
+        Ok(Spent { _batch: batch, _search: search })
     }
 
     /// What the batches left for the end: the indexes dropped for a bulk import, the
@@ -412,7 +422,8 @@ impl WriteState {
             .clone()
     }
 
-    fn insert_created(&mut self, conn: &Connection, created: Vec<CreatedProduct>) -> Result<()> {
+    /// Inserts the products (their search text is taken, to be written in bulk later).
+    fn insert_created(&mut self, conn: &Connection, created: &mut [CreatedProduct]) -> Result<()> {
         const PRODUCTS: &str = "INSERT INTO products (id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at)";
         const VARIANTS: &str = "INSERT INTO variants (product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, position, created_at, updated_at)";
         let (first, last) = (created[0].id, created[created.len() - 1].id);
@@ -482,16 +493,14 @@ impl WriteState {
                     }
                 }
             }
-            self.search.push((p.id, p.search_body));
-        }
-        if self.search.len() >= SEARCH_ROWS {
-            self.flush_search(conn)?;
+            self.search.push((p.id, std::mem::take(&mut p.search_body)));
         }
         Ok(())
     }
 
-    /// The created products' search entries, written [`SEARCH_ROWS`] at a time.
-    fn flush_search(&mut self, conn: &Connection) -> Result<()> {
+    /// The created products' search entries, written [`SEARCH_ROWS`] at a time; gives
+    /// them back (to be dropped elsewhere).
+    fn flush_search(&mut self, conn: &Connection) -> Result<Vec<(i64, String)>> {
         let entries = std::mem::take(&mut self.search);
         let mut start = 0;
         for size in ladder(entries.len(), SEARCH_ROWS) {
@@ -505,7 +514,7 @@ impl WriteState {
             }
             stmt.raw_execute()?;
         }
-        Ok(())
+        Ok(entries)
     }
 
     /// One changed product: its row, then its variants, one statement each (the

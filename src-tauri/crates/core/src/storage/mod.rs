@@ -11,7 +11,7 @@ mod photos;
 pub mod sync;
 
 pub use catalogue::{PATH_SEP, product_to_input};
-pub use import_tx::ImportTx;
+pub use import_tx::{ImportTx, Spent};
 pub use orders::QueuedTransition;
 
 use std::path::{Path, PathBuf};
