@@ -635,6 +635,27 @@ mod no_input_panics {
         std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
     }
 
+    /// Found by the fuzzer: an XLS whose sector chain points past its end makes calamine
+    /// panic (a slice out of bounds in its CFB reader). The readers catch it: a French
+    /// sentence about a damaged file, whole or streamed.
+    #[test]
+    fn an_xls_that_makes_calamine_panic_is_called_damaged() {
+        let data = fixture("damaged.xls");
+        let whole =
+            comptoir_core::import::read_bytes(&data, "stock.xls", None, &comptoir_core::import::Control::default());
+        let err = whole.unwrap_err();
+        assert_eq!(err.code(), "validation");
+        assert!(err.to_string().contains("Fichier Excel 97-2003 (XLS) illisible (structure inattendue)"), "{err}");
+        let streamed = comptoir_core::import::stream_bytes(
+            &data,
+            "stock.xls",
+            None,
+            &comptoir_core::import::Control::default(),
+            &mut |_, _| Ok(()),
+        );
+        assert_eq!(streamed.unwrap_err().to_string(), err.to_string());
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
