@@ -579,14 +579,22 @@ fn write(
 }
 
 /// The commit left the write-ahead log as it is (a large import's log is as big as what
-/// it wrote): it is copied into the database file in the background.
+/// it wrote) and the search index unmerged: both are seen to in the background.
 fn checkpoint_later(db: &Db) {
     let background = db.clone();
     tokio::spawn(async move {
-        if let Err(e) = background.checkpoint().await {
-            tracing::warn!("checkpoint after import: {e}");
+        if let Err(e) = settle(&background).await {
+            tracing::warn!("after import: {e}");
         }
     });
+}
+
+/// What an import leaves for after its commit: merging the search index's segments
+/// (put off while it wrote), then copying the write-ahead log into the database file.
+/// [`apply`] and [`import_file`] start it in the background; searches work meanwhile.
+pub async fn settle(db: &Db) -> Result<()> {
+    db.merge_search_index().await?;
+    db.checkpoint().await
 }
 
 /// A file imported (or simulated) from disk in one go: what [`read_file`],

@@ -191,6 +191,13 @@ impl ImportTx {
         // The commit of a large import would copy the whole write-ahead log into the
         // database file before returning; that copy is left to a checkpoint after it.
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        // The search index merges its segments as it is written (automerge): a seventh
+        // of a bulk import's writing. It is put off during the import (its own setting,
+        // restored in this same transaction) and done after the commit, in the
+        // background (Db::merge_search_index), like the checkpoint.
+        let automerge: Option<i64> =
+            conn.query_row("SELECT v FROM product_search_config WHERE k = 'automerge'", [], |r| r.get(0)).optional()?;
+        conn.execute_batch("INSERT INTO product_search (product_search, rank) VALUES ('automerge', 0)")?;
         let mut indexes = Vec::new();
         if bulk {
             // Their definitions are the migrations': read back from the schema, not repeated here.
@@ -210,7 +217,7 @@ impl ImportTx {
             params![info.file_name, info.sheet, info.mode, info.layout_hash, ts(now)],
         )?;
         let batch_id = conn.last_insert_rowid();
-        self.write = Some(WriteState { batch_id, now: ts(now), indexes, ..WriteState::default() });
+        self.write = Some(WriteState { batch_id, now: ts(now), indexes, automerge, ..WriteState::default() });
         Ok(batch_id)
     }
 
@@ -286,6 +293,11 @@ impl ImportTx {
             conn.execute_batch(&sql)?;
         }
         st.flush_search(conn)?;
+        // FTS5's default is 4 when the table has no setting of its own.
+        conn.execute(
+            "INSERT INTO product_search (product_search, rank) VALUES ('automerge', ?)",
+            [st.automerge.unwrap_or(4)],
+        )?;
         {
             let mut set = conn.prepare_cached("UPDATE variants SET ean = ? WHERE sku = ?")?;
             for (sku, ean) in std::mem::take(&mut st.eans) {
@@ -386,6 +398,8 @@ struct WriteState {
     sql: HashMap<(&'static str, usize), String>,
     /// Indexes dropped for a bulk import, built again at its end (their SQL).
     indexes: Vec<String>,
+    /// The search index's own automerge setting before the import, if it had one.
+    automerge: Option<i64>,
 }
 
 impl WriteState {

@@ -65,6 +65,24 @@ impl Db {
         Ok(())
     }
 
+    /// Merges the search index's segments, a few hundred pages per statement so that
+    /// the write lock is never held long (an import leaves them unmerged). FTS5 says
+    /// there is no work left when a merge changes fewer than two rows.
+    pub async fn merge_search_index(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        for _ in 0..10_000 {
+            let before: i64 = sqlx::query_scalar("SELECT total_changes()").fetch_one(&mut *conn).await?;
+            sqlx::query("INSERT INTO product_search (product_search, rank) VALUES ('merge', 256)")
+                .execute(&mut *conn)
+                .await?;
+            let after: i64 = sqlx::query_scalar("SELECT total_changes()").fetch_one(&mut *conn).await?;
+            if after - before < 2 {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Flushes the WAL into the main file and closes every connection.
     pub async fn close(self) {
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;

@@ -1061,3 +1061,51 @@ async fn a_write_failing_mid_stream_is_the_error_told_and_rolls_back() {
     assert_eq!(dump(&t.db).await, before);
     assert!(t.db.import_batches().await.unwrap().is_empty());
 }
+
+/// An import puts off the search index's merging (its automerge setting is 0 while it
+/// writes, put back in its own transaction) and `settle` merges afterwards: the setting
+/// the shop had is kept, and every product is found before and after the merge.
+#[tokio::test]
+async fn search_index_merging_is_put_off_then_done_and_its_setting_kept() {
+    let t = fresh_db().await;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.db.path().display())).await.unwrap();
+    sqlx::query("INSERT INTO product_search (product_search, rank) VALUES ('automerge', 8)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let automerge = || {
+        let path = t.db.path().to_owned();
+        async move {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT v FROM product_search_config WHERE k = 'automerge'")
+                .fetch_one(&mut c)
+                .await
+                .unwrap()
+        }
+    };
+    let mut csv = String::from("Réf;Nom;Prix\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("TOM-{i};Tomme numéro {i};4,50\n"));
+    }
+    let source = read(csv.as_bytes(), "tommes.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!(automerge().await, 8);
+    let found = |q: &str| {
+        let filter = comptoir_core::catalogue::ProductFilter { search: Some(q.into()), ..Default::default() };
+        let db = t.db.clone();
+        async move { db.list_products(&filter).await.unwrap().total }
+    };
+    assert_eq!((found("tomme").await, found("numero 19999").await), (20_000, 1));
+    import::settle(&t.db).await.unwrap();
+    assert_eq!((found("tomme").await, found("numero 19999").await, found("tom-19999").await), (20_000, 1, 1));
+    // The merge left nothing to do.
+    let total = "SELECT total_changes()";
+    let before: i64 = sqlx::query_scalar(total).fetch_one(&mut conn).await.unwrap();
+    sqlx::query("INSERT INTO product_search (product_search, rank) VALUES ('merge', 256)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let after: i64 = sqlx::query_scalar(total).fetch_one(&mut conn).await.unwrap();
+    assert!(after - before < 2, "{before} → {after}");
+}
