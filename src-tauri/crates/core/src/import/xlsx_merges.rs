@@ -49,7 +49,7 @@ pub(super) fn find(bytes: &[u8], sheet: Option<&str>) -> Option<(String, Vec<Dim
     };
     let part = entries.get(&rel.target.trim_start_matches('/').to_ascii_lowercase())?;
     let reader = zip.by_name(part).ok()?;
-    Some((name.clone(), merges(after_sheet_data(reader)?)))
+    Some((name.clone(), merges(after_sheet_data(reader, TAIL_MAX)?)))
 }
 
 struct Relationship {
@@ -125,12 +125,17 @@ fn workbook_sheets(xml: &[u8]) -> Vec<(String, String)> {
     }
 }
 
+/// What may follow `<sheetData>` in a sheet and be kept to be parsed: merged cells,
+/// conditional formats, validations, page setup. More is a damaged or hostile file (a
+/// zip bomb past the cells): calamine, which streams, is asked instead.
+const TAIL_MAX: usize = 32 << 20;
+
 /// What follows the end of `<sheetData>` in a sheet's XML (read a chunk at a time,
-/// nothing before it kept). A literal `</sheetData>` can only be markup: `<` is always
+/// nothing before it kept; `None` past `max` bytes). A literal `</sheetData>` can only be markup: `<` is always
 /// escaped in text and attribute values. `None`: the XML could not be read, or holds
 /// no end of `<sheetData>` (an empty `<sheetData/>`: the whole XML is small then, and
 /// calamine reads it).
-fn after_sheet_data(mut reader: impl Read) -> Option<Vec<u8>> {
+fn after_sheet_data(mut reader: impl Read, max: usize) -> Option<Vec<u8>> {
     const MARK: &[u8] = b"sheetData>";
     let finder = memchr::memmem::Finder::new(MARK);
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 17);
@@ -143,6 +148,9 @@ fn after_sheet_data(mut reader: impl Read) -> Option<Vec<u8>> {
         }
         buf.extend_from_slice(&chunk[..n]);
         if found {
+            if buf.len() > max {
+                return None;
+            }
             continue;
         }
         // The last end tag `</sheetData>` or `</x:sheetData>` in what is held.
@@ -304,10 +312,15 @@ mod tests {
         }
         let xml = b"<x:worksheet><x:sheetData><x:row><x:c><x:is><x:t>sheetData&gt;</x:t></x:is></x:c></x:row></x:sheetData>\
                     <x:mergeCells count=\"2\"><x:mergeCell ref=\"A1:D1\"/><x:mergeCell ref=\"B3:B7\"/></x:mergeCells></x:worksheet>";
-        let tail = after_sheet_data(Trickle(xml)).unwrap();
+        let tail = after_sheet_data(Trickle(xml), TAIL_MAX).unwrap();
         assert!(tail.starts_with(b"<x:mergeCells"));
         let found: Vec<_> = merges(tail).into_iter().map(|d| (d.start, d.end)).collect();
         assert_eq!(found, vec![((0, 0), (0, 3)), ((2, 1), (6, 1))]);
-        assert!(after_sheet_data(&b"<worksheet><sheetData/></worksheet>"[..]).is_none());
+        assert!(after_sheet_data(&b"<worksheet><sheetData/></worksheet>"[..], TAIL_MAX).is_none());
+        // Too much after the cells: left to calamine.
+        let mut long = b"<worksheet><sheetData></sheetData>".to_vec();
+        long.extend(std::iter::repeat_n(b' ', 300_000));
+        assert!(after_sheet_data(&long[..], 100_000).is_none());
+        assert!(after_sheet_data(&long[..], 400_000).is_some());
     }
 }
