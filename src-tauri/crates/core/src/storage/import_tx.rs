@@ -372,6 +372,53 @@ fn ladder(mut n: usize, max: usize) -> impl Iterator<Item = usize> {
         })
     })
 }
+/// Multi-row statements by size (`head` + `VALUES (?, …), …`), prepared once each.
+type SqlCache = HashMap<(&'static str, usize), String>;
+
+/// One row's values, bound in column order.
+struct RowBinder<'s, 'c> {
+    stmt: &'s mut rusqlite::CachedStatement<'c>,
+    next: usize,
+}
+
+impl RowBinder<'_, '_> {
+    fn put(&mut self, value: &dyn rusqlite::ToSql) -> Result<()> {
+        self.next += 1;
+        self.stmt.raw_bind_parameter(self.next, value)?;
+        Ok(())
+    }
+}
+
+/// Inserts `rows` with statements of `head` holding up to `max` rows of `width` values
+/// each (sizes from [`ladder`]); `bind` puts one row's values. A UNIQUE violation is
+/// told as a conflict in French.
+fn insert_rows<T>(
+    conn: &Connection,
+    cache: &mut SqlCache,
+    head: &'static str,
+    width: usize,
+    rows: &[T],
+    max: usize,
+    mut bind: impl FnMut(&mut RowBinder<'_, '_>, &T) -> Result<()>,
+) -> Result<()> {
+    let mut start = 0;
+    for size in ladder(rows.len(), max) {
+        let chunk = &rows[start..start + size];
+        start += size;
+        let sql = cache.entry((head, size)).or_insert_with(|| {
+            let row = format!("({})", vec!["?"; width].join(", "));
+            format!("{head} VALUES {}", vec![row; size].join(", "))
+        });
+        let mut stmt = conn.prepare_cached(sql)?;
+        let mut binder = RowBinder { stmt: &mut stmt, next: 0 };
+        for row in chunk {
+            bind(&mut binder, row)?;
+        }
+        stmt.raw_execute().map_err(unique_to_conflict)?;
+    }
+    Ok(())
+}
+
 /// Search entries written together: each statement of the import makes the full-text
 /// index write its pending terms as a new segment (the statement may roll back), and
 /// the segments are then merged; entries are gathered so that this happens rarely.
@@ -395,7 +442,7 @@ struct WriteState {
     eans: Vec<(String, String)>,
     /// Changed products whose search text is rebuilt at the end (after their EANs).
     reindex: Vec<i64>,
-    sql: HashMap<(&'static str, usize), String>,
+    sql: SqlCache,
     /// Indexes dropped for a bulk import, built again at its end (their SQL).
     indexes: Vec<String>,
     /// The search index's own automerge setting before the import, if it had one.
@@ -416,89 +463,44 @@ impl WriteState {
         Ok(())
     }
 
-    /// `INSERT INTO … VALUES (?, …), (…)` for `rows` rows of `width` values each.
-    fn values_sql(&mut self, head: &'static str, width: usize, rows: usize) -> String {
-        self.sql
-            .entry((head, rows))
-            .or_insert_with(|| {
-                let row = format!("({})", vec!["?"; width].join(", "));
-                let mut sql = String::with_capacity(head.len() + 8 + rows * (row.len() + 2));
-                sql.push_str(head);
-                sql.push_str(" VALUES ");
-                for r in 0..rows {
-                    if r > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&row);
-                }
-                sql
-            })
-            .clone()
-    }
-
     /// Inserts the products (their search text is taken, to be written in bulk later).
     fn insert_created(&mut self, conn: &Connection, created: &mut [CreatedProduct]) -> Result<()> {
         const PRODUCTS: &str = "INSERT INTO products (id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at)";
         const VARIANTS: &str = "INSERT INTO variants (product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, position, created_at, updated_at)";
         let (first, last) = (created[0].id, created[created.len() - 1].id);
         self.created = Some(self.created.map_or((first, last), |(a, _)| (a, last)));
-        let mut start = 0;
-        for size in ladder(created.len(), BULK_ROWS) {
-            let chunk = &created[start..start + size];
-            start += size;
-            let mut stmt = conn.prepare_cached(&self.values_sql(PRODUCTS, 11, chunk.len()))?;
-            let mut i = 0;
-            let mut bind = |v: &dyn rusqlite::ToSql| -> Result<()> {
-                i += 1;
-                stmt.raw_bind_parameter(i, v)?;
-                Ok(())
-            };
-            for p in chunk {
-                bind(&p.id)?;
-                bind(&p.uid)?;
-                bind(&p.name)?;
-                bind(&p.sort_key)?;
-                bind(&p.description)?;
-                bind(&p.category_id)?;
-                bind(&p.status.as_str())?;
-                bind(&p.vat.basis_points())?;
-                bind(&p.unit.as_str())?;
-                bind(&self.now)?;
-                bind(&self.now)?;
-            }
-            stmt.raw_execute()?;
-            let variants: Vec<(i64, bool, &VariantWrite, &str)> = chunk
-                .iter()
-                .flat_map(|p| p.variants.iter().map(move |(v, json)| (p.id, p.ean_later, v, json.as_str())))
-                .collect();
-            let mut vstart = 0;
-            for vsize in ladder(variants.len(), BULK_ROWS) {
-                let vchunk = &variants[vstart..vstart + vsize];
-                vstart += vsize;
-                let mut stmt = conn.prepare_cached(&self.values_sql(VARIANTS, 11, vchunk.len()))?;
-                let mut i = 0;
-                let mut bind = |v: &dyn rusqlite::ToSql| -> Result<()> {
-                    i += 1;
-                    stmt.raw_bind_parameter(i, v)?;
-                    Ok(())
-                };
-                for (pid, later, v, json) in vchunk {
-                    bind(pid)?;
-                    bind(&v.sku)?;
-                    bind(json)?;
-                    bind(&v.price_cents)?;
-                    bind(&v.stock)?;
-                    // Planned at the end of the file, its EAN may still be another variant's.
-                    bind(if *later { &None::<String> } else { &v.ean })?;
-                    bind(&v.weight_g)?;
-                    bind(&v.volume_ml)?;
-                    bind(&v.position)?;
-                    bind(&self.now)?;
-                    bind(&self.now)?;
-                }
-                stmt.raw_execute().map_err(unique_to_conflict)?;
-            }
-        }
+        let now = self.now.as_str();
+        insert_rows(conn, &mut self.sql, PRODUCTS, 11, created, BULK_ROWS, |row, p| {
+            row.put(&p.id)?;
+            row.put(&p.uid)?;
+            row.put(&p.name)?;
+            row.put(&p.sort_key)?;
+            row.put(&p.description)?;
+            row.put(&p.category_id)?;
+            row.put(&p.status.as_str())?;
+            row.put(&p.vat.basis_points())?;
+            row.put(&p.unit.as_str())?;
+            row.put(&now)?;
+            row.put(&now)
+        })?;
+        let variants: Vec<(i64, bool, &VariantWrite, &str)> = created
+            .iter()
+            .flat_map(|p| p.variants.iter().map(move |(v, json)| (p.id, p.ean_later, v, json.as_str())))
+            .collect();
+        insert_rows(conn, &mut self.sql, VARIANTS, 11, &variants, BULK_ROWS, |row, (pid, later, v, json)| {
+            row.put(pid)?;
+            row.put(&v.sku)?;
+            row.put(json)?;
+            row.put(&v.price_cents)?;
+            row.put(&v.stock)?;
+            // Planned at the end of the file, its EAN may still be another variant's.
+            row.put(if *later { &None::<String> } else { &v.ean })?;
+            row.put(&v.weight_g)?;
+            row.put(&v.volume_ml)?;
+            row.put(&v.position)?;
+            row.put(&now)?;
+            row.put(&now)
+        })?;
         for p in created {
             if p.ean_later {
                 for (v, _) in &p.variants {
@@ -516,18 +518,18 @@ impl WriteState {
     /// them back (to be dropped elsewhere).
     fn flush_search(&mut self, conn: &Connection) -> Result<Vec<(i64, String)>> {
         let entries = std::mem::take(&mut self.search);
-        let mut start = 0;
-        for size in ladder(entries.len(), SEARCH_ROWS) {
-            let chunk = &entries[start..start + size];
-            start += size;
-            let mut stmt =
-                conn.prepare_cached(&self.values_sql("INSERT INTO product_search (rowid, body)", 2, chunk.len()))?;
-            for (k, (id, body)) in chunk.iter().enumerate() {
-                stmt.raw_bind_parameter(2 * k + 1, id)?;
-                stmt.raw_bind_parameter(2 * k + 2, body)?;
-            }
-            stmt.raw_execute()?;
-        }
+        insert_rows(
+            conn,
+            &mut self.sql,
+            "INSERT INTO product_search (rowid, body)",
+            2,
+            &entries,
+            SEARCH_ROWS,
+            |row, (id, body)| {
+                row.put(id)?;
+                row.put(body)
+            },
+        )?;
         Ok(entries)
     }
 
