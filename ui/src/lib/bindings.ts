@@ -846,6 +846,24 @@ export type UnitPrice = {
 
 export type UnitPricePer = "kg" | "l";
 
+/**  Where the photos of a sync pass stand, for the status bar and the marketplace screen. */
+export type UploadProgress = {
+	/**  Photos fully on the marketplace in this pass, out of those it had to send. */
+	photos_done: number,
+	photos_total: number,
+	/**  Bytes of photos sent / to send in this pass (a resumed upload counts what remained). */
+	bytes_done: number,
+	bytes_total: number,
+	/**  Measured upload rate over the last seconds, bytes per second (0 until measured). */
+	bytes_per_sec: number,
+	/**  Estimated seconds left, when the rate is known. */
+	eta_secs: number | null,
+	/**  The line is slow (under about 1 Mbit/s): photos go one at a time. */
+	slow_link: boolean,
+	/**  Catalogue changes (products, stock, prices) waiting only for their photos. */
+	products_waiting: number,
+};
+
 export type Variant = {
 	id: number,
 	sku: string,
@@ -900,6 +918,8 @@ export type WorkerState = {
 	 *  seconds ("Synchroniser maintenant" tries at once).
 	 */
 	next_retry_in_secs: number | null,
+	/**  Photos being sent to the marketplace in the pass under way (`None`: none). */
+	upload: UploadProgress | null,
 };
 
 /* Tauri Specta runtime */

@@ -107,7 +107,7 @@ pub async fn run(data_dir: Option<&Path>, args: SyncArgs) -> anyhow::Result<()> 
         return Ok(());
     }
     let keychain = OsKeychain::open()?;
-    let opts = SyncOptions { reconcile: args.reconcile, ..SyncOptions::default() };
+    let opts = SyncOptions { reconcile: args.reconcile, progress: Some(upload_progress()), ..SyncOptions::default() };
     let mut rng = Rng::seeded(seed());
     let clock: Clock = Arc::new(chrono::Utc::now);
     let total = if args.once {
@@ -136,6 +136,41 @@ pub async fn run(data_dir: Option<&Path>, args: SyncArgs) -> anyhow::Result<()> 
         ));
     }
     Ok(())
+}
+
+/// Photo uploads are told on stderr every few seconds (a first sync over a rural line
+/// takes minutes): photos and bytes sent, the rate, the time left.
+fn upload_progress() -> comptoir_core::sync::ProgressSink {
+    let last = std::sync::Mutex::new(None::<std::time::Instant>);
+    Arc::new(move |p: Option<comptoir_core::sync::UploadProgress>| {
+        let Some(p) = p else { return };
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(5)) {
+            return;
+        }
+        *last = Some(std::time::Instant::now());
+        let mo = |b: u64| format!("{:.1}", b as f64 / 1e6).replace('.', ",");
+        let mut line = format!(
+            "Photos : {}/{} envoyées, {} Mo sur {} Mo",
+            p.photos_done,
+            p.photos_total,
+            mo(p.bytes_done),
+            mo(p.bytes_total)
+        );
+        if p.bytes_per_sec > 0 {
+            line.push_str(&format!(", {} Ko/s", p.bytes_per_sec / 1000));
+        }
+        if let Some(eta) = p.eta_secs {
+            line.push_str(&format!(", environ {} min {:02} s restantes", eta / 60, eta % 60));
+        }
+        if p.slow_link {
+            line.push_str(" (ligne lente : une photo à la fois, stock et prix en priorité)");
+        }
+        if p.products_waiting > 0 {
+            line.push_str(&format!(" ; {} produit(s) attendent leurs photos", p.products_waiting));
+        }
+        eprintln_fr(&line);
+    })
 }
 
 fn eprintln_fr(s: &str) {

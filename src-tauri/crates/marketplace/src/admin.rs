@@ -1,11 +1,11 @@
 //! `/admin/v1`: what the marketplace operator does (onboarding, pairing codes,
-//! scoped tokens, moderation, forcing order expiry).
+//! scoped tokens, moderation, forcing order expiry and the media sweep).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use comptoir_protocol::admin::{
-    CreateShopRequest, ExpireResult, IssueTokenRequest, ModerationRequest, PairingCode, ShopCreated,
+    CreateShopRequest, ExpireResult, IssueTokenRequest, MediaSweepResult, ModerationRequest, PairingCode, ShopCreated,
 };
 use comptoir_protocol::auth::{Scope, TokenGrant};
 use comptoir_protocol::events::ProductModerated;
@@ -13,7 +13,7 @@ use comptoir_protocol::events::ProductModerated;
 use crate::auth::{create_shop, issue_pairing_code, issue_token, shop_exists};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::{AppState, catalog, orders};
+use crate::{AppState, catalog, media, orders};
 
 pub async fn shops_create(
     State(st): State<AppState>,
@@ -66,4 +66,9 @@ pub async fn moderation_set(
 
 pub async fn orders_expire(State(st): State<AppState>) -> ApiResult<Json<ExpireResult>> {
     Ok(Json(ExpireResult { expired_order_ids: orders::expire_due(&st).await? }))
+}
+
+/// Run the media sweep now (the server also runs it on its own).
+pub async fn media_sweep(State(st): State<AppState>) -> ApiResult<Json<MediaSweepResult>> {
+    media::sweep(&st).await.map(Json)
 }

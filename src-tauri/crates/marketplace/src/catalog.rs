@@ -3,7 +3,7 @@
 //! Ops are independent: each gets its own `ok` / `conflict` / `invalid` result and
 //! the `ok` ones commit together. Only storage failures fail the whole batch.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -152,7 +152,11 @@ async fn validate_product(
             .await?
             .is_some();
         if !present {
-            inv.add(codes::MEDIA_MISSING, format!("{at}/images/{j}"), "upload it with PUT /v1/media/{sha256} first");
+            inv.add(
+                codes::MEDIA_MISSING,
+                format!("{at}/images/{j}"),
+                "upload it first (PUT /v1/media/{sha256} or PATCH /v1/media/{sha256}/upload)",
+            );
         }
     }
     for (j, c) in d.category_external_ids.iter().enumerate() {
@@ -257,6 +261,7 @@ async fn apply_op(conn: &mut SqliteConnection, cx: &OpCtx<'_>, raw: Value) -> Ap
                 return Ok(invalid(e));
             }
             write_product(conn, cx.shop, &op.external_id, current_version + 1, &data, cx.now).await?;
+            track_images(conn, cx.shop, &op.external_id, &data.images, cx.now).await?;
             current_version + 1
         }
         (_, _) => {
@@ -296,6 +301,7 @@ async fn delete(conn: &mut SqliteConnection, ty: ObjectType, cx: &OpCtx<'_>, ext
                 .bind(ext)
                 .execute(&mut *conn)
                 .await?;
+            track_images(conn, cx.shop, ext, &[], cx.now).await?;
             "UPDATE products SET version = ?, deleted = 1, data = NULL, hash = NULL, published = 0, updated_at = ?
              WHERE shop_id = ? AND external_id = ?"
         }
@@ -305,6 +311,62 @@ async fn delete(conn: &mut SqliteConnection, ty: ObjectType, cx: &OpCtx<'_>, ext
         }
     };
     sqlx::query(q).bind(version).bind(to_ms(cx.now)).bind(cx.shop).bind(ext).execute(conn).await?;
+    Ok(())
+}
+
+/// Keep the photo references in step with the `images` product `ext` now lists
+/// (none once deleted), in the batch's transaction: a photo it starts listing is
+/// referenced again, and one it drops that no other live product lists becomes
+/// unreferenced from now, for the sweep to delete after `media_grace` (`media.rs`).
+/// Stock moves rewrite a product with the same images, so they need not call this.
+async fn track_images(
+    conn: &mut SqliteConnection,
+    shop: &str,
+    ext: &str,
+    images: &[String],
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let before: Vec<String> =
+        sqlx::query_scalar("SELECT sha256 FROM media_refs WHERE shop_id = ? AND product_external_id = ?")
+            .bind(shop)
+            .bind(ext)
+            .fetch_all(&mut *conn)
+            .await?;
+    let after: BTreeSet<&str> = images.iter().map(String::as_str).collect();
+    for sha in after.iter().filter(|s| !before.iter().any(|b| b == *s)) {
+        sqlx::query("INSERT INTO media_refs (shop_id, sha256, product_external_id) VALUES (?, ?, ?)")
+            .bind(shop)
+            .bind(sha)
+            .bind(ext)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "UPDATE media SET unreferenced_since = NULL
+             WHERE shop_id = ? AND sha256 = ? AND unreferenced_since IS NOT NULL",
+        )
+        .bind(shop)
+        .bind(sha)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for sha in before.iter().filter(|b| !after.contains(b.as_str())) {
+        sqlx::query("DELETE FROM media_refs WHERE shop_id = ? AND sha256 = ? AND product_external_id = ?")
+            .bind(shop)
+            .bind(sha)
+            .bind(ext)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "UPDATE media SET unreferenced_since = ?1
+             WHERE shop_id = ?2 AND sha256 = ?3 AND unreferenced_since IS NULL
+               AND NOT EXISTS (SELECT 1 FROM media_refs WHERE shop_id = ?2 AND sha256 = ?3)",
+        )
+        .bind(to_ms(now))
+        .bind(shop)
+        .bind(sha)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 

@@ -26,6 +26,12 @@ pub struct Config {
     /// An in-flight idempotency record older than this is considered abandoned
     /// (the process died mid-request) and may be taken over.
     pub idempotency_stale_after: chrono::Duration,
+    /// How long a photo no live product references is kept before the sweep deletes
+    /// it. The desktop uploads photos before the products that list them, and a
+    /// product may drop a photo another one is about to take: this covers both.
+    pub media_grace: chrono::Duration,
+    /// A resumable upload nobody added a byte to for this long is abandoned and purged.
+    pub partial_upload_ttl: chrono::Duration,
     /// Bearer token of `/admin/v1`; `None` disables the admin API.
     pub admin_token: Option<String>,
 }
@@ -45,6 +51,8 @@ impl Default for Config {
             pairing_code_ttl: chrono::Duration::minutes(15),
             token_rotation_grace: chrono::Duration::minutes(10),
             idempotency_stale_after: chrono::Duration::minutes(1),
+            media_grace: chrono::Duration::hours(24),
+            partial_upload_ttl: chrono::Duration::hours(24),
             admin_token: None,
         }
     }

@@ -16,6 +16,7 @@ pub mod expiry;
 pub mod extract;
 pub mod idempotency;
 pub mod ids;
+pub mod link;
 pub mod media;
 pub mod openapi;
 pub mod orders;
@@ -24,6 +25,7 @@ pub mod routes;
 pub mod simulate;
 pub mod stock;
 pub mod storefront;
+pub mod upload;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -117,13 +119,15 @@ impl AppState {
     }
 }
 
-/// Serve until the listener fails; also runs the order-expiry task.
+/// Serve until the listener fails; also runs the order-expiry and media-sweep tasks.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     tokio::spawn(expiry::run(state.clone()));
+    tokio::spawn(media::run_sweeper(state.clone()));
     serve_http(listener, state).await
 }
 
-/// Serve HTTP only: tests drive expiry themselves through `/admin/v1/orders/expire`.
+/// Serve HTTP only: tests drive expiry and the media sweep themselves through
+/// `/admin/v1/orders/expire` and `/admin/v1/media/sweep`.
 pub async fn serve_http(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     // SSE writes one small frame per event: with Nagle on, each waits for the

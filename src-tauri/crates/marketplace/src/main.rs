@@ -32,6 +32,12 @@ enum Command {
         /// Bearer token of /admin/v1 (a random one is printed when absent).
         #[arg(long, env = "COMPTOIR_MARKETPLACE_ADMIN_TOKEN")]
         admin_token: Option<String>,
+        /// Hours a photo no product references is kept before it is deleted. The app
+        /// uploads photos before the products that list them: keep it well above the
+        /// time a sync pass can take.
+        #[arg(long, env = "COMPTOIR_MARKETPLACE_MEDIA_GRACE_HOURS", default_value_t = 24,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        media_grace_hours: u32,
     },
     /// Shops.
     Shop {
@@ -94,9 +100,13 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Serve { addr, admin_token } => {
+        Command::Serve { addr, admin_token, media_grace_hours } => {
             let admin_token = admin_token.unwrap_or_else(ids::token);
-            let config = Config { admin_token: Some(admin_token.clone()), ..Config::default() };
+            let config = Config {
+                admin_token: Some(admin_token.clone()),
+                media_grace: chrono::Duration::hours(i64::from(media_grace_hours)),
+                ..Config::default()
+            };
             let st = state(&cli.db, config).await?;
             let listener = tokio::net::TcpListener::bind(addr).await?;
             writeln!(out, "listening on http://{}", listener.local_addr()?)?;

@@ -6,12 +6,12 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, get, patch, post, put};
 use comptoir_protocol::REQUEST_ID_HEADER;
 use comptoir_protocol::problem::codes;
 
 use crate::error::{ApiError, REQUEST_ID};
-use crate::{AppState, Config, admin, auth, catalog, events, ids, media, openapi, orders, stock, storefront};
+use crate::{AppState, Config, admin, auth, catalog, events, ids, media, openapi, orders, stock, storefront, upload};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -49,6 +49,17 @@ fn table(cfg: &Config) -> Vec<Route> {
             Merchant,
             put(media::put).layer(DefaultBodyLimit::max(cfg.max_media_bytes)),
         ),
+        r(Method::GET, "/v1/media", Merchant, get(media::list)),
+        r(Method::GET, "/v1/media/{sha256}", Merchant, get(media::get)),
+        r(Method::GET, "/v1/media/{sha256}/upload", Merchant, get(upload::status)),
+        r(
+            Method::PATCH,
+            "/v1/media/{sha256}/upload",
+            Merchant,
+            // The body is streamed (never buffered whole) and bounded by Upload-Length;
+            // the limit is there for consistency with PUT.
+            patch(upload::patch).layer(DefaultBodyLimit::max(cfg.max_media_bytes)),
+        ),
         r(Method::POST, "/v1/catalog/batch", Merchant, post(catalog::batch)),
         r(Method::GET, "/v1/catalog/state", Merchant, get(catalog::state)),
         r(Method::POST, "/v1/stock/batch", Merchant, post(stock::batch)),
@@ -70,6 +81,7 @@ fn table(cfg: &Config) -> Vec<Route> {
             post(admin::moderation_set),
         ),
         r(Method::POST, "/admin/v1/orders/expire", Admin, post(admin::orders_expire)),
+        r(Method::POST, "/admin/v1/media/sweep", Admin, post(admin::media_sweep)),
     ]
 }
 

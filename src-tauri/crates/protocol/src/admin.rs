@@ -41,3 +41,12 @@ pub struct ModerationRequest {
 pub struct ExpireResult {
     pub expired_order_ids: Vec<String>,
 }
+
+/// `POST /admin/v1/media/sweep`: what the sweep deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaSweepResult {
+    /// Photos no product had referenced for the whole grace period.
+    pub deleted: u64,
+    /// Resumable uploads nobody had added to for a day.
+    pub partial_uploads_deleted: u64,
+}

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
@@ -21,6 +22,7 @@ use crate::problem::Problem;
 use crate::sse::SseParser;
 use crate::stock::{StockBatchRequest, StockBatchResponse};
 use crate::storefront::{CustomerCancelRequest, PlaceOrderRequest, StorefrontPage};
+use crate::transfer::{Activity, ByteMeter, SlicedBody, Transfer, watched};
 use crate::{IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +39,9 @@ pub enum ClientError {
     /// A response that is not what the protocol promises (bad JSON, stream cut...).
     #[error("protocol error (HTTP {status}): {message}")]
     Protocol { status: u16, message: String },
+    /// No byte moved for `idle` (see [`crate::transfer`]): the line is presumed dead.
+    #[error("no byte moved for {} s: connection presumed dead", idle.as_secs())]
+    Stalled { idle: Duration },
 }
 
 impl ClientError {
@@ -56,6 +61,7 @@ impl ClientError {
             ClientError::Api { problem, .. } => Some(problem.status),
             ClientError::Transport(e) => e.status().map(|s| s.as_u16()),
             ClientError::Protocol { status, .. } => Some(*status),
+            ClientError::Stalled { .. } => None,
         }
     }
 
@@ -70,7 +76,7 @@ impl ClientError {
     /// flight, 429, 5xx). Conflicts and validation errors are not.
     pub fn is_retryable(&self) -> bool {
         match self {
-            ClientError::Transport(_) => true,
+            ClientError::Transport(_) | ClientError::Stalled { .. } => true,
             ClientError::Api { problem, .. } => {
                 problem.status == 429
                     || problem.status >= 500
@@ -78,6 +84,11 @@ impl ClientError {
             }
             ClientError::Protocol { .. } => false,
         }
+    }
+
+    /// The line failed (unreachable, cut, silent) rather than the server answering.
+    pub fn is_network(&self) -> bool {
+        matches!(self, ClientError::Transport(_) | ClientError::Stalled { .. })
     }
 }
 
@@ -104,6 +115,14 @@ pub struct OrdersQuery {
 struct Base {
     http: reqwest::Client,
     url: String,
+    transfer: Transfer,
+}
+
+/// A whole answer: status, headers and body, read under the transfer's watchdog.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
 }
 
 impl Base {
@@ -112,11 +131,48 @@ impl Base {
         while url.ends_with('/') {
             url.pop();
         }
-        Self { http, url }
+        Self { http, url, transfer: Transfer::default() }
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}{}", self.url, path))
+    }
+
+    /// One exchange under [`Transfer`]: the request body handed out in slices (each
+    /// one proof that the line moves, and counted), then the whole answer read; the
+    /// exchange fails with [`ClientError::Stalled`] only when nothing moved for
+    /// `transfer.idle`, however long a slow but moving upload takes.
+    async fn exchange(&self, rb: RequestBuilder) -> Result<Answer> {
+        let (http, req) = rb.build_split();
+        let mut req = req?;
+        let activity = Activity::new();
+        if let Some(bytes) = req.body().and_then(|b| b.as_bytes()).map(Bytes::copy_from_slice) {
+            let sliced = SlicedBody::new(bytes, activity.clone(), self.transfer.meter.clone());
+            *req.body_mut() = Some(reqwest::Body::wrap(sliced));
+        }
+        let exchange = async {
+            let resp = http.execute(req).await?;
+            let (status, headers) = (resp.status(), resp.headers().clone());
+            Ok(Answer { status, headers, body: resp.bytes().await? })
+        };
+        watched(self.transfer.idle, &activity, exchange, |idle| ClientError::Stalled { idle }).await
+    }
+
+    async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T> {
+        let a = self.exchange(rb).await?;
+        if !a.status.is_success() {
+            return Err(a.into_error());
+        }
+        a.decode()
+    }
+
+    async fn send_idempotent<T: DeserializeOwned>(&self, rb: RequestBuilder, key: &str) -> Result<Idempotent<T>> {
+        let a = self.exchange(rb.header(IDEMPOTENCY_KEY_HEADER, key)).await?;
+        if !a.status.is_success() {
+            return Err(a.into_error());
+        }
+        let replayed = a.headers.get(IDEMPOTENT_REPLAYED_HEADER).is_some_and(|v| v.as_bytes() == b"true");
+        Ok(Idempotent { value: a.decode()?, replayed })
     }
 }
 
@@ -126,13 +182,30 @@ fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 async fn error_from(resp: Response) -> ClientError {
-    let status = resp.status().as_u16();
-    let retry_after = parse_retry_after(resp.headers());
-    let body = match resp.bytes().await {
-        Ok(b) => b,
-        Err(e) => return ClientError::Transport(e),
-    };
-    match serde_json::from_slice::<Problem>(&body) {
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    match resp.bytes().await {
+        Ok(body) => Answer { status, headers, body }.into_error(),
+        Err(e) => ClientError::Transport(e),
+    }
+}
+
+impl Answer {
+    fn into_error(self) -> ClientError {
+        let status = self.status.as_u16();
+        let retry_after = parse_retry_after(&self.headers);
+        problem_error(status, retry_after, &self.body)
+    }
+
+    fn decode<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| ClientError::Protocol {
+            status: self.status.as_u16(),
+            message: format!("cannot decode body: {e}"),
+        })
+    }
+}
+
+fn problem_error(status: u16, retry_after: Option<Duration>, body: &[u8]) -> ClientError {
+    match serde_json::from_slice::<Problem>(body) {
         Ok(mut problem) => {
             if problem.status == 0 {
                 problem.status = status;
@@ -142,35 +215,11 @@ async fn error_from(resp: Response) -> ClientError {
         Err(_) => ClientError::Api {
             problem: Box::new(
                 Problem::new(status, "http_error", format!("HTTP {status}"))
-                    .with_detail(String::from_utf8_lossy(&body).chars().take(500).collect::<String>()),
+                    .with_detail(String::from_utf8_lossy(body).chars().take(500).collect::<String>()),
             ),
             retry_after,
         },
     }
-}
-
-async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T> {
-    let status = resp.status().as_u16();
-    let body = resp.bytes().await?;
-    serde_json::from_slice(&body)
-        .map_err(|e| ClientError::Protocol { status, message: format!("cannot decode body: {e}") })
-}
-
-async fn send<T: DeserializeOwned>(rb: RequestBuilder) -> Result<T> {
-    let resp = rb.send().await?;
-    if !resp.status().is_success() {
-        return Err(error_from(resp).await);
-    }
-    decode(resp).await
-}
-
-async fn send_idempotent<T: DeserializeOwned>(rb: RequestBuilder, key: &str) -> Result<Idempotent<T>> {
-    let resp = rb.header(IDEMPOTENCY_KEY_HEADER, key).send().await?;
-    if !resp.status().is_success() {
-        return Err(error_from(resp).await);
-    }
-    let replayed = resp.headers().get(IDEMPOTENT_REPLAYED_HEADER).is_some_and(|v| v.as_bytes() == b"true");
-    Ok(Idempotent { value: decode(resp).await?, replayed })
 }
 
 /// Merchant API client, authenticated by one shop token.
@@ -194,6 +243,21 @@ impl Client {
         &self.token
     }
 
+    /// Fail a request only when no byte moved for `idle` (see [`crate::transfer`]),
+    /// never because a slow line makes it long.
+    pub fn with_idle_timeout(mut self, idle: Option<Duration>) -> Self {
+        self.base.transfer.idle = idle;
+        self
+    }
+
+    /// A client whose request bodies report each slice sent to `meter` (an upload's
+    /// progress); the connection pool is shared with `self`.
+    pub fn metered(&self, meter: ByteMeter) -> Self {
+        let mut c = self.clone();
+        c.base.transfer.meter = Some(meter);
+        c
+    }
+
     pub fn set_token(&mut self, token: impl Into<String>) {
         self.token = token.into();
     }
@@ -205,47 +269,138 @@ impl Client {
     /// `POST /v1/auth/pair` (no token needed).
     pub async fn pair(base_url: &str, req: &PairRequest) -> Result<TokenGrant> {
         let base = Base::new(reqwest::Client::new(), base_url);
-        send(base.request(Method::POST, "/v1/auth/pair").json(req)).await
+        base.send(base.request(Method::POST, "/v1/auth/pair").json(req)).await
     }
 
     pub async fn me(&self) -> Result<Me> {
-        send(self.req(Method::GET, "/v1/me")).await
+        self.base.send(self.req(Method::GET, "/v1/me")).await
     }
 
     /// `POST /v1/auth/rotate`. Does not switch this client to the new token: store
     /// it durably first, then call [`Client::set_token`].
     pub async fn rotate_token(&self) -> Result<RotatedToken> {
-        send(self.req(Method::POST, "/v1/auth/rotate")).await
+        self.base.send(self.req(Method::POST, "/v1/auth/rotate")).await
     }
 
     /// Returns the hashes the server is missing.
     pub async fn media_check(&self, sha256: &[String]) -> Result<Vec<String>> {
         let body = MediaCheckRequest { sha256: sha256.to_vec() };
-        let r: MediaCheckResponse = send(self.req(Method::POST, "/v1/media/check").json(&body)).await?;
+        let r: MediaCheckResponse = self.base.send(self.req(Method::POST, "/v1/media/check").json(&body)).await?;
         Ok(r.missing)
     }
 
     /// Upload one photo; `created` is false when the server already had it.
     pub async fn media_put(&self, sha256: &str, content_type: &str, bytes: Vec<u8>) -> Result<(MediaObject, bool)> {
-        let resp = self
+        let rb = self
             .req(Method::PUT, &format!("/v1/media/{sha256}"))
             .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(bytes)
-            .send()
-            .await?;
-        if !resp.status().is_success() {
-            return Err(error_from(resp).await);
+            .body(bytes);
+        let a = self.base.exchange(rb).await?;
+        if !a.status.is_success() {
+            return Err(a.into_error());
         }
-        let created = resp.status() == StatusCode::CREATED;
-        Ok((decode(resp).await?, created))
+        Ok((a.decode()?, a.status == StatusCode::CREATED))
     }
+
+    // ---- Resumable uploads and reading photos back -------------------------------
+    // `/v1/media/{sha256}/upload` lets a photo cross a line that drops connections a
+    // piece at a time: the server keeps every byte it received, and tells where to
+    // resume. `GET /v1/media…` reads back what the server holds.
+
+    /// `GET /v1/media/{sha256}/upload`: how many bytes of this photo the server holds
+    /// (`complete` once it is stored). `Ok(None)` when it holds none (`404
+    /// upload_not_found`): start at offset 0.
+    pub async fn media_upload_status(&self, sha256: &str) -> Result<Option<crate::media::UploadStatus>> {
+        match self.base.send(self.req(Method::GET, &format!("/v1/media/{sha256}/upload"))).await {
+            Ok(status) => Ok(Some(status)),
+            Err(e) if e.code() == Some(crate::problem::codes::UPLOAD_NOT_FOUND) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `PATCH /v1/media/{sha256}/upload` with `body` = the photo's bytes from `offset`
+    /// (any number of them, up to the end; `length` is the whole photo's size). Returns
+    /// where the upload stands afterwards: `complete` once the server stored the photo.
+    /// A `409 upload_offset_mismatch` (the server holds another offset, e.g. an earlier
+    /// attempt got further than the caller knew) is not an error: the answer carries the
+    /// server's offset, `complete: false`, to resume from.
+    pub async fn media_upload(
+        &self,
+        sha256: &str,
+        media_type: &str,
+        length: u64,
+        offset: u64,
+        body: Vec<u8>,
+    ) -> Result<crate::media::UploadStatus> {
+        let rb = self.media_upload_request(sha256, media_type, length, offset).body(body);
+        let a = self.base.exchange(rb).await?;
+        if a.status.is_success() {
+            return a.decode();
+        }
+        let server_offset = a
+            .headers
+            .get(crate::media::UPLOAD_OFFSET_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let err = a.into_error();
+        match server_offset {
+            Some(offset) if err.code() == Some(crate::problem::codes::UPLOAD_OFFSET_MISMATCH) => {
+                Ok(crate::media::UploadStatus {
+                    sha256: sha256.to_owned(),
+                    offset,
+                    length,
+                    content_type: media_type.to_owned(),
+                    complete: false,
+                })
+            }
+            _ => Err(err),
+        }
+    }
+
+    /// The request of [`Client::media_upload`], all but its body (the one place it is built).
+    fn media_upload_request(&self, sha256: &str, media_type: &str, length: u64, offset: u64) -> RequestBuilder {
+        self.req(Method::PATCH, &format!("/v1/media/{sha256}/upload"))
+            .header(reqwest::header::CONTENT_TYPE, crate::media::UPLOAD_CONTENT_TYPE)
+            .header(crate::media::UPLOAD_OFFSET_HEADER, offset)
+            .header(crate::media::UPLOAD_LENGTH_HEADER, length)
+            .header(crate::media::UPLOAD_MEDIA_TYPE_HEADER, media_type)
+    }
+
+    /// `GET /v1/media/{sha256}`: the stored photo, as (content type, bytes).
+    pub async fn media_get(&self, sha256: &str) -> Result<(String, Vec<u8>)> {
+        let a = self.base.exchange(self.req(Method::GET, &format!("/v1/media/{sha256}"))).await?;
+        if !a.status.is_success() {
+            return Err(a.into_error());
+        }
+        let content_type =
+            a.headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        Ok((content_type, a.body.to_vec()))
+    }
+
+    /// `GET /v1/media`: every photo the server holds for the shop, by sha256.
+    pub async fn media_list(
+        &self,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<crate::Page<crate::media::MediaListItem>> {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        if let Some(c) = cursor {
+            q.push(("cursor", c.to_owned()));
+        }
+        if let Some(l) = limit {
+            q.push(("limit", l.to_string()));
+        }
+        self.base.send(self.req(Method::GET, "/v1/media").query(&q)).await
+    }
+
+    // ---- End of resumable uploads and reading photos back ------------------------
 
     pub async fn catalog_batch(
         &self,
         idempotency_key: &str,
         req: &CatalogBatchRequest,
     ) -> Result<Idempotent<CatalogBatchResponse>> {
-        send_idempotent(self.req(Method::POST, "/v1/catalog/batch").json(req), idempotency_key).await
+        self.base.send_idempotent(self.req(Method::POST, "/v1/catalog/batch").json(req), idempotency_key).await
     }
 
     pub async fn catalog_state(&self, cursor: Option<&str>, limit: Option<u32>) -> Result<StatePage> {
@@ -256,7 +411,7 @@ impl Client {
         if let Some(l) = limit {
             q.push(("limit", l.to_string()));
         }
-        send(self.req(Method::GET, "/v1/catalog/state").query(&q)).await
+        self.base.send(self.req(Method::GET, "/v1/catalog/state").query(&q)).await
     }
 
     pub async fn stock_batch(
@@ -264,7 +419,7 @@ impl Client {
         idempotency_key: &str,
         req: &StockBatchRequest,
     ) -> Result<Idempotent<StockBatchResponse>> {
-        send_idempotent(self.req(Method::POST, "/v1/stock/batch").json(req), idempotency_key).await
+        self.base.send_idempotent(self.req(Method::POST, "/v1/stock/batch").json(req), idempotency_key).await
     }
 
     /// Long-poll: returns at once if events after `after` exist, else waits up to
@@ -277,7 +432,7 @@ impl Client {
         if let Some(l) = limit {
             q.push(("limit", l.to_string()));
         }
-        send(self.req(Method::GET, "/v1/events").query(&q)).await
+        self.base.send(self.req(Method::GET, "/v1/events").query(&q)).await
     }
 
     /// Open the SSE stream, resuming after `last_event_id` when given.
@@ -313,11 +468,11 @@ impl Client {
         if let Some(l) = query.limit {
             q.push(("limit", l.to_string()));
         }
-        send(self.req(Method::GET, "/v1/orders").query(&q)).await
+        self.base.send(self.req(Method::GET, "/v1/orders").query(&q)).await
     }
 
     pub async fn order(&self, id: &str) -> Result<Order> {
-        send(self.req(Method::GET, &format!("/v1/orders/{id}"))).await
+        self.base.send(self.req(Method::GET, &format!("/v1/orders/{id}"))).await
     }
 
     pub async fn transition(
@@ -326,11 +481,12 @@ impl Client {
         idempotency_key: &str,
         req: &TransitionRequest,
     ) -> Result<Idempotent<Order>> {
-        send_idempotent(
-            self.req(Method::POST, &format!("/v1/orders/{order_id}/transitions")).json(req),
-            idempotency_key,
-        )
-        .await
+        self.base
+            .send_idempotent(
+                self.req(Method::POST, &format!("/v1/orders/{order_id}/transitions")).json(req),
+                idempotency_key,
+            )
+            .await
     }
 }
 
@@ -405,15 +561,19 @@ impl StorefrontClient {
         if let Some(c) = cursor {
             rb = rb.query(&[("cursor", c)]);
         }
-        send(rb).await
+        self.base.send(rb).await
     }
 
     pub async fn place_order(&self, shop_id: &str, req: &PlaceOrderRequest) -> Result<Order> {
-        send(self.base.request(Method::POST, &format!("/storefront/v1/shops/{shop_id}/orders")).json(req)).await
+        self.base
+            .send(self.base.request(Method::POST, &format!("/storefront/v1/shops/{shop_id}/orders")).json(req))
+            .await
     }
 
     pub async fn cancel_order(&self, order_id: &str, req: &CustomerCancelRequest) -> Result<Order> {
-        send(self.base.request(Method::POST, &format!("/storefront/v1/orders/{order_id}/cancel")).json(req)).await
+        self.base
+            .send(self.base.request(Method::POST, &format!("/storefront/v1/orders/{order_id}/cancel")).json(req))
+            .await
     }
 }
 
@@ -434,19 +594,22 @@ impl AdminClient {
     }
 
     pub async fn create_shop(&self, name: &str) -> Result<ShopCreated> {
-        send(self.req(Method::POST, "/admin/v1/shops").json(&CreateShopRequest { name: name.to_owned() })).await
+        self.base
+            .send(self.req(Method::POST, "/admin/v1/shops").json(&CreateShopRequest { name: name.to_owned() }))
+            .await
     }
 
     pub async fn pairing_code(&self, shop_id: &str) -> Result<PairingCode> {
-        send(self.req(Method::POST, &format!("/admin/v1/shops/{shop_id}/pairing-codes"))).await
+        self.base.send(self.req(Method::POST, &format!("/admin/v1/shops/{shop_id}/pairing-codes"))).await
     }
 
     pub async fn issue_token(&self, shop_id: &str, scopes: &[Scope]) -> Result<TokenGrant> {
-        send(
-            self.req(Method::POST, &format!("/admin/v1/shops/{shop_id}/tokens"))
-                .json(&IssueTokenRequest { scopes: scopes.to_vec() }),
-        )
-        .await
+        self.base
+            .send(
+                self.req(Method::POST, &format!("/admin/v1/shops/{shop_id}/tokens"))
+                    .json(&IssueTokenRequest { scopes: scopes.to_vec() }),
+            )
+            .await
     }
 
     pub async fn moderate(
@@ -457,14 +620,22 @@ impl AdminClient {
         reason: Option<&str>,
     ) -> Result<serde_json::Value> {
         let body = ModerationRequest { status, reason: reason.map(str::to_owned) };
-        send(
-            self.req(Method::POST, &format!("/admin/v1/shops/{shop_id}/products/{external_id}/moderation")).json(&body),
-        )
-        .await
+        self.base
+            .send(
+                self.req(Method::POST, &format!("/admin/v1/shops/{shop_id}/products/{external_id}/moderation"))
+                    .json(&body),
+            )
+            .await
     }
 
     /// Expire the orders whose deadline has passed (the server also does it on its own).
     pub async fn expire_orders(&self) -> Result<ExpireResult> {
-        send(self.req(Method::POST, "/admin/v1/orders/expire")).await
+        self.base.send(self.req(Method::POST, "/admin/v1/orders/expire")).await
+    }
+
+    /// Delete now the photos unreferenced for longer than the grace period and the
+    /// abandoned partial uploads (the server also does it on its own).
+    pub async fn media_sweep(&self) -> Result<crate::admin::MediaSweepResult> {
+        self.base.send(self.req(Method::POST, "/admin/v1/media/sweep")).await
     }
 }

@@ -22,6 +22,8 @@ pub mod storefront;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod transfer;
 
 pub use problem::{FieldError, Problem};
 

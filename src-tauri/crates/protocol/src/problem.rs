@@ -92,6 +92,10 @@ pub mod codes {
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
     pub const MEDIA_HASH_MISMATCH: &str = "media_hash_mismatch";
     pub const MEDIA_MISSING: &str = "media_missing";
+    pub const MEDIA_NOT_FOUND: &str = "media_not_found";
+    pub const UPLOAD_NOT_FOUND: &str = "upload_not_found";
+    pub const UPLOAD_OFFSET_MISMATCH: &str = "upload_offset_mismatch";
+    pub const UPLOAD_LENGTH_MISMATCH: &str = "upload_length_mismatch";
     pub const SKU_TAKEN: &str = "sku_taken";
     pub const UNKNOWN_CATEGORY: &str = "unknown_category";
     pub const UNKNOWN_SKU: &str = "unknown_sku";

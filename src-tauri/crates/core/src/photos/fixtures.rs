@@ -26,6 +26,37 @@ pub fn test_card(width: u32, height: u32) -> Rgb {
     Rgb::new(width, height, data)
 }
 
+/// Something closer to a photograph than [`test_card`] for file sizes: smooth light
+/// and colour gradients, a few soft round shapes, and sensor-like grain (a fixed
+/// pseudo-random ±`grain`). A phone's 12 MP JPEG of it weighs megabytes, its 1600 px
+/// render a few hundred kilobytes, as with real photos; the test card's 8 px
+/// checkerboard instead compresses unrealistically well at full size and badly once
+/// resampled.
+pub fn photo_like(width: u32, height: u32, grain: u8) -> Rgb {
+    let mut data = Vec::with_capacity((width * height * 3) as usize);
+    let (w, h) = (width as f32, height as f32);
+    let mut state: u32 = 0x9E37_79B9;
+    for y in 0..height {
+        let fy = y as f32 / h;
+        for x in 0..width {
+            let fx = x as f32 / w;
+            // Two soft discs, like objects on a table.
+            let d1 = ((fx - 0.35).powi(2) + (fy - 0.45).powi(2)).sqrt();
+            let d2 = ((fx - 0.7).powi(2) + (fy - 0.6).powi(2)).sqrt();
+            let disc = (1.0 - (d1 / 0.22).min(1.0)) * 90.0 - (1.0 - (d2 / 0.15).min(1.0)) * 60.0;
+            let base = [60.0 + 120.0 * fx + disc, 80.0 + 90.0 * fy + disc * 0.5, 140.0 - 60.0 * fx + disc * 0.2];
+            for b in base {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                let noise = (state % (2 * grain as u32 + 1)) as f32 - grain as f32;
+                data.push((b + noise).clamp(0.0, 255.0) as u8);
+            }
+        }
+    }
+    Rgb::new(width, height, data)
+}
+
 fn compressor(quality: i32, progressive: bool, subsamp: Subsamp) -> Compressor {
     let mut c = Compressor::new().expect("turbojpeg");
     c.set_quality(quality).expect("quality");

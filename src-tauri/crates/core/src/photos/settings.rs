@@ -37,8 +37,15 @@ pub async fn preset(db: &Db) -> Result<super::Preset> {
 
 /// Keeps a new preset (normalised). The photos' derivatives are then stale:
 /// `Studio::rebuild_stale` re-renders them from the originals.
+///
+/// The marketplace is sent renders made with the preset, so a changed preset puts
+/// every product with photos back in the sync's outbox, in the same transaction.
 pub async fn set_preset(db: &Db, preset: super::Preset) -> Result<super::Preset> {
     let p = preset.normalized();
-    db.set_setting(PRESET, &serde_json::to_string(&p).map_err(|e| Error::Io(std::io::Error::other(e)))?).await?;
+    let json = serde_json::to_string(&p).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    if self::preset(db).await?.normalized() == p {
+        return Ok(p);
+    }
+    db.set_setting_and_requeue_photo_products(PRESET, &json).await?;
     Ok(p)
 }

@@ -12,6 +12,7 @@ use super::batch::{self, BatchOptions, CancelFlag, Outcome, Progress};
 use super::matching::{MatchProposal, candidates};
 use super::pipeline::render;
 use super::preset::{Crop, Edits, Preset};
+use super::probe::Format;
 use super::problem::PhotoProblem;
 use super::store::{Kind, PhotoStore};
 use super::{NewPhoto, PhotoRecord, ProductPhotoRow, QualityNote};
@@ -285,13 +286,23 @@ impl Studio {
     /// Makes sure the derivatives of `photo` with `edits` exist; renders them from the
     /// original when not (edits are never applied to a derivative: no generation loss).
     pub async fn render_edited(&self, photo: &PhotoRecord, edits: &Edits) -> Result<(PathBuf, PathBuf)> {
-        let fp = self.preset.normalized().fingerprint(&edits.normalized());
-        let main = self.store.derivative_path(&photo.sha256, &fp, Kind::Main);
-        let thumb = self.store.derivative_path(&photo.sha256, &fp, Kind::Thumb);
+        self.render_files(&photo.sha256, photo.format, edits).await
+    }
+
+    /// The fingerprint naming the derivatives of a photo with `edits` under the preset.
+    pub fn fingerprint_of(&self, edits: &Edits) -> String {
+        self.preset.normalized().fingerprint(&edits.normalized())
+    }
+
+    /// [`Studio::render_edited`] from the original's hash and format alone.
+    pub async fn render_files(&self, sha: &str, format: Format, edits: &Edits) -> Result<(PathBuf, PathBuf)> {
+        let fp = self.fingerprint_of(edits);
+        let main = self.store.derivative_path(sha, &fp, Kind::Main);
+        let thumb = self.store.derivative_path(sha, &fp, Kind::Thumb);
         if main.is_file() && thumb.is_file() {
             return Ok((main, thumb));
         }
-        let original = self.store.original_path(&photo.sha256, photo.format);
+        let original = self.store.original_path(sha, format);
         let (store, preset, edits, limits) = (self.store.clone(), self.preset, *edits, self.options.limits);
         let (m, t) = (main.clone(), thumb.clone());
         tokio::task::spawn_blocking(move || -> Result<()> {

@@ -9,6 +9,7 @@ pub mod imports;
 mod orders;
 mod photos;
 pub mod sync;
+pub mod sync_photos;
 
 pub use catalogue::{PATH_SEP, product_to_input};
 pub use import_tx::{ImportTx, Spent};

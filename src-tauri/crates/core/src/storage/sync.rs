@@ -62,6 +62,8 @@ pub struct FrozenBatch {
 pub struct KnownObject {
     pub version: i64,
     pub sent_hash: Option<String>,
+    /// The images the marketplace last accepted for it (products; `None`: unknown).
+    pub sent_images: Option<Vec<String>>,
 }
 
 /// The engine's persistent state (one row).
@@ -122,15 +124,17 @@ pub struct ProductSyncRow {
     pub moderation: Option<String>,
     pub moderation_reason: Option<String>,
     pub issues: Vec<SyncIssue>,
-    /// (sha256, known to be on the marketplace), in display order.
+    /// (sha256 of the original, its render known to be on the marketplace), in display order.
     pub photos: Vec<(String, bool)>,
 }
 
 /// How a batch's op ended, as the engine understood the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpOutcome {
-    /// Accepted at `version`; `hash` of what was sent (None for a delete).
-    Ok { version: i64, hash: Option<String> },
+    /// Accepted at `version`; `hash` of what was sent (None for a delete), the product's
+    /// `images` as sent. `interim`: sent with the images already on the server while its
+    /// new photos upload, so the entry stays in line for the complete version.
+    Ok { version: i64, hash: Option<String>, images: Option<Vec<String>>, interim: bool },
     /// The server holds `current_version`: the entry stays and is re-sent with it.
     Conflict { current_version: i64 },
     /// Refused for good until the shop changes it: kept as an issue for a person.
@@ -252,6 +256,15 @@ impl Db {
 
     /// Pending entries not in a batch, categories first (parents before children
     /// is handled by the engine), oldest first.
+    /// Changes to the outbox's waiting entries show here: (entries, sum of their change
+    /// sequences), read cheaply every second while photos upload.
+    pub async fn outbox_signature(&self) -> Result<(i64, i64)> {
+        let r = sqlx::query("SELECT count(*), coalesce(sum(change_seq), 0) FROM sync_outbox WHERE batch_key IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((r.get(0), r.get(1)))
+    }
+
     pub async fn outbox_unbatched(&self) -> Result<Vec<OutboxEntry>> {
         let rows = sqlx::query(
             "SELECT id, entity, uid, change_seq, batch_key, attempts FROM sync_outbox
@@ -356,15 +369,18 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         for (entity, uid, outcome) in outcomes {
             match outcome {
-                OpOutcome::Ok { version, hash } => {
+                OpOutcome::Ok { version, hash, images, interim } => {
+                    let images = images.as_ref().map(|i| serde_json::to_string(i).unwrap_or_else(|_| "[]".to_owned()));
                     sqlx::query(
-                        "INSERT INTO sync_objects (entity, uid, version, sent_hash) VALUES (?, ?, ?, ?)
-                         ON CONFLICT (entity, uid) DO UPDATE SET version = excluded.version, sent_hash = excluded.sent_hash",
+                        "INSERT INTO sync_objects (entity, uid, version, sent_hash, sent_images) VALUES (?, ?, ?, ?, ?)
+                         ON CONFLICT (entity, uid) DO UPDATE SET version = excluded.version,
+                             sent_hash = excluded.sent_hash, sent_images = excluded.sent_images",
                     )
                     .bind(entity.as_str())
                     .bind(uid)
                     .bind(version)
                     .bind(hash)
+                    .bind(images)
                     .execute(&mut *tx)
                     .await?;
                     sqlx::query(
@@ -375,17 +391,21 @@ impl Db {
                     .bind(uid)
                     .execute(&mut *tx)
                     .await?;
-                    sqlx::query("DELETE FROM sync_outbox WHERE entity = ? AND uid = ? AND batch_key = ? AND change_seq = sent_seq")
+                    if !interim {
+                        sqlx::query(
+                            "DELETE FROM sync_outbox WHERE entity = ? AND uid = ? AND batch_key = ? AND change_seq = sent_seq",
+                        )
                         .bind(entity.as_str())
                         .bind(uid)
                         .bind(key)
                         .execute(&mut *tx)
                         .await?;
+                    }
                 }
                 OpOutcome::Conflict { current_version } => {
                     sqlx::query(
                         "INSERT INTO sync_objects (entity, uid, version) VALUES (?, ?, ?)
-                         ON CONFLICT (entity, uid) DO UPDATE SET version = excluded.version, sent_hash = NULL",
+                         ON CONFLICT (entity, uid) DO UPDATE SET version = excluded.version, sent_hash = NULL, sent_images = NULL",
                     )
                     .bind(entity.as_str())
                     .bind(uid)
@@ -444,15 +464,22 @@ impl Db {
     }
 
     pub async fn known_objects(&self) -> Result<HashMap<(Entity, String), KnownObject>> {
-        let rows =
-            sqlx::query("SELECT entity, uid, version, sent_hash FROM sync_objects").fetch_all(&self.pool).await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                let e = Entity::parse(r.get::<String, _>(0).as_str())?;
-                Some(((e, r.get(1)), KnownObject { version: r.get(2), sent_hash: r.get(3) }))
-            })
-            .collect())
+        let rows = sqlx::query("SELECT entity, uid, version, sent_hash, sent_images FROM sync_objects")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for r in rows {
+            let Some(e) = Entity::parse(r.get::<String, _>(0).as_str()) else { continue };
+            let uid: String = r.get(1);
+            let sent_images = match r.get::<Option<String>, _>(4) {
+                Some(j) => Some(serde_json::from_str::<Vec<String>>(&j).map_err(|err| {
+                    Error::Conflict(format!("Images envoyées illisibles dans la base pour « {uid} » : {err}"))
+                })?),
+                None => None,
+            };
+            out.insert((e, uid), KnownObject { version: r.get(2), sent_hash: r.get(3), sent_images });
+        }
+        Ok(out)
     }
 
     /// Reconciliation: the server's versions become ours; the hash is kept only where
@@ -461,13 +488,15 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         for (e, uid, k) in objects {
             sqlx::query(
-                "INSERT INTO sync_objects (entity, uid, version, sent_hash) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (entity, uid) DO UPDATE SET version = excluded.version, sent_hash = excluded.sent_hash",
+                "INSERT INTO sync_objects (entity, uid, version, sent_hash, sent_images) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (entity, uid) DO UPDATE SET version = excluded.version, sent_hash = excluded.sent_hash,
+                     sent_images = excluded.sent_images",
             )
             .bind(e.as_str())
             .bind(uid)
             .bind(k.version)
             .bind(&k.sent_hash)
+            .bind(k.sent_images.as_ref().map(|i| serde_json::to_string(i).unwrap_or_else(|_| "[]".to_owned())))
             .execute(&mut *tx)
             .await?;
         }
@@ -500,8 +529,8 @@ impl Db {
             .collect())
     }
 
-    /// Wire data of products by uid: all of them (`None`) or the given ones. A uid
-    /// with no row is absent from the map (deleted locally).
+    /// Wire data of products by uid, without their images: all of them (`None`) or the
+    /// given ones. A uid with no row is absent from the map (deleted locally).
     pub async fn sync_product_data(&self, uids: Option<&[String]>) -> Result<BTreeMap<String, ProductData>> {
         let filter = match uids {
             Some(u) => serde_json::to_string(u).map_err(|e| Error::Conflict(e.to_string()))?,
@@ -562,30 +591,9 @@ impl Db {
                 stock: Stock { available: r.get(4) },
             });
         }
-        let prows = sqlx::query(
-            "SELECT product_id, photo_sha FROM product_photos WHERE product_id IN (SELECT value FROM json_each(?))
-             ORDER BY product_id, position, id",
-        )
-        .bind(&ids)
-        .fetch_all(&self.pool)
-        .await?;
-        for r in prows {
-            let pid: i64 = r.get(0);
-            if let Some((_, data, _)) = by_id.get_mut(&pid) {
-                data.images.push(r.get(1));
-            }
-        }
+        // `images` stays empty here: what the marketplace is sent of a photo is its render
+        // (`sync::renders`), which only core knows how to make.
         Ok(by_id.into_values().map(|(uid, data, _)| (uid, data)).collect())
-    }
-
-    /// Format (file extension) of stored photo originals by sha256.
-    pub async fn sync_photo_formats(&self, shas: &[String]) -> Result<HashMap<String, String>> {
-        let list = serde_json::to_string(shas).map_err(|e| Error::Conflict(e.to_string()))?;
-        let rows = sqlx::query("SELECT sha256, format FROM photos WHERE sha256 IN (SELECT value FROM json_each(?))")
-            .bind(list)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     /// What a page of the marketplace's events changed, merged in one transaction
@@ -738,7 +746,8 @@ impl Db {
         .collect();
         let photos = sqlx::query(
             "SELECT pp.photo_sha, m.sha256 IS NOT NULL FROM product_photos pp
-             LEFT JOIN sync_media m ON m.sha256 = pp.photo_sha
+             LEFT JOIN product_photo_renders r ON r.product_photo_id = pp.id
+             LEFT JOIN sync_media m ON m.sha256 = r.render_sha
              WHERE pp.product_id = ? ORDER BY pp.position, pp.id",
         )
         .bind(product_id)

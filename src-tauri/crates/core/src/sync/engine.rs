@@ -16,8 +16,9 @@ use serde::Serialize;
 
 use super::backoff::{Backoff, Rng};
 use super::credentials::TokenStore;
+use super::renders::Renders;
+use super::upload::{ProgressSink, UploadLane, Uploaded};
 use crate::Db;
-use crate::photos::store::PhotoStore;
 use crate::storage::sync::{Entity, KnownObject, OpOutcome, OutboxEntry, RemoteStock};
 
 /// Why a sync did not complete. The messages are French and never contain the token.
@@ -77,17 +78,31 @@ pub struct Connection {
     pub max_media_bytes: u64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SyncOptions {
     /// Diff `catalog/state` against the local catalogue first (also done on the first
     /// sync after connecting).
     pub reconcile: bool,
-    /// Photos uploaded at once.
+    /// Most photos uploaded at once (on a fast line; a slow one gets one at a time).
     pub parallel_uploads: usize,
     pub backoff: Backoff,
-    /// Longest wait for one answer; past it the request counts as lost (the frozen
-    /// batch is re-sent with its key, so a write the server did commit is not doubled).
-    pub request_timeout: Duration,
+    /// A request with no byte moving for this long counts as lost (the frozen batch is
+    /// re-sent with its key, so a write the server did commit is not doubled). Never a
+    /// limit on a whole request: a 1 MiB batch takes 25 s on a 40 KB/s line, and is fine.
+    pub idle_timeout: Duration,
+    /// Told how the photo uploads stand, about once a second.
+    pub progress: Option<ProgressSink>,
+}
+
+impl std::fmt::Debug for SyncOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncOptions")
+            .field("reconcile", &self.reconcile)
+            .field("parallel_uploads", &self.parallel_uploads)
+            .field("backoff", &self.backoff)
+            .field("idle_timeout", &self.idle_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for SyncOptions {
@@ -96,7 +111,8 @@ impl Default for SyncOptions {
             reconcile: false,
             parallel_uploads: 3,
             backoff: Backoff::default(),
-            request_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(30),
+            progress: None,
         }
     }
 }
@@ -162,12 +178,15 @@ pub fn check_url(url: &str) -> SResult<String> {
     Ok(u.to_owned())
 }
 
-fn http(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10).min(timeout))
-        .timeout(timeout)
-        .build()
-        .unwrap_or_default()
+/// The HTTP client of the sync: a limit on connecting, none on a whole request (the
+/// protocol client's idle watchdog decides when a line is dead, see
+/// `comptoir_protocol::transfer`).
+fn http(idle: Duration) -> reqwest::Client {
+    reqwest::Client::builder().connect_timeout(Duration::from_secs(10).min(idle)).build().unwrap_or_default()
+}
+
+fn client(url: &str, token: &str, idle: Duration) -> Client {
+    Client::with_http(http(idle), url, token).with_idle_timeout(Some(idle))
 }
 
 /// How the shop proves who it is when connecting.
@@ -187,7 +206,7 @@ pub async fn connect(db: &Db, url: &str, cred: Credential, keychain: &dyn TokenS
             Client::pair(&url, &req).await.map_err(|e| api_error(&e))?.token
         }
     };
-    let client = Client::with_http(http(Duration::from_secs(60)), &url, &token);
+    let client = client(&url, &token, Duration::from_secs(60));
     let me = client.me().await.map_err(|e| api_error(&e))?;
     keychain.set(&me.shop.id, &token)?;
     let limits = serde_json::to_string(&me.limits).unwrap_or_default();
@@ -216,10 +235,14 @@ pub async fn disconnect(db: &Db, keychain: &dyn TokenStore) -> SResult<()> {
 }
 
 /// Maps a client error to ours; never includes the request (hence never the token).
-fn api_error(e: &ClientError) -> SyncError {
+pub(crate) fn api_error(e: &ClientError) -> SyncError {
     match e {
         ClientError::Transport(t) => SyncError::Offline {
             message: if t.is_timeout() { "délai dépassé".to_owned() } else { "connexion impossible".to_owned() },
+            retry_in: Duration::ZERO,
+        },
+        ClientError::Stalled { idle } => SyncError::Offline {
+            message: format!("la connexion ne répond plus depuis {} s", idle.as_secs()),
             retry_in: Duration::ZERO,
         },
         ClientError::Api { problem, retry_after } => {
@@ -241,14 +264,24 @@ fn api_error(e: &ClientError) -> SyncError {
 struct Pass<'a> {
     db: &'a Db,
     client: Client,
-    photos: PhotoStore,
+    renders: Renders,
     opts: &'a SyncOptions,
     rng: &'a mut Rng,
     now: DateTime<Utc>,
     report: SyncReport,
     max_ops: usize,
     max_body: usize,
-    checked_media: HashSet<String>,
+    /// Images the server is known to hold (`media/check`, or uploaded in this pass).
+    on_server: HashSet<String>,
+    /// Images asked about that the server lacks (renders among them are uploading).
+    missing: HashSet<String>,
+    /// Renders given to the photo lane in this pass (each once: one that failed waits
+    /// for the next pass, with its products).
+    pushed: HashSet<String>,
+    /// Renders whose upload failed in this pass.
+    failed: Vec<(String, SyncError)>,
+    /// Conflicts met per object in this pass (a few rounds settle them).
+    conflicts: HashMap<(Entity, String), u32>,
 }
 
 /// One sync pass: events, optional reconciliation, then the whole outbox.
@@ -274,15 +307,19 @@ pub async fn sync_once(
     let max_body = limits.as_ref().map_or(1024 * 1024, |l| l.max_body_bytes as usize);
     let mut pass = Pass {
         db,
-        client: Client::with_http(http(opts.request_timeout), &url, token),
-        photos: PhotoStore::in_data_dir(data_dir),
+        client: client(&url, &token, opts.idle_timeout),
+        renders: Renders::new(db, data_dir).await?,
         opts,
         rng,
         now,
         report: SyncReport::default(),
         max_ops,
         max_body,
-        checked_media: HashSet::new(),
+        on_server: HashSet::new(),
+        missing: HashSet::new(),
+        pushed: HashSet::new(),
+        failed: Vec::new(),
+        conflicts: HashMap::new(),
     };
     let reconcile = opts.reconcile || st.reconciled_at.is_none();
     match pass.run(st.events_after, reconcile).await {
@@ -317,6 +354,15 @@ const MAX_PACED_WAIT: Duration = Duration::from_secs(5);
 /// 429s waited out per request before the pass gives up and backs off.
 const MAX_PACED_WAITS: u32 = 20;
 
+/// The images an upsert of a product names.
+fn op_images(op: &CatalogOp) -> Vec<String> {
+    if op.op != OpKind::Upsert || op.object_type != ObjectType::Product {
+        return Vec::new();
+    }
+    let images = op.data.as_ref().and_then(|d| d.get("images")).and_then(|i| i.as_array());
+    images.into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)).collect()
+}
+
 /// Serialized size of one op in a batch body (its JSON and the separating comma).
 fn op_size(op: &CatalogOp) -> usize {
     serde_json::to_vec(op).map_or(0, |b| b.len()) + 1
@@ -350,7 +396,27 @@ fn split_batches<T>(items: &[T], max_ops: usize, max_body: usize, size: impl Fn(
 struct Frozen {
     request: CatalogBatchRequest,
     hashes: Vec<Option<String>>,
+    /// Per op: sent with the images already on the server while its new photos upload
+    /// (the outbox entry stays for the complete version). Absent in older batches.
+    #[serde(default)]
+    interim: Vec<bool>,
 }
+
+/// One op ready to send, with its outbox entry.
+struct ReadyOp {
+    entry: OutboxEntry,
+    op: CatalogOp,
+    hash: Option<String>,
+    interim: bool,
+}
+
+/// Conflicts on one object after which it waits for the next pass.
+const MAX_CONFLICTS: u32 = 5;
+/// Batches lost to the line in a row, while photos upload, before the pass gives up.
+const MAX_LINE_FAILURES: u32 = 5;
+/// How often the catalogue lane looks at the outbox while photos upload: a stock or
+/// price change made meanwhile leaves within about this long.
+const OUTBOX_POLL: Duration = Duration::from_secs(1);
 
 impl Pass<'_> {
     /// Sends a request, waiting out short rate limits inside the pass: a 429 with a
@@ -388,7 +454,99 @@ impl Pass<'_> {
         if reconcile {
             self.reconcile().await?;
         }
-        // A batch frozen by an earlier pass (crash, timeout): the same request again.
+        self.resend_open_batches().await?;
+        let mut lane = UploadLane::start(
+            self.client.clone(),
+            self.db.clone(),
+            self.opts.parallel_uploads,
+            self.opts.progress.clone(),
+        );
+        // On an error the lane is dropped: uploads in flight stop where they are, and the
+        // server keeps what arrived for the next pass to resume.
+        self.catalogue_lane(&mut lane).await?;
+        for u in lane.close().await {
+            self.uploaded(u).await?;
+        }
+        match self.failed.drain(..).next() {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends what is ready while the photo lane uploads: products whose photos are all
+    /// on the server, deletions, categories, and — for a product the marketplace already
+    /// shows — a change of its data with the images it already has. Wakes when a photo
+    /// lands and every [`OUTBOX_POLL`] for changes made meanwhile; ends when nothing is
+    /// left but products whose photos failed in this pass.
+    async fn catalogue_lane(&mut self, lane: &mut UploadLane) -> SResult<()> {
+        let mut last_look: Option<(i64, i64)> = None;
+        let mut landed = true;
+        let mut line_failures = 0u32;
+        loop {
+            match self.send_ready(lane, &mut last_look, landed).await {
+                Ok(true) => {
+                    // Conflicts and changes made meanwhile: look again at once.
+                    line_failures = 0;
+                    last_look = None;
+                    continue;
+                }
+                Ok(false) => {}
+                // The line dropped under a batch while photos are still going up: the
+                // batch stays frozen and goes again (same key) once the line is back,
+                // rather than ending the pass and the uploads with it.
+                Err(SyncError::Offline { retry_in, .. }) if !lane.is_idle() && line_failures < MAX_LINE_FAILURES => {
+                    line_failures += 1;
+                    last_look = None;
+                    // Never sooner than the server asked (Retry-After of a 503).
+                    let wait = super::upload::retry_wait(line_failures).max(retry_in);
+                    for u in lane.wait(wait).await {
+                        self.uploaded(u).await?;
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+            if lane.is_idle() {
+                return Ok(());
+            }
+            landed = false;
+            for u in lane.wait(OUTBOX_POLL).await {
+                landed = true;
+                self.uploaded(u).await?;
+            }
+        }
+    }
+
+    /// One look at the outbox (when it changed or a photo landed): sends what is ready.
+    /// Whether anything was sent.
+    async fn send_ready(
+        &mut self,
+        lane: &mut UploadLane,
+        last_look: &mut Option<(i64, i64)>,
+        landed: bool,
+    ) -> SResult<bool> {
+        self.resend_open_batches().await?;
+        let look = self.db.outbox_signature().await?;
+        // Nothing changed in the outbox and no photo landed: nothing new to send.
+        if !landed && *last_look == Some(look) {
+            return Ok(false);
+        }
+        *last_look = Some(look);
+        let entries = self.db.outbox_unbatched().await?;
+        let (ops, waiting) = self.build_ops(&entries, lane).await?;
+        lane.set_products_waiting(waiting);
+        for chunk in split_batches(&ops, self.max_ops, self.max_body, |r| op_size(&r.op)) {
+            self.freeze_and_send(chunk).await?;
+        }
+        Ok(!ops.is_empty())
+    }
+
+    /// A batch frozen and not answered (a crash, the line dropped under it): the same
+    /// request again, with its key — unless it names an image the server lacks. This
+    /// version freezes a product only once its photos are up; a batch frozen by an older
+    /// Comptoir named the photos' originals, which must never be uploaded: it is rebuilt
+    /// from the rows instead.
+    async fn resend_open_batches(&mut self) -> SResult<()> {
         while let Some(b) = self.db.open_batch().await? {
             let frozen: Frozen = match serde_json::from_str(&b.body) {
                 Ok(f) => f,
@@ -397,32 +555,73 @@ impl Pass<'_> {
                     continue;
                 }
             };
-            self.upload_photos(&frozen.request).await?;
+            let images: Vec<String> = frozen.request.ops.iter().flat_map(op_images).collect();
+            self.check_media(&images).await?;
+            if images.iter().any(|i| !self.on_server.contains(i)) {
+                self.db.abandon_batch(&b.key).await?;
+                continue;
+            }
             self.send(&b.key, &frozen).await?;
         }
-        // Conflicts put entries back in line; a few rounds settle them.
-        for _round in 0..5 {
-            let entries = self.db.outbox_unbatched().await?;
-            if entries.is_empty() {
-                break;
+        Ok(())
+    }
+
+    async fn freeze_and_send(&mut self, chunk: &[ReadyOp]) -> SResult<()> {
+        let request = CatalogBatchRequest { ops: chunk.iter().map(|r| r.op.clone()).collect() };
+        let frozen = Frozen {
+            request,
+            hashes: chunk.iter().map(|r| r.hash.clone()).collect(),
+            interim: chunk.iter().map(|r| r.interim).collect(),
+        };
+        let body = serde_json::to_string(&frozen).unwrap_or_default();
+        let key = self.rng.key();
+        let ids: Vec<(i64, i64)> = chunk.iter().map(|r| (r.entry.id, r.entry.change_seq)).collect();
+        self.db.freeze_batch(&key, "catalog", &body, &ids, self.now).await?;
+        self.send(&key, &frozen).await
+    }
+
+    /// A photo upload ended.
+    async fn uploaded(&mut self, u: Uploaded) -> SResult<()> {
+        match u.result {
+            Ok(n) => {
+                self.missing.remove(&u.sha256);
+                self.on_server.insert(u.sha256.clone());
+                self.db.mark_media_on_server(std::slice::from_ref(&u.sha256), self.now).await?;
+                self.report.requests += 1;
+                if n > 0 {
+                    self.report.photos_uploaded += 1;
+                    self.report.photo_bytes += n;
+                    self.report.bytes_sent += n;
+                }
             }
-            let ops = self.build_ops(&entries).await?;
-            if ops.is_empty() {
-                break;
+            Err(e) => self.failed.push((u.sha256, e)),
+        }
+        Ok(())
+    }
+
+    /// Asks the server which of `images` it holds, for those not asked yet.
+    async fn check_media(&mut self, images: &[String]) -> SResult<()> {
+        let mut ask: Vec<String> = Vec::new();
+        for i in images {
+            if !self.on_server.contains(i) && !self.missing.contains(i) && !ask.contains(i) {
+                ask.push(i.clone());
             }
-            for chunk in split_batches(&ops, self.max_ops, self.max_body, |(_, op, _)| op_size(op)) {
-                let request = CatalogBatchRequest { ops: chunk.iter().map(|(_, op, _)| op.clone()).collect() };
-                let frozen = Frozen { request, hashes: chunk.iter().map(|(_, _, h)| h.clone()).collect() };
-                let body = serde_json::to_string(&frozen).unwrap_or_default();
-                let key = self.rng.key();
-                let ids: Vec<(i64, i64)> = chunk.iter().map(|(e, _, _)| (e.id, e.change_seq)).collect();
-                self.db.freeze_batch(&key, "catalog", &body, &ids, self.now).await?;
-                self.upload_photos(&frozen.request).await?;
-                self.send(&key, &frozen).await?;
-            }
-            // Stock sold meanwhile (a conflict's usual cause) is merged before re-sending.
-            let after = self.db.sync_state().await?.events_after;
-            self.pull_events(after).await?;
+        }
+        for chunk in ask.chunks(1000) {
+            self.report.requests += 1;
+            self.report.bytes_sent += (chunk.len() * 67 + 12) as u64;
+            let hashes = chunk.to_vec();
+            let lacking = self
+                .patiently(|c| {
+                    let hashes = hashes.clone();
+                    async move { c.media_check(&hashes).await }
+                })
+                .await
+                .map_err(|e| api_error(&e))?;
+            let present: Vec<String> = chunk.iter().filter(|h| !lacking.contains(h)).cloned().collect();
+            self.db.mark_media_on_server(&present, self.now).await?;
+            self.on_server.extend(present);
+            self.missing.extend(lacking);
         }
         Ok(())
     }
@@ -512,7 +711,9 @@ impl Pass<'_> {
         for (uid, (data, _)) in self.db.sync_category_data().await? {
             local.insert((Entity::Category, uid), content_hash(&data));
         }
-        for (uid, data) in self.db.sync_product_data(None).await? {
+        let mut products = self.db.sync_product_data(None).await?;
+        self.renders.fill(&mut products, true).await?;
+        for (uid, data) in products {
             local.insert((Entity::Product, uid), content_hash(&data));
         }
         let mut known = Vec::new();
@@ -520,10 +721,11 @@ impl Pass<'_> {
         for (key, hash) in &local {
             match server.get(key) {
                 Some((v, false, Some(h))) if h == hash => {
-                    known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: Some(h.clone()) }));
+                    let k = KnownObject { version: *v, sent_hash: Some(h.clone()), sent_images: None };
+                    known.push((key.0, key.1.clone(), k));
                 }
                 Some((v, _, _)) => {
-                    known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: None }));
+                    known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: None, sent_images: None }));
                     queue.push(key.clone());
                 }
                 None => queue.push(key.clone()),
@@ -531,7 +733,7 @@ impl Pass<'_> {
         }
         for (key, (v, deleted, _)) in &server {
             if !deleted && !local.contains_key(key) {
-                known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: None }));
+                known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: None, sent_images: None }));
                 queue.push(key.clone());
             }
         }
@@ -541,18 +743,49 @@ impl Pass<'_> {
     }
 
     /// Builds the ops of the pending entries from the current rows (coalescing: the
-    /// final state only). Entries whose content the server already holds are dropped.
-    async fn build_ops(&mut self, entries: &[OutboxEntry]) -> SResult<Vec<(OutboxEntry, CatalogOp, Option<String>)>> {
+    /// final state only), with each product's photos as renders. Entries whose content
+    /// the server already holds are dropped. Renders the server lacks are queued on the
+    /// photo lane, in the outbox's order so that products complete one after the other.
+    /// Returns the ops ready now and how many products wait for their photos.
+    async fn build_ops(&mut self, entries: &[OutboxEntry], lane: &mut UploadLane) -> SResult<(Vec<ReadyOp>, usize)> {
         let known = self.db.known_objects().await?;
         let categories = self.db.sync_category_data().await?;
         let uids: Vec<String> = entries.iter().filter(|e| e.entity == Entity::Product).map(|e| e.uid.clone()).collect();
-        let products: BTreeMap<String, ProductData> = self.db.sync_product_data(Some(&uids)).await?;
+        let mut products: BTreeMap<String, ProductData> = self.db.sync_product_data(Some(&uids)).await?;
+        self.renders.fill(&mut products, false).await?;
+        // Which images does the server hold? The renders, and what it was last sent of
+        // each product (kept on a product's page while its new photos upload).
+        let mut ask: Vec<String> = Vec::new();
+        for e in entries.iter().filter(|e| e.entity == Entity::Product) {
+            ask.extend(products.get(&e.uid).into_iter().flat_map(|d| d.images.iter().cloned()));
+            let k = known.get(&(Entity::Product, e.uid.clone()));
+            ask.extend(k.and_then(|k| k.sent_images.clone()).unwrap_or_default());
+        }
+        self.check_media(&ask).await?;
+        for e in entries.iter().filter(|e| e.entity == Entity::Product) {
+            for sha in products.get(&e.uid).into_iter().flat_map(|d| d.images.iter()) {
+                if self.missing.contains(sha)
+                    && !self.pushed.contains(sha)
+                    && let Some(r) = self.renders.get(sha).cloned()
+                {
+                    self.pushed.insert(sha.clone());
+                    lane.push(r);
+                }
+            }
+        }
         let mut drop = Vec::new();
-        // (order, entry, op, hash): category upserts by depth, products, product deletes, category deletes.
-        let mut ops: Vec<(u32, OutboxEntry, CatalogOp, Option<String>)> = Vec::new();
+        let mut waiting = 0;
+        // (order, op): category upserts by depth, products, product deletes, category deletes.
+        let mut ops: Vec<(u32, ReadyOp)> = Vec::new();
         for e in entries {
+            if self.conflicts.get(&(e.entity, e.uid.clone())).is_some_and(|n| *n >= MAX_CONFLICTS) {
+                continue;
+            }
             let k = known.get(&(e.entity, e.uid.clone())).cloned().unwrap_or_default();
-            let (order, op, hash) = match e.entity {
+            let ready = |order: u32, op: CatalogOp, hash: Option<String>, interim: bool| {
+                (order, ReadyOp { entry: e.clone(), op, hash, interim })
+            };
+            match e.entity {
                 Entity::Category => match categories.get(&e.uid) {
                     Some((data, depth)) => {
                         let h = content_hash(data);
@@ -560,13 +793,12 @@ impl Pass<'_> {
                             drop.push((e.id, e.change_seq));
                             continue;
                         }
-                        (*depth, CatalogOp::upsert_category(&e.uid, k.version, data), Some(h))
+                        ops.push(ready(*depth, CatalogOp::upsert_category(&e.uid, k.version, data), Some(h), false));
                     }
-                    None if k.version == 0 => {
-                        drop.push((e.id, e.change_seq));
-                        continue;
+                    None if k.version == 0 => drop.push((e.id, e.change_seq)),
+                    None => {
+                        ops.push(ready(3000, CatalogOp::delete(ObjectType::Category, &e.uid, k.version), None, false))
                     }
-                    None => (3000, CatalogOp::delete(ObjectType::Category, &e.uid, k.version), None),
                 },
                 Entity::Product => match products.get(&e.uid) {
                     Some(data) => {
@@ -575,92 +807,38 @@ impl Pass<'_> {
                             drop.push((e.id, e.change_seq));
                             continue;
                         }
-                        (1000, CatalogOp::upsert_product(&e.uid, k.version, data), Some(h))
+                        if data.images.iter().all(|i| self.on_server.contains(i)) {
+                            ops.push(ready(1000, CatalogOp::upsert_product(&e.uid, k.version, data), Some(h), false));
+                            continue;
+                        }
+                        // Its photos are not all up yet. A new product waits for them (it is
+                        // published with its photos, never without). One the marketplace
+                        // shows already gets its other changes now — a stock or a price must
+                        // not wait behind photos — with the images the server already has.
+                        waiting += 1;
+                        let Some(previous) = k.sent_images.as_ref().filter(|_| k.version > 0) else { continue };
+                        let mut interim = data.clone();
+                        interim.images = previous.iter().filter(|i| self.on_server.contains(*i)).cloned().collect();
+                        let hi = content_hash(&interim);
+                        if k.sent_hash.as_deref() != Some(hi.as_str()) {
+                            ops.push(ready(
+                                1000,
+                                CatalogOp::upsert_product(&e.uid, k.version, &interim),
+                                Some(hi),
+                                true,
+                            ));
+                        }
                     }
-                    None if k.version == 0 => {
-                        drop.push((e.id, e.change_seq));
-                        continue;
+                    None if k.version == 0 => drop.push((e.id, e.change_seq)),
+                    None => {
+                        ops.push(ready(2000, CatalogOp::delete(ObjectType::Product, &e.uid, k.version), None, false))
                     }
-                    None => (2000, CatalogOp::delete(ObjectType::Product, &e.uid, k.version), None),
                 },
-            };
-            ops.push((order, e.clone(), op, hash));
+            }
         }
         self.db.drop_outbox_entries(&drop).await?;
-        ops.sort_by_key(|(o, e, _, _)| (*o, e.id));
-        Ok(ops.into_iter().map(|(_, e, op, h)| (e, op, h)).collect())
-    }
-
-    /// Photos first: ask which of the batch's photos the server lacks, upload only those.
-    async fn upload_photos(&mut self, req: &CatalogBatchRequest) -> SResult<()> {
-        let mut wanted: Vec<String> = Vec::new();
-        for op in &req.ops {
-            if op.op != OpKind::Upsert || op.object_type != ObjectType::Product {
-                continue;
-            }
-            let images = op.data.as_ref().and_then(|d| d.get("images")).and_then(|i| i.as_array());
-            for sha in images.into_iter().flatten().filter_map(|s| s.as_str()) {
-                if !self.checked_media.contains(sha) && !wanted.iter().any(|w| w == sha) {
-                    wanted.push(sha.to_owned());
-                }
-            }
-        }
-        if wanted.is_empty() {
-            return Ok(());
-        }
-        let mut missing = Vec::new();
-        for chunk in wanted.chunks(1000) {
-            self.report.requests += 1;
-            self.report.bytes_sent += (chunk.len() * 67 + 12) as u64;
-            let hashes = chunk.to_vec();
-            let found = self
-                .patiently(|c| {
-                    let hashes = hashes.clone();
-                    async move { c.media_check(&hashes).await }
-                })
-                .await;
-            missing.extend(found.map_err(|e| api_error(&e))?);
-        }
-        let present: Vec<String> = wanted.iter().filter(|w| !missing.contains(w)).cloned().collect();
-        self.db.mark_media_on_server(&present, self.now).await?;
-        let formats = self.db.sync_photo_formats(&missing).await?;
-        for group in missing.chunks(self.opts.parallel_uploads.clamp(1, 4)) {
-            let mut set = tokio::task::JoinSet::new();
-            for sha in group {
-                let Some(format) = formats.get(sha).and_then(|f| crate::photos::probe::Format::parse(f)) else {
-                    continue;
-                };
-                let path = self.photos.original_path(sha, format);
-                let client = self.client.clone();
-                let sha = sha.clone();
-                let content_type = format!("image/{}", format.as_str());
-                set.spawn(async move {
-                    let bytes = tokio::fs::read(&path).await.map_err(crate::Error::from)?;
-                    let n = bytes.len() as u64;
-                    client.media_put(&sha, &content_type, bytes).await.map_err(|e| api_error(&e))?;
-                    Ok::<(String, u64), SyncError>((sha, n))
-                });
-            }
-            let mut stored = Vec::new();
-            while let Some(r) = set.join_next().await {
-                let (sha, n) = match r.map_err(|e| SyncError::Refused(format!("envoi de photo interrompu : {e}")))? {
-                    Ok(done) => done,
-                    Err(e) => {
-                        // What did arrive stays known as arrived, for the product view.
-                        self.db.mark_media_on_server(&stored, self.now).await?;
-                        return Err(e);
-                    }
-                };
-                stored.push(sha);
-                self.report.requests += 1;
-                self.report.photos_uploaded += 1;
-                self.report.photo_bytes += n;
-                self.report.bytes_sent += n;
-            }
-            self.db.mark_media_on_server(&stored, self.now).await?;
-        }
-        self.checked_media.extend(wanted);
-        Ok(())
+        ops.sort_by_key(|(o, r)| (*o, r.entry.id));
+        Ok((ops.into_iter().map(|(_, r)| r).collect(), waiting))
     }
 
     async fn send(&mut self, key: &str, frozen: &Frozen) -> SResult<()> {
@@ -698,15 +876,24 @@ impl Pass<'_> {
             let outcome = match r.status {
                 OpStatus::Ok => {
                     self.report.operations += 1;
-                    if let Some(d) =
-                        op.data.as_ref().and_then(|d| serde_json::from_value::<ProductData>(d.clone()).ok())
+                    let mut images = None;
+                    if entity == Entity::Product
+                        && let Some(d) =
+                            op.data.as_ref().and_then(|d| serde_json::from_value::<ProductData>(d.clone()).ok())
                     {
                         stock.extend(d.variants.iter().map(|v| (v.sku.clone(), v.stock.available)));
+                        images = Some(d.images);
                     }
-                    OpOutcome::Ok { version: r.version.unwrap_or(0), hash: frozen.hashes.get(i).cloned().flatten() }
+                    OpOutcome::Ok {
+                        version: r.version.unwrap_or(0),
+                        hash: frozen.hashes.get(i).cloned().flatten(),
+                        images,
+                        interim: frozen.interim.get(i).copied().unwrap_or(false),
+                    }
                 }
                 OpStatus::Conflict => {
                     self.report.conflicts_resolved += 1;
+                    *self.conflicts.entry((entity, op.external_id.clone())).or_default() += 1;
                     OpOutcome::Conflict { current_version: r.current_version.unwrap_or(0) }
                 }
                 OpStatus::Invalid => {

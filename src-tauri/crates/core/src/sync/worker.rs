@@ -52,6 +52,8 @@ pub struct WorkerState {
     /// The marketplace could not be reached: the next automatic try is in this many
     /// seconds ("Synchroniser maintenant" tries at once).
     pub next_retry_in_secs: Option<u64>,
+    /// Photos being sent to the marketplace in the pass under way (`None`: none).
+    pub upload: Option<super::upload::UploadProgress>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +203,9 @@ impl Worker {
             }
         }
         self.publish(|s| s.running = true);
-        let opts = SyncOptions { reconcile: *reconcile, ..self.opts.clone() };
+        let state = self.state.clone();
+        let progress: super::upload::ProgressSink = Arc::new(move |p| state.send_modify(|s| s.upload = p));
+        let opts = SyncOptions { reconcile: *reconcile, progress: Some(progress), ..self.opts.clone() };
         let now = (self.clock)();
         match sync_once(&self.db, &self.data_dir, self.keychain.as_ref(), &opts, rng, now).await {
             Ok(report) => {
@@ -244,7 +248,13 @@ impl Worker {
     }
 
     fn publish(&self, f: impl FnOnce(&mut WorkerState)) {
-        self.state.send_modify(f);
+        self.state.send_modify(|s| {
+            f(s);
+            // A pass that ended (whatever the way) sends no photo any more.
+            if !s.running {
+                s.upload = None;
+            }
+        });
     }
 }
 

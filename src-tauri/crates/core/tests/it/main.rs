@@ -13,4 +13,5 @@ mod photos;
 mod support;
 mod sync;
 mod sync_faults;
+mod sync_photos;
 mod sync_worker;

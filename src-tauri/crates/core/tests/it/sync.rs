@@ -135,7 +135,7 @@ pub(crate) async fn assert_same_catalogue(s: &Setup) {
     for (uid, (data, _)) in s.t.db.sync_category_data().await.unwrap() {
         local.insert((false, uid), content_hash(&data));
     }
-    for (uid, data) in s.t.db.sync_product_data(None).await.unwrap() {
+    for (uid, data) in comptoir_core::sync::renders::wire_products(&s.t.db, s.t.dir.path(), None).await.unwrap() {
         local.insert((true, uid), content_hash(&data));
     }
     assert_eq!(server, local, "marketplace and local catalogue differ");

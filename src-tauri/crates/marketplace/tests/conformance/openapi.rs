@@ -266,6 +266,31 @@ async fn responses_match_their_documented_schemas() {
     let check = auth(Method::POST, "/v1/media/check").json(&serde_json::json!({"sha256": [sha]}));
     conforms(check, "post", "/v1/media/check").await;
 
+    // Resumable upload: nothing yet, a piece, a wrong offset, the rest, a bad hash.
+    let photo = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 4, 5, 6, 7];
+    let psha = sha256_hex(&photo);
+    let up_tpl = "/v1/media/{sha256}/upload";
+    let status = || auth(Method::GET, &format!("/v1/media/{psha}/upload"));
+    assert_eq!(conforms(status(), "get", up_tpl).await.0, 404);
+    let piece = |sha: &str, offset: usize, body: &[u8]| {
+        auth(Method::PATCH, &format!("/v1/media/{sha}/upload"))
+            .header("content-type", "application/offset+octet-stream")
+            .header("upload-offset", offset)
+            .header("upload-length", photo.len())
+            .header("upload-media-type", "image/png")
+            .body(body.to_vec())
+    };
+    assert_eq!(conforms(piece(&psha, 0, &photo[..5]), "patch", up_tpl).await.0, 200);
+    assert_eq!(conforms(status(), "get", up_tpl).await.0, 200);
+    assert_eq!(conforms(piece(&psha, 2, &photo[2..]), "patch", up_tpl).await.0, 409);
+    assert_eq!(conforms(piece(&psha, 5, &photo[5..]), "patch", up_tpl).await.0, 201);
+    assert_eq!(conforms(piece(&psha, 0, &photo), "patch", up_tpl).await.0, 200);
+    let other = sha256_hex(b"other");
+    assert_eq!(conforms(piece(&other, 0, &photo), "patch", up_tpl).await.0, 422);
+    assert_eq!(conforms(piece(&other, 0, &[1; 13]), "patch", up_tpl).await.0, 413);
+    conforms(auth(Method::GET, "/v1/media?limit=1"), "get", "/v1/media").await;
+    assert_eq!(conforms(auth(Method::GET, &format!("/v1/media/{other}")), "get", "/v1/media/{sha256}").await.0, 404);
+
     let mut p = serde_json::to_value(product(&[("CAM-250", 10)])).unwrap();
     p["images"] = serde_json::json!([sha]);
     let batch = serde_json::json!({"ops": [
@@ -330,6 +355,7 @@ async fn responses_match_their_documented_schemas() {
         .json(&serde_json::json!({"scopes": ["orders:read"]}));
     conforms(rb, "post", "/admin/v1/shops/{shop_id}/tokens").await;
     conforms(admin(Method::POST, "/admin/v1/orders/expire"), "post", "/admin/v1/orders/expire").await;
+    conforms(admin(Method::POST, "/admin/v1/media/sweep"), "post", "/admin/v1/media/sweep").await;
 }
 
 #[test]
