@@ -454,3 +454,67 @@ async fn over_a_slow_line_that_drops_everything_arrives_and_stock_overtakes_phot
         assert_eq!((w, h), (600, 800), "upright and fitted in 800 px");
     }
 }
+
+#[tokio::test]
+async fn a_price_change_goes_at_once_with_the_old_photo_while_the_new_render_uploads() {
+    let market_dir = tempfile::tempdir().unwrap();
+    let server = Market::start_with(&market_dir.path().join("market.sqlite3"), 0, None);
+    let upstream = format!("127.0.0.1:{}", server.port).parse().unwrap();
+    let link = LinkShaper::start(upstream, LinkProfile::default()).await.unwrap();
+    let s = setup_on(market_dir, server, &link.url()).await;
+    let src = tempfile::tempdir().unwrap();
+    let mut input = product("Pommeau", "POMMEAU-75", 1150);
+    input.status = comptoir_core::catalogue::ProductStatus::Published;
+    let ids = vec![s.t.db.save_product(&input, now()).await.unwrap().id];
+    import_and_attach(&s.t.db, s.t.dir.path(), write_photos(src.path(), 1, 4032, 3024), &ids).await;
+    let mut rng = Rng::seeded(5);
+    sync_until_done_with(&s, &mut rng, &quick()).await;
+    let shop = s.t.db.sync_state().await.unwrap().shop_id.unwrap();
+    let storefront = comptoir_protocol::client::StorefrontClient::new(&s.server.url);
+    let online = |p: &comptoir_protocol::storefront::StorefrontPage| p.items[0].clone();
+    let before = online(&storefront.products(&shop, None).await.unwrap());
+    assert_eq!(before.images.len(), 1);
+
+    // A quarter turn: a new render of some hundred kilobytes, over a 20 KB/s line.
+    link.set_profile(LinkProfile { up_bytes_per_sec: Some(20_000), ..LinkProfile::default() });
+    let studio = Studio::new(s.t.db.clone(), s.t.dir.path());
+    let pp = s.t.db.product_photo_rows(ids[0]).await.unwrap();
+    studio.rotate(pp[0].id, true, now()).await.unwrap();
+    let turned = wire_products(&s.t.db, s.t.dir.path(), None).await.unwrap().into_values().next().unwrap().images;
+    assert_ne!(turned, before.images);
+    let heard = Arc::new(Mutex::new(None::<UploadProgress>));
+    let h2 = heard.clone();
+    let opts = SyncOptions { progress: Some(Arc::new(move |p| *h2.lock().unwrap() = p)), ..quick() };
+    let (db, dir, keychain) = (s.t.db.clone(), s.t.dir.path().to_path_buf(), s.keychain.clone());
+    let pass = tokio::spawn(async move {
+        comptoir_core::sync::sync_once(&db, &dir, keychain.as_ref(), &opts, &mut Rng::seeded(6), now()).await
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !heard.lock().unwrap().as_ref().is_some_and(|p| p.bytes_done > 0) {
+        assert!(tokio::time::Instant::now() < deadline, "the upload never started");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The price changes while the new render is on its way: it is online within
+    // seconds, with the photo the marketplace already has.
+    let p = s.t.db.product(ids[0]).await.unwrap();
+    let mut input = comptoir_core::storage::product_to_input(&p);
+    input.variants[0].price_cents = 1290;
+    s.t.db.save_product(&input, now()).await.unwrap();
+    let changed = tokio::time::Instant::now();
+    loop {
+        let now_online = online(&storefront.products(&shop, None).await.unwrap());
+        if now_online.variants[0].price_ttc == 1290 {
+            assert_eq!(now_online.images, before.images, "the old render stays until the new one is up");
+            break;
+        }
+        assert!(changed.elapsed() < Duration::from_secs(10), "the price waited behind the photo");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let p = heard.lock().unwrap().clone().expect("the render still uploading when the price landed");
+    assert_eq!((p.photos_done, p.photos_total), (0, 1), "{p:?}");
+    pass.await.unwrap().unwrap();
+    sync_until_done_with(&s, &mut rng, &quick()).await;
+    let after = online(&storefront.products(&shop, None).await.unwrap());
+    assert_eq!((after.images, after.variants[0].price_ttc), (turned, 1290));
+    assert_same_catalogue(&s).await;
+}
