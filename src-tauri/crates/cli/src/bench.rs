@@ -56,6 +56,10 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3000)]
         photos: usize,
     },
+    /// Marketplace sync through an emulated rural line: first full sync of products
+    /// with one real 12 MP photo each, at several upload rates (reference server
+    /// in-process, loopback), then the photos read back and checked.
+    SyncLink(crate::sync_link_bench::SyncLinkArgs),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -67,6 +71,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             crate::orders_bench::run(orders, Duration::from_millis(interval_ms)).await
         }
         BenchCommand::Sync { products, photos } => crate::sync_bench::run(products, photos).await,
+        BenchCommand::SyncLink(args) => crate::sync_link_bench::run(args).await,
     }
 }
 

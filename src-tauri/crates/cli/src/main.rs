@@ -13,6 +13,7 @@ mod output;
 mod photos;
 mod sync;
 mod sync_bench;
+mod sync_link_bench;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -67,7 +67,22 @@ pub async fn check(
             missing.push(h);
         }
     }
-    Ok(Json(MediaCheckResponse { missing }))
+    // Uploads in progress among the missing: the client resumes them without asking
+    // each one's offset (one round trip a photo on a high-latency line).
+    let mut partial = std::collections::BTreeMap::new();
+    for h in &missing {
+        let received = sqlx::query_scalar::<_, i64>(
+            "SELECT received FROM media_uploads WHERE shop_id = ? AND sha256 = ? AND received > 0",
+        )
+        .bind(&auth.shop_id)
+        .bind(h)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(n) = received {
+            partial.insert(h.clone(), n as u64);
+        }
+    }
+    Ok(Json(MediaCheckResponse { missing, partial }))
 }
 
 /// What the bytes actually are, by their magic numbers.

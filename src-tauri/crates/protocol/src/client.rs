@@ -284,9 +284,13 @@ impl Client {
 
     /// Returns the hashes the server is missing.
     pub async fn media_check(&self, sha256: &[String]) -> Result<Vec<String>> {
+        Ok(self.media_check_detailed(sha256).await?.missing)
+    }
+
+    /// The hashes the server is missing, and how far their uploads in progress are.
+    pub async fn media_check_detailed(&self, sha256: &[String]) -> Result<MediaCheckResponse> {
         let body = MediaCheckRequest { sha256: sha256.to_vec() };
-        let r: MediaCheckResponse = self.base.send(self.req(Method::POST, "/v1/media/check").json(&body)).await?;
-        Ok(r.missing)
+        self.base.send(self.req(Method::POST, "/v1/media/check").json(&body)).await
     }
 
     /// Upload one photo; `created` is false when the server already had it.

@@ -16,6 +16,11 @@ pub struct MediaCheckRequest {
 pub struct MediaCheckResponse {
     /// The hashes the server does not hold yet, in request order.
     pub missing: Vec<String>,
+    /// Among the missing, those with a resumable upload in progress: the bytes the
+    /// server already holds (`PATCH /v1/media/{sha256}/upload` goes on from there).
+    /// Saves a client one round trip per photo; absent from older servers.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub partial: std::collections::BTreeMap<String, u64>,
 }
 
 /// Body of `PUT /v1/media/{sha256}` responses (201 new, 200 already there).

@@ -275,6 +275,8 @@ struct Pass<'a> {
     on_server: HashSet<String>,
     /// Images asked about that the server lacks (renders among them are uploading).
     missing: HashSet<String>,
+    /// Of those, the bytes the server holds of an upload an earlier pass began.
+    partial: HashMap<String, u64>,
     /// Renders given to the photo lane in this pass (each once: one that failed waits
     /// for the next pass, with its products).
     pushed: HashSet<String>,
@@ -317,6 +319,7 @@ pub async fn sync_once(
         max_body,
         on_server: HashSet::new(),
         missing: HashSet::new(),
+        partial: HashMap::new(),
         pushed: HashSet::new(),
         failed: Vec::new(),
         conflicts: HashMap::new(),
@@ -611,17 +614,18 @@ impl Pass<'_> {
             self.report.requests += 1;
             self.report.bytes_sent += (chunk.len() * 67 + 12) as u64;
             let hashes = chunk.to_vec();
-            let lacking = self
+            let answer = self
                 .patiently(|c| {
                     let hashes = hashes.clone();
-                    async move { c.media_check(&hashes).await }
+                    async move { c.media_check_detailed(&hashes).await }
                 })
                 .await
                 .map_err(|e| api_error(&e))?;
-            let present: Vec<String> = chunk.iter().filter(|h| !lacking.contains(h)).cloned().collect();
+            let present: Vec<String> = chunk.iter().filter(|h| !answer.missing.contains(h)).cloned().collect();
             self.db.mark_media_on_server(&present, self.now).await?;
             self.on_server.extend(present);
-            self.missing.extend(lacking);
+            self.partial.extend(answer.partial);
+            self.missing.extend(answer.missing);
         }
         Ok(())
     }
@@ -769,7 +773,7 @@ impl Pass<'_> {
                     && let Some(r) = self.renders.get(sha).cloned()
                 {
                     self.pushed.insert(sha.clone());
-                    lane.push(r);
+                    lane.push(r, self.partial.get(sha).copied().unwrap_or(0));
                 }
             }
         }

@@ -76,13 +76,14 @@ struct Counters {
 }
 
 impl Counters {
-    /// Moves `bytes_done` by what a try really achieved (the server's offset moved by
-    /// `kept`) after its slices counted `counted`.
-    fn settle(&self, counted: u64, kept: u64) {
-        if kept >= counted {
-            self.bytes_done.fetch_add(kept - counted, Ordering::Relaxed);
+    /// Moves `bytes_done` by what a try really achieved (the server's offset went from
+    /// `from` to `to`, lower if it had lost a part) after its slices counted `counted`.
+    fn settle(&self, counted: u64, from: u64, to: u64) {
+        let (up, down) = (to, from + counted);
+        if up >= down {
+            self.bytes_done.fetch_add(up - down, Ordering::Relaxed);
         } else {
-            self.bytes_done.fetch_sub((counted - kept).min(self.bytes_done.load(Ordering::Relaxed)), Ordering::Relaxed);
+            self.bytes_done.fetch_sub((down - up).min(self.bytes_done.load(Ordering::Relaxed)), Ordering::Relaxed);
         }
     }
 }
@@ -97,7 +98,7 @@ pub struct Uploaded {
 
 /// The lane's handle, owned by the catalogue lane.
 pub struct UploadLane {
-    jobs: Option<mpsc::UnboundedSender<Render>>,
+    jobs: Option<mpsc::UnboundedSender<Job>>,
     done: mpsc::UnboundedReceiver<Uploaded>,
     counters: Arc<Counters>,
     task: tokio::task::JoinHandle<()>,
@@ -115,12 +116,13 @@ impl UploadLane {
         Self { jobs: Some(jobs), done, counters, task, outstanding: 0 }
     }
 
-    /// Queues a render (in the order given: a product's photos together).
-    pub fn push(&mut self, render: Render) {
+    /// Queues a render (in the order given: a product's photos together), to be sent
+    /// from `offset` (what the server said it holds of it, 0 for none).
+    pub fn push(&mut self, render: Render, offset: u64) {
         self.counters.photos_total.fetch_add(1, Ordering::Relaxed);
         self.counters.bytes_total.fetch_add(render.bytes, Ordering::Relaxed);
         if let Some(j) = &self.jobs
-            && j.send(render).is_ok()
+            && j.send(Job { render, offset }).is_ok()
         {
             self.outstanding += 1;
         }
@@ -185,6 +187,12 @@ impl Drop for UploadLane {
     }
 }
 
+/// A render to upload and where to start.
+struct Job {
+    render: Render,
+    offset: u64,
+}
+
 struct Lane {
     client: Client,
     db: Db,
@@ -222,9 +230,9 @@ fn parallelism(rate: Option<u64>, max: usize) -> usize {
 }
 
 impl Lane {
-    async fn run(self, mut jobs: mpsc::UnboundedReceiver<Render>, done: mpsc::UnboundedSender<Uploaded>) {
+    async fn run(self, mut jobs: mpsc::UnboundedReceiver<Job>, done: mpsc::UnboundedSender<Uploaded>) {
         let lane = Arc::new(self);
-        let mut queue: VecDeque<Render> = VecDeque::new();
+        let mut queue: VecDeque<Job> = VecDeque::new();
         let mut running: JoinSet<Uploaded> = JoinSet::new();
         let mut closed = false;
         let mut rate = RateMeter { samples: VecDeque::new() };
@@ -233,12 +241,12 @@ impl Lane {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             while running.len() < parallelism(measured, lane.max_parallel)
-                && let Some(r) = queue.pop_front()
+                && let Some(job) = queue.pop_front()
             {
                 let l = lane.clone();
                 running.spawn(async move {
-                    let sha256 = r.sha256.clone();
-                    let result = l.upload(&r).await;
+                    let sha256 = job.render.sha256.clone();
+                    let result = l.upload(&job.render, job.offset).await;
                     Uploaded { sha256, result }
                 });
             }
@@ -291,8 +299,8 @@ impl Lane {
         }));
     }
 
-    /// Uploads one render, resuming after cuts; see the module's doc.
-    async fn upload(&self, r: &Render) -> Result<u64, SyncError> {
+    /// Uploads one render from `offset`, resuming after cuts; see the module's doc.
+    async fn upload(&self, r: &Render, offset: u64) -> Result<u64, SyncError> {
         let Some(bytes) = read_render(&r.path, &r.sha256).await? else {
             return Err(self.render_changed(r).await);
         };
@@ -303,17 +311,9 @@ impl Lane {
             c.bytes_total.fetch_add(len, Ordering::Relaxed);
             c.bytes_total.fetch_sub(r.bytes.min(c.bytes_total.load(Ordering::Relaxed)), Ordering::Relaxed);
         }
-        let mut offset = match self.client.media_upload_status(&r.sha256).await {
-            Ok(Some(st)) if st.complete => {
-                c.bytes_done.fetch_add(len, Ordering::Relaxed);
-                return Ok(0);
-            }
-            Ok(Some(st)) => st.offset.min(len),
-            Ok(None) => 0,
-            Err(e) if e.is_retryable() => 0,
-            Err(e) => return Err(api_error(&e)),
-        };
-        // What an earlier pass already sent counts as done.
+        // What an earlier pass already sent counts as done. (A stale offset is harmless:
+        // the server answers with the one it holds.)
+        let mut offset = offset.min(len);
         c.bytes_done.fetch_add(offset, Ordering::Relaxed);
         let start = offset;
         let mut stalled = 0u32;
@@ -330,53 +330,59 @@ impl Lane {
             let counted = counted.load(Ordering::Relaxed);
             let failure = match sent {
                 Ok(st) if st.complete => {
-                    c.settle(counted, len - offset);
+                    c.settle(counted, offset, len);
                     return Ok(len - start);
                 }
                 Ok(st) => {
                     // The body ended early, or the server holds another offset: go on from its.
                     let at = st.offset.min(len);
-                    c.settle(counted, at.saturating_sub(offset));
-                    if at > offset {
+                    c.settle(counted, offset, at);
+                    if at != offset {
                         stalled = 0;
                         offset = at;
                         continue;
                     }
-                    offset = at;
                     None
                 }
                 // A server that predates resumable uploads: the whole photo at once.
                 Err(e) if matches!(e.status(), Some(404 | 405)) && e.code() != Some("media_not_found") => {
-                    c.settle(counted, 0);
-                    return self.put_whole(r, bytes, offset).await;
+                    c.settle(counted, offset, 0);
+                    return self.put_whole(r, bytes).await;
                 }
-                Err(e) if e.is_retryable() => Some(e),
+                Err(e) if e.is_retryable() => {
+                    // What did the server keep of that try? A line that drops but still
+                    // moves is not a failing upload: go on from there at once.
+                    let at = match self.client.media_upload_status(&r.sha256).await {
+                        Ok(Some(st)) if st.complete => {
+                            c.settle(counted, offset, len);
+                            return Ok(len - start);
+                        }
+                        Ok(Some(st)) => Some(st.offset.min(len)),
+                        Ok(None) => Some(0),
+                        Err(_) => None,
+                    };
+                    match at {
+                        Some(at) => {
+                            c.settle(counted, offset, at);
+                            let moved = at > offset;
+                            offset = at;
+                            if moved {
+                                stalled = 0;
+                                continue;
+                            }
+                        }
+                        // The line is down: nothing known kept; the next try learns
+                        // the server's offset from its answer.
+                        None => c.settle(counted, offset, offset),
+                    }
+                    Some(e)
+                }
                 Err(e) => {
-                    c.settle(counted, 0);
+                    c.settle(counted, offset, offset);
                     return Err(api_error(&e));
                 }
             };
             stalled += 1;
-            let wait = failure.as_ref().and_then(ClientError::retry_after).unwrap_or_else(|| retry_wait(stalled));
-            tokio::time::sleep(wait).await;
-            // What did the server keep of that try?
-            let at = match self.client.media_upload_status(&r.sha256).await {
-                Ok(Some(st)) if st.complete => {
-                    c.settle(counted, len - offset);
-                    return Ok(len - start);
-                }
-                Ok(Some(st)) => st.offset.min(len),
-                Ok(None) => 0,
-                Err(_) => offset,
-            };
-            if failure.is_some() {
-                c.settle(counted, at.saturating_sub(offset));
-            }
-            if at > offset {
-                // A line that drops but still moves is not a failing upload.
-                stalled = 0;
-            }
-            offset = at;
             if stalled >= MAX_STALLED_TRIES {
                 return Err(failure.map_or_else(
                     || SyncError::Offline {
@@ -386,13 +392,13 @@ impl Lane {
                     |e| api_error(&e),
                 ));
             }
+            let wait = failure.as_ref().and_then(ClientError::retry_after).unwrap_or_else(|| retry_wait(stalled));
+            tokio::time::sleep(wait).await;
         }
     }
 
-    async fn put_whole(&self, r: &Render, bytes: Vec<u8>, counted_before: u64) -> Result<u64, SyncError> {
-        let c = &self.counters;
-        c.settle(counted_before, 0);
-        let cs = c.clone();
+    async fn put_whole(&self, r: &Render, bytes: Vec<u8>) -> Result<u64, SyncError> {
+        let cs = self.counters.clone();
         let client = self.client.metered(Arc::new(move |n| {
             cs.bytes_done.fetch_add(n, Ordering::Relaxed);
             cs.bytes_on_line.fetch_add(n, Ordering::Relaxed);

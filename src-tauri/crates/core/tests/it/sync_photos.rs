@@ -490,7 +490,7 @@ async fn a_price_change_goes_at_once_with_the_old_photo_while_the_new_render_upl
         comptoir_core::sync::sync_once(&db, &dir, keychain.as_ref(), &opts, &mut Rng::seeded(6), now()).await
     });
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !heard.lock().unwrap().as_ref().is_some_and(|p| p.bytes_done > 0) {
+    while heard.lock().unwrap().as_ref().is_none_or(|p| p.bytes_done == 0) {
         assert!(tokio::time::Instant::now() < deadline, "the upload never started");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

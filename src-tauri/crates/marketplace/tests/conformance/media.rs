@@ -247,12 +247,19 @@ async fn a_connection_cut_mid_body_keeps_the_bytes_that_arrived() {
     let offset = server_offset(&client, &sha, sent as u64).await;
     assert!(offset > 0 && offset <= sent as u64, "held {offset} of the {sent} bytes sent");
     assert!(!client.media_upload_status(&sha).await.unwrap().unwrap().complete);
+    // The batch check tells the same offset, so a client resumes without asking each photo.
+    let other = sha256_hex(b"never sent");
+    let check = client.media_check_detailed(&[sha.clone(), other.clone()]).await.unwrap();
+    assert_eq!(check.missing, vec![sha.clone(), other]);
+    assert_eq!(check.partial.into_iter().collect::<Vec<_>>(), vec![(sha.clone(), offset)]);
 
     let s =
         client.media_upload(&sha, "image/png", len as u64, offset, bytes[offset as usize..].to_vec()).await.unwrap();
     assert!(s.complete && s.offset == len as u64, "{s:?}");
     let (_, back) = client.media_get(&sha).await.unwrap();
     assert_eq!(sha256_hex(&back), sha);
+    let check = client.media_check_detailed(std::slice::from_ref(&sha)).await.unwrap();
+    assert!(check.missing.is_empty() && check.partial.is_empty(), "{check:?}");
 }
 
 #[tokio::test]
