@@ -75,7 +75,7 @@ check() {
 }
 
 check "Format Rust (rustfmt)" cargo fmt --all -- --check
-check "Lints Rust (clippy -D warnings)" cargo clippy --workspace --all-targets --locked -- -D warnings
+check "Lints Rust (clippy -D warnings)" cargo clippy --workspace --all-targets --features comptoir-cli/market-benches --locked -- -D warnings
 check "Interface : eslint + prettier" bash -c "cd ui && npm run --silent lint"
 check "Interface : svelte-check" bash -c "cd ui && npm run --silent check"
 check "Interface : vitest" bash -c "cd ui && npx vitest run"

@@ -1,45 +1,23 @@
-//! The app's background services, started with the app state: the orders feed (SSE,
-//! long-poll fallback, reconciliation, notifications) restarted whenever the
-//! marketplace connection changes, and the messages pushed to the window (sync state,
-//! new orders, a notification clicked).
+//! The app's background services, started with the app state: core's orders feed
+//! supervisor (the feed restarted whenever the marketplace connection changes), and the
+//! messages pushed to the window (sync state, new orders, a notification clicked).
 //!
 //! The window subscribes once with an IPC channel ([`Live::subscribe`]); a channel
 //! rather than app events keeps every command independent of the Tauri runtime type.
 
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use chrono::Utc;
 use comptoir_core::Db;
-use comptoir_core::orders::feed::{Feed, FeedConfig, FeedEvent, FeedState};
+use comptoir_core::orders::Notifier;
 use comptoir_core::orders::notify::DesktopNotifier;
-use comptoir_core::orders::{Notifier, client_from_connection};
+pub use comptoir_core::orders::supervisor::{FeedLink, FeedView};
+use comptoir_core::orders::supervisor::{FeedSupervisor, RestartPolicy, SupervisorEvent};
+use comptoir_core::sync::WorkerHandle;
+use comptoir_core::sync::WorkerState;
 use comptoir_core::sync::credentials::TokenStore;
-use comptoir_core::sync::{SyncError, WorkerHandle, WorkerState};
 use serde::Serialize;
 use tauri::ipc::Channel;
-use tokio::sync::Notify;
-
-/// How the orders feed is doing, for the status bar.
-#[derive(Debug, Clone, Default, Serialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum FeedLink {
-    #[default]
-    NotConnected,
-    Starting,
-    /// Live (server-sent events).
-    Sse,
-    /// Live through long-polling (SSE blocked by a proxy).
-    LongPoll,
-    Offline,
-}
-
-#[derive(Debug, Clone, Default, Serialize, specta::Type)]
-pub struct FeedView {
-    pub link: FeedLink,
-    /// French, when offline.
-    pub error: Option<String>,
-}
 
 /// What the window is told without asking.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -67,9 +45,8 @@ pub enum LiveEvent {
 #[derive(Default)]
 pub struct Live {
     window: Mutex<Option<Channel<LiveEvent>>>,
-    feed: Mutex<FeedView>,
-    restart: Notify,
-    notifier: OnceLock<Arc<dyn Notifier>>,
+    /// The orders feed's supervisor (core's), set once at start.
+    feed: OnceLock<Arc<FeedSupervisor>>,
 }
 
 impl Live {
@@ -86,27 +63,21 @@ impl Live {
     }
 
     pub fn feed(&self) -> FeedView {
-        self.feed.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    fn set_feed(&self, link: FeedLink, error: Option<String>) {
-        let view = FeedView { link, error };
-        *self.feed.lock().unwrap_or_else(|e| e.into_inner()) = view.clone();
-        self.send(LiveEvent::Feed { feed: view });
+        self.feed.get().map(|f| f.view()).unwrap_or_default()
     }
 
     /// The connection changed (connected, disconnected): start the feed again on it.
     pub fn restart_feed(&self) {
-        // notify_one keeps the wake-up if the supervisor is not waiting right now.
-        self.restart.notify_one();
+        if let Some(f) = self.feed.get() {
+            f.restart();
+        }
     }
 
     /// The notifier with click handling, installed once the window exists; until then
     /// (and in tests) the plain desktop notifier.
     pub fn set_notifier(&self, n: Arc<dyn Notifier>) {
-        if self.notifier.set(n).is_ok() {
-            // A feed started before the window existed picks the new notifier up.
-            self.restart_feed();
+        if let Some(f) = self.feed.get() {
+            f.set_notifier(n);
         }
     }
 }
@@ -122,63 +93,19 @@ pub fn start(db: Db, keychain: Arc<dyn TokenStore>, sync: WorkerHandle) -> Arc<L
             forward.send(LiveEvent::Sync { state });
         }
     });
-    tokio::spawn(feed_supervisor(db, keychain, live.clone()));
-    live
-}
-
-/// Keeps one orders feed running on the stored connection. The feed itself reconnects,
-/// falls back to long-poll and reconciles; this loop only restarts it when the
-/// connection changes or the feed gives up.
-async fn feed_supervisor(db: Db, keychain: Arc<dyn TokenStore>, live: Arc<Live>) {
-    loop {
-        let client = match client_from_connection(&db, &*keychain).await {
-            Ok(c) => c,
-            Err(SyncError::NotConnected) => {
-                live.set_feed(FeedLink::NotConnected, None);
-                live.restart.notified().await;
-                continue;
-            }
-            Err(e) => {
-                live.set_feed(FeedLink::Offline, Some(e.to_string()));
-                tokio::select! {
-                    _ = live.restart.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(30)) => {}
-                }
-                continue;
-            }
-        };
-        let notifier = live.notifier.get().cloned().unwrap_or_else(|| Arc::new(DesktopNotifier::default()));
-        // The shopkeeper's reminder delay and sound; changing them restarts the feed.
-        let prefs = comptoir_core::orders::settings::load(&db).await.unwrap_or_default();
-        let cfg = FeedConfig { notify: prefs.notify_config(), ..FeedConfig::default() };
-        let mut feed = Feed::new(db.clone(), client, notifier, cfg, Arc::new(Utc::now));
-        let mut events = feed.subscribe();
-        let forward = live.clone();
-        let forwarder = tokio::spawn(async move {
-            while let Some(e) = events.recv().await {
-                match e {
-                    FeedEvent::Stored { .. } => forward.send(LiveEvent::Orders),
-                    FeedEvent::Notified(_) => {}
-                    FeedEvent::State(s) => match s {
-                        FeedState::Starting => forward.set_feed(FeedLink::Starting, None),
-                        FeedState::Sse => forward.set_feed(FeedLink::Sse, None),
-                        FeedState::LongPoll => forward.set_feed(FeedLink::LongPoll, None),
-                        FeedState::Offline { error } => forward.set_feed(FeedLink::Offline, Some(error)),
-                    },
-                }
-            }
-        });
-        tokio::select! {
-            r = feed.run() => {
-                if let Err(e) = r {
-                    live.set_feed(FeedLink::Offline, Some(e.to_string()));
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                }
-            }
-            _ = live.restart.notified() => {}
+    // Weak: the supervisor lives as long as the app; it must not keep `Live` alive.
+    let to_window = Arc::downgrade(&live);
+    let sink = Arc::new(move |e: SupervisorEvent| {
+        if let Some(live) = to_window.upgrade() {
+            live.send(match e {
+                SupervisorEvent::OrdersChanged => LiveEvent::Orders,
+                SupervisorEvent::Feed(feed) => LiveEvent::Feed { feed },
+            });
         }
-        forwarder.abort();
-    }
+    });
+    let supervisor = FeedSupervisor::spawn(db, keychain, Arc::new(Utc::now), RestartPolicy::default(), sink);
+    let _ = live.feed.set(supervisor);
+    live
 }
 
 /// Desktop notifications whose click brings Comptoir to the front on the order.

@@ -51,9 +51,7 @@ pub async fn order_act(state: State<'_, AppState>, order_id: String, action: Ord
     let action = match action {
         OrderAction::Accept { refused_line_ids } => Action::Accept { refused_line_ids },
         OrderAction::Refuse { reason } => Action::Refuse { reason },
-        OrderAction::Ready { keep_days } => {
-            Action::Ready { ready_until: t + Duration::days(i64::from(keep_days.unwrap_or(3))), pickup_code: None }
-        }
+        OrderAction::Ready { keep_days } => Action::ready(t, keep_days.map(|d| Duration::days(i64::from(d))), None)?,
         OrderAction::Collected => Action::Collected,
     };
     let (order, _key) = actions::queue(&state.db, &order_id, &action, t).await?;

@@ -122,7 +122,10 @@ export const commands = {
 /* Types */
 export type AppStatus = {
 	stats: CatalogueStats,
-	/**  False until the user chose the demo shop or a clean start. */
+	/**
+	 *  Whether the shop has started (core's rule: a choice made on the welcome screen,
+	 *  or products, orders or a marketplace connection already there).
+	 */
 	onboarded: boolean,
 	data_dir: string,
 	version: string,
@@ -211,9 +214,17 @@ export type Edits = {
 	crop: Crop | null,
 };
 
+/**
+ *  Every code an error can carry out of Rust. One enum, exported through the generated
+ *  bindings: the UI keys its French and English wording by it and TypeScript checks
+ *  that wording is exhaustive, so a new code without words does not compile. Rust code
+ *  matches on error variants, never on these codes.
+ */
+export type ErrorCode = "validation" | "not_found" | "conflict" | "data_dir" | "database" | "migration" | "io" | "cancelled" | "sync_not_connected" | "sync_bad_url" | "sync_offline" | "sync_refused" | "sync_unauthorized" | "keychain";
+
 /**  What an error looks like once it leaves Rust (IPC, `--json`). */
 export type ErrorPayload = {
-	code: string,
+	code: ErrorCode,
 	message: string,
 	fields: FieldError[],
 };

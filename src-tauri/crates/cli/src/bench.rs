@@ -39,6 +39,7 @@ pub enum BenchCommand {
         way: crate::import::BenchWay,
         file: std::path::PathBuf,
     },
+    #[cfg(feature = "market-benches")]
     /// Order notification latency, marketplace commit to Comptoir's notification,
     /// over SSE and long-poll (reference server in-process, loopback).
     Orders {
@@ -48,6 +49,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         interval_ms: u64,
     },
+    #[cfg(feature = "market-benches")]
     /// Marketplace sync: initial sync of a catalogue with photos, then a re-sync with
     /// nothing changed, then after 10 edits (reference server in-process, loopback).
     Sync {
@@ -56,6 +58,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3000)]
         photos: usize,
     },
+    #[cfg(feature = "market-benches")]
     /// Marketplace sync through an emulated rural line: first full sync of products
     /// with one real 12 MP photo each, at several upload rates (reference server
     /// in-process, loopback), then the photos read back and checked.
@@ -67,10 +70,13 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Search { products, runs } => search(products, runs).await,
         BenchCommand::Import { rows, keep, runs } => crate::import::bench(rows, keep, runs).await,
         BenchCommand::ImportOne { into, way, file } => crate::import::bench_one(&into, &file, way).await,
+        #[cfg(feature = "market-benches")]
         BenchCommand::Orders { orders, interval_ms } => {
             crate::orders_bench::run(orders, Duration::from_millis(interval_ms)).await
         }
+        #[cfg(feature = "market-benches")]
         BenchCommand::Sync { products, photos } => crate::sync_bench::run(products, photos).await,
+        #[cfg(feature = "market-benches")]
         BenchCommand::SyncLink(args) => crate::sync_link_bench::run(args).await,
     }
 }

@@ -137,7 +137,7 @@ pub async fn demo(data_dir: Option<&Path>, args: DemoArgs) -> anyhow::Result<()>
             line(format!("{n} produits générés dans {}", db.path().display()));
         }
         None => {
-            let n = comptoir_core::demo::seed(&db, chrono::Utc::now()).await?;
+            let n = comptoir_core::shop::start(&db, comptoir_core::shop::StartChoice::Demo, chrono::Utc::now()).await?;
             line(format!("Boutique de démonstration installée : {n} produits dans {}", db.path().display()));
         }
     }

@@ -8,11 +8,14 @@ mod bench;
 mod catalogue;
 mod import;
 mod orders;
+#[cfg(feature = "market-benches")]
 mod orders_bench;
 mod output;
 mod photos;
 mod sync;
+#[cfg(feature = "market-benches")]
 mod sync_bench;
+#[cfg(feature = "market-benches")]
 mod sync_link_bench;
 
 use std::path::PathBuf;

@@ -99,11 +99,12 @@ pub enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Ready for pickup (until `--hours` from now; code generated unless `--code`).
+    /// Ready for pickup (for `--hours`, 72 by default, as in the app; code generated
+    /// unless `--code`).
     Ready {
         id: String,
-        #[arg(long, default_value_t = 48)]
-        hours: i64,
+        #[arg(long)]
+        hours: Option<i64>,
         #[arg(long)]
         code: Option<String>,
         #[command(flatten)]
@@ -309,11 +310,8 @@ async fn run_with(db: &Db, cmd: OrdersCommand) -> anyhow::Result<()> {
             act(db, &id, Action::Refuse { reason }, &conn, json).await?;
         }
         OrdersCommand::Ready { id, hours, code, conn, json } => {
-            if hours <= 0 {
-                bail!("--hours doit être positif.");
-            }
-            let until = Utc::now() + chrono::Duration::hours(hours);
-            act(db, &id, Action::Ready { ready_until: until, pickup_code: code }, &conn, json).await?;
+            let action = Action::ready(Utc::now(), hours.map(chrono::Duration::hours), code)?;
+            act(db, &id, action, &conn, json).await?;
         }
         OrdersCommand::Collected { id, conn, json } => {
             act(db, &id, Action::Collected, &conn, json).await?;

@@ -35,8 +35,9 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
             let _ = writeln!(err, "Erreur : {e:#}");
         }
     }
+    use comptoir_core::ErrorCode as C;
     match core.map(comptoir_core::Error::code) {
-        Some("validation" | "not_found" | "conflict") => ExitCode::from(1),
+        Some(C::Validation | C::NotFound | C::Conflict) => ExitCode::from(1),
         _ => ExitCode::from(3),
     }
 }

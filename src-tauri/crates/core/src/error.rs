@@ -4,7 +4,7 @@
 //! is a complete French sentence for the terminal and for logs. Both are part of the
 //! contract: tests and the UI match on codes, never on message text.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -22,6 +22,57 @@ pub struct FieldError {
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
         Self { field: field.into(), code: code.to_owned(), message: message.into() }
+    }
+}
+
+/// Every code an error can carry out of Rust. One enum, exported through the generated
+/// bindings: the UI keys its French and English wording by it and TypeScript checks
+/// that wording is exhaustive, so a new code without words does not compile. Rust code
+/// matches on error variants, never on these codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Validation,
+    NotFound,
+    Conflict,
+    DataDir,
+    Database,
+    Migration,
+    Io,
+    Cancelled,
+    SyncNotConnected,
+    SyncBadUrl,
+    SyncOffline,
+    SyncRefused,
+    SyncUnauthorized,
+    Keychain,
+}
+
+impl ErrorCode {
+    /// The wire spelling (`not_found`), for logs and the terminal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Validation => "validation",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::DataDir => "data_dir",
+            ErrorCode::Database => "database",
+            ErrorCode::Migration => "migration",
+            ErrorCode::Io => "io",
+            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::SyncNotConnected => "sync_not_connected",
+            ErrorCode::SyncBadUrl => "sync_bad_url",
+            ErrorCode::SyncOffline => "sync_offline",
+            ErrorCode::SyncRefused => "sync_refused",
+            ErrorCode::SyncUnauthorized => "sync_unauthorized",
+            ErrorCode::Keychain => "keychain",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -47,6 +98,11 @@ pub enum Error {
     /// A long operation (an import) stopped at the user's request; nothing was written.
     #[error("Opération annulée : rien n'a été modifié")]
     Cancelled,
+    /// A spreadsheet whose cells are not stored in row order (no spreadsheet program
+    /// writes one, some generators do): the streaming reader refuses it and the import
+    /// reads it whole instead. Reaches a user only from the streaming reader itself.
+    #[error("Saisie invalide : {}", .0.message)]
+    UnorderedSheet(FieldError),
 }
 
 impl Error {
@@ -59,25 +115,26 @@ impl Error {
     }
 
     /// Stable code: the UI chooses its French wording from it.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Validation(_) => "validation",
-            Error::NotFound { .. } => "not_found",
-            Error::Conflict(_) => "conflict",
-            Error::DataDir { .. } => "data_dir",
-            Error::Database(_) | Error::Sqlite(_) => "database",
-            Error::Migration(_) => "migration",
-            Error::Io(_) => "io",
-            Error::Cancelled => "cancelled",
+            Error::Validation(_) | Error::UnorderedSheet(_) => ErrorCode::Validation,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Conflict(_) => ErrorCode::Conflict,
+            Error::DataDir { .. } => ErrorCode::DataDir,
+            Error::Database(_) | Error::Sqlite(_) => ErrorCode::Database,
+            Error::Migration(_) => ErrorCode::Migration,
+            Error::Io(_) => ErrorCode::Io,
+            Error::Cancelled => ErrorCode::Cancelled,
         }
     }
 
     pub fn payload(&self) -> ErrorPayload {
         ErrorPayload {
-            code: self.code().to_owned(),
+            code: self.code(),
             message: self.to_string(),
             fields: match self {
                 Error::Validation(fields) => fields.clone(),
+                Error::UnorderedSheet(field) => vec![field.clone()],
                 _ => Vec::new(),
             },
         }
@@ -87,7 +144,7 @@ impl Error {
 /// What an error looks like once it leaves Rust (IPC, `--json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct ErrorPayload {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub fields: Vec<FieldError>,
 }

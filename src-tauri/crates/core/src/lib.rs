@@ -18,10 +18,11 @@ pub mod money;
 pub mod orders;
 pub mod paths;
 pub mod photos;
+pub mod shop;
 pub mod storage;
 pub mod sync;
 pub mod text;
 pub mod vat;
 
-pub use error::{Error, ErrorPayload, FieldError, Result};
+pub use error::{Error, ErrorCode, ErrorPayload, FieldError, Result};
 pub use storage::Db;

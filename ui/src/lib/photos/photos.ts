@@ -1,6 +1,6 @@
 // Pure helpers of the photo studio (tested in photos.test.ts): image addresses, time
 // left, order changes, crop frames.
-import { convertFileSrc } from "@tauri-apps/api/core";
+import { assetUrl } from "../api";
 import type { PhotoRecord } from "../bindings";
 
 /** A crop in fractions (0–1) of the upright image; assignable to the bindings' `Crop`. */
@@ -18,7 +18,7 @@ export function fileName(path: string): string {
  * derivative names from the photo store.
  */
 export function photoUrl(pathOrName: string): string {
-  return convertFileSrc(fileName(pathOrName), "photo");
+  return assetUrl(fileName(pathOrName), "photo");
 }
 
 /** The thumbnail of a library photo (derivatives are named sha-fingerprint-kind). */

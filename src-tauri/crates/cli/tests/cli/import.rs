@@ -100,3 +100,62 @@ fn unreadable_files_and_missing_key_column() {
     std::fs::write(&missing_key, "Désignation;Prix\nBeurre;3\n").unwrap();
     shop.cli().arg("import").arg(&missing_key).assert().code(1).stderr(contains("colonne Référence"));
 }
+
+/// A workbook whose sheet stores its rows out of order (row 3 before row 2): no
+/// spreadsheet program writes one, some generators do. The streaming reader refuses it
+/// and the import reads it whole instead: every row arrives.
+#[test]
+fn a_workbook_with_rows_out_of_order_is_read_whole() {
+    use std::io::Write;
+    let shop = Shop::new();
+    let path = shop.dir.path().join("generateur.xlsx");
+    let cell = |r: &str, s: &str| format!(r#"<c r="{r}" t="inlineStr"><is><t>{s}</t></is></c>"#);
+    let num = |r: &str, v: &str| format!(r#"<c r="{r}"><v>{v}</v></c>"#);
+    let row = |n: u32, cells: Vec<String>| format!(r#"<row r="{n}">{}</row>"#, cells.concat());
+    let sheet = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{}{}{}</sheetData></worksheet>"#,
+        row(1, vec![cell("A1", "Référence"), cell("B1", "Nom"), cell("C1", "Prix TTC"), cell("D1", "TVA")]),
+        row(3, vec![cell("A3", "POM-2"), cell("B3", "Pommes golden"), num("C3", "2.9"), num("D3", "5.5")]),
+        row(2, vec![cell("A2", "CID-1"), cell("B2", "Cidre brut"), num("C2", "6.5"), num("D2", "20")]),
+    );
+    let files = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#
+                .to_owned(),
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+                .to_owned(),
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Produits" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+                .to_owned(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+                .to_owned(),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for (name, body) in files {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+
+    let out = shop.json(&["import", path.to_str().unwrap(), "--json"]);
+    assert_eq!(out["counts"]["create"], 2, "{out}");
+    assert_eq!(out["counts"]["rejected"], 0, "{out}");
+    assert_eq!(shop.json(&["products", "show", "CID-1", "--json"])["variants"][0]["price_cents"], 650);
+    assert_eq!(shop.json(&["products", "show", "POM-2", "--json"])["variants"][0]["price_cents"], 290);
+}

@@ -625,7 +625,7 @@ pub async fn import_file(
 ) -> Result<FileImport> {
     match stream_import(db, path, sheet, &options, write_it, now, control).await {
         // Cells out of row order (no spreadsheet program writes them): read it whole.
-        Err(e) if e.code() == "unordered" => {
+        Err(Error::UnorderedSheet(_)) => {
             let source = Arc::new(read_file(path, sheet, control)?);
             let preview = preview(db, &source).await?;
             let settings = ImportSettings { mapping: preview.mapping.clone(), options };

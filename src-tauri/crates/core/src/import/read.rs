@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::detect::{FileFormat, decode_text, detect_delimiter, format_of};
 use super::{Control, Phase};
-use crate::{Error, Result};
+use crate::{Error, FieldError, Result};
 
 /// One cell as the file holds it. Text files only ever give `Text`.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,8 +104,8 @@ pub fn read_file(path: &std::path::Path, sheet: Option<&str>, control: &Control)
 /// Reads a file from disk like [`read_file`], handing its rows to `emit` in sheet order
 /// as soon as they are final (a few thousand at a time), with the file's description
 /// (its `rows` empty); gives that description at the end. A spreadsheet whose cells are
-/// not in row order (no spreadsheet program writes one) is refused with the code
-/// `unordered`: [`read_file`] reads it.
+/// not in row order (no spreadsheet program writes one) is refused with
+/// [`Error::UnorderedSheet`]: [`read_file`] reads it.
 pub fn stream_file(
     path: &std::path::Path,
     sheet: Option<&str>,
@@ -377,11 +377,11 @@ fn xlsx_stream(
         match &row {
             Some(current) if current.number == number => {}
             Some(current) if current.number > number => {
-                return Err(Error::invalid(
+                return Err(Error::UnorderedSheet(FieldError::new(
                     "file",
                     "unordered",
                     format!("Feuille « {name} » : la ligne {number} vient après la ligne {}", current.number),
-                ));
+                )));
             }
             _ => {
                 if let Some(done) = row.replace(GridRow { number, cells: Vec::new() }) {

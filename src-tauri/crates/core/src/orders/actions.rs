@@ -30,7 +30,32 @@ pub enum Action {
     Collected,
 }
 
+/// How long an order stays ready for pickup unless the shopkeeper says otherwise: three
+/// days covers a weekend, the usual delay before a customer comes by.
+pub const READY_FOR_DEFAULT: chrono::Duration = chrono::Duration::days(3);
+/// The longest an order may wait at the counter (a month: beyond that it is forgotten).
+pub const READY_FOR_MAX: chrono::Duration = chrono::Duration::days(31);
+
 impl Action {
+    /// "Ready for pickup" for `keep` from `now` ([`READY_FOR_DEFAULT`] when not given),
+    /// the one rule both the app and the CLI apply: at least an hour, at most
+    /// [`READY_FOR_MAX`].
+    pub fn ready(now: DateTime<Utc>, keep: Option<chrono::Duration>, pickup_code: Option<String>) -> Result<Action> {
+        let keep = keep.unwrap_or(READY_FOR_DEFAULT);
+        if keep < chrono::Duration::hours(1) || keep > READY_FOR_MAX {
+            return Err(Error::invalid(
+                "keep",
+                "ready_for_range",
+                format!(
+                    "Durée de retrait impossible : entre 1 heure et {} jours (demandé : {} h)",
+                    READY_FOR_MAX.num_days(),
+                    keep.num_hours()
+                ),
+            ));
+        }
+        Ok(Action::Ready { ready_until: now + keep, pickup_code })
+    }
+
     fn target(&self) -> OrderStatus {
         match self {
             Action::Accept { .. } => OrderStatus::Accepted,
@@ -156,4 +181,27 @@ pub async fn flush(db: &Db, client: &Client, now: DateTime<Utc>) -> Result<Flush
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod ready_tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::{Action, READY_FOR_DEFAULT};
+
+    #[test]
+    fn ready_defaults_to_three_days_and_refuses_nonsense() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap();
+        let Ok(Action::Ready { ready_until, .. }) = Action::ready(now, None, None) else { panic!() };
+        assert_eq!(ready_until - now, READY_FOR_DEFAULT);
+        assert_eq!(READY_FOR_DEFAULT, Duration::days(3));
+        let Ok(Action::Ready { ready_until, .. }) = Action::ready(now, Some(Duration::hours(48)), None) else {
+            panic!()
+        };
+        assert_eq!(ready_until, now + Duration::hours(48));
+        for bad in [Duration::zero(), Duration::hours(-2), Duration::minutes(30), Duration::days(32)] {
+            let err = Action::ready(now, Some(bad), None).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::Validation, "{bad}");
+        }
+    }
 }

@@ -56,13 +56,13 @@ mod tests {
         let db = Db::open_in(dir.path()).await.unwrap();
         let keychain = MemoryKeychain::default();
         let err = client_from_connection(&db, &keychain).await.unwrap_err();
-        assert_eq!(err.code(), "sync_not_connected");
+        assert_eq!(err.code(), crate::ErrorCode::SyncNotConnected);
         assert!(err.to_string().starts_with("Comptoir n'est pas connecté"), "{err}");
 
         db.set_sync_connection("http://127.0.0.1:8787/", "shop_1", "Fromagerie", "{}").await.unwrap();
         // Connected, but the token is not in the keychain (another session removed it).
         let err = client_from_connection(&db, &keychain).await.unwrap_err();
-        assert_eq!(err.code(), "keychain");
+        assert_eq!(err.code(), crate::ErrorCode::Keychain);
         keychain.set("shop_1", "tok-secret").unwrap();
         let client = client_from_connection(&db, &keychain).await.unwrap();
         assert_eq!(client.token(), "tok-secret");

@@ -10,6 +10,7 @@
 //! - [`actions`]: merchant transitions with an Idempotency-Key, queued when offline.
 //! - [`text`]: the French wording.
 //! - [`connection`]: the marketplace client from the stored connection (issue 6).
+//! - [`supervisor`]: keeps one feed running on the stored connection, for the app.
 //!
 //! The pick list and the order exports live in [`crate::export::orders`].
 
@@ -19,6 +20,7 @@ pub mod feed;
 pub mod ingest;
 pub mod notify;
 pub mod settings;
+pub mod supervisor;
 pub mod text;
 pub mod time;
 

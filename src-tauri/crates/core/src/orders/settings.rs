@@ -79,7 +79,7 @@ mod tests {
         save(&db, &OrderSettings { remind_after_min: 25, sound: true }).await.unwrap();
         assert_eq!(load(&db).await.unwrap(), OrderSettings { remind_after_min: 25, sound: true });
         let err = save(&db, &OrderSettings { remind_after_min: 2000, sound: false }).await.unwrap_err();
-        assert_eq!(err.code(), "validation");
+        assert_eq!(err.code(), crate::ErrorCode::Validation);
         assert_eq!(load(&db).await.unwrap().remind_after_min, 25, "nothing saved on refusal");
     }
 }

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
 
 use crate::Result;
 
@@ -90,6 +90,25 @@ impl Db {
         self.pool.close().await;
     }
 
+    /// What the shop holds, in one read: products, orders, whether a marketplace is
+    /// connected, and the welcome screen's recorded choice.
+    pub async fn shop_facts(&self, choice_key: &str) -> Result<ShopFacts> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM orders),
+                    (SELECT shop_id IS NOT NULL FROM sync_state WHERE id = 1),
+                    (SELECT value FROM settings WHERE key = ?)",
+        )
+        .bind(choice_key)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ShopFacts {
+            products: row.get(0),
+            orders: row.get(1),
+            connected: row.get::<Option<bool>, _>(2).unwrap_or(false),
+            choice: row.get(3),
+        })
+    }
+
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
     }
@@ -104,6 +123,15 @@ impl Db {
         .await?;
         Ok(())
     }
+}
+
+/// See [`Db::shop_facts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopFacts {
+    pub products: i64,
+    pub orders: i64,
+    pub connected: bool,
+    pub choice: Option<String>,
 }
 
 /// Timestamps are stored as RFC 3339 UTC text with second precision.

@@ -47,20 +47,21 @@ impl From<SyncError> for crate::ErrorPayload {
     fn from(e: SyncError) -> Self {
         match e {
             SyncError::Core(e) => e.into(),
-            other => crate::ErrorPayload { code: other.code().to_owned(), message: other.to_string(), fields: vec![] },
+            other => crate::ErrorPayload { code: other.code(), message: other.to_string(), fields: vec![] },
         }
     }
 }
 
 impl SyncError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
+        use crate::ErrorCode as C;
         match self {
-            SyncError::NotConnected => "sync_not_connected",
-            SyncError::BadUrl(_) => "sync_bad_url",
-            SyncError::Offline { .. } => "sync_offline",
-            SyncError::Refused(_) => "sync_refused",
-            SyncError::Unauthorized => "sync_unauthorized",
-            SyncError::Keychain(_) => "keychain",
+            SyncError::NotConnected => C::SyncNotConnected,
+            SyncError::BadUrl(_) => C::SyncBadUrl,
+            SyncError::Offline { .. } => C::SyncOffline,
+            SyncError::Refused(_) => C::SyncRefused,
+            SyncError::Unauthorized => C::SyncUnauthorized,
+            SyncError::Keychain(_) => C::Keychain,
             SyncError::Core(e) => e.code(),
         }
     }

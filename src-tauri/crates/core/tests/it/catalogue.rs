@@ -217,3 +217,26 @@ async fn demo_shop_is_plausible_and_refuses_a_filled_catalogue() {
     assert_eq!(cam.variants[0].unit_price.map(|u| u.cents), Some(1980));
     assert!(matches!(comptoir_core::demo::seed(&t.db, now()).await, Err(Error::Conflict(_))));
 }
+
+/// A shop filled without the welcome screen (the CLI, an import, a restored backup, a
+/// marketplace connection) has started: the app shows its navigation, not the welcome.
+#[tokio::test]
+async fn a_shop_has_started_when_it_holds_a_shop_not_only_when_the_welcome_screen_said_so() {
+    use comptoir_core::shop::{StartChoice, has_started, start};
+    let t = fresh_db().await;
+    assert!(!has_started(&t.db).await.unwrap(), "a fresh database, only its default categories");
+    t.db.save_product(&product("Camembert", "CAM-1", 520), now()).await.unwrap();
+    assert!(has_started(&t.db).await.unwrap(), "products made elsewhere");
+
+    let connected = fresh_db().await;
+    connected.db.set_sync_connection("http://127.0.0.1:1", "shop-1", "Fromagerie", "{}").await.unwrap();
+    assert!(has_started(&connected.db).await.unwrap(), "a marketplace connection");
+
+    let clean = fresh_db().await;
+    assert_eq!(start(&clean.db, StartChoice::Clean, now()).await.unwrap(), 0);
+    assert!(has_started(&clean.db).await.unwrap(), "an empty shop chosen on the welcome screen");
+
+    let demo = fresh_db().await;
+    assert!(start(&demo.db, StartChoice::Demo, now()).await.unwrap() > 0);
+    assert!(has_started(&demo.db).await.unwrap());
+}

@@ -403,7 +403,7 @@ NOUVEAU-1;Produit neuf;5;1;Nouvelle famille › Sous;3760999000012;\n",
     assert_eq!((undo.products_deleted, undo.products_restored, undo.categories_deleted), (1, 1, 2));
     assert_eq!(dump(&t.db).await, before);
     let again = import::undo(&t.db, report.batch_id, later).await.unwrap_err();
-    assert_eq!(again.code(), "conflict");
+    assert_eq!(again.code(), comptoir_core::ErrorCode::Conflict);
 }
 
 /// The batch keeps the range of ids its products got; SQLite hands out max(id) + 1, so
@@ -644,7 +644,7 @@ mod no_input_panics {
         let whole =
             comptoir_core::import::read_bytes(&data, "stock.xls", None, &comptoir_core::import::Control::default());
         let err = whole.unwrap_err();
-        assert_eq!(err.code(), "validation");
+        assert_eq!(err.code(), comptoir_core::ErrorCode::Validation);
         assert!(err.to_string().contains("Fichier Excel 97-2003 (XLS) illisible (structure inattendue)"), "{err}");
         let streamed = comptoir_core::import::stream_bytes(
             &data,
@@ -1055,7 +1055,7 @@ async fn a_write_failing_mid_stream_is_the_error_told_and_rolls_back() {
     let err = import::import_file(&t.db, &path, None, PlanOptions::default(), true, now(), &Control::default())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "database", "{err}");
+    assert_eq!(err.code(), comptoir_core::ErrorCode::Database, "{err}");
     assert!(err.to_string().contains("disque plein (simulé)"), "{err}");
     sqlx::query("DROP TRIGGER disk_full").execute(&mut conn).await.unwrap();
     assert_eq!(dump(&t.db).await, before);

@@ -350,7 +350,7 @@ async fn transitions_queued_offline_then_sent_once() {
     actions::flush(&t.db, &client, Utc::now()).await.unwrap();
     assert_eq!(t.db.order("1001").await.unwrap().status, OrderStatus::Collected);
     let refuse = actions::queue(&t.db, "1001", &Action::Refuse { reason: "trop tard".into() }, Utc::now()).await;
-    assert_eq!(refuse.unwrap_err().code(), "conflict");
+    assert_eq!(refuse.unwrap_err().code(), comptoir_core::ErrorCode::Conflict);
 }
 
 /// The stock of one order moves once, whoever sees the order first: the sync pass
@@ -418,4 +418,58 @@ async fn one_order_takes_local_stock_once_whether_sync_or_feed_sees_it_first() {
     let ids = notified_ids(&notifier.take());
     assert_eq!(ids.len(), 2, "{ids:?}");
     assert!(ids.contains_key(&a.id) && ids.contains_key(&b.id) && ids.values().all(|&n| n == 1), "{ids:?}");
+}
+
+/// The supervisor (the app's, in core): idle while not connected, the feed started on
+/// a restart request after connecting, orders reported, and back to "not connected"
+/// after a disconnect. Real server, real HTTP, the app's restart policy.
+#[tokio::test]
+async fn the_supervisor_follows_the_connection_and_reports_orders() {
+    use comptoir_core::orders::supervisor::{FeedLink, FeedSupervisor, RestartPolicy, SupervisorEvent};
+    use comptoir_core::sync::credentials::MemoryKeychain;
+    use comptoir_core::sync::engine::Credential;
+
+    let t = fresh_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    let m = Market::start(&dir.path().join("market.sqlite3"), 0);
+    let (shop_id, _) = market::shop(&m).await;
+    let keychain = Arc::new(MemoryKeychain::default());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sink = Arc::new(move |e: SupervisorEvent| {
+        let _ = tx.send(e);
+    });
+    async fn next_link(rx: &mut mpsc::UnboundedReceiver<SupervisorEvent>, want: FeedLink) {
+        tokio::time::timeout(PATIENCE, async {
+            loop {
+                if let SupervisorEvent::Feed(v) = rx.recv().await.expect("supervisor gone")
+                    && v.link == want
+                {
+                    return;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("never {want:?}"));
+    }
+    let sup = FeedSupervisor::spawn(t.db.clone(), keychain.clone(), Arc::new(Utc::now), RestartPolicy::default(), sink);
+    sup.set_notifier(Arc::new(MemoryNotifier::default()));
+    next_link(&mut rx, FeedLink::NotConnected).await;
+    assert_eq!(sup.view().link, FeedLink::NotConnected);
+
+    let token = m.admin().issue_token(&shop_id, &comptoir_protocol::auth::Scope::ALL).await.unwrap().token;
+    comptoir_core::sync::connect(&t.db, &m.url, Credential::Token(token), &*keychain).await.unwrap();
+    sup.restart();
+    next_link(&mut rx, FeedLink::Sse).await;
+
+    market::place(&m, &shop_id, "Anne Avant", &[("CAM-250", 1)]).await;
+    tokio::time::timeout(PATIENCE, async {
+        while rx.recv().await.expect("supervisor gone") != SupervisorEvent::OrdersChanged {}
+    })
+    .await
+    .expect("the new order was not reported");
+    assert_eq!(count_orders(&t.db).await, 1);
+
+    comptoir_core::sync::disconnect(&t.db, &*keychain).await.unwrap();
+    sup.restart();
+    next_link(&mut rx, FeedLink::NotConnected).await;
 }
