@@ -36,6 +36,9 @@ const CASES: usize = 128;
 /// Codes of a refusal for the request's form, as opposed to a business refusal.
 const SCHEMA_CODES: [&str; 3] = ["malformed_request", "validation_failed", "idempotency_key_required"];
 
+/// SKUs of the fixture's product (`shop_with_stock`).
+const KNOWN_SKUS: [&str; 2] = ["CAM-250", "CAM-500"];
+
 /// Operations whose bodies are not JSON (photos): covered by the media tests.
 const BINARY_BODIES: [&str; 2] = ["putMedia", "patchMediaUpload"];
 
@@ -222,8 +225,17 @@ fn gen_object(d: &Value, s: &Value) -> BoxedStrategy<Value> {
         {
             continue; // Untyped (`data` of a delete): nothing to say.
         }
+        let mut value = gen_value(d, &ps);
+        if k == "sku" {
+            // Now and then a SKU of the fixture, so that orders and stock moves get through.
+            let known: Vec<Value> =
+                KNOWN_SKUS.iter().map(|s| json!(s)).filter(|v| errors(d, &ps, v).is_empty()).collect();
+            if !known.is_empty() {
+                value = prop_oneof![1 => proptest::sample::select(known), 2 => value].boxed();
+            }
+        }
         let k2 = k.clone();
-        let member = gen_value(d, &ps).prop_map(move |v| (k2.clone(), v));
+        let member = value.prop_map(move |v| (k2.clone(), v));
         members.push(if required.contains(&k.as_str()) {
             member.prop_map(Some).boxed()
         } else {
