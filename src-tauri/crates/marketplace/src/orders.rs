@@ -149,13 +149,8 @@ pub fn merchant_transition(
             if until <= now {
                 return Err(ApiError::validation("/ready_until", "must be in the future"));
             }
-            let code = match &req.pickup_code {
-                Some(c) if c.len() < 4 || c.len() > 12 || !c.chars().all(|ch| ch.is_ascii_alphanumeric()) => {
-                    return Err(ApiError::validation("/pickup_code", "4 to 12 letters or digits"));
-                }
-                Some(c) => c.clone(),
-                None => ids::pickup_code(),
-            };
+            // Its form was checked by `check_transition_request`.
+            let code = req.pickup_code.clone().unwrap_or_else(ids::pickup_code);
             n.pickup = Some(Pickup { code, ready_until: until });
         }
         OrderStatus::Cancelled => {
