@@ -174,6 +174,9 @@ pub async fn create_shop(db: &Db, name: &str, now: DateTime<Utc>, ttl: chrono::D
 
 /// `POST /v1/auth/pair`
 pub async fn pair(State(st): State<AppState>, ApiJson(req): ApiJson<PairRequest>) -> Response {
+    if req.pairing_code.trim().is_empty() {
+        return ApiError::validation("/pairing_code", "must not be empty").into_response();
+    }
     // One global bucket: pairing codes are short, so guessing must stay slow.
     if let Some(d) = st.limiter.check("pairing", st.now_ms()).filter(|d| !d.allowed) {
         return too_many_requests(&d);

@@ -45,7 +45,15 @@ impl Invalid {
         let Some(first) = self.errors.first() else {
             return Ok(());
         };
-        let code = if self.errors.iter().all(|e| e.0 == first.0) { first.0 } else { codes::VALIDATION_FAILED };
+        // Mixed causes: `validation_failed` when the form is one of them, otherwise
+        // (only references: a SKU taken, a photo or a category missing) the first.
+        let code = if self.errors.iter().all(|e| e.0 == first.0)
+            || self.errors.iter().all(|e| e.0 != codes::VALIDATION_FAILED)
+        {
+            first.0
+        } else {
+            codes::VALIDATION_FAILED
+        };
         let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, "The object is invalid");
         for (_, p, d) in self.errors {
             err = err.field(p, d);
@@ -79,12 +87,16 @@ async fn live(conn: &mut SqliteConnection, ty: ObjectType, shop: &str, ext: &str
     Ok(matches!(version_of(conn, ty, shop, ext).await?, Some((_, false))))
 }
 
+/// What the document states of a product (`ProductData`) and, with `refs`, what it
+/// refers to in the shop: its SKUs free, its photos uploaded, its categories live.
+/// Every cause is told, not just the first.
 async fn validate_product(
     conn: &mut SqliteConnection,
     shop: &str,
     ext: &str,
     d: &ProductData,
     at: &str,
+    refs: bool,
 ) -> ApiResult<()> {
     let mut inv = Invalid::default();
     check_text(&mut inv, format!("{at}/title"), &d.title, 200, true);
@@ -117,7 +129,8 @@ async fn validate_product(
             inv.add(codes::VALIDATION_FAILED, format!("{vp}/stock/available"), "must be >= 0");
         }
         for (k, val) in &v.options {
-            if k.trim().is_empty() || val.trim().is_empty() || k.len() > 100 || val.len() > 100 {
+            let too_long = |s: &str| s.chars().count() > 100;
+            if k.trim().is_empty() || val.trim().is_empty() || too_long(k) || too_long(val) {
                 inv.add(
                     codes::VALIDATION_FAILED,
                     format!("{vp}/options/{}", k.replace('~', "~0").replace('/', "~1")),
@@ -125,7 +138,7 @@ async fn validate_product(
                 );
             }
         }
-        if !v.sku.is_empty() {
+        if refs && !v.sku.is_empty() {
             let owner: Option<String> =
                 sqlx::query_scalar("SELECT product_external_id FROM variants WHERE shop_id = ? AND sku = ?")
                     .bind(shop)
@@ -145,6 +158,9 @@ async fn validate_product(
             inv.add(codes::VALIDATION_FAILED, format!("{at}/images/{j}"), "lowercase hex sha256");
             continue;
         }
+        if !refs {
+            continue;
+        }
         let present = sqlx::query_scalar::<_, i64>("SELECT 1 FROM media WHERE shop_id = ? AND sha256 = ?")
             .bind(shop)
             .bind(sha)
@@ -159,7 +175,7 @@ async fn validate_product(
             );
         }
     }
-    for (j, c) in d.category_external_ids.iter().enumerate() {
+    for (j, c) in d.category_external_ids.iter().enumerate().filter(|_| refs) {
         if !live(conn, ObjectType::Category, shop, c).await? {
             inv.add(codes::UNKNOWN_CATEGORY, format!("{at}/category_external_ids/{j}"), "no such category");
         }
@@ -173,15 +189,37 @@ async fn validate_category(
     ext: &str,
     d: &CategoryData,
     at: &str,
+    refs: bool,
 ) -> ApiResult<()> {
     let mut inv = Invalid::default();
     check_text(&mut inv, format!("{at}/name"), &d.name, 200, true);
-    if let Some(parent) = &d.parent_external_id
+    if let Some(parent) = d.parent_external_id.as_ref().filter(|_| refs)
         && (parent == ext || !live(conn, ObjectType::Category, shop, parent).await?)
     {
         inv.add(codes::UNKNOWN_CATEGORY, format!("{at}/parent_external_id"), "no such category");
     }
     inv.into_result()
+}
+
+/// The desired state of an upsert, decoded after the op's `type`.
+enum Data {
+    Product(ProductData),
+    Category(CategoryData),
+}
+
+/// Checks an upsert's data; `refs`: also what it refers to.
+async fn validate_data(
+    conn: &mut SqliteConnection,
+    shop: &str,
+    ext: &str,
+    data: &Data,
+    at: &str,
+    refs: bool,
+) -> ApiResult<()> {
+    match data {
+        Data::Product(d) => validate_product(conn, shop, ext, d, at, refs).await,
+        Data::Category(d) => validate_category(conn, shop, ext, d, at, refs).await,
+    }
 }
 
 struct OpCtx<'a> {
@@ -236,41 +274,50 @@ async fn apply_op(conn: &mut SqliteConnection, cx: &OpCtx<'_>, raw: Value) -> Ap
     if let Err(e) = inv.into_result() {
         return Ok(invalid(e));
     }
+    let data_at = format!("{at}/data");
+    let data = match (op.op, op.object_type, op.data.clone()) {
+        (OpKind::Upsert, ObjectType::Product, Some(raw)) => match decode_at(raw, &data_at) {
+            Ok(d) => Some(Data::Product(d)),
+            Err(e) => return Ok(invalid(e)),
+        },
+        (OpKind::Upsert, _, Some(raw)) => match decode_at(raw, &data_at) {
+            Ok(d) => Some(Data::Category(d)),
+            Err(e) => return Ok(invalid(e)),
+        },
+        _ => None,
+    };
+    // A stale op with invalid data is told `invalid` (with every cause), not `conflict`.
+    if let Some(d) = &data
+        && validate_data(conn, cx.shop, &op.external_id, d, &data_at, false).await.is_err()
+        && let Err(e) = validate_data(conn, cx.shop, &op.external_id, d, &data_at, true).await
+    {
+        return Ok(invalid(e));
+    }
 
     let current = version_of(conn, op.object_type, cx.shop, &op.external_id).await?;
     let current_version = current.map_or(0, |c| c.0);
     if op.base_version != current_version {
         return Ok(OpResult { current_version: Some(current_version), ..result(&op, OpStatus::Conflict) });
     }
-    let version = match (op.op, op.object_type) {
-        (OpKind::Delete, ty) => match current {
+    let version = match data {
+        None => match current {
             None => 0,
             Some((v, true)) => v,
             Some((v, false)) => {
-                delete(conn, ty, cx, &op.external_id, v + 1).await?;
+                delete(conn, op.object_type, cx, &op.external_id, v + 1).await?;
                 v + 1
             }
         },
-        (_, ObjectType::Product) => {
-            let data_at = format!("{at}/data");
-            let data: ProductData = match decode_at(op.data.clone().unwrap_or_default(), &data_at) {
-                Ok(d) => d,
-                Err(e) => return Ok(invalid(e)),
-            };
-            if let Err(e) = validate_product(conn, cx.shop, &op.external_id, &data, &data_at).await {
+        Some(Data::Product(data)) => {
+            if let Err(e) = validate_product(conn, cx.shop, &op.external_id, &data, &data_at, true).await {
                 return Ok(invalid(e));
             }
             write_product(conn, cx.shop, &op.external_id, current_version + 1, &data, cx.now).await?;
             track_images(conn, cx.shop, &op.external_id, &data.images, cx.now).await?;
             current_version + 1
         }
-        (_, _) => {
-            let data_at = format!("{at}/data");
-            let data: CategoryData = match decode_at(op.data.clone().unwrap_or_default(), &data_at) {
-                Ok(d) => d,
-                Err(e) => return Ok(invalid(e)),
-            };
-            if let Err(e) = validate_category(conn, cx.shop, &op.external_id, &data, &data_at).await {
+        Some(Data::Category(data)) => {
+            if let Err(e) = validate_category(conn, cx.shop, &op.external_id, &data, &data_at, true).await {
                 return Ok(invalid(e));
             }
             sqlx::query(

@@ -105,9 +105,10 @@ pub async fn poll(
     params: Params,
 ) -> ApiResult<Json<EventsPage>> {
     auth.require(Scope::OrdersRead)?;
-    let after = params.int("after")?.unwrap_or(0).max(0);
+    let after = params.int_min("after", 0)?.unwrap_or(0);
     let max_wait = st.config.long_poll_max_wait.as_secs() as i64;
-    let wait = params.int("wait")?.unwrap_or(0).clamp(0, max_wait);
+    // Longer than the server's maximum is shortened to it (`/v1/me` tells it), never refused.
+    let wait = params.int_min("wait", 0)?.unwrap_or(0).min(max_wait);
     let limit = params.limit(100, st.config.max_page_size)?;
     let mut rx = st.hub.subscribe(&auth.shop_id);
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait as u64);
@@ -154,11 +155,13 @@ pub async fn stream(
     params: Params,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     auth.require(Scope::OrdersRead)?;
+    // `after=` is checked even when the header wins over it.
+    let after_param = params.int_min("after", 0)?.unwrap_or(0);
     let after = match headers.get("last-event-id") {
-        Some(v) => v.to_str().ok().and_then(|s| s.trim().parse::<i64>().ok()).ok_or_else(|| {
+        Some(v) => v.to_str().ok().and_then(|s| s.trim().parse::<i64>().ok()).filter(|s| *s >= 0).ok_or_else(|| {
             ApiError::new(StatusCode::BAD_REQUEST, codes::MALFORMED_REQUEST, "Last-Event-ID must be an event seq")
         })?,
-        None => params.int("after")?.unwrap_or(0),
+        None => after_param,
     };
     let heartbeat = st.config.sse_heartbeat;
     let state = StreamState {

@@ -32,10 +32,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         if bytes.is_empty() {
             return Ok(JsonBody(Value::Object(Default::default())));
         }
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             ApiError::new(StatusCode::BAD_REQUEST, codes::MALFORMED_REQUEST, "Request body is not valid JSON")
                 .detail(e.to_string())
-        })
+        })?;
+        // Every body of the API is an object (serde would take `[]` for a struct
+        // whose fields are all optional).
+        if !value.is_object() {
+            return Err(ApiError::validation("", "must be a JSON object"));
+        }
+        Ok(JsonBody(value))
     }
 }
 
@@ -92,19 +98,38 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 }
 
 impl Params {
+    /// A parameter with a value; `cursor=` (empty) is the same as no cursor.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str).filter(|s| !s.is_empty())
     }
 
+    /// A parameter as sent: `name=` (empty) is a value, and a wrong one for a
+    /// number, a date or a status.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
     pub fn int(&self, name: &str) -> ApiResult<Option<i64>> {
-        self.get(name)
+        self.raw(name)
             .map(|v| v.parse::<i64>().map_err(|_| ApiError::bad_query(format!("`{name}` must be an integer"))))
             .transpose()
     }
 
-    /// `limit=` clamped to 1..=max, `default` when absent.
+    /// An integer of at least `min`, as the document states (`minimum`).
+    pub fn int_min(&self, name: &str, min: i64) -> ApiResult<Option<i64>> {
+        match self.int(name)? {
+            Some(v) if v < min => Err(ApiError::bad_query(format!("`{name}` must be at least {min}"))),
+            v => Ok(v),
+        }
+    }
+
+    /// `limit=`: 1 to `max` (refused outside), `default` when absent.
     pub fn limit(&self, default: u32, max: u32) -> ApiResult<i64> {
-        Ok(self.int("limit")?.unwrap_or(i64::from(default)).clamp(1, i64::from(max)))
+        match self.int("limit")? {
+            None => Ok(i64::from(default.min(max))),
+            Some(l) if (1..=i64::from(max)).contains(&l) => Ok(l),
+            Some(_) => Err(ApiError::bad_query(format!("`limit` must be between 1 and {max}"))),
+        }
     }
 }
 
@@ -114,14 +139,11 @@ pub fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
         ApiError::new(StatusCode::BAD_REQUEST, codes::IDEMPOTENCY_KEY_REQUIRED, "An Idempotency-Key header is required")
             .detail("send a unique key (a UUID) per logical write, and the same key when retrying it")
     };
-    let v = headers
-        .get(IDEMPOTENCY_KEY_HEADER)
-        .ok_or_else(missing)?
-        .to_str()
-        .map_err(|_| missing())?
-        .trim()
-        .trim_matches('"');
-    if v.is_empty() || v.len() > 255 {
+    let raw = headers.get(IDEMPOTENCY_KEY_HEADER).ok_or_else(missing)?.to_str().map_err(|_| missing())?.trim();
+    // As the document states: 1 to 255 visible ASCII characters, the whole
+    // optionally in double quotes (a structured-field string), none inside.
+    let v = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(raw);
+    if v.is_empty() || raw.len() > 255 || !v.bytes().all(|b| b.is_ascii_graphic() && b != b'"') {
         return Err(missing().detail("the key must be 1 to 255 visible ASCII characters"));
     }
     Ok(v.to_owned())

@@ -74,6 +74,27 @@ fn total(o: &Order) -> i64 {
     o.lines.iter().filter(|l| !l.refused).map(|l| l.unit_price_ttc * l.quantity).sum()
 }
 
+/// What the document states of a transition request (`TransitionRequest`),
+/// checked before the order is even looked up.
+pub fn check_transition_request(req: &TransitionRequest) -> ApiResult<()> {
+    match req.to {
+        OrderStatus::Unknown => return Err(ApiError::validation("/to", "unknown order status")),
+        OrderStatus::Refused if req.reason.as_deref().is_none_or(|r| r.trim().is_empty()) => {
+            return Err(ApiError::validation("/reason", "tell the customer why"));
+        }
+        OrderStatus::ReadyForPickup if req.ready_until.is_none() => {
+            return Err(ApiError::validation("/ready_until", "required: until when the order waits"));
+        }
+        _ => {}
+    }
+    if let Some(c) = &req.pickup_code
+        && (c.len() < 4 || c.len() > 12 || !c.chars().all(|ch| ch.is_ascii_alphanumeric()))
+    {
+        return Err(ApiError::validation("/pickup_code", "4 to 12 letters or digits"));
+    }
+    Ok(())
+}
+
 /// Pure state machine for a merchant request. Returns the new snapshot and the
 /// indices of the lines whose stock goes back on the shelf.
 pub fn merchant_transition(
@@ -81,9 +102,7 @@ pub fn merchant_transition(
     req: &TransitionRequest,
     now: DateTime<Utc>,
 ) -> ApiResult<(Order, Vec<usize>, EventType)> {
-    if req.to == OrderStatus::Unknown {
-        return Err(ApiError::validation("/to", "unknown order status"));
-    }
+    check_transition_request(req)?;
     if req.base_version != o.version {
         let mut e =
             ApiError::new(StatusCode::CONFLICT, codes::VERSION_CONFLICT, "The order changed since base_version")
@@ -130,13 +149,8 @@ pub fn merchant_transition(
             if until <= now {
                 return Err(ApiError::validation("/ready_until", "must be in the future"));
             }
-            let code = match &req.pickup_code {
-                Some(c) if c.len() < 4 || c.len() > 12 || !c.chars().all(|ch| ch.is_ascii_alphanumeric()) => {
-                    return Err(ApiError::validation("/pickup_code", "4 to 12 letters or digits"));
-                }
-                Some(c) => c.clone(),
-                None => ids::pickup_code(),
-            };
+            // Its form was checked by `check_transition_request`.
+            let code = req.pickup_code.clone().unwrap_or_else(ids::pickup_code);
             n.pickup = Some(Pickup { code, ready_until: until });
         }
         OrderStatus::Cancelled => {
@@ -183,6 +197,7 @@ pub async fn transition(
     let st2 = st.clone();
     idempotency::run(&st, &auth.shop_id, &key, &fp, |mut tx, mut fx| async move {
         let req: TransitionRequest = decode_at(body, "")?;
+        check_transition_request(&req)?;
         let order =
             load(&mut tx, &id).await?.filter(|o| o.shop_id == shop).ok_or_else(|| ApiError::not_found("order"))?;
         let now = st2.now();
@@ -264,13 +279,13 @@ pub async fn list(
     auth.require(Scope::OrdersRead)?;
     let server_time = st.now();
     let limit = params.limit(100, st.config.max_page_size)?;
-    let since = match params.get("updated_since") {
+    let since = match params.raw("updated_since") {
         Some(s) => DateTime::parse_from_rfc3339(s)
             .map_err(|_| ApiError::bad_query("`updated_since` must be an RFC 3339 date-time"))?
             .with_timezone(&Utc),
         None => from_ms(0),
     };
-    let status = match params.get("status") {
+    let status = match params.raw("status") {
         Some(s) => match OrderStatus::parse(s) {
             OrderStatus::Unknown => return Err(ApiError::bad_query(format!("unknown status `{s}`"))),
             st => Some(st.as_str()),

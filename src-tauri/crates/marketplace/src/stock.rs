@@ -132,6 +132,16 @@ async fn apply(
     let sku = match &op {
         StockOp::Set { sku, .. } | StockOp::Adjust { sku, .. } => sku.clone(),
     };
+    if sku.is_empty() {
+        let e = ApiError::validation(format!("{at}/sku"), "must not be empty");
+        return Ok(StockResult { problem: Some(*e.problem), ..outcome(&sku, OpStatus::Invalid) });
+    }
+    if let StockOp::Set { available, .. } = op
+        && available < 0
+    {
+        let e = ApiError::validation(format!("{at}/available"), "must be >= 0");
+        return Ok(StockResult { problem: Some(*e.problem), ..outcome(&sku, OpStatus::Invalid) });
+    }
     let Some(p) = find_sku(conn, shop, &sku).await? else {
         let e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::UNKNOWN_SKU, "Unknown SKU")
             .field(format!("{at}/sku"), "no live product has this sku");

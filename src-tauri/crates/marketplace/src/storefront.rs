@@ -84,6 +84,16 @@ pub async fn place_order(
     if req.lines.is_empty() || req.lines.len() > 50 {
         return Err(ApiError::validation("/lines", "1 to 50 lines"));
     }
+    // The whole request is checked before any lookup: a malformed line is told as
+    // such even when an earlier line names a SKU that is not for sale.
+    for (i, l) in req.lines.iter().enumerate() {
+        if l.sku.is_empty() {
+            return Err(ApiError::validation(format!("/lines/{i}/sku"), "must not be empty"));
+        }
+        if !(1..=1000).contains(&l.quantity) {
+            return Err(ApiError::validation(format!("/lines/{i}/quantity"), "1 to 1000"));
+        }
+    }
     let now = st.now();
     let mut tx = st.db.begin().await?;
     if !shop_exists(&mut tx, &shop_id).await? {
@@ -93,9 +103,6 @@ pub async fn place_order(
     let mut wanted: HashMap<String, i64> = HashMap::new();
     let mut lines = Vec::new();
     for (i, l) in req.lines.iter().enumerate() {
-        if !(1..=1000).contains(&l.quantity) {
-            return Err(ApiError::validation(format!("/lines/{i}/quantity"), "1 to 1000"));
-        }
         let p = stock::find_sku(&mut tx, &shop_id, &l.sku).await?.filter(|p| p.sellable).ok_or_else(|| {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::UNKNOWN_SKU, "Not for sale")
                 .field(format!("/lines/{i}/sku"), "no published product has this sku")

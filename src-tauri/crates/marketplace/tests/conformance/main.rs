@@ -9,6 +9,7 @@ mod events;
 mod idempotency;
 mod media;
 mod openapi;
+mod openapi_fuzz;
 mod orders;
 mod ratelimit;
 mod stock;
