@@ -35,6 +35,39 @@ fn push_folded(out: &mut String, c: char) {
     }
 }
 
+/// The key lists sort names by: folded (case and accents ignored), and numbers in
+/// numeric order, the way people read them: « Bol n° 2 » before « Bol n° 10 », « n° 1086 »
+/// before « n° 10806 ». Each run of digits becomes its length on two digits followed by
+/// the digits without leading zeros, so byte order (SQLite's, on an index) is numeric
+/// order. `SORT_KEY_VERSION` names this formula: stored keys made by another are rebuilt.
+pub fn sort_key(name: &str) -> String {
+    let folded = fold(name.trim());
+    if !folded.bytes().any(|b| b.is_ascii_digit()) {
+        return folded;
+    }
+    let mut out = String::with_capacity(folded.len() + 8);
+    let mut rest = folded.as_str();
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let digits = &rest[start..];
+        let end = digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits.len());
+        let significant = digits[..end].trim_start_matches('0');
+        let significant = if significant.is_empty() { "0" } else { significant };
+        // 99 digits is far beyond any product number; longer runs keep their order
+        // among themselves by their digits.
+        let n = significant.len().min(99) as u8;
+        out.push(char::from(b'0' + n / 10));
+        out.push(char::from(b'0' + n % 10));
+        out.push_str(significant);
+        rest = &digits[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Which formula [`sort_key`] is (stored with the keys; see `Db::open_file`).
+pub const SORT_KEY_VERSION: &str = "2";
+
 /// Words of a search query, folded; punctuation splits words like SQLite's
 /// unicode61 tokenizer does, so both sides cut "Pont-l'Évêque" the same way.
 pub fn search_terms(query: &str) -> Vec<String> {
@@ -51,6 +84,19 @@ mod tests {
         assert_eq!(fold("PÂTÉ de campagne"), "pate de campagne");
         assert_eq!(fold("Œufs frais"), "oeufs frais");
         assert_eq!(search_terms("  Pont l'Évêque "), vec!["pont", "l", "eveque"]);
+    }
+
+    #[test]
+    fn sort_keys_put_numbers_in_numeric_order_and_ignore_case_and_accents() {
+        let mut names =
+            vec!["Bol n° 10", "bol n° 2", "n° 10806", "n° 1086", "n° 10926", "Écrin", "ecrin 007", "Zèbre", "Bol n° 1"];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(
+            names,
+            ["Bol n° 1", "bol n° 2", "Bol n° 10", "Écrin", "ecrin 007", "n° 1086", "n° 10806", "n° 10926", "Zèbre"]
+        );
+        assert_eq!(sort_key("Cidre"), "cidre");
+        assert_eq!(sort_key("Lot 0"), sort_key("lot 000"));
     }
 
     /// The definition `fold` must keep: NFD of the whole string, marks dropped.

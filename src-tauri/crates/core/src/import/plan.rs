@@ -779,7 +779,7 @@ impl<'a> Planner<'a> {
                 self.batch.created.push(CreatedProduct {
                     id,
                     uid,
-                    sort_key: fold(&w.name),
+                    sort_key: crate::text::sort_key(&w.name),
                     name: w.name,
                     description: w.description,
                     category_id,

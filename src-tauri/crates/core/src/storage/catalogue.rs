@@ -378,7 +378,7 @@ pub(crate) async fn save_product_tx(
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&input.name)
-        .bind(fold(&input.name))
+        .bind(crate::text::sort_key(&input.name))
         .bind(&input.description)
         .bind(input.category_id)
         .bind(input.status.as_str())
@@ -395,7 +395,7 @@ pub(crate) async fn save_product_tx(
                  WHERE id = ?",
             )
             .bind(&input.name)
-            .bind(fold(&input.name))
+            .bind(crate::text::sort_key(&input.name))
             .bind(&input.description)
             .bind(input.category_id)
             .bind(input.status.as_str())

@@ -26,7 +26,6 @@ use super::{Db, ts};
 use crate::catalogue::Category;
 use crate::import::Mapping;
 use crate::import::plan::{Counts, CreatedProduct, Ids, UpdatedProduct, VariantWrite, WriteBatch};
-use crate::text::fold;
 use crate::{Error, Result};
 
 pub struct ImportTx {
@@ -545,7 +544,7 @@ impl WriteState {
             )?
             .execute(params![
                 p.name,
-                fold(&p.name),
+                crate::text::sort_key(&p.name),
                 p.description,
                 category_id,
                 p.status.as_str(),

@@ -199,8 +199,8 @@ async fn list_pages_through_a_large_catalogue_in_name_order() {
     assert_eq!(first.items.len(), 500);
     let last = t.db.list_products(&f(1_900)).await.unwrap();
     assert_eq!(last.items.len(), 100);
-    let folded: Vec<String> = first.items.iter().map(|p| comptoir_core::text::fold(&p.name)).collect();
-    assert!(folded.windows(2).all(|w| w[0] <= w[1]), "sorted by folded name");
+    let keys: Vec<String> = first.items.iter().map(|p| comptoir_core::text::sort_key(&p.name)).collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "sorted by name, numbers in numeric order");
     let found = t.db.list_products(&ProductFilter { search: Some("eveque perche".into()), ..f(0) }).await.unwrap();
     assert!(found.total > 0 && found.items.iter().all(|p| p.name.starts_with("Pont-l'Évêque du Perche")));
 }
@@ -239,4 +239,32 @@ async fn a_shop_has_started_when_it_holds_a_shop_not_only_when_the_welcome_scree
     let demo = fresh_db().await;
     assert!(start(&demo.db, StartChoice::Demo, now()).await.unwrap() > 0);
     assert!(has_started(&demo.db).await.unwrap());
+}
+
+/// The list sorts names as people read them: case and accents ignored, numbers in
+/// numeric order. A shop made before this formula gets its keys rebuilt when it opens.
+#[tokio::test]
+async fn the_list_sorts_numbers_in_numeric_order_even_in_a_shop_made_before() {
+    let t = fresh_db().await;
+    for (i, name) in ["Bol n° 10", "n° 10806", "bol n° 2", "n° 1086", "Écuelle", "n° 10926", "Bol n° 1"].iter().enumerate()
+    {
+        t.db.save_product(&product(name, &format!("S-{i}"), 500), now()).await.unwrap();
+    }
+    let all = || ProductFilter { search: None, category_id: None, offset: 0, limit: 100 };
+    let want = ["Bol n° 1", "bol n° 2", "Bol n° 10", "Écuelle", "n° 1086", "n° 10806", "n° 10926"];
+    assert_eq!(names(&t.db, all()).await, want);
+
+    // As an older Comptoir stored them (the folded name), then reopened.
+    {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(t.db.path()).connect().await.unwrap();
+        for sql in [
+            "UPDATE products SET sort_key = lower(name)",
+            "DELETE FROM settings WHERE key = 'catalogue.sort_key_version'",
+        ] {
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+    let reopened = comptoir_core::Db::open_file(t.db.path()).await.unwrap();
+    assert_eq!(names(&reopened, all()).await, want);
 }
