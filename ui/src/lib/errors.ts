@@ -41,6 +41,13 @@ export function errorKey(code: string): string {
     "io",
     "ipc",
     "cancelled",
+    // Backups, restore and recovery (comptoir_core::error::BACKUP_CODES).
+    "backup_damaged",
+    "backup_incomplete",
+    "backup_too_new",
+    "backup_passphrase",
+    "backup_destination",
+    "recover_not_empty",
   ];
   return `errors.${known.includes(code) ? code : "unknown"}`;
 }
@@ -51,7 +58,11 @@ export function errorKey(code: string): string {
  */
 export function describe(e: AppError, t: (key: string) => string, lang: string): string {
   const base = t(errorKey(e.code));
-  if (lang === "fr" && ["conflict", "not_found", "validation", "io"].includes(e.code) && e.detail) {
+  if (
+    lang === "fr" &&
+    ["conflict", "not_found", "validation", "io", "backup_damaged", "backup_incomplete"].includes(e.code) &&
+    e.detail
+  ) {
     return e.fields.length > 0 ? base : e.detail;
   }
   return base;

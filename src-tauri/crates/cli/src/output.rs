@@ -36,7 +36,10 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
         }
     }
     match core.map(comptoir_core::Error::code) {
-        Some("validation" | "not_found" | "conflict") => ExitCode::from(1),
+        Some(
+            "validation" | "not_found" | "conflict" | "backup_damaged" | "backup_incomplete" | "backup_too_new"
+            | "backup_passphrase" | "recover_not_empty",
+        ) => ExitCode::from(1),
         _ => ExitCode::from(3),
     }
 }

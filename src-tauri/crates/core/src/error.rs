@@ -47,7 +47,28 @@ pub enum Error {
     /// A long operation (an import) stopped at the user's request; nothing was written.
     #[error("Opération annulée : rien n'a été modifié")]
     Cancelled,
+    /// A backup, a restore or a recovery that cannot go on; `code` is one of
+    /// [`BACKUP_CODES`] and `message` names the backup and the damaged or missing part.
+    #[error("{message}")]
+    Backup { code: &'static str, message: String },
 }
+
+/// The stable codes of [`Error::Backup`] (the UI's `errors.ts` keeps the same list):
+/// - `backup_damaged`: a part of the backup (manifest, database, a photo) does not match
+///   what was written; the message names it;
+/// - `backup_incomplete`: the folder is not a finished backup (no manifest: interrupted);
+/// - `backup_too_new`: made by a newer Comptoir (a later database schema);
+/// - `backup_passphrase`: the backup is encrypted and the passphrase is missing or wrong;
+/// - `backup_destination`: the chosen destination cannot be reached or written;
+/// - `recover_not_empty`: recovery from the marketplace only fills an empty shop.
+pub const BACKUP_CODES: [&str; 6] = [
+    "backup_damaged",
+    "backup_incomplete",
+    "backup_too_new",
+    "backup_passphrase",
+    "backup_destination",
+    "recover_not_empty",
+];
 
 impl Error {
     pub fn not_found(what: &'static str, key: impl ToString) -> Self {
@@ -69,6 +90,7 @@ impl Error {
             Error::Migration(_) => "migration",
             Error::Io(_) => "io",
             Error::Cancelled => "cancelled",
+            Error::Backup { code, .. } => code,
         }
     }
 
