@@ -112,8 +112,9 @@ pub async fn run(products: usize, photos: usize, photo_kb: usize, keep: Option<&
         let (wall, cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
         let tr = &r.targets[0];
         line(format!(
-            "{label:<15} {wall:>7.2} s (CPU {cpu:.2} s)  {:>10} écrits  {} photos copiées, {} déjà là",
+            "{label:<15} {wall:>7.2} s (CPU {cpu:.2} s)  {:>10} écrits (base {}, + son instantané temporaire sur le PC)  {} photos copiées, {} déjà là",
             mb(tr.bytes_written),
+            mb(r.database_bytes),
             tr.photos_copied,
             tr.photos_already_there
         ));

@@ -147,6 +147,7 @@ fn kill_9_at_many_moments_never_leaves_a_backup_that_verify_accepts_and_is_incom
             }
         }
     }
+    eprintln!("{kills} kills over {full:?}: {accepted} backups accepted (whole), {refused} refused (unfinished)");
     assert!(refused > 0 && accepted > 0, "kills landed mid-way ({refused} refused) and after ({accepted} accepted)");
 
     // After all that, a backup to the shared folder succeeds, cleans what killed runs

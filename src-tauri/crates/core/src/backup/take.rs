@@ -63,6 +63,8 @@ pub struct BackupReport {
     pub reason: Reason,
     pub schema_version: i64,
     pub counts: Counts,
+    /// Size of the database snapshot (staged on the PC, then copied to each target).
+    pub database_bytes: u64,
     pub targets: Vec<TargetReport>,
     pub destination: DestinationOutcome,
     /// Photos the database references that are missing or damaged in the shop's folder
@@ -196,6 +198,7 @@ fn run(
             reason,
             schema_version: snap.facts.schema_version,
             counts: snap.facts.counts,
+            database_bytes: snap.plain_bytes,
             targets,
             destination,
             photos_missing: missing.into_iter().collect(),
@@ -273,6 +276,25 @@ fn write_target_locked(
     let partial = t.root.join(format!("{PARTIAL_PREFIX}{id}"));
     files::remove_any(&partial)?;
     std::fs::create_dir_all(&partial)?;
+    let written = write_partial(t, snap, store, reason, now, &id, &partial);
+    if written.is_err() {
+        // A full USB key or a pulled one: what was written goes (the pool's complete
+        // photos stay, content-addressed and named by no manifest until the next backup).
+        let _ = files::remove_any(&partial);
+    }
+    written
+}
+
+fn write_partial(
+    t: &Target,
+    snap: &Snapshot,
+    store: &PhotoStore,
+    reason: Reason,
+    now: DateTime<Utc>,
+    id: &str,
+    partial: &Path,
+) -> Result<(TargetReport, Vec<String>)> {
+    let id = id.to_owned();
     let mut bytes_written = 0u64;
 
     // Photos first: a backup is promoted only once everything it names is in the pool.
@@ -393,11 +415,11 @@ fn write_target_locked(
             ));
         }
     }
-    manifest::write(&partial, &manifest)?;
+    manifest::write(partial, &manifest)?;
     bytes_written += std::fs::metadata(partial.join(manifest::MANIFEST)).map(|m| m.len()).unwrap_or(0);
-    files::sync_dir(&partial)?;
+    files::sync_dir(partial)?;
     let final_path = t.root.join(&id);
-    files::promote(&partial, &final_path)?;
+    files::promote(partial, &final_path)?;
 
     let pruned = prune(&t.root)?;
     Ok((
