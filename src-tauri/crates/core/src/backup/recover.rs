@@ -57,6 +57,10 @@ fn core(e: Error) -> SyncError {
 /// `pairing_code`, token into `keychain`), then fills it with the shop's catalogue and
 /// photos as the marketplace holds them. Refused (`recover_not_empty`) when the shop
 /// already has products, photos or orders. See [`WARNING`] for what is lost.
+///
+/// Interrupted (the line cut mid-way), it leaves a partly filled shop, which a second
+/// attempt refuses as not empty: start again on a new empty data directory (nothing on
+/// the marketplace was changed by the attempt).
 pub async fn recover(
     data_dir: &Path,
     url: &str,

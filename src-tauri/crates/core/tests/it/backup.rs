@@ -570,3 +570,22 @@ async fn a_backup_from_a_newer_comptoir_is_refused_in_french_and_changes_nothing
     assert!(err.to_string().contains("version plus récente de Comptoir"), "{err}");
     assert_eq!(digest(t.dir.path()), before);
 }
+
+/// A restore killed after moving the current database aside and before renaming the
+/// restored one in leaves no `comptoir.db`: the next start puts the aside one back.
+#[tokio::test]
+async fn a_restore_interrupted_mid_swap_is_undone_at_the_next_start() {
+    let t = shop(10, 1).await;
+    let before = digest(t.dir.path());
+    t.db.clone().close().await;
+    let aside = t.dir.path().join(".restore-aside");
+    std::fs::create_dir_all(&aside).unwrap();
+    std::fs::rename(t.dir.path().join("comptoir.db"), aside.join("comptoir.db")).unwrap();
+    for side in ["-wal", "-shm"] {
+        let _ =
+            std::fs::rename(t.dir.path().join(format!("comptoir.db{side}")), aside.join(format!("comptoir.db{side}")));
+    }
+    let (db, _) = backup::open_with_backup(t.dir.path(), now()).await.unwrap();
+    db.close().await;
+    assert_eq!(digest(t.dir.path()), before);
+}
