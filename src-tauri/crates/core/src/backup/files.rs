@@ -47,7 +47,12 @@ pub(crate) fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
 pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
-        File::open(dir)?.sync_all()
+        match File::open(dir)?.sync_all() {
+            // Some file systems a destination may be on (SMB/CIFS shares, exFAT on macOS)
+            // do not flush directories (EINVAL, ENOTSUP): they write metadata through.
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::InvalidInput | std::io::ErrorKind::Unsupported) => Ok(()),
+            other => other,
+        }
     }
     #[cfg(windows)]
     {
@@ -156,7 +161,12 @@ impl FolderLock {
     pub(crate) fn take(dir: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(".lock"))?;
-        file.lock()?;
+        match file.lock() {
+            Ok(()) => {}
+            // A share that cannot lock files: one Comptoir per shop writes there anyway.
+            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {}
+            Err(e) => return Err(e),
+        }
         Ok(Self { _file: file })
     }
 }
