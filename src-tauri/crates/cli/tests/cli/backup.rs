@@ -91,6 +91,20 @@ fn backup_now_list_verify_restore_round_trip_through_the_cli() {
     let a = shop.json(&["products", "list", "--json", "--limit", "1000"]);
     let b = other.json(&["products", "list", "--json", "--limit", "1000"]);
     assert_eq!(a, b);
+
+    // A flipped byte in the database copy: refused, in French, naming the part.
+    let db = Path::new(path).join("comptoir.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&db, bytes).unwrap();
+    let out = shop.cli().args(["backup", "verify", path]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("est endommagée : la base de données (comptoir.db) ne correspond plus à son empreinte"),
+        "{err}"
+    );
 }
 
 #[test]
