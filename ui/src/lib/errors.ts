@@ -25,6 +25,12 @@ export const ERROR_KEYS: Record<UiErrorCode, string> = {
   sync_refused: "errors.sync_refused",
   sync_unauthorized: "errors.sync_unauthorized",
   keychain: "errors.keychain",
+  backup_damaged: "errors.backup_damaged",
+  backup_incomplete: "errors.backup_incomplete",
+  backup_too_new: "errors.backup_too_new",
+  backup_passphrase: "errors.backup_passphrase",
+  backup_destination: "errors.backup_destination",
+  recover_not_empty: "errors.recover_not_empty",
   ipc: "errors.ipc",
 };
 
@@ -68,7 +74,16 @@ export function errorKey(code: string): string {
  */
 export function describe(e: AppError, t: (key: string) => string, lang: string): string {
   const base = t(errorKey(e.code));
-  const named: string[] = ["conflict", "not_found", "validation", "io", "sync_refused", "sync_bad_url"];
+  const named: string[] = [
+    "conflict",
+    "not_found",
+    "validation",
+    "io",
+    "sync_refused",
+    "sync_bad_url",
+    "backup_damaged",
+    "backup_incomplete",
+  ];
   if (lang === "fr" && named.includes(e.code) && e.detail) {
     return e.fields.length > 0 ? base : e.detail;
   }

@@ -63,6 +63,20 @@ pub enum BenchCommand {
     /// with one real 12 MP photo each, at several upload rates (reference server
     /// in-process, loopback), then the photos read back and checked.
     SyncLink(crate::sync_link_bench::SyncLinkArgs),
+    /// Backups: first and second backup of a generated shop with photos (time, bytes
+    /// written), verification, restore into an empty data directory.
+    Backup {
+        #[arg(long, default_value_t = 50_000)]
+        products: usize,
+        #[arg(long, default_value_t = 3000)]
+        photos: usize,
+        /// Size of each photo original, in KB.
+        #[arg(long, default_value_t = 400)]
+        photo_kb: usize,
+        /// Work in this directory instead of the system's temporary one.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<std::path::PathBuf>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -78,6 +92,9 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Sync { products, photos } => crate::sync_bench::run(products, photos).await,
         #[cfg(feature = "market-benches")]
         BenchCommand::SyncLink(args) => crate::sync_link_bench::run(args).await,
+        BenchCommand::Backup { products, photos, photo_kb, keep } => {
+            crate::backup_bench::run(products, photos, photo_kb, keep.as_deref()).await
+        }
     }
 }
 

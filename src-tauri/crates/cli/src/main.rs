@@ -4,6 +4,8 @@
 //! hands each command to its module. Output for people is French; `--json` output is
 //! stable and documented in docs/cli-json.md (money in cents).
 
+mod backup;
+mod backup_bench;
 mod bench;
 mod catalogue;
 mod import;
@@ -73,15 +75,30 @@ enum Command {
     Sync(sync::SyncArgs),
     /// Forgets the marketplace connection and removes the token from the keychain.
     Disconnect,
+    /// Backups: `backup now [--to DIR]`, `backup list`, `backup verify PATH`,
+    /// `backup status`, `backup config`.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
+    /// Restores a backup (the current data is backed up first, and kept until the
+    /// restored data is checked).
+    Restore(backup::RestoreArgs),
+    /// On a new PC with no backup: fills an empty shop with what the marketplace holds
+    /// (drafts never synced are lost; photos are the marketplace's renders).
+    Recover(backup::RecoverArgs),
     /// Benchmarks (figures for the README and closing notes).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
 }
 
-/// Opens the shop database the command works on.
+/// Opens the shop database the command works on; when this build is about to migrate
+/// it, a backup is taken first (core's `open_with_backup`).
 pub(crate) async fn open_db(data_dir: Option<&std::path::Path>) -> anyhow::Result<Db> {
     let dir = comptoir_core::paths::resolve_data_dir(data_dir)?;
-    Ok(Db::open_in(&dir).await?)
+    let (db, before) = comptoir_core::backup::open_with_backup(&dir, chrono::Utc::now()).await?;
+    if let Some(b) = before.and_then(|r| r.targets.into_iter().next()) {
+        eprintln!("Base de données mise à jour ; sauvegarde préalable : {}", b.path.display());
+    }
+    Ok(db)
 }
 
 fn main() -> ExitCode {
@@ -102,6 +119,9 @@ fn main() -> ExitCode {
             Command::Connect(args) => sync::connect(data_dir.as_deref(), args).await,
             Command::Sync(args) => sync::run(data_dir.as_deref(), args).await,
             Command::Disconnect => sync::disconnect(data_dir.as_deref()).await,
+            Command::Backup(cmd) => backup::run(data_dir.as_deref(), cmd).await,
+            Command::Restore(args) => backup::restore(data_dir.as_deref(), args).await,
+            Command::Recover(args) => backup::recover(data_dir.as_deref(), args).await,
             Command::Bench(cmd) => bench::run(cmd).await,
             Command::Photos(cmd) => photos::run(data_dir.as_deref(), cmd).await,
         }

@@ -37,7 +37,16 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
     }
     use comptoir_core::ErrorCode as C;
     match core.map(comptoir_core::Error::code) {
-        Some(C::Validation | C::NotFound | C::Conflict) => ExitCode::from(1),
+        Some(
+            C::Validation
+            | C::NotFound
+            | C::Conflict
+            | C::BackupDamaged
+            | C::BackupIncomplete
+            | C::BackupTooNew
+            | C::BackupPassphrase
+            | C::RecoverNotEmpty,
+        ) => ExitCode::from(1),
         _ => ExitCode::from(3),
     }
 }

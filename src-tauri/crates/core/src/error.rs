@@ -46,6 +46,19 @@ pub enum ErrorCode {
     SyncRefused,
     SyncUnauthorized,
     Keychain,
+    /// A part of a backup (manifest, database, a photo) does not match what was written;
+    /// the message names it.
+    BackupDamaged,
+    /// The folder is not a finished backup (no manifest: interrupted).
+    BackupIncomplete,
+    /// Made by a newer Comptoir (a later database schema).
+    BackupTooNew,
+    /// The backup is encrypted and the passphrase is missing or wrong.
+    BackupPassphrase,
+    /// The chosen destination cannot be reached or written.
+    BackupDestination,
+    /// Recovery from the marketplace only fills an empty shop.
+    RecoverNotEmpty,
 }
 
 impl ErrorCode {
@@ -66,6 +79,12 @@ impl ErrorCode {
             ErrorCode::SyncRefused => "sync_refused",
             ErrorCode::SyncUnauthorized => "sync_unauthorized",
             ErrorCode::Keychain => "keychain",
+            ErrorCode::BackupDamaged => "backup_damaged",
+            ErrorCode::BackupIncomplete => "backup_incomplete",
+            ErrorCode::BackupTooNew => "backup_too_new",
+            ErrorCode::BackupPassphrase => "backup_passphrase",
+            ErrorCode::BackupDestination => "backup_destination",
+            ErrorCode::RecoverNotEmpty => "recover_not_empty",
         }
     }
 }
@@ -103,6 +122,10 @@ pub enum Error {
     /// reads it whole instead. Reaches a user only from the streaming reader itself.
     #[error("Saisie invalide : {}", .0.message)]
     UnorderedSheet(FieldError),
+    /// A backup, a restore or a recovery that cannot go on; `code` is one of the
+    /// `Backup…`/`RecoverNotEmpty` codes and `message` names the backup and the damaged or missing part.
+    #[error("{message}")]
+    Backup { code: ErrorCode, message: String },
 }
 
 impl Error {
@@ -125,6 +148,7 @@ impl Error {
             Error::Migration(_) => ErrorCode::Migration,
             Error::Io(_) => ErrorCode::Io,
             Error::Cancelled => ErrorCode::Cancelled,
+            Error::Backup { code, .. } => *code,
         }
     }
 

@@ -8,6 +8,7 @@
 //! - the current time is a parameter, never read from the clock inside logic;
 //! - errors carry a stable `code` and a French message ([`error`]).
 
+pub mod backup;
 pub mod catalogue;
 pub mod demo;
 pub mod ean;

@@ -1,4 +1,5 @@
-//! `POST /v1/catalog/batch`, `GET /v1/catalog/state` and product moderation.
+//! `POST /v1/catalog/batch`, `GET /v1/catalog/state`, `GET /v1/catalog/content` and
+//! product moderation.
 //!
 //! Ops are independent: each gets its own `ok` / `conflict` / `invalid` result and
 //! the `ok` ones commit together. Only storage failures fail the whole batch.
@@ -12,8 +13,8 @@ use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use comptoir_protocol::auth::Scope;
 use comptoir_protocol::catalog::{
-    CatalogBatchResponse, CatalogOp, CategoryData, Moderation, ModerationStatus, ObjectType, OpKind, OpResult,
-    OpStatus, ProductData, StateItem, StatePage,
+    CatalogBatchResponse, CatalogOp, CategoryData, ContentItem, ContentPage, Moderation, ModerationStatus, ObjectType,
+    OpKind, OpResult, OpStatus, ProductData, StateItem, StatePage,
 };
 use comptoir_protocol::events::{EventType, ProductModerated};
 use comptoir_protocol::hash::{content_hash, is_sha256_hex};
@@ -557,6 +558,67 @@ pub async fn state(
     let next_cursor =
         if more { items.last().map(|i| encode_cursor(&[i.object_type.as_str(), &i.external_id])) } else { None };
     Ok(Json(StatePage { items, next_cursor }))
+}
+
+type ContentRow = (String, String, i64, Option<String>, Option<String>, Option<String>, Option<String>);
+
+/// `GET /v1/catalog/content?cursor=&limit=`: the live objects with their stored data,
+/// for a shop rebuilding its catalogue (a new PC, no backup). Same order and cursors
+/// as `state`; pages default to 100 objects (products carry their variants).
+pub async fn content(
+    State(st): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    params: Params,
+) -> ApiResult<Json<ContentPage>> {
+    auth.require(Scope::CatalogWrite)?;
+    let limit = params.limit(100, st.config.max_page_size)?;
+    let (after_type, after_ext) = match params.get("cursor") {
+        Some(c) => {
+            let p = decode_cursor(c, 2)?;
+            (p[0].clone(), p[1].clone())
+        }
+        None => (String::new(), String::new()),
+    };
+    let rows: Vec<ContentRow> = sqlx::query_as(
+        "SELECT type, external_id, version, data, hash, mstatus, mreason FROM (
+           SELECT 'category' AS type, external_id, version, data, hash, NULL AS mstatus, NULL AS mreason
+             FROM categories WHERE shop_id = ?1 AND deleted = 0
+           UNION ALL
+           SELECT 'product', external_id, version, data, hash, moderation_status, moderation_reason
+             FROM products WHERE shop_id = ?1 AND deleted = 0)
+         WHERE (type, external_id) > (?2, ?3) ORDER BY type, external_id LIMIT ?4",
+    )
+    .bind(&auth.shop_id)
+    .bind(&after_type)
+    .bind(&after_ext)
+    .bind(limit + 1)
+    .fetch_all(&st.db.reader)
+    .await?;
+    let more = rows.len() as i64 > limit;
+    let mut items = Vec::with_capacity(rows.len().min(limit as usize));
+    for (ty, ext, version, data, hash, ms, mr) in rows.into_iter().take(limit as usize) {
+        let object_type = serde_json::from_value(Value::String(ty)).unwrap_or(ObjectType::Unknown);
+        let data = data.unwrap_or_default();
+        let (category, product) = match object_type {
+            ObjectType::Category => (Some(serde_json::from_str::<CategoryData>(&data)?), None),
+            _ => (None, Some(serde_json::from_str::<ProductData>(&data)?)),
+        };
+        items.push(ContentItem {
+            object_type,
+            external_id: ext,
+            version,
+            hash: hash.unwrap_or_default(),
+            category,
+            product,
+            moderation: ms.map(|s| Moderation {
+                status: serde_json::from_value(Value::String(s)).unwrap_or(ModerationStatus::Unknown),
+                reason: mr,
+            }),
+        });
+    }
+    let next_cursor =
+        if more { items.last().map(|i| encode_cursor(&[i.object_type.as_str(), &i.external_id])) } else { None };
+    Ok(Json(ContentPage { items, next_cursor }))
 }
 
 /// Marketplace moderation: bumps the product version (so the shop's next stale

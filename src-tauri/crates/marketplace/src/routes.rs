@@ -62,6 +62,7 @@ fn table(cfg: &Config) -> Vec<Route> {
         ),
         r(Method::POST, "/v1/catalog/batch", Merchant, post(catalog::batch)),
         r(Method::GET, "/v1/catalog/state", Merchant, get(catalog::state)),
+        r(Method::GET, "/v1/catalog/content", Merchant, get(catalog::content)),
         r(Method::POST, "/v1/stock/batch", Merchant, post(stock::batch)),
         r(Method::GET, "/v1/events", Merchant, get(events::poll)),
         r(Method::GET, "/v1/events/stream", Merchant, get(events::stream)),

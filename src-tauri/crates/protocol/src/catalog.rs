@@ -194,3 +194,28 @@ pub struct StateItem {
 
 /// One page of `GET /v1/catalog/state`.
 pub type StatePage = crate::Page<StateItem>;
+
+/// One live object of `GET /v1/catalog/content`: the data the marketplace holds for it,
+/// exactly as stored (stock as the marketplace counts it, images as sha256 of media the
+/// shop can read back with `GET /v1/media/{sha256}`). What a shop with no backup needs to
+/// rebuild its catalogue on a new PC; deleted objects are left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentItem {
+    #[serde(rename = "type")]
+    pub object_type: ObjectType,
+    pub external_id: String,
+    pub version: i64,
+    /// [`crate::hash::content_hash`] of the data.
+    pub hash: String,
+    /// Set when `type` is `category`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<CategoryData>,
+    /// Set when `type` is `product`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<ProductData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<Moderation>,
+}
+
+/// One page of `GET /v1/catalog/content`, ordered by (type, external_id).
+pub type ContentPage = crate::Page<ContentItem>;

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::admin::{CreateShopRequest, ExpireResult, IssueTokenRequest, ModerationRequest, PairingCode, ShopCreated};
 use crate::auth::{PairRequest, RotatedToken, Scope, TokenGrant};
-use crate::catalog::{CatalogBatchRequest, CatalogBatchResponse, ModerationStatus, StatePage};
+use crate::catalog::{CatalogBatchRequest, CatalogBatchResponse, ContentPage, ModerationStatus, StatePage};
 use crate::events::{Event, EventsPage};
 use crate::me::Me;
 use crate::media::{MediaCheckRequest, MediaCheckResponse, MediaObject};
@@ -416,6 +416,18 @@ impl Client {
             q.push(("limit", l.to_string()));
         }
         self.base.send(self.req(Method::GET, "/v1/catalog/state").query(&q)).await
+    }
+
+    /// `GET /v1/catalog/content`: every live category and product with its data.
+    pub async fn catalog_content(&self, cursor: Option<&str>, limit: Option<u32>) -> Result<ContentPage> {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        if let Some(c) = cursor {
+            q.push(("cursor", c.to_owned()));
+        }
+        if let Some(l) = limit {
+            q.push(("limit", l.to_string()));
+        }
+        self.base.send(self.req(Method::GET, "/v1/catalog/content").query(&q)).await
     }
 
     pub async fn stock_batch(

@@ -1,5 +1,6 @@
 //! comptoir-cli end to end: the real binary on a temporary data directory.
 
+mod backup;
 mod catalogue;
 mod import;
 mod orders;

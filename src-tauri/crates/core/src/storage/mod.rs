@@ -3,6 +3,7 @@
 //! One SQLite file per shop, in WAL mode so the UI can read while a sync or an
 //! import writes; foreign keys on; forward-only migrations embedded in the binary.
 
+pub mod backup;
 mod catalogue;
 mod import_tx;
 pub mod imports;

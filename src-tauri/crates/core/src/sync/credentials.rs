@@ -33,6 +33,7 @@ pub trait TokenStore: Send + Sync {
 /// The OS keychain through keyring-core.
 pub struct OsKeychain {
     store: Arc<keyring_core::CredentialStore>,
+    service: &'static str,
 }
 
 fn describe(e: &keyring_core::Error) -> String {
@@ -47,12 +48,18 @@ fn describe(e: &keyring_core::Error) -> String {
 impl OsKeychain {
     /// Opens the platform's store. Fails (no fallback) when it is not reachable.
     pub fn open() -> Result<Self, KeychainError> {
+        Self::open_service(SERVICE)
+    }
+
+    /// The same store under another service name: the backup passphrase
+    /// (`backup::crypt::KEYCHAIN_SERVICE`) is kept apart from the marketplace tokens.
+    pub fn open_service(service: &'static str) -> Result<Self, KeychainError> {
         let store = platform_store().map_err(|e| KeychainError::Unavailable(describe(&e)))?;
-        Ok(Self { store })
+        Ok(Self { store, service })
     }
 
     fn entry(&self, shop_id: &str) -> Result<keyring_core::Entry, KeychainError> {
-        keyring_core::Entry::new_in_store(&self.store, SERVICE, shop_id)
+        keyring_core::Entry::new_in_store(&self.store, self.service, shop_id)
             .map_err(|e| KeychainError::Failed(describe(&e)))
     }
 }

@@ -246,7 +246,8 @@ async fn a_shop_has_started_when_it_holds_a_shop_not_only_when_the_welcome_scree
 #[tokio::test]
 async fn the_list_sorts_numbers_in_numeric_order_even_in_a_shop_made_before() {
     let t = fresh_db().await;
-    for (i, name) in ["Bol n° 10", "n° 10806", "bol n° 2", "n° 1086", "Écuelle", "n° 10926", "Bol n° 1"].iter().enumerate()
+    for (i, name) in
+        ["Bol n° 10", "n° 10806", "bol n° 2", "n° 1086", "Écuelle", "n° 10926", "Bol n° 1"].iter().enumerate()
     {
         t.db.save_product(&product(name, &format!("S-{i}"), 500), now()).await.unwrap();
     }

@@ -1,6 +1,7 @@
 //! comptoir-core integration tests: one binary (one link), a module per area, each
 //! test against a real SQLite file in a temporary data directory.
 
+mod backup;
 mod catalogue;
 mod cutting_proxy;
 mod fault_proxy;
@@ -10,6 +11,7 @@ mod notif_server;
 mod order_exports;
 mod orders;
 mod photos;
+mod recover;
 mod support;
 mod sync;
 mod sync_faults;

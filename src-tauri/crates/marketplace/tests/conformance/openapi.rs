@@ -366,6 +366,9 @@ async fn responses_match_their_documented_schemas() {
     let rb = auth(Method::POST, "/v1/catalog/batch").header("idempotency-key", "a").json(&serde_json::json!({}));
     assert_eq!(conforms(rb, "post", "/v1/catalog/batch").await.0, 422);
     conforms(auth(Method::GET, "/v1/catalog/state?limit=1"), "get", "/v1/catalog/state").await;
+    let (_, content) = conforms(auth(Method::GET, "/v1/catalog/content"), "get", "/v1/catalog/content").await;
+    assert_eq!(content["items"].as_array().map(Vec::len), Some(2), "{content}");
+    assert_eq!(conforms(auth(Method::GET, "/v1/catalog/content?cursor=zz"), "get", "/v1/catalog/content").await.0, 400);
     let stock = serde_json::json!({"ops": [
         {"op": "set", "sku": "CAM-250", "available": 9, "expected_available": 10},
         {"op": "adjust", "sku": "CAM-250", "delta": -100},
