@@ -24,6 +24,16 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         app::app_status,
         app::start_demo,
         app::start_clean,
+        backup::backup_status,
+        backup::backup_list,
+        backup::backup_now,
+        backup::backup_config,
+        backup::backup_configure,
+        backup::backup_describe,
+        backup::backup_restore,
+        backup::restore_outcome,
+        backup::recover_warning,
+        backup::recover_from_marketplace,
         catalogue::list_products,
         catalogue::get_product,
         catalogue::save_product,
@@ -117,7 +127,14 @@ pub fn run() {
             Ok(k) => std::sync::Arc::new(k),
             Err(e) => std::sync::Arc::new(NoKeychain(e.to_string())),
         };
-    let state = match runtime.block_on(AppState::open(data_dir_from_env().as_deref(), keychain)) {
+    // The backup passphrase has its own entry (service) in the same keychain.
+    let backup_keychain: std::sync::Arc<dyn comptoir_core::sync::credentials::TokenStore> =
+        match comptoir_core::sync::credentials::OsKeychain::open_service(comptoir_core::backup::crypt::KEYCHAIN_SERVICE)
+        {
+            Ok(k) => std::sync::Arc::new(k),
+            Err(e) => std::sync::Arc::new(NoKeychain(e.to_string())),
+        };
+    let state = match runtime.block_on(AppState::open(data_dir_from_env().as_deref(), keychain, backup_keychain)) {
         Ok(s) => s,
         Err(e) => {
             // Nothing to show a window with: say it where a technician will look.
@@ -150,6 +167,8 @@ pub fn run() {
             builder.mount_events(app);
             let state = app.state::<AppState>();
             state.set_dialogs(std::sync::Arc::new(commands::files::NativeDialogs(app.handle().clone())));
+            let handle = app.handle().clone();
+            state.set_restarter(std::sync::Arc::new(move || handle.request_restart()));
             tray::install(app);
             webview::enable_camera(app);
             // A clicked order notification brings the window to the front on that order.

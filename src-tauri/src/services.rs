@@ -40,6 +40,11 @@ pub enum LiveEvent {
     Photos {
         report: comptoir_core::photos::ImportReport,
     },
+    /// A backup was taken in the background (the daily one): refresh the backup status;
+    /// `error` (French) when it failed.
+    Backup {
+        error: Option<String>,
+    },
 }
 
 #[derive(Default)]

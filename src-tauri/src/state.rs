@@ -15,11 +15,15 @@ pub struct AppState {
     pub db: Db,
     pub data_dir: PathBuf,
     pub keychain: Arc<dyn TokenStore>,
+    /// The keychain entry of the backup passphrase (its own service, beside the token's).
+    pub backup_keychain: Arc<dyn TokenStore>,
+    /// How a restore asked for before the last restart went (told once to the window).
+    pub restored: Mutex<Option<Result<comptoir_core::backup::RestoreReport, comptoir_core::ErrorPayload>>>,
     /// The spreadsheet being imported, read once and kept between the mapping screen,
     /// the simulation and the import (a 100,000-row file is not read three times).
     pub import: tokio::sync::Mutex<Option<ImportSession>>,
     /// The control of the long step running now, so "Annuler" can reach it.
-    pub import_control: Mutex<Option<Control>>,
+    pub import_control: Arc<Mutex<Option<Control>>>,
     /// Drains the outbox by itself; commands nudge it after each change.
     pub sync: WorkerHandle,
     /// The orders feed, its notifications, and the messages pushed to the window.
@@ -28,12 +32,14 @@ pub struct AppState {
     /// in force; commands take a copy (`studio()`), a preset change replaces it.
     studio: std::sync::RwLock<Studio>,
     /// The cancel switch of the photo batch running now.
-    pub photos_cancel: Mutex<Option<CancelFlag>>,
+    pub photos_cancel: Arc<Mutex<Option<CancelFlag>>>,
     /// The watched folder, while one is watched (dropping it stops watching), or why
     /// it could not be.
     watcher: Mutex<Result<Option<FolderWatcher>, String>>,
     /// The OS file dialogs, installed once the window exists.
     dialogs: OnceLock<Arc<dyn crate::commands::files::FileDialogs>>,
+    /// Restarts the app (a restore is carried out at start), installed with the window.
+    restarter: OnceLock<Arc<dyn Fn() + Send + Sync>>,
 }
 
 pub struct ImportSession {
@@ -45,10 +51,23 @@ pub struct ImportSession {
 
 impl AppState {
     /// Opens the database and starts the background services on the current Tokio
-    /// runtime. `keychain`: the OS keychain in the app, an in-memory one in tests.
-    pub async fn open(data_dir: Option<&Path>, keychain: Arc<dyn TokenStore>) -> comptoir_core::Result<Self> {
+    /// runtime. `keychain` and `backup_keychain`: the OS keychain (the token's and the
+    /// backup passphrase's services) in the app, in-memory ones in tests.
+    ///
+    /// First, a restore asked for before a restart is carried out (nothing holds the
+    /// database yet), and the database is opened with a backup taken first when this
+    /// version is about to migrate it.
+    pub async fn open(
+        data_dir: Option<&Path>,
+        keychain: Arc<dyn TokenStore>,
+        backup_keychain: Arc<dyn TokenStore>,
+    ) -> comptoir_core::Result<Self> {
         let dir = comptoir_core::paths::resolve_data_dir(data_dir)?;
-        let db = Db::open_in(&dir).await?;
+        let restored =
+            comptoir_core::backup::apply_requested_restore(&dir, Some(&*backup_keychain), chrono::Utc::now())
+                .await
+                .map(|r| r.map_err(Into::into));
+        let (db, _before_migration) = comptoir_core::backup::open_with_backup(&dir, chrono::Utc::now()).await?;
         let sync = comptoir_core::sync::worker::spawn(
             db.clone(),
             dir.clone(),
@@ -60,18 +79,42 @@ impl AppState {
         let mut studio = Studio::new(db.clone(), &dir);
         studio.preset = comptoir_core::photos::settings::preset(&db).await?;
         let watched = comptoir_core::photos::settings::watch_folder(&db).await?;
+        let (import_control, photos_cancel) = (Arc::new(Mutex::new(None)), Arc::new(Mutex::new(None)));
+        let busy = {
+            let (i, p) = (import_control.clone(), photos_cancel.clone());
+            Arc::new(move || {
+                i.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+                    || p.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+            })
+        };
+        let to_window = Arc::downgrade(&live);
+        comptoir_core::backup::spawn_daily(
+            dir.clone(),
+            Some(backup_keychain.clone()),
+            Arc::new(chrono::Utc::now),
+            std::time::Duration::from_secs(60),
+            busy,
+            Arc::new(move |r: comptoir_core::Result<comptoir_core::backup::BackupReport>| {
+                if let Some(live) = to_window.upgrade() {
+                    live.send(services::LiveEvent::Backup { error: r.err().map(|e| e.to_string()) });
+                }
+            }),
+        );
         let state = Self {
             db,
             studio: std::sync::RwLock::new(studio),
-            photos_cancel: Default::default(),
+            photos_cancel,
             watcher: Mutex::new(Ok(None)),
             data_dir: dir,
             keychain,
+            backup_keychain,
+            restored: Mutex::new(restored),
             import: Default::default(),
-            import_control: Default::default(),
+            import_control,
             sync,
             live,
             dialogs: OnceLock::new(),
+            restarter: OnceLock::new(),
         };
         state.watch(watched.as_deref());
         Ok(state)
@@ -105,6 +148,17 @@ impl AppState {
 
     pub fn set_dialogs(&self, d: Arc<dyn crate::commands::files::FileDialogs>) {
         let _ = self.dialogs.set(d);
+    }
+
+    pub fn set_restarter(&self, r: Arc<dyn Fn() + Send + Sync>) {
+        let _ = self.restarter.set(r);
+    }
+
+    /// Restarts the app; without a window (tests), the request waits for the next start.
+    pub fn restart(&self) {
+        if let Some(r) = self.restarter.get() {
+            r();
+        }
     }
 
     pub fn dialogs(&self) -> Option<Arc<dyn crate::commands::files::FileDialogs>> {

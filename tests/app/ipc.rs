@@ -18,6 +18,7 @@ fn harness() -> Harness {
     let state = tauri::async_runtime::block_on(comptoir_app::AppState::open(
         Some(dir.path()),
         std::sync::Arc::new(comptoir_core::sync::credentials::MemoryKeychain::default()),
+        std::sync::Arc::new(comptoir_core::sync::credentials::MemoryKeychain::default()),
     ))
     .unwrap();
     let builder = comptoir_app::specta_builder::<MockRuntime>();

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use comptoir_core::backup::{self, Reason};
 use comptoir_core::import::{self, Control, FilePreview, ImportProgress, ImportReport, ImportSettings, Simulation};
 use comptoir_core::storage::imports::{ImportBatch, UndoReport};
 use comptoir_core::{Error, ErrorPayload};
@@ -88,7 +89,10 @@ pub async fn import_apply(
 ) -> CmdResult<ImportReport> {
     let source = current_source(&state).await?;
     let control = begin(&state, on_progress);
-    let report = import::apply(&state.db, &source, &settings, now(), &control).await;
+    // A backup first: an import changes the shop in bulk (see backup::then).
+    let t = now();
+    let work = import::apply(&state.db, &source, &settings, t, &control);
+    let report = backup::then(&state.data_dir, Some(&*state.backup_keychain), Reason::BeforeImport, t, work).await;
     end(&state);
     let report = report?;
     state.changed();

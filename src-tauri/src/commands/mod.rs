@@ -2,6 +2,7 @@
 //! so the UI receives `{code, message, fields}` and words it in French.
 
 pub mod app;
+pub mod backup;
 pub mod catalogue;
 pub mod files;
 pub mod import;

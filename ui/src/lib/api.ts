@@ -50,6 +50,7 @@ const INFALLIBLE = {
   syncNow: true,
   liveSubscribe: true,
   photosCancel: true,
+  recoverWarning: true,
 } as const satisfies Record<Exclude<keyof Commands, Fallible>, true>;
 
 type AnyCommand = (...a: unknown[]) => Promise<unknown>;

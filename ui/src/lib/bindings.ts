@@ -10,6 +10,34 @@ export const commands = {
 	/**  Installs the demo shop (only into an empty catalogue). */
 	startDemo: () => typedError<number, ErrorPayload>(__TAURI_INVOKE("start_demo")),
 	startClean: () => typedError<null, ErrorPayload>(__TAURI_INVOKE("start_clean")),
+	/**  How old the last good backup is, and whether the chosen destination is missing. */
+	backupStatus: () => typedError<BackupStatus, ErrorPayload>(__TAURI_INVOKE("backup_status")),
+	/**  The backups on the PC and at the destination (when plugged in), newest first. */
+	backupList: () => typedError<BackupEntry[], ErrorPayload>(__TAURI_INVOKE("backup_list")),
+	/**  « Sauvegarder maintenant ». */
+	backupNow: () => typedError<BackupReport, ErrorPayload>(__TAURI_INVOKE("backup_now")),
+	backupConfig: () => typedError<BackupConfig, ErrorPayload>(__TAURI_INVOKE("backup_config")),
+	/**
+	 *  Chooses the destination (`""`: none, backups stay on the PC) and whether its copy
+	 *  is encrypted; a new passphrase goes to the keychain.
+	 */
+	backupConfigure: (destination: string, encrypt: boolean, passphrase: string | null) => typedError<BackupConfig, ErrorPayload>(__TAURI_INVOKE("backup_configure", { destination, encrypt, passphrase })),
+	/**  What a backup folder holds (date, products, photos, orders), before restoring it. */
+	backupDescribe: (path: string) => typedError<BackupEntry, ErrorPayload>(__TAURI_INVOKE("backup_describe", { path })),
+	/**
+	 *  Checks the backup now, then restarts Comptoir, which restores it before opening
+	 *  the shop (see `backup::request_restore`). Returns only when the check failed.
+	 */
+	backupRestore: (path: string, passphrase: string | null) => typedError<BackupEntry, ErrorPayload>(__TAURI_INVOKE("backup_restore", { path, passphrase })),
+	/**  How the restore asked for before this start went (once; `None` afterwards). */
+	restoreOutcome: () => typedError<RestoreReport | null, ErrorPayload>(__TAURI_INVOKE("restore_outcome")),
+	/**  What recovery from the marketplace loses, to show before starting (French). */
+	recoverWarning: () => __TAURI_INVOKE<string>("recover_warning"),
+	/**
+	 *  « Récupérer mon catalogue depuis la place de marché »: pairs this empty shop and
+	 *  fills it with what the marketplace holds.
+	 */
+	recoverFromMarketplace: (url: string, pairingCode: string) => typedError<RecoverReport, ErrorPayload>(__TAURI_INVOKE("recover_from_marketplace", { url, pairingCode })),
 	listProducts: (filter: ProductFilter) => typedError<ProductPage, ErrorPayload>(__TAURI_INVOKE("list_products", { filter })),
 	getProduct: (id: number) => typedError<Product, ErrorPayload>(__TAURI_INVOKE("get_product", { id })),
 	saveProduct: (input: ProductInput) => typedError<Product, ErrorPayload>(__TAURI_INVOKE("save_product", { input })),
@@ -131,6 +159,80 @@ export type AppStatus = {
 	version: string,
 };
 
+/**
+ *  Where backups go besides the PC, and whether the database copy there is encrypted.
+ *  Kept in the shop's settings.
+ */
+export type BackupConfig = {
+	/**
+	 *  The folder the shopkeeper chose (a USB key, a share, a synced folder); backups go
+	 *  in its `Comptoir-sauvegardes` folder. `None`: backups stay on the PC only.
+	 */
+	destination: string | null,
+	/**
+	 *  Encrypt the database copy written to the destination with the passphrase kept in
+	 *  the keychain (see [`crypt::store_passphrase`]).
+	 */
+	encrypt_destination: boolean,
+};
+
+/**  What a backup holds, counted in its own database copy. */
+export type BackupCounts = {
+	products: number,
+	published_products: number,
+	variants: number,
+	categories: number,
+	photos: number,
+	orders: number,
+};
+
+/**  One backup as a list shows it, read from its manifest (not verified: see [`verify`]). */
+export type BackupEntry = {
+	id: string,
+	path: string,
+	/**  On the PC (`true`) or in the chosen destination. */
+	local: boolean,
+	created_at: string,
+	reason: Reason,
+	encrypted: boolean,
+	schema_version: number,
+	counts: BackupCounts,
+	/**  Size of the database copy and of the photos it references, in bytes. */
+	database_bytes: number,
+	photo_bytes: number,
+};
+
+export type BackupReport = {
+	created_at: string,
+	reason: Reason,
+	schema_version: number,
+	counts: BackupCounts,
+	/**  Size of the database snapshot (staged on the PC, then copied to each target). */
+	database_bytes: number,
+	targets: TargetReport[],
+	destination: DestinationOutcome,
+	/**
+	 *  Photos the database references that are missing or damaged in the shop's folder
+	 *  (sha256): not in the backup either.
+	 */
+	photos_missing: string[],
+};
+
+export type BackupStatus = {
+	/**  The newest finished backup, on the PC or at the destination; `None`: never. */
+	last_backup_at: string | null,
+	last_backup_path: string | null,
+	/**  Hours and whole days since it (`None` when there is none). */
+	hours_since_last: number | null,
+	days_since_last: number | null,
+	/**  No backup for [`OVERDUE_AFTER_DAYS`] days, or none ever: say so. */
+	overdue: boolean,
+	/**  The daily backup should be taken now ([`daily_backup_due`]). */
+	daily_due: boolean,
+	/**  `None` when no destination is chosen. */
+	destination: DestinationStatus | null,
+};
+
 export type CatalogueStats = {
 	products: number,
 	variants: number,
@@ -207,6 +309,30 @@ export type Crop = {
 	h: number | null,
 };
 
+/**  What happened at the chosen destination. */
+export type DestinationOutcome = 
+/**  No destination chosen (or `--to` was used instead). */
+{ state: "none" } | { state: "written" } | 
+/**  The folder is not there (USB key unplugged, share unreachable). */
+{ state: "missing"; path: string } | 
+/**  It is there but the backup could not be written; French message. */
+{ state: "failed"; path: string; message: string };
+
+export type DestinationStatus = {
+	path: string,
+	/**  The folder is reachable now. */
+	present: boolean,
+	encrypted: boolean,
+	/**  Since when it has been seen missing (first status or backup that found it so). */
+	missing_since: string | null,
+	/**  Whole days it has been missing (0 when present). */
+	days_missing: number,
+	/**  Missing for [`DESTINATION_ALERT_AFTER_DAYS`] days or more. */
+	alert: boolean,
+	/**  The newest backup it holds (when present). */
+	last_backup_at: string | null,
+};
+
 /**  Non-destructive edits of one product photo, applied to the upright original. */
 export type Edits = {
 	/**  Clockwise quarter turns in degrees: 0, 90, 180 or 270. */
@@ -220,7 +346,22 @@ export type Edits = {
  *  that wording is exhaustive, so a new code without words does not compile. Rust code
  *  matches on error variants, never on these codes.
  */
-export type ErrorCode = "validation" | "not_found" | "conflict" | "data_dir" | "database" | "migration" | "io" | "cancelled" | "sync_not_connected" | "sync_bad_url" | "sync_offline" | "sync_refused" | "sync_unauthorized" | "keychain";
+export type ErrorCode = "validation" | "not_found" | "conflict" | "data_dir" | "database" | "migration" | "io" | "cancelled" | "sync_not_connected" | "sync_bad_url" | "sync_offline" | "sync_refused" | "sync_unauthorized" | "keychain" | 
+/**
+ *  A part of a backup (manifest, database, a photo) does not match what was written;
+ *  the message names it.
+ */
+"backup_damaged" | 
+/**  The folder is not a finished backup (no manifest: interrupted). */
+"backup_incomplete" | 
+/**  Made by a newer Comptoir (a later database schema). */
+"backup_too_new" | 
+/**  The backup is encrypted and the passphrase is missing or wrong. */
+"backup_passphrase" | 
+/**  The chosen destination cannot be reached or written. */
+"backup_destination" | 
+/**  Recovery from the marketplace only fills an empty shop. */
+"recover_not_empty";
 
 /**  What an error looks like once it leaves Rust (IPC, `--json`). */
 export type ErrorPayload = {
@@ -358,7 +499,12 @@ export type LiveEvent =
 /**  A notification was clicked: show this order (`None`: the list). */
 { type: "open_order"; order_id: string | null } | 
 /**  New photos from the watched folder went through the studio. */
-{ type: "photos"; report: PhotoImportReport };
+{ type: "photos"; report: PhotoImportReport } | 
+/**
+ *  A backup was taken in the background (the daily one): refresh the backup status;
+ *  `error` (French) when it failed.
+ */
+{ type: "backup"; error: string | null };
 
 export type LocalLine = {
 	line_id: string,
@@ -716,6 +862,40 @@ export type QualityNote = {
 	explanation: string,
 };
 
+/**  Why a backup was taken (shown in lists, kept in the manifest). */
+export type Reason = 
+/**  The shopkeeper asked (button, `backup now`). */
+"manual" | 
+/**  The daily backup. */
+"daily" | "before_import" | "before_update" | "before_migration" | 
+/**  The data a restore replaces. */
+"before_restore";
+
+export type RecoverReport = {
+	shop_id: string,
+	shop_name: string,
+	categories: number,
+	products: number,
+	variants: number,
+	/**  Photos downloaded (renders of the marketplace) and their bytes. */
+	photos: number,
+	photo_bytes: number,
+};
+
+export type RestoreReport = {
+	id: string,
+	created_at: string,
+	counts: BackupCounts,
+	/**  The schema of the backup and the one it was brought to (migrations ran between). */
+	from_schema: number,
+	to_schema: number,
+	photos_copied: number,
+	/**  The backup of the data the restore replaced (`None` on an empty data directory). */
+	replaced_data_backup: string | null,
+	/**  Always true: the restored shop is disconnected and asks to reconnect. */
+	reconnect_needed: boolean,
+};
+
 export type RowAction = "create" | "update" | "unchanged" | "rejected";
 
 /**  Why one row was refused, pointed at the cell. */
@@ -822,6 +1002,24 @@ export type SyncStatus = {
 	issues: SyncIssue[],
 	/**  French sentence for the status bar. */
 	label: string,
+};
+
+/**  One backup folder written by a run. */
+export type TargetReport = {
+	/**  The backup folder (the PC's, the destination's, or `--to`). */
+	root: string,
+	/**  The new backup's directory. */
+	path: string,
+	id: string,
+	local: boolean,
+	encrypted: boolean,
+	/**  Photos copied (or linked) into the folder's pool, and those it already held. */
+	photos_copied: number,
+	photos_already_there: number,
+	/**  Bytes written: the database copy, the new photos (not the hard links), the manifest. */
+	bytes_written: number,
+	/**  Backups the rotation removed. */
+	pruned: string[],
 };
 
 export type UndoReport = {

@@ -124,8 +124,15 @@ pub async fn run(data_dir: Option<&Path>, args: ImportArgs) -> anyhow::Result<()
             let file = args.file.unwrap_or_default();
             let control = Control::default();
             let options = PlanOptions { mode: args.mode.into(), ..PlanOptions::default() };
-            let done =
-                import::import_file(&db, &file, args.sheet.as_deref(), options, !args.dry_run, now, &control).await?;
+            let work = import::import_file(&db, &file, args.sheet.as_deref(), options, !args.dry_run, now, &control);
+            let done = match db.path().parent() {
+                // An import changes the shop in bulk: a backup first, as in the app.
+                Some(dir) if !args.dry_run => {
+                    comptoir_core::backup::then(dir, None, comptoir_core::backup::Reason::BeforeImport, now, work)
+                        .await?
+                }
+                _ => work.await?,
+            };
             let (source, result) = (&done.source, &done.result);
             if let Some(out) = &args.errors {
                 std::fs::write(out, import::rejected_rows_xlsx(source, &done.settings, &result.errors)?)?;

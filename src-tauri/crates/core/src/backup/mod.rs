@@ -51,6 +51,7 @@
 pub mod crypt;
 mod files;
 pub mod manifest;
+mod pending;
 pub mod recover;
 mod restore;
 pub mod rotate;
@@ -65,6 +66,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::storage::backup::Counts;
 pub use manifest::Manifest;
+pub use pending::{apply_requested_restore, request_restore};
 pub use recover::{RecoverReport, recover};
 pub use restore::{RestoreReport, restore};
 pub use status::{BackupStatus, DestinationStatus, backup_status, daily_backup_due};
@@ -285,4 +287,92 @@ pub(crate) fn named(path: &Path) -> String {
 /// Runs blocking file work off the async runtime.
 pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?
+}
+
+/// Takes a backup for `reason` (before an import, an update), then runs `work`. The PC's
+/// copy failing stops the work, with the reason: a shop is not changed in bulk without
+/// a way back. (The destination failing does not: the status reports it.)
+pub async fn then<T>(
+    data_dir: &Path,
+    keychain: Option<&dyn TokenStore>,
+    reason: Reason,
+    now: DateTime<Utc>,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    let opts = BackupOptions { reason: Some(reason), ..BackupOptions::default() };
+    if let Err(e) = backup_now(data_dir, &opts, keychain, now).await {
+        return Err(Error::Conflict(format!(
+            "La sauvegarde {} n'a pas pu être faite, rien n'a été modifié : {e}",
+            reason.label()
+        )));
+    }
+    work.await
+}
+
+/// How often the app looks whether the daily backup is due: a shop PC that sleeps at
+/// night gets its backup within the hour after it wakes.
+pub const DAILY_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Runs the daily backup for as long as the app runs: at start (after `first_after`,
+/// to leave the first minute to the shopkeeper) and every [`DAILY_CHECK_EVERY`], takes
+/// one when [`daily_backup_due`] says so and `busy` (an import, a photo batch running)
+/// does not; `done` hears each backup's outcome (the app refreshes its status).
+pub fn spawn_daily(
+    data_dir: PathBuf,
+    keychain: Option<std::sync::Arc<dyn TokenStore>>,
+    clock: crate::orders::feed::Clock,
+    first_after: std::time::Duration,
+    busy: std::sync::Arc<dyn Fn() -> bool + Send + Sync>,
+    done: std::sync::Arc<dyn Fn(Result<BackupReport>) + Send + Sync>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::time::sleep(first_after).await;
+        loop {
+            let due = {
+                let (dir, now) = (data_dir.clone(), clock());
+                blocking(move || daily_backup_due(&dir, now)).await.unwrap_or(false)
+            };
+            let busy_now = due && busy();
+            if due && !busy_now {
+                let opts = BackupOptions { reason: Some(Reason::Daily), ..BackupOptions::default() };
+                done(backup_now(&data_dir, &opts, keychain.as_deref(), clock()).await);
+            }
+            // Busy: try again in a few minutes rather than an hour.
+            let wait = if busy_now { DAILY_CHECK_EVERY / 12 } else { DAILY_CHECK_EVERY };
+            tokio::time::sleep(wait).await;
+        }
+    })
+}
+
+/// The settings screen's save: the destination (an empty path: none) and whether its
+/// copy is encrypted; `passphrase`, when given, replaces the one in the keychain.
+/// Refused: a destination that is not a reachable folder, encryption with no
+/// passphrase given or kept.
+pub async fn configure(
+    db: &Db,
+    keychain: &dyn TokenStore,
+    destination: PathBuf,
+    encrypt: bool,
+    passphrase: Option<&str>,
+) -> Result<BackupConfig> {
+    if !destination.as_os_str().is_empty() && !destination.is_dir() {
+        return Err(Error::invalid(
+            "destination",
+            "not_a_folder",
+            format!(
+                "Le dossier {} est introuvable : branchez la clé ou choisissez un autre dossier",
+                destination.display()
+            ),
+        ));
+    }
+    if let Some(p) = passphrase {
+        crypt::store_passphrase(keychain, p)?;
+    } else if encrypt && crypt::load_passphrase(keychain)?.is_none() {
+        return Err(Error::invalid(
+            "passphrase",
+            "required",
+            "Choisissez une phrase de passe pour chiffrer les sauvegardes hors du PC",
+        ));
+    }
+    update_config(db, Some(destination), Some(encrypt)).await
 }

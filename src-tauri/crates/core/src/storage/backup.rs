@@ -25,6 +25,8 @@ pub fn latest_schema_version() -> i64 {
 
 /// What a backup holds, counted in its own database copy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+// Named apart from the import's `Counts` in the generated TypeScript.
+#[serde(rename = "BackupCounts")]
 pub struct Counts {
     pub products: u64,
     pub published_products: u64,
