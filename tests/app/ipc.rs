@@ -370,3 +370,67 @@ fn the_photo_studio_imports_reviews_attaches_and_edits_through_ipc() {
     );
     assert_eq!(again, 0, "nothing is rebuilt twice");
 }
+
+/// Backups through the commands: taken, listed, the status follows; a destination and
+/// its encryption are checked field by field; a restore is checked at once and carried
+/// out when Comptoir starts again, giving back the shop as it was.
+#[test]
+fn backups_are_taken_and_listed_and_a_restore_happens_at_the_next_start() {
+    let h = harness();
+    h.ok("start_demo", json!({}));
+    let status = h.ok("backup_status", json!({}));
+    assert_eq!(status["last_backup_at"], Value::Null);
+    assert_eq!(status["overdue"], true, "never backed up: say so");
+
+    let report = h.ok("backup_now", json!({}));
+    let products = report["counts"]["products"].as_u64().unwrap();
+    assert!(products >= 15, "{report}");
+    assert_eq!(report["reason"], "manual");
+    let list = h.ok("backup_list", json!({}));
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let first = list[0]["path"].as_str().unwrap().to_owned();
+    assert_eq!(h.ok("backup_status", json!({}))["overdue"], false);
+    assert_eq!(h.ok("backup_describe", json!({"path": first}))["counts"]["products"], products);
+
+    let err = h
+        .invoke("backup_configure", json!({"destination": "/nulle/part/cle", "encrypt": false, "passphrase": null}))
+        .unwrap_err();
+    assert_eq!(err["fields"][0]["field"], "destination", "{err}");
+    let key = tempfile::tempdir().unwrap();
+    let dest = key.path().display().to_string();
+    let err =
+        h.invoke("backup_configure", json!({"destination": dest, "encrypt": true, "passphrase": null})).unwrap_err();
+    assert_eq!(err["fields"][0]["field"], "passphrase", "{err}");
+    let cfg =
+        h.ok("backup_configure", json!({"destination": dest, "encrypt": true, "passphrase": "coffre du fromager"}));
+    assert_eq!(cfg["encrypt_destination"], true);
+    let report = h.ok("backup_now", json!({}));
+    assert_eq!(report["destination"]["state"], "written", "{report}");
+    let status = h.ok("backup_status", json!({}));
+    assert_eq!(status["destination"]["present"], true);
+    assert_eq!(status["destination"]["encrypted"], true);
+
+    // A product deleted after the first backup, then that backup restored.
+    let page =
+        h.ok("list_products", json!({"filter": {"search": "eveque", "category_id": null, "offset": 0, "limit": 50}}));
+    h.ok("delete_product", json!({"id": page["items"][0]["id"]}));
+    let err = h.invoke("backup_restore", json!({"path": "/nulle/part", "passphrase": null})).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("/nulle/part"), "{err}");
+    let entry = h.ok("backup_restore", json!({"path": first, "passphrase": null}));
+    assert_eq!(entry["counts"]["products"], products);
+    // No window here to restart: Comptoir opened again on the same folder restores it.
+    let Harness { _app: app, webview, _dir: dir } = h;
+    drop(webview);
+    drop(app);
+    let state = tauri::async_runtime::block_on(comptoir_app::AppState::open(
+        Some(dir.path()),
+        std::sync::Arc::new(comptoir_core::sync::credentials::MemoryKeychain::default()),
+        std::sync::Arc::new(comptoir_core::sync::credentials::MemoryKeychain::default()),
+    ))
+    .unwrap();
+    let restored = state.restored.lock().unwrap().take().expect("the restore ran at start").unwrap();
+    assert_eq!(restored.counts.products, products);
+    assert!(restored.reconnect_needed);
+    let stats = tauri::async_runtime::block_on(state.db.catalogue_stats()).unwrap();
+    assert_eq!(stats.products as u64, products, "the deleted product is back");
+}

@@ -157,11 +157,12 @@ fn run(
         let mut destination = DestinationOutcome::None;
         let mut missing = BTreeSet::new();
         if let Some(to) = &opts.to {
-            let pass = passphrase?;
-            let t = Target { root: to.clone(), local: false, passphrase: pass };
             // The PC's folder is already locked by this run (a second lock on it would
-            // wait for ourselves).
+            // wait for ourselves). A copy there stays on the PC: never encrypted, so it
+            // needs no passphrase (a restore's "before" copy, a migration's).
             let same = std::fs::canonicalize(to).ok() == std::fs::canonicalize(&local).ok();
+            let pass = if same { None } else { passphrase? };
+            let t = Target { root: to.clone(), local: same, passphrase: pass };
             let (r, miss) = if same {
                 write_target_locked(&t, &snap, &store, reason, now)?
             } else {
