@@ -505,6 +505,17 @@ pub fn decode_cursor(c: &str, n: usize) -> ApiResult<Vec<String>> {
     if parts.len() == n { Ok(parts) } else { Err(bad()) }
 }
 
+/// Where a page of `state` or `content` starts: after this (type, external id).
+fn type_cursor(params: &Params) -> ApiResult<(String, String)> {
+    Ok(match params.get("cursor") {
+        Some(c) => {
+            let p = decode_cursor(c, 2)?;
+            (p[0].clone(), p[1].clone())
+        }
+        None => (String::new(), String::new()),
+    })
+}
+
 type StateRow = (String, String, i64, bool, Option<String>, Option<String>, Option<String>, i64);
 
 /// `GET /v1/catalog/state?cursor=&limit=`
@@ -515,13 +526,7 @@ pub async fn state(
 ) -> ApiResult<Json<StatePage>> {
     auth.require(Scope::CatalogWrite)?;
     let limit = params.limit(500, st.config.max_page_size)?;
-    let (after_type, after_ext) = match params.get("cursor") {
-        Some(c) => {
-            let p = decode_cursor(c, 2)?;
-            (p[0].clone(), p[1].clone())
-        }
-        None => (String::new(), String::new()),
-    };
+    let (after_type, after_ext) = type_cursor(&params)?;
     let rows: Vec<StateRow> = sqlx::query_as(
         "SELECT type, external_id, version, deleted, hash, mstatus, mreason, updated_at FROM (
            SELECT 'category' AS type, external_id, version, deleted, hash,
@@ -572,13 +577,7 @@ pub async fn content(
 ) -> ApiResult<Json<ContentPage>> {
     auth.require(Scope::CatalogWrite)?;
     let limit = params.limit(100, st.config.max_page_size)?;
-    let (after_type, after_ext) = match params.get("cursor") {
-        Some(c) => {
-            let p = decode_cursor(c, 2)?;
-            (p[0].clone(), p[1].clone())
-        }
-        None => (String::new(), String::new()),
-    };
+    let (after_type, after_ext) = type_cursor(&params)?;
     let rows: Vec<ContentRow> = sqlx::query_as(
         "SELECT type, external_id, version, data, hash, mstatus, mreason FROM (
            SELECT 'category' AS type, external_id, version, data, hash, NULL AS mstatus, NULL AS mreason
