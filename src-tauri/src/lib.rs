@@ -170,7 +170,7 @@ pub fn run() {
             let handle = app.handle().clone();
             state.set_restarter(std::sync::Arc::new(move || handle.request_restart()));
             tray::install(app);
-            webview::enable_camera(app);
+            webview::configure(app);
             // A clicked order notification brings the window to the front on that order.
             let handle = app.handle().clone();
             let live = state.live.clone();

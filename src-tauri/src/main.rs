@@ -8,5 +8,30 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    #[cfg(target_os = "linux")]
+    disable_webkit_compositing();
     comptoir_app::run();
+}
+
+/// WebKitGTK's compositing mode (GPU layers, or their llvmpipe stand-in on the shop PCs,
+/// which have no usable GPU) roughly doubles the web process's memory for a page that
+/// never animates a layer; issue 17 measured it. WebKit reads the variable once, when
+/// GTK and the web process start, so it is set here, before `run()` starts any thread,
+/// unless the user set it (to 0 to try compositing) or asked for WebKit's defaults
+/// (`COMPTOIR_WEBKIT_DEFAULTS=all` or `…compositing…`, see `webview.rs`). Windows
+/// (WebView2) and macOS (WKWebView) compose on their own and read no such variable.
+#[cfg(target_os = "linux")]
+fn disable_webkit_compositing() {
+    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    let keep_default = std::env::var("COMPTOIR_WEBKIT_DEFAULTS")
+        .is_ok_and(|v| v.split(',').map(str::trim).any(|s| s == "all" || s == "compositing"));
+    if keep_default || std::env::var_os(VAR).is_some() {
+        return;
+    }
+    // SAFETY: the first thing `main` does, while the process has a single thread: no
+    // other thread can be reading the environment.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var(VAR, "1");
+    }
 }

@@ -1,32 +1,107 @@
-//! `cargo test --release --test app bench_ -- --ignored --nocapture` prints the app's
-//! start-up and memory figures (README, closing notes). Ignored in the normal run: speed
-//! is measured and printed, never asserted.
+//! `xvfb-run -a cargo test --release -p comptoir --test app bench_ -- --ignored --nocapture`
+//! prints the app's start-up and memory figures (README, issue 17). Ignored in the normal
+//! run: speed and memory are measured and printed, never asserted.
+//!
+//! Memory is PSS (`/proc/PID/smaps_rollup`), not RSS: RSS counts the WebKit and GTK
+//! libraries once per process. It is summed over the app and every process it spawned
+//! (WebKitWebProcess, WebKitNetworkProcess), and set against the floor measured in the
+//! same run: a minimal WebKitGTK window (`../shared/tools/min-webkit-window.py`, needs
+//! Debian's `python3-gi gir1.2-webkit2-4.1`) with the same WebKit settings as the app.
+//!
+//! `BENCH_WEBKIT_DEFAULTS="all;"` benches several configurations in turn, each a value of
+//! the app's `COMPTOIR_WEBKIT_DEFAULTS` (see `src-tauri/src/webview.rs`; empty: the app as
+//! shipped, `all`: WebKit's defaults). `BENCH_RUNS` (default 5) sets the cold starts per
+//! configuration.
 #![cfg(target_os = "linux")]
 
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
 
-use crate::e2e::Driver;
+/// The app's variable that keeps WebKit's defaults (`src-tauri/src/webview.rs`).
+const DEFAULTS_ENV: &str = "COMPTOIR_WEBKIT_DEFAULTS";
+const COMPOSITING_ENV: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+const FLOOR_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tools/min-webkit-window.py");
+/// Memory is read this long after the first rows are painted (and again after every
+/// screen was visited), once start-up work has settled.
+const SETTLE: Duration = Duration::from_secs(10);
+/// The budget issue 17 sets for the app and its WebKit processes together.
+const BUDGET_MB: f64 = 200.0;
 
-/// Resident memory (kB) of a process and all its descendants (the WebKit web and
-/// network processes belong to the app).
-fn tree_rss_kb(root: u32) -> u64 {
-    let mut total = 0;
+/// One process: its program name and PSS in kB.
+struct Proc {
+    name: String,
+    pss_kb: u64,
+}
+
+fn pss_kb(pid: u32) -> Option<u64> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    rollup
+        .lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// The program's file name (`comm` is cut at 15 characters: "WebKitWebProces").
+fn program_name(pid: u32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .ok()
+        .and_then(|c| {
+            let argv0 = c.split(|&b| b == 0).next()?.to_vec();
+            let s = String::from_utf8_lossy(&argv0).into_owned();
+            Some(Path::new(&s).file_name()?.to_string_lossy().into_owned())
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_owned())
+}
+
+/// PSS of a process and all its descendants (the WebKit web and network processes are
+/// the app's children).
+fn tree_pss(root: u32) -> Vec<Proc> {
+    let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(pid) = stack.pop() {
-        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            total += status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .unwrap_or(0);
+        if let Some(pss_kb) = pss_kb(pid) {
+            out.push(Proc { name: program_name(pid), pss_kb });
         }
-        if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
-            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+        // Children of every thread: GLib may spawn from a worker thread.
+        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+            for t in tasks.flatten() {
+                if let Ok(children) = std::fs::read_to_string(t.path().join("children")) {
+                    stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+                }
+            }
         }
     }
-    total
+    out
+}
+
+/// Per program name (the host first, then its children by name), in kB.
+fn by_name(procs: &[Proc]) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for p in procs {
+        *m.entry(p.name.clone()).or_insert(0) += p.pss_kb;
+    }
+    m
+}
+
+fn total(procs: &[Proc]) -> u64 {
+    procs.iter().map(|p| p.pss_kb).sum()
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn app_pid() -> Option<u32> {
@@ -34,35 +109,199 @@ fn app_pid() -> Option<u32> {
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "benchmark: run explicitly, prints figures"]
-#[allow(clippy::print_stdout)] // printing the figures is this benchmark's job
-async fn bench_app_start_and_idle_memory() {
-    let data = tempfile::tempdir().unwrap();
-    // A catalogue of 50,000 products, as the issue asks the list to stay fluid with.
-    let rt_db = comptoir_core::Db::open_in(data.path()).await.unwrap();
-    comptoir_core::demo::generate(&rt_db, 50_000, chrono::Utc::now()).await.unwrap();
-    rt_db.set_setting("onboarded", "bench").await.unwrap();
-    rt_db.close().await;
+fn keeps(defaults: &str, name: &str) -> bool {
+    defaults.split(',').map(str::trim).any(|s| s == "all" || s == name)
+}
 
-    let driver = Driver::start(data.path());
-    let mut starts = Vec::new();
-    let mut rss = Vec::new();
-    for _ in 0..5 {
+/// tauri-driver with the app's environment for one configuration (`e2e::Driver`, plus
+/// `COMPTOIR_WEBKIT_DEFAULTS`, and without the mock camera: the app as a shop runs it).
+struct BenchDriver {
+    child: Child,
+    port: u16,
+}
+
+impl BenchDriver {
+    fn start(data_dir: &Path, defaults: &str) -> Self {
+        assert!(std::env::var_os("DISPLAY").is_some(), "the benchmark needs an X display: run it through xvfb-run");
+        let program = std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| "tauri-driver".into());
+        let port = free_port();
+        let native_port = free_port();
+        let mut cmd = Command::new(&program);
+        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env(comptoir_core::paths::DATA_DIR_ENV, data_dir)
+            .env("COMPTOIR_QUIT_ON_CLOSE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        if defaults.is_empty() {
+            cmd.env_remove(DEFAULTS_ENV);
+        } else {
+            cmd.env(DEFAULTS_ENV, defaults);
+        }
+        let child = cmd.spawn().unwrap_or_else(|e| {
+            panic!("cannot start {}: {e} (cargo install tauri-driver --locked)", program.display())
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port }
+    }
+
+    async fn session(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({"application": env!("CARGO_BIN_EXE_comptoir")}));
+        ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("WebDriver session with the Comptoir window")
+    }
+}
+
+impl Drop for BenchDriver {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver too; SIGKILL would orphan it.
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).stderr(Stdio::null()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn two_frames(c: &Client) {
+    c.execute_async(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+        vec![],
+    )
+    .await
+    .unwrap();
+}
+
+/// Wraps the floor script: the same WebKit settings as `webview::configure` (the
+/// compositing variable is set on the process, as `main.rs` does for the app).
+const FLOOR_WRAPPER: &str = r#"
+import os, runpy, sys
+import gi
+gi.require_version('Gtk', '3.0'); gi.require_version('WebKit2', '4.1')
+from gi.repository import WebKit2
+keep = {s.strip() for s in os.environ.get('COMPTOIR_WEBKIT_DEFAULTS', '').split(',')}
+def tuned(name):
+    return 'all' not in keep and name not in keep
+load_html = WebKit2.WebView.load_html
+def tuned_load_html(v, *args):
+    s = v.get_settings()
+    s.set_enable_media_stream(True)
+    if tuned('page-cache'):
+        s.set_enable_page_cache(False)
+    if tuned('hw-accel'):
+        s.set_hardware_acceleration_policy(WebKit2.HardwareAccelerationPolicy.NEVER)
+    if tuned('cache-model'):
+        v.get_context().set_cache_model(WebKit2.CacheModel.DOCUMENT_VIEWER)
+    return load_html(v, *args)
+WebKit2.WebView.load_html = tuned_load_html
+script = sys.argv[1]
+sys.argv = sys.argv[1:]
+runpy.run_path(script, run_name='__main__')
+"#;
+
+/// The minimal WebKitGTK window's PSS (host + its WebKit processes), `SETTLE` after it
+/// started, or why it could not be measured.
+async fn floor(defaults: &str) -> Result<Vec<Proc>, String> {
+    let script = std::fs::canonicalize(FLOOR_SCRIPT).map_err(|e| format!("{FLOOR_SCRIPT}: {e}"))?;
+    let mut cmd = Command::new("/usr/bin/python3");
+    cmd.args(["-c", FLOOR_WRAPPER]).arg(&script).arg("30").stdout(Stdio::null()).stderr(Stdio::piped());
+    if defaults.is_empty() {
+        cmd.env_remove(DEFAULTS_ENV);
+    } else {
+        cmd.env(DEFAULTS_ENV, defaults);
+    }
+    if !keeps(defaults, "compositing") && std::env::var_os(COMPOSITING_ENV).is_none() {
+        cmd.env(COMPOSITING_ENV, "1");
+    }
+    let mut child = cmd.spawn().map_err(|e| format!("/usr/bin/python3: {e}"))?;
+    tokio::time::sleep(SETTLE).await;
+    let result = match child.try_wait() {
+        Ok(Some(status)) => {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut err);
+            }
+            Err(format!(
+                "the minimal window exited ({status}): {} (needs Debian's python3-gi gir1.2-webkit2-4.1)",
+                err.trim()
+            ))
+        }
+        _ => Ok(tree_pss(child.id())),
+    };
+    // SIGTERM: its WebKit processes exit when the host's connection closes.
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).stderr(Stdio::null()).status();
+    let _ = child.wait();
+    result
+}
+
+/// What one cold start measured.
+struct Run {
+    start: Duration,
+    idle: Vec<Proc>,
+    screens: Vec<Proc>,
+}
+
+/// Median, min and max of sorted figures.
+fn spread<T: Copy>(sorted: &[T]) -> (T, T, T) {
+    (sorted[sorted.len() / 2], sorted[0], sorted[sorted.len() - 1])
+}
+
+#[allow(clippy::print_stdout)] // printing the figures is this benchmark's job
+async fn bench_config(data_dir: &Path, defaults: &str, runs: usize) {
+    let label = match defaults {
+        "" => "as shipped (WebKit tuned)".to_owned(),
+        "all" => "WebKit defaults (COMPTOIR_WEBKIT_DEFAULTS=all)".to_owned(),
+        d => format!("WebKit defaults for: {d}"),
+    };
+    println!("\n=== {label} — load average at start: {}", loadavg());
+    let driver = BenchDriver::start(data_dir, defaults);
+    let mut results = Vec::new();
+    let mut visited: Vec<String> = Vec::new();
+    for _ in 0..runs {
         let t = Instant::now();
         let c = driver.session().await;
         c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("[data-testid=product-row]")).await.unwrap();
-        c.execute_async(
-            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
-            vec![],
+        two_frames(&c).await;
+        let start = t.elapsed();
+        let pid = app_pid().expect("the app's process");
+        tokio::time::sleep(SETTLE).await;
+        let idle = tree_pss(pid);
+
+        // Every screen once (whatever the navigation holds), then back to the catalogue.
+        visited = serde_json::from_value(
+            c.execute(
+                "return [...document.querySelectorAll('[data-testid^=nav-]')].map(b => b.dataset.testid.slice(4))",
+                vec![],
+            )
+            .await
+            .unwrap(),
         )
-        .await
         .unwrap();
-        starts.push(t.elapsed());
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        if let Some(pid) = app_pid() {
-            rss.push(tree_rss_kb(pid));
+        for screen in visited.iter().skip(1).chain(visited.first()) {
+            c.find(Locator::Css(&format!("[data-testid=nav-{screen}]"))).await.unwrap().click().await.unwrap();
+            two_frames(&c).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
+        c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("[data-testid=product-row]")).await.unwrap();
+        tokio::time::sleep(SETTLE).await;
+        let screens = tree_pss(pid);
+
         // Scroll to the far end of the 50,000 rows and time the first rows to appear.
         let t = Instant::now();
         c.execute("document.querySelector('.viewport').scrollTop = 1e9;", vec![]).await.unwrap();
@@ -71,18 +310,107 @@ async fn bench_app_start_and_idle_memory() {
             .for_element(Locator::Css("[data-testid=product-row][aria-rowindex='50000']"))
             .await
             .unwrap();
-        println!("scroll to row 50,000: {:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
+        println!(
+            "start {:.0} ms, PSS {:.0} MB idle, {:.0} MB after every screen; scroll to row 50,000: {:.0} ms",
+            start.as_secs_f64() * 1000.0,
+            mb(total(&idle)),
+            mb(total(&screens)),
+            t.elapsed().as_secs_f64() * 1000.0
+        );
         c.close().await.unwrap();
+        results.push(Run { start, idle, screens });
     }
+    drop(driver);
+    let floor = floor(defaults).await;
+    let load_end = loadavg();
+
+    let mut starts: Vec<Duration> = results.iter().map(|r| r.start).collect();
     starts.sort();
-    rss.sort();
+    let (med, min, max) = spread(&starts);
     println!(
-        "cold start to first painted catalogue (50,000 products): median {:.0} ms, min {:.0} ms, max {:.0} ms",
-        starts[2].as_secs_f64() * 1000.0,
-        starts[0].as_secs_f64() * 1000.0,
-        starts[4].as_secs_f64() * 1000.0
+        "cold start to first painted catalogue (50,000 products), {runs} runs: median {:.0} ms, min {:.0} ms, max {:.0} ms",
+        med.as_secs_f64() * 1000.0,
+        min.as_secs_f64() * 1000.0,
+        max.as_secs_f64() * 1000.0
     );
-    if let Some(median) = rss.get(rss.len() / 2) {
-        println!("idle RSS (app + WebKit processes), 5 s after first paint: median {} MiB", median / 1024);
+    println!("screens visited: {}", visited.join(", "));
+
+    // Per process: the run whose total is the median, for each moment.
+    let median_run = |f: fn(&Run) -> &Vec<Proc>| {
+        let mut idx: Vec<usize> = (0..results.len()).collect();
+        idx.sort_by_key(|&i| total(f(&results[i])));
+        idx[idx.len() / 2]
+    };
+    let idle = &results[median_run(|r| &r.idle)].idle;
+    let screens = &results[median_run(|r| &r.screens)].screens;
+    let (idle_by, screens_by) = (by_name(idle), by_name(screens));
+    let floor_by = floor.as_ref().map(|f| by_name(f)).unwrap_or_default();
+    let host =
+        |m: &BTreeMap<String, u64>| m.iter().filter(|(n, _)| !n.starts_with("WebKit")).map(|(_, v)| *v).sum::<u64>();
+    let col = |m: &BTreeMap<String, u64>, name: &str| m.get(name).map_or("-".to_owned(), |v| format!("{:.0}", mb(*v)));
+    println!(
+        "PSS, MB (median run)      | {:>16} | {:>16} | {:>16}",
+        "10 s after rows", "+ every screen", "floor window"
+    );
+    println!(
+        "host (comptoir | python3) | {:>16.0} | {:>16.0} | {:>16}",
+        mb(host(&idle_by)),
+        mb(host(&screens_by)),
+        if floor.is_ok() { format!("{:.0}", mb(host(&floor_by))) } else { "-".into() }
+    );
+    for name in ["WebKitWebProcess", "WebKitNetworkProcess"] {
+        println!(
+            "{name:<25} | {:>16} | {:>16} | {:>16}",
+            col(&idle_by, name),
+            col(&screens_by, name),
+            col(&floor_by, name)
+        );
+    }
+    let others: Vec<&String> = idle_by
+        .keys()
+        .chain(screens_by.keys())
+        .filter(|n| n.starts_with("WebKit") && *n != "WebKitWebProcess" && *n != "WebKitNetworkProcess")
+        .collect();
+    if !others.is_empty() {
+        println!("(other WebKit processes, counted in the totals: {others:?})");
+    }
+    let (t_idle, t_screens) = (mb(total(idle)), mb(total(screens)));
+    let t_floor = floor.as_ref().map(|f| mb(total(f)));
+    println!(
+        "total                     | {:>16.0} | {:>16.0} | {:>16}",
+        t_idle,
+        t_screens,
+        t_floor.as_ref().map_or("-".to_owned(), |t| format!("{t:.0}"))
+    );
+    let totals = |f: fn(&Run) -> &Vec<Proc>| {
+        let mut t: Vec<u64> = results.iter().map(|r| total(f(r))).collect();
+        t.sort();
+        let (m, lo, hi) = spread(&t);
+        format!("{:.0} ({:.0}–{:.0})", mb(m), mb(lo), mb(hi))
+    };
+    println!("total, median (min–max)   | {:>16} | {:>16} |", totals(|r| &r.idle), totals(|r| &r.screens));
+    match &t_floor {
+        Ok(f) => println!("ratio app / floor         | {:>16.2} | {:>16.2} |", t_idle / f, t_screens / f),
+        Err(e) => println!("floor not measured: {e}"),
+    }
+    let verdict = |t: f64| if t < BUDGET_MB { "yes" } else { "NO" };
+    println!("total < {BUDGET_MB:.0} MB            | {:>16} | {:>16} |", verdict(t_idle), verdict(t_screens));
+    println!("load average at end: {load_end}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: run explicitly, prints figures"]
+async fn bench_app_start_and_idle_memory() {
+    let data = tempfile::tempdir().unwrap();
+    // A catalogue of 50,000 products, as the issue asks the list to stay fluid with.
+    let rt_db = comptoir_core::Db::open_in(data.path()).await.unwrap();
+    comptoir_core::demo::generate(&rt_db, 50_000, chrono::Utc::now()).await.unwrap();
+    rt_db.set_setting("onboarded", "bench").await.unwrap();
+    rt_db.close().await;
+
+    let runs = std::env::var("BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5usize).max(1);
+    let configs = std::env::var("BENCH_WEBKIT_DEFAULTS").unwrap_or_default();
+    for defaults in configs.split(';') {
+        bench_config(data.path(), defaults.trim(), runs).await;
     }
 }

@@ -499,3 +499,31 @@ async fn photos_are_matched_to_products_shown_turned_and_taken_with_the_webcam()
     screenshot(&c, "e2e-product-photos.png").await;
     c.close().await.unwrap();
 }
+
+/// The backups screen in the real window: a backup taken from it appears in its list
+/// with what it holds, and the status bar says how old it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_taken_from_its_screen_is_listed_and_the_status_bar_says_its_age() {
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    click(&c, "[data-testid=start-demo]").await;
+    click(&c, "[data-testid=nav-backups]").await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=backup-overdue]")).await.unwrap();
+    click(&c, "[data-testid=backup-now]").await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=backup-row]")).await.unwrap();
+    let rows = texts(&c, "[data-testid=backup-row]").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("à la demande") && rows[0].contains("ce PC"), "{rows:?}");
+    let age = wait_text(&c, "[data-testid=backup-age]", "Sauvegarde :").await;
+    assert!(!age.contains("Aucune"), "{age}");
+    screenshot(&c, "e2e-backups.png").await;
+    c.close().await.unwrap();
+    drop(driver);
+    let backups: Vec<_> = std::fs::read_dir(data.path().join("backups"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("comptoir-"))
+        .collect();
+    assert_eq!(backups.len(), 1, "one finished backup on the PC");
+}

@@ -12,4 +12,6 @@ export const live = $state({
   /** Bumped when photos came in from the watched folder (the last batch below). */
   photosSeq: 0,
   lastPhotos: null as PhotoImportReport | null,
+  /** Bumped when a backup finished (the daily one, or « Sauvegarder maintenant ») or the destination changed: the backup status refreshes. */
+  backupSeq: 0,
 });
