@@ -323,6 +323,9 @@ async fn downgrade_to_0009(db: &Db) {
 struct Heard {
     last: Option<UploadProgress>,
     max_total: u32,
+    /// The line was said to be slow at least once (the rate is measured over seconds:
+    /// right after a cut there is no figure yet, so not at every instant).
+    slow_seen: bool,
 }
 
 #[tokio::test]
@@ -369,6 +372,7 @@ async fn over_a_slow_line_that_drops_everything_arrives_and_stock_overtakes_phot
             let mut h = h2.lock().unwrap();
             if let Some(p) = &p {
                 h.max_total = h.max_total.max(p.photos_total);
+                h.slow_seen |= p.slow_link;
             }
             h.last = p;
         })),
@@ -433,7 +437,6 @@ async fn over_a_slow_line_that_drops_everything_arrives_and_stock_overtakes_phot
         let h = heard.lock().unwrap();
         let p = h.last.as_ref().expect("photos still uploading when the stock arrived");
         assert!(p.photos_done < p.photos_total, "{p:?}");
-        assert!(p.slow_link, "{p:?}");
     }
     eprintln!(
         "stock on the marketplace {:?} after the change; {online_then} products online then",
@@ -446,6 +449,7 @@ async fn over_a_slow_line_that_drops_everything_arrives_and_stock_overtakes_phot
     eprintln!("link: {stats:?}");
     assert!(stats.cuts >= 1, "the line was cut: {stats:?}");
     assert_eq!(heard.lock().unwrap().max_total, 49);
+    assert!(heard.lock().unwrap().slow_seen, "a 40 KB/s line is told as slow");
     // Exactly the local renders, clean, at the preset's size.
     let media = server_media(&s).await;
     assert_eq!(media.len(), 50);
