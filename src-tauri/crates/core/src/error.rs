@@ -122,6 +122,10 @@ pub enum Error {
     /// reads it whole instead. Reaches a user only from the streaming reader itself.
     #[error("Saisie invalide : {}", .0.message)]
     UnorderedSheet(FieldError),
+    /// Data Comptoir stored and cannot read back (a damaged database, a hand edit): said
+    /// with what it is, never replaced by an empty default.
+    #[error("Donnée enregistrée illisible : {0}")]
+    Corrupt(String),
     /// A backup, a restore or a recovery that cannot go on; `code` is one of the
     /// `Backup…`/`RecoverNotEmpty` codes and `message` names the backup and the damaged or missing part.
     #[error("{message}")]
@@ -144,7 +148,7 @@ impl Error {
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::Conflict(_) => ErrorCode::Conflict,
             Error::DataDir { .. } => ErrorCode::DataDir,
-            Error::Database(_) | Error::Sqlite(_) => ErrorCode::Database,
+            Error::Database(_) | Error::Sqlite(_) | Error::Corrupt(_) => ErrorCode::Database,
             Error::Migration(_) => ErrorCode::Migration,
             Error::Io(_) => ErrorCode::Io,
             Error::Cancelled => ErrorCode::Cancelled,

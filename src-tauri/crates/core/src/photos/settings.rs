@@ -32,7 +32,10 @@ const PRESET: &str = "photos.preset";
 /// The derivatives the shop's marketplace wants (1600 px by default; some want 2048,
 /// or a square on white).
 pub async fn preset(db: &Db) -> Result<super::Preset> {
-    Ok(db.setting(PRESET).await?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+    match db.setting(PRESET).await? {
+        Some(v) => crate::storage::stored_json("préréglage des photos", &v),
+        None => Ok(super::Preset::default()),
+    }
 }
 
 /// Keeps a new preset (normalised). The photos' derivatives are then stale:

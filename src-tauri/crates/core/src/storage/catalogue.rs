@@ -567,19 +567,22 @@ async fn load_product(conn: &mut SqliteConnection, id: i64) -> Result<Option<Pro
         let options: String = v.get(2);
         let price_cents: i64 = v.get(3);
         let (weight_g, volume_ml): (Option<i64>, Option<i64>) = (v.get(6), v.get(7));
-        Variant {
+        let sku: String = v.get(1);
+        let options: Vec<VariantOption> =
+            super::stored_json(format_args!("options de la déclinaison {sku}"), &options)?;
+        Ok(Variant {
             id: v.get(0),
-            sku: v.get(1),
-            options: serde_json::from_str::<Vec<VariantOption>>(&options).unwrap_or_default(),
+            sku,
+            options,
             price_cents,
             stock: v.get(4),
             ean: v.get(5),
             weight_g,
             volume_ml,
             unit_price: unit_price(unit, price_cents, weight_g, volume_ml),
-        }
+        })
     })
-    .collect();
+    .collect::<Result<Vec<_>>>()?;
     Ok(Some(Product {
         id: r.get(0),
         uid: r.get(1),

@@ -248,7 +248,8 @@ impl Db {
             report.products_restored += 1;
         }
         // Created categories, children first, only those left empty.
-        let cat_ids: Vec<i64> = serde_json::from_str(&cats).unwrap_or_default();
+        let cat_ids: Vec<i64> =
+            super::stored_json(format_args!("catégories créées par l'import n° {batch_id}"), &cats)?;
         for id in cat_ids.iter().rev() {
             let n = sqlx::query(
                 "DELETE FROM categories WHERE id = ?1
@@ -287,6 +288,7 @@ impl Db {
                 let status: String = r.get(4);
                 let unit: String = r.get(6);
                 let options: String = r.get(8);
+                let sku: String = r.get(7);
                 Ok(ExportRow {
                     product_uid: r.get(0),
                     name: r.get(1),
@@ -295,8 +297,8 @@ impl Db {
                     status: if status == "published" { ProductStatus::Published } else { ProductStatus::Draft },
                     vat: VatRate::from_basis_points(r.get(5)).unwrap_or(VatRate::Normal),
                     unit: Unit::ALL.into_iter().find(|u| u.as_str() == unit).unwrap_or(Unit::Piece),
-                    sku: r.get(7),
-                    options: serde_json::from_str(&options).unwrap_or_default(),
+                    options: super::stored_json(format_args!("options de la déclinaison {sku}"), &options)?,
+                    sku,
                     price_cents: r.get(9),
                     stock: r.get(10),
                     ean: r.get(11),

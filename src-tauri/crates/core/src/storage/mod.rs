@@ -156,6 +156,11 @@ impl Db {
     }
 }
 
+/// Reads back JSON Comptoir stored; corrupt data is an error naming `what` it is.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(what: impl std::fmt::Display, json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| crate::Error::Corrupt(format!("{what} ({e})")))
+}
+
 /// See [`Db::shop_facts`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShopFacts {

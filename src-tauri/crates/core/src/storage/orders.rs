@@ -75,7 +75,7 @@ async fn with_lines(conn: &mut SqliteConnection, mut orders: Vec<LocalOrder>) ->
             line_id: r.get(1),
             sku: r.get(2),
             title: r.get(3),
-            options: serde_json::from_str(r.get::<&str, _>(4)).unwrap_or_default(),
+            options: super::stored_json(format_args!("options d'une ligne de commande"), r.get::<&str, _>(4))?,
             quantity: r.get(5),
             unit_price_cents: r.get(6),
             vat_rate: r.get(7),
@@ -379,16 +379,18 @@ impl Db {
         )
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| QueuedTransition {
-                id: r.get(0),
-                order_server_id: r.get(1),
-                idempotency_key: r.get(2),
-                request: serde_json::from_str(r.get::<&str, _>(3)).unwrap_or_default(),
-                attempts: r.get(4),
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.get(0);
+                Ok(QueuedTransition {
+                    id,
+                    order_server_id: r.get(1),
+                    idempotency_key: r.get(2),
+                    request: super::stored_json(format_args!("action en attente n° {id}"), r.get::<&str, _>(3))?,
+                    attempts: r.get(4),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Records the outcome of one attempt: `Ok` done (with the answer stored in the

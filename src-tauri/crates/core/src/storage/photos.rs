@@ -110,13 +110,17 @@ impl Db {
              ORDER BY created_at DESC, sha256 LIMIT ?2"
         );
         let rows = sqlx::query(sql).bind(unattached_only).bind(i64::from(limit)).fetch_all(&self.pool).await?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|r| {
                 let names: Option<String> = r.get(11);
-                (photo_from_row(r), names.and_then(|n| serde_json::from_str(&n).ok()).unwrap_or_default())
+                let photo = photo_from_row(r);
+                let names = match names {
+                    Some(n) => super::stored_json(format_args!("produits de la photo {}", photo.sha256), &n)?,
+                    None => Vec::new(),
+                };
+                Ok((photo, names))
             })
-            .collect())
+            .collect()
     }
 
     /// sha256 → fingerprint of the stored derivatives, for every known photo.

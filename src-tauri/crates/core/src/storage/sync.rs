@@ -580,9 +580,11 @@ impl Db {
         for r in vrows {
             let pid: i64 = r.get(0);
             let Some((_, data, vat)) = by_id.get_mut(&pid) else { continue };
-            let options: Vec<VariantOption> = serde_json::from_str(r.get::<String, _>(2).as_str()).unwrap_or_default();
+            let sku: String = r.get(1);
+            let options: Vec<VariantOption> =
+                super::stored_json(format_args!("options de la déclinaison {sku}"), r.get::<&str, _>(2))?;
             data.variants.push(WireVariant {
-                sku: r.get(1),
+                sku,
                 options: options.into_iter().map(|o| (o.name, o.value)).collect(),
                 price_ttc: r.get(3),
                 currency: "EUR".to_owned(),

@@ -269,3 +269,26 @@ async fn the_list_sorts_numbers_in_numeric_order_even_in_a_shop_made_before() {
     let reopened = comptoir_core::Db::open_file(t.db.path()).await.unwrap();
     assert_eq!(names(&reopened, all()).await, want);
 }
+
+/// Stored JSON that cannot be read back (a damaged file, a hand edit) is an error that
+/// names what is damaged, never an empty default quietly saved back over it.
+#[tokio::test]
+async fn corrupt_stored_options_are_an_error_naming_the_variant_not_an_empty_default() {
+    let t = fresh_db().await;
+    let saved = t.db.save_product(&product("Cidre brut", "CID-75", 650), now()).await.unwrap();
+    {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(t.db.path()).connect().await.unwrap();
+        // Valid JSON (the table checks that much), not the shape Comptoir writes.
+        sqlx::query("UPDATE variants SET options = '{\"Contenance\": 75}' WHERE sku = 'CID-75'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let err = t.db.product(saved.id).await.unwrap_err();
+    assert!(matches!(err, Error::Corrupt(_)), "{err:?}");
+    assert_eq!(err.code(), comptoir_core::ErrorCode::Database);
+    assert!(err.to_string().contains("CID-75"), "{err}");
+    let err = t.db.export_rows().await.unwrap_err();
+    assert!(err.to_string().contains("CID-75"), "{err}");
+}
