@@ -13,6 +13,8 @@ PACKAGES=(
   xvfb xauth webkit2gtk-driver xdotool
   dbus dbus-x11 gnome-keyring libsecret-tools dunst
   imagemagick
+  # the footprint bench's floor: a minimal WebKitGTK window (../shared/tools/min-webkit-window.py)
+  python3-gi gir1.2-webkit2-4.1
 )
 
 missing=()

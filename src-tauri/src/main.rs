@@ -14,12 +14,13 @@ fn main() {
 }
 
 /// WebKitGTK's compositing mode (GPU layers, or their llvmpipe stand-in on the shop PCs,
-/// which have no usable GPU) roughly doubles the web process's memory for a page that
-/// never animates a layer; issue 17 measured it. WebKit reads the variable once, when
-/// GTK and the web process start, so it is set here, before `run()` starts any thread,
-/// unless the user set it (to 0 to try compositing) or asked for WebKit's defaults
-/// (`COMPTOIR_WEBKIT_DEFAULTS=all` or `…compositing…`, see `webview.rs`). Windows
-/// (WebView2) and macOS (WKWebView) compose on their own and read no such variable.
+/// which have no usable GPU) doubles the web process's memory for a page that never
+/// animates a layer: 220 → 116 MB PSS on 50,000 products (issue 17, `tests/app/bench.rs`).
+/// WebKit reads the variable when GTK and the web process start, so it is set here,
+/// before `run()` starts any thread, unless the user set it (to 0 to try compositing) or
+/// `COMPTOIR_WEBKIT_DEFAULTS` is `all` or `compositing` (WebKit's default: the benchmark's
+/// "before", or to rule this out when a display misbehaves). Windows (WebView2) and macOS
+/// (WKWebView) compose on their own and read no such variable.
 #[cfg(target_os = "linux")]
 fn disable_webkit_compositing() {
     const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";

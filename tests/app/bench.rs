@@ -9,8 +9,8 @@
 //! Debian's `python3-gi gir1.2-webkit2-4.1`) with the same WebKit settings as the app.
 //!
 //! `BENCH_WEBKIT_DEFAULTS="all;"` benches several configurations in turn, each a value of
-//! the app's `COMPTOIR_WEBKIT_DEFAULTS` (see `src-tauri/src/webview.rs`; empty: the app as
-//! shipped, `all`: WebKit's defaults). `BENCH_RUNS` (default 5) sets the cold starts per
+//! the app's `COMPTOIR_WEBKIT_DEFAULTS` (see `src-tauri/src/main.rs`; empty: the app as
+//! shipped, `all` or `compositing`: WebKit's defaults). `BENCH_RUNS` (default 5) sets the cold starts per
 //! configuration.
 #![cfg(target_os = "linux")]
 
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-/// The app's variable that keeps WebKit's defaults (`src-tauri/src/webview.rs`).
+/// The app's variable that keeps WebKit's defaults (`src-tauri/src/main.rs`).
 const DEFAULTS_ENV: &str = "COMPTOIR_WEBKIT_DEFAULTS";
 const COMPOSITING_ENV: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 const FLOOR_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tools/min-webkit-window.py");
@@ -195,19 +195,9 @@ import os, runpy, sys
 import gi
 gi.require_version('Gtk', '3.0'); gi.require_version('WebKit2', '4.1')
 from gi.repository import WebKit2
-keep = {s.strip() for s in os.environ.get('COMPTOIR_WEBKIT_DEFAULTS', '').split(',')}
-def tuned(name):
-    return 'all' not in keep and name not in keep
 load_html = WebKit2.WebView.load_html
 def tuned_load_html(v, *args):
-    s = v.get_settings()
-    s.set_enable_media_stream(True)
-    if tuned('page-cache'):
-        s.set_enable_page_cache(False)
-    if tuned('hw-accel'):
-        s.set_hardware_acceleration_policy(WebKit2.HardwareAccelerationPolicy.NEVER)
-    if tuned('cache-model'):
-        v.get_context().set_cache_model(WebKit2.CacheModel.DOCUMENT_VIEWER)
+    v.get_settings().set_enable_media_stream(True)
     return load_html(v, *args)
 WebKit2.WebView.load_html = tuned_load_html
 script = sys.argv[1]
