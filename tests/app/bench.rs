@@ -15,13 +15,13 @@
 #![cfg(target_os = "linux")]
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use fantoccini::{Client, Locator};
+
+use crate::e2e::Driver;
 
 /// The app's variable that keeps WebKit's defaults (`src-tauri/src/main.rs`).
 const DEFAULTS_ENV: &str = "COMPTOIR_WEBKIT_DEFAULTS";
@@ -113,72 +113,6 @@ fn keeps(defaults: &str, name: &str) -> bool {
     defaults.split(',').map(str::trim).any(|s| s == "all" || s == name)
 }
 
-/// tauri-driver with the app's environment for one configuration (`e2e::Driver`, plus
-/// `COMPTOIR_WEBKIT_DEFAULTS`, and without the mock camera: the app as a shop runs it).
-struct BenchDriver {
-    child: Child,
-    port: u16,
-}
-
-impl BenchDriver {
-    fn start(data_dir: &Path, defaults: &str) -> Self {
-        assert!(std::env::var_os("DISPLAY").is_some(), "the benchmark needs an X display: run it through xvfb-run");
-        let program = std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| "tauri-driver".into());
-        let port = free_port();
-        let native_port = free_port();
-        let mut cmd = Command::new(&program);
-        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env(comptoir_core::paths::DATA_DIR_ENV, data_dir)
-            .env("COMPTOIR_QUIT_ON_CLOSE", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        if defaults.is_empty() {
-            cmd.env_remove(DEFAULTS_ENV);
-        } else {
-            cmd.env(DEFAULTS_ENV, defaults);
-        }
-        let child = cmd.spawn().unwrap_or_else(|e| {
-            panic!("cannot start {}: {e} (cargo install tauri-driver --locked)", program.display())
-        });
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Self { child, port }
-    }
-
-    async fn session(&self) -> Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), json!({"application": env!("CARGO_BIN_EXE_comptoir")}));
-        ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("WebDriver session with the Comptoir window")
-    }
-}
-
-impl Drop for BenchDriver {
-    fn drop(&mut self) {
-        // SIGTERM lets tauri-driver stop WebKitWebDriver too; SIGKILL would orphan it.
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).stderr(Stdio::null()).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 async fn two_frames(c: &Client) {
     c.execute_async(
         "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
@@ -260,7 +194,14 @@ async fn bench_config(data_dir: &Path, defaults: &str, runs: usize) {
         d => format!("WebKit defaults for: {d}"),
     };
     println!("\n=== {label} — load average at start: {}", loadavg());
-    let driver = BenchDriver::start(data_dir, defaults);
+    // The app as a shop runs it (no mock camera), under this configuration's settings.
+    let driver = Driver::start_with(data_dir, |cmd| {
+        if defaults.is_empty() {
+            cmd.env_remove(DEFAULTS_ENV);
+        } else {
+            cmd.env(DEFAULTS_ENV, defaults);
+        }
+    });
     let mut results = Vec::new();
     let mut visited: Vec<String> = Vec::new();
     for _ in 0..runs {

@@ -19,6 +19,15 @@ pub struct Driver {
 
 impl Driver {
     pub fn start(data_dir: &Path) -> Self {
+        // No camera here: WebKit's mock capture device stands in for the webcam.
+        Self::start_with(data_dir, |cmd| {
+            cmd.env("COMPTOIR_MOCK_CAMERA", "1");
+        })
+    }
+
+    /// The same, with more of the app's environment set by `configure` (the footprint
+    /// bench runs the app as a shop does, under several WebKit settings).
+    pub fn start_with(data_dir: &Path, configure: impl FnOnce(&mut Command)) -> Self {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end test needs an X display: run it through .ci/run or xvfb-run"
@@ -26,20 +35,18 @@ impl Driver {
         let program = std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| "tauri-driver".into());
         let port = free_port();
         let native_port = free_port();
-        let child = Command::new(&program)
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        let mut cmd = Command::new(&program);
+        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             // The app inherits this environment through tauri-driver and WebKitWebDriver.
             .env(comptoir_core::paths::DATA_DIR_ENV, data_dir)
             // The driver ends a session by closing the window: quit then, not to the tray.
             .env("COMPTOIR_QUIT_ON_CLOSE", "1")
-            // No camera here: WebKit's mock capture device stands in for the webcam.
-            .env("COMPTOIR_MOCK_CAMERA", "1")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {}: {e} (cargo install tauri-driver --locked)", program.display())
-            });
+            .stderr(Stdio::inherit());
+        configure(&mut cmd);
+        let child = cmd.spawn().unwrap_or_else(|e| {
+            panic!("cannot start {}: {e} (cargo install tauri-driver --locked)", program.display())
+        });
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");

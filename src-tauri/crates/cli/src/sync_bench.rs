@@ -66,20 +66,37 @@ async fn counting_relay(upstream: u16, sent: Arc<AtomicU64>) -> anyhow::Result<S
 }
 
 fn product(i: usize) -> ProductInput {
+    published_product(
+        format!("Produit de banc {i:04}"),
+        format!("Produit fermier de l'Orne numéro {i}, pour mesurer la synchronisation."),
+        format!("SYNC{i:04}"),
+        250 + (i as i64 % 900),
+        20,
+    )
+}
+
+/// A published product with one variant at reduced VAT, as the sync benches make them.
+pub(crate) fn published_product(
+    name: String,
+    description: String,
+    sku: String,
+    price_cents: i64,
+    stock: i64,
+) -> ProductInput {
     ProductInput {
         id: None,
-        name: format!("Produit de banc {i:04}"),
-        description: format!("Produit fermier de l'Orne numéro {i}, pour mesurer la synchronisation."),
+        name,
+        description,
         category_id: None,
         status: ProductStatus::Published,
         vat: VatRate::Reduced,
         unit: Unit::Piece,
         variants: vec![VariantInput {
             id: None,
-            sku: format!("SYNC{i:04}"),
+            sku,
             options: vec![],
-            price_cents: 250 + (i as i64 % 900),
-            stock: 20,
+            price_cents,
+            stock,
             ean: None,
             weight_g: None,
             volume_ml: None,

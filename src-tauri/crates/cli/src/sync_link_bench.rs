@@ -39,12 +39,11 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Args;
 use comptoir_core::Db;
-use comptoir_core::catalogue::{ProductInput, ProductStatus, Unit, VariantInput};
+use comptoir_core::catalogue::ProductInput;
 use comptoir_core::photos::{CancelFlag, Limits, Studio};
 use comptoir_core::sync::credentials::MemoryKeychain;
 use comptoir_core::sync::engine::Credential;
 use comptoir_core::sync::{Rng, SyncError, SyncOptions, SyncReport};
-use comptoir_core::vat::VatRate;
 use comptoir_marketplace::link::{LinkProfile, LinkShaper, LinkStats};
 use comptoir_marketplace::{AppState, Config, Hooks, SystemClock};
 use comptoir_protocol::catalog::{CatalogBatchRequest, CatalogOp};
@@ -376,27 +375,13 @@ fn inspect_jpeg(b: &[u8], main_max: u32) -> Result<(u32, u32), String> {
 }
 
 fn product(i: usize) -> ProductInput {
-    ProductInput {
-        id: None,
-        name: format!("Produit de la ligne {i:04}"),
-        description: format!(
-            "Produit fermier de l'Orne numéro {i}, photographié au téléphone, envoyé par une ligne rurale."
-        ),
-        category_id: None,
-        status: ProductStatus::Published,
-        vat: VatRate::Reduced,
-        unit: Unit::Piece,
-        variants: vec![VariantInput {
-            id: None,
-            sku: format!("LIGNE{i:04}"),
-            options: vec![],
-            price_cents: 350 + (i as i64 % 900),
-            stock: 12,
-            ean: None,
-            weight_g: None,
-            volume_ml: None,
-        }],
-    }
+    crate::sync_bench::published_product(
+        format!("Produit de la ligne {i:04}"),
+        format!("Produit fermier de l'Orne numéro {i}, photographié au téléphone, envoyé par une ligne rurale."),
+        format!("LIGNE{i:04}"),
+        350 + (i as i64 % 900),
+        12,
+    )
 }
 
 /// A product of this shop with its main render, as the marketplace should get it.
