@@ -55,8 +55,10 @@ fn camembert() -> Value {
     json!({"input": {
         "id": null, "name": "Pâté de campagne normand", "description": "Au calvados",
         "category_id": 3, "status": "published", "vat": "reduced", "unit": "piece",
+        "offer": {"packaging": "bocal", "kind": "goods", "stock_policy": "counted", "lead_time_days": null,
+                  "duration_minutes": null, "sessions": [], "food": null},
         "variants": [{"id": null, "sku": "PAT-180", "options": [{"name": "Bocal", "value": "180 g"}],
-                      "price_cents": 590, "stock": 11, "ean": "3760123450010", "weight_g": 180, "volume_ml": null}]
+                      "price_cents": 590, "stock": 11, "ean": "3760123450010", "net_quantity": "180 g"}]
     }})
 }
 

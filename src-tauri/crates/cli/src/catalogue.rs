@@ -75,12 +75,9 @@ pub struct AddArgs {
     ean: Option<String>,
     #[arg(long, default_value = "")]
     description: String,
-    /// Net weight in grams (gives the price per kg).
+    /// Net quantity as on the label: 75 cl, 250 g, 1,5 kg, 6 x 125 g (gives the unit price).
     #[arg(long)]
-    weight_g: Option<i64>,
-    /// Net volume in millilitres (gives the price per litre).
-    #[arg(long)]
-    volume_ml: Option<i64>,
+    net_quantity: Option<String>,
     /// Option of the variant, `Name=Value` (repeatable): --option Taille=M.
     #[arg(long = "option", value_name = "NOM=VALEUR")]
     options: Vec<String>,
@@ -201,6 +198,7 @@ pub async fn products(data_dir: Option<&Path>, cmd: ProductsCommand) -> anyhow::
                         format!("Unité « {} » inconnue : pièce, kg, 100 g, l, lot ou douzaine", a.unit),
                     )
                 })?,
+                offer: Default::default(),
                 variants: vec![VariantInput {
                     id: None,
                     sku: a.sku,
@@ -208,8 +206,7 @@ pub async fn products(data_dir: Option<&Path>, cmd: ProductsCommand) -> anyhow::
                     price_cents: parse_price(&a.price)?,
                     stock: a.stock,
                     ean: a.ean,
-                    weight_g: a.weight_g,
-                    volume_ml: a.volume_ml,
+                    net_quantity: a.net_quantity,
                 }],
             };
             let p = db.save_product(&input, now).await?;
@@ -237,6 +234,7 @@ pub async fn products(data_dir: Option<&Path>, cmd: ProductsCommand) -> anyhow::
                         format!("Statut « {other} » inconnu : draft (brouillon) ou published (publié)")
                     )),
                 },
+                ..VariantPatch::default()
             };
             let p = db.patch_variant(&e.sku, &patch, now).await?;
             if e.json { json(&p)? } else { line(format!("Produit modifié : {}", p.name)) }

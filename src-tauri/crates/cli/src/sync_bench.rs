@@ -91,6 +91,7 @@ pub(crate) fn published_product(
         status: ProductStatus::Published,
         vat: VatRate::Reduced,
         unit: Unit::Piece,
+        offer: Default::default(),
         variants: vec![VariantInput {
             id: None,
             sku,
@@ -98,8 +99,7 @@ pub(crate) fn published_product(
             price_cents,
             stock,
             ean: None,
-            weight_g: None,
-            volume_ml: None,
+            net_quantity: None,
         }],
     }
 }

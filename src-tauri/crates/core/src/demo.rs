@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::catalogue::{ProductInput, ProductStatus, Unit, VariantInput, VariantOption};
+use crate::catalogue::{
+    Allergen, FoodInfo, Offer, ProductInput, ProductKind, ProductStatus, StockPolicy, Unit, VariantInput, VariantOption,
+};
 use crate::vat::VatRate;
 use crate::{Db, Error, Result};
 
@@ -13,13 +15,30 @@ struct Demo {
     category: &'static str,
     vat: VatRate,
     unit: Unit,
+    offer: fn() -> Offer,
     variants: &'static [DemoVariant],
 }
 
-/// (sku, options, price in cents, stock, ean, weight g, volume ml): a tuple keeps the
-/// table below readable, one variant a line.
+/// Food information of a demo product (what the shop would copy from its labels).
+fn food(ingredients: &str, allergens: &[Allergen], storage: &str, labels: &[&str], abv_tenths: Option<u16>) -> Offer {
+    Offer {
+        food: Some(FoodInfo {
+            ingredients: ingredients.into(),
+            allergens: Some(allergens.to_vec()),
+            storage: storage.into(),
+            origin: "Normandie".into(),
+            producer: String::new(),
+            labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+            abv_tenths,
+        }),
+        ..Offer::default()
+    }
+}
+
+/// (sku, options, price in cents, stock, ean, net quantity): a tuple keeps the table
+/// below readable, one variant a line.
 type DemoVariant =
-    (&'static str, &'static [(&'static str, &'static str)], i64, i64, Option<&'static str>, Option<i64>, Option<i64>);
+    (&'static str, &'static [(&'static str, &'static str)], i64, i64, Option<&'static str>, Option<&'static str>);
 
 const PRODUCTS: &[Demo] = &[
     Demo {
@@ -28,7 +47,16 @@ const PRODUCTS: &[Demo] = &[
         category: "Crèmerie",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
-        variants: &[("CAM-250", &[("Poids", "250 g")], 495, 24, Some("3760123450010"), Some(250), None)],
+        offer: || {
+            food(
+                "Lait cru de vache, sel, ferments lactiques, présure",
+                &[Allergen::Milk],
+                "À conserver entre 2 et 6 °C",
+                &["AOP"],
+                None,
+            )
+        },
+        variants: &[("CAM-250", &[("Poids", "250 g")], 495, 24, Some("3760123450010"), Some("250 g"))],
     },
     Demo {
         name: "Livarot AOP",
@@ -36,9 +64,10 @@ const PRODUCTS: &[Demo] = &[
         category: "Crèmerie",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
+        offer: Offer::default,
         variants: &[
-            ("LIV-250", &[("Format", "Petit Livarot")], 690, 10, None, Some(250), None),
-            ("LIV-500", &[("Format", "Livarot")], 1150, 6, None, Some(500), None),
+            ("LIV-250", &[("Format", "Petit Livarot")], 690, 10, None, Some("250 g")),
+            ("LIV-500", &[("Format", "Livarot")], 1150, 6, None, Some("500 g")),
         ],
     },
     Demo {
@@ -47,7 +76,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Crèmerie",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
-        variants: &[("PLE-220", &[("Poids", "220 g")], 560, 12, None, Some(220), None)],
+        offer: Offer::default,
+        variants: &[("PLE-220", &[("Poids", "220 g")], 560, 12, None, Some("220 g"))],
     },
     Demo {
         name: "Neufchâtel AOP cœur",
@@ -55,7 +85,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Crèmerie",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
-        variants: &[("NEU-200", &[], 450, 8, None, Some(200), None)],
+        offer: Offer::default,
+        variants: &[("NEU-200", &[], 450, 8, None, Some("200 g"))],
     },
     Demo {
         name: "Beurre demi-sel de baratte",
@@ -63,7 +94,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Crèmerie",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
-        variants: &[("BEU-250", &[("Poids", "250 g")], 390, 20, None, Some(250), None)],
+        offer: Offer::default,
+        variants: &[("BEU-250", &[("Poids", "250 g")], 390, 20, None, Some("250 g"))],
     },
     Demo {
         name: "Crème crue d'Isigny",
@@ -71,7 +103,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Crèmerie",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
-        variants: &[("CRE-50", &[("Contenance", "50 cl")], 520, 9, None, None, Some(500))],
+        offer: Offer::default,
+        variants: &[("CRE-50", &[("Contenance", "50 cl")], 520, 9, None, Some("50 cl"))],
     },
     Demo {
         name: "Yaourt fermier nature",
@@ -79,9 +112,10 @@ const PRODUCTS: &[Demo] = &[
         category: "Crèmerie",
         vat: VatRate::Reduced,
         unit: Unit::Lot,
+        offer: Offer::default,
         variants: &[
-            ("YAO-NAT-4", &[("Lot", "4 pots")], 380, 15, None, Some(500), None),
-            ("YAO-VAN-4", &[("Parfum", "Vanille"), ("Lot", "4 pots")], 420, 12, None, Some(500), None),
+            ("YAO-NAT-4", &[("Lot", "4 pots")], 380, 15, None, Some("500 g")),
+            ("YAO-VAN-4", &[("Parfum", "Vanille"), ("Lot", "4 pots")], 420, 12, None, Some("500 g")),
         ],
     },
     Demo {
@@ -90,7 +124,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Épicerie",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
-        variants: &[("CDL-250", &[("Poids", "250 g")], 590, 18, None, Some(250), None)],
+        offer: Offer::default,
+        variants: &[("CDL-250", &[("Poids", "250 g")], 590, 18, None, Some("250 g"))],
     },
     Demo {
         name: "Caramels au beurre salé",
@@ -98,7 +133,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Confiserie",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
-        variants: &[("CAR-200", &[("Sachet", "200 g")], 650, 14, None, Some(200), None)],
+        offer: Offer::default,
+        variants: &[("CAR-200", &[("Sachet", "200 g")], 650, 14, None, Some("200 g"))],
     },
     Demo {
         name: "Terrine de campagne au calvados",
@@ -106,7 +142,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Boucherie-Charcuterie",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
-        variants: &[("TER-180", &[("Bocal", "180 g")], 590, 11, None, Some(180), None)],
+        offer: Offer::default,
+        variants: &[("TER-180", &[("Bocal", "180 g")], 590, 11, None, Some("180 g"))],
     },
     Demo {
         name: "Andouille de Vire",
@@ -114,7 +151,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Boucherie-Charcuterie",
         vat: VatRate::Reduced,
         unit: Unit::HundredGrams,
-        variants: &[("AND-VIRE", &[], 390, 40, None, None, None)],
+        offer: Offer::default,
+        variants: &[("AND-VIRE", &[], 390, 40, None, None)],
     },
     Demo {
         name: "Pommes de Normandie",
@@ -122,7 +160,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Fruits et légumes",
         vat: VatRate::Reduced,
         unit: Unit::Kg,
-        variants: &[("POM-KG", &[], 320, 60, None, None, None)],
+        offer: Offer::default,
+        variants: &[("POM-KG", &[], 320, 60, None, None)],
     },
     Demo {
         name: "Cidre brut fermier",
@@ -130,7 +169,18 @@ const PRODUCTS: &[Demo] = &[
         category: "Boissons/Cave",
         vat: VatRate::Normal,
         unit: Unit::Piece,
-        variants: &[("CID-BRUT-75", &[("Contenance", "75 cl")], 450, 36, None, None, Some(750))],
+        offer: || {
+            let mut o = food(
+                "Pommes à cidre, levures naturelles ; contient des sulfites",
+                &[Allergen::Sulphites],
+                "À conserver debout, à l'abri de la lumière",
+                &[],
+                Some(50),
+            );
+            o.packaging = Some("bouteille".into());
+            o
+        },
+        variants: &[("CID-BRUT-75", &[("Contenance", "75 cl")], 450, 36, None, Some("75 cl"))],
     },
     Demo {
         name: "Pommeau de Normandie AOC",
@@ -138,7 +188,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Boissons/Cave",
         vat: VatRate::Normal,
         unit: Unit::Piece,
-        variants: &[("POMM-70", &[("Contenance", "70 cl")], 1690, 12, None, None, Some(700))],
+        offer: Offer::default,
+        variants: &[("POMM-70", &[("Contenance", "70 cl")], 1690, 12, None, Some("70 cl"))],
     },
     Demo {
         name: "Calvados Pays d'Auge 5 ans",
@@ -146,9 +197,10 @@ const PRODUCTS: &[Demo] = &[
         category: "Boissons/Cave",
         vat: VatRate::Normal,
         unit: Unit::Piece,
+        offer: Offer::default,
         variants: &[
-            ("CALVA-5-70", &[("Contenance", "70 cl")], 3450, 6, None, None, Some(700)),
-            ("CALVA-5-35", &[("Contenance", "35 cl")], 1950, 8, None, None, Some(350)),
+            ("CALVA-5-70", &[("Contenance", "70 cl")], 3450, 6, None, Some("70 cl")),
+            ("CALVA-5-35", &[("Contenance", "35 cl")], 1950, 8, None, Some("35 cl")),
         ],
     },
     Demo {
@@ -157,7 +209,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Boissons/Cave",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
-        variants: &[("JUS-PET-75", &[("Contenance", "75 cl")], 350, 30, None, None, Some(750))],
+        offer: Offer::default,
+        variants: &[("JUS-PET-75", &[("Contenance", "75 cl")], 350, 30, None, Some("75 cl"))],
     },
     Demo {
         name: "Teurgoule",
@@ -165,7 +218,8 @@ const PRODUCTS: &[Demo] = &[
         category: "Boulangerie-Pâtisserie",
         vat: VatRate::Reduced,
         unit: Unit::Piece,
-        variants: &[("TEUR-500", &[("Terrine", "500 g")], 750, 5, None, Some(500), None)],
+        offer: Offer::default,
+        variants: &[("TEUR-500", &[("Terrine", "500 g")], 750, 5, None, Some("500 g"))],
     },
     Demo {
         name: "Panier garni de Noël",
@@ -173,7 +227,28 @@ const PRODUCTS: &[Demo] = &[
         category: "Épicerie",
         vat: VatRate::Normal,
         unit: Unit::Lot,
-        variants: &[("PANIER-NOEL", &[], 4900, 4, None, None, None)],
+        offer: || Offer {
+            packaging: Some("panier".into()),
+            stock_policy: StockPolicy::MadeToOrder,
+            lead_time_days: Some(3),
+            ..Offer::default()
+        },
+        variants: &[("PANIER-NOEL", &[], 4900, 4, None, None)],
+    },
+    Demo {
+        name: "Atelier dégustation de fromages normands",
+        description: "Deux heures à la fromagerie : cinq AOP, leur affinage, les accords avec le cidre.",
+        category: "Services",
+        vat: VatRate::Normal,
+        unit: Unit::Piece,
+        offer: || Offer {
+            packaging: Some("séance".into()),
+            kind: ProductKind::Service,
+            stock_policy: StockPolicy::Unlimited,
+            duration_minutes: Some(120),
+            ..Offer::default()
+        },
+        variants: &[("ATELIER-DEGUST", &[], 3500, 0, None, None)],
     },
 ];
 
@@ -196,18 +271,18 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<usize> {
             status: ProductStatus::Published,
             vat: d.vat,
             unit: d.unit,
+            offer: (d.offer)(),
             variants: d
                 .variants
                 .iter()
-                .map(|&(sku, options, price_cents, stock, ean, weight_g, volume_ml)| VariantInput {
+                .map(|&(sku, options, price_cents, stock, ean, net_quantity)| VariantInput {
                     id: None,
                     sku: sku.into(),
                     options: options.iter().map(|&(n, v)| VariantOption { name: n.into(), value: v.into() }).collect(),
                     price_cents,
                     stock,
                     ean: ean.map(Into::into),
-                    weight_g,
-                    volume_ml,
+                    net_quantity: net_quantity.map(Into::into),
                 })
                 .collect(),
         };
@@ -261,6 +336,7 @@ pub async fn generate(db: &Db, count: usize, now: DateTime<Utc>) -> Result<usize
             status: if i % 4 == 0 { ProductStatus::Draft } else { ProductStatus::Published },
             vat,
             unit,
+            offer: Default::default(),
             variants: (0..n_variants)
                 .map(|v| VariantInput {
                     id: None,
@@ -273,8 +349,7 @@ pub async fn generate(db: &Db, count: usize, now: DateTime<Utc>) -> Result<usize
                     price_cents: 150 + ((i * 37 + v * 200) % 5000) as i64,
                     stock: ((i * 7 + v) % 50) as i64,
                     ean: None,
-                    weight_g: Some(250 * (v as i64 + 1)),
-                    volume_ml: None,
+                    net_quantity: Some(format!("{} g", 250 * (v + 1))),
                 })
                 .collect(),
         });

@@ -56,6 +56,7 @@ fn product(i: usize) -> ProductInput {
         status: ProductStatus::Draft,
         vat: VatRate::Normal,
         unit: Unit::Piece,
+        offer: Default::default(),
         variants: vec![VariantInput {
             id: None,
             sku: format!("POI-{i}"),
@@ -63,8 +64,7 @@ fn product(i: usize) -> ProductInput {
             price_cents: 650 + i as i64,
             stock: 12,
             ean: None,
-            weight_g: None,
-            volume_ml: None,
+            net_quantity: None,
         }],
     }
 }

@@ -271,6 +271,7 @@ fn product_input(p: &ProductData, cats: &HashMap<String, i64>) -> crate::Result<
         status: if p.published { ProductStatus::Published } else { ProductStatus::Draft },
         vat,
         unit: Unit::Piece,
+        offer: Default::default(),
         variants: p
             .variants
             .iter()
@@ -285,8 +286,7 @@ fn product_input(p: &ProductData, cats: &HashMap<String, i64>) -> crate::Result<
                 price_cents: v.price_ttc,
                 stock: v.stock.available,
                 ean: v.ean.clone(),
-                weight_g: None,
-                volume_ml: None,
+                net_quantity: None,
             })
             .collect(),
     })

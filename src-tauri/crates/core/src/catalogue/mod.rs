@@ -1,71 +1,25 @@
 //! The catalogue: categories, products and their variants, and the rules that keep
 //! them valid. Storage is in `storage::catalogue`; this module decides what is valid.
 
+pub mod food;
+mod offer;
+mod units;
 mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use validate::validate_product;
+pub use food::{Allergen, FoodInfo};
+pub use offer::{
+    ProductKind, ServiceSession, StockCell, StockPolicy, format_duration, lead_time_days, parse_duration,
+    read_stock_words,
+};
+pub use units::{
+    NetQuantity, Unit, UnitPrice, UnitPricePer, UnitReading, legacy_net_quantity, net_quantity_in_name,
+    normalise_net_quantity, read_unit_cell, unit_price, unit_price_of,
+};
+pub use validate::{publish_problems, validate_product};
 
 use crate::vat::VatRate;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    /// Sold by the piece (un camembert, un pot).
-    Piece,
-    /// Sold by the kilogram; the price is per kg.
-    Kg,
-    /// Sold by 100 g (charcuterie à la coupe); the price is per 100 g.
-    HundredGrams,
-    /// Sold by the litre (vrac); the price is per litre.
-    Litre,
-    /// A lot or box (coffret).
-    Lot,
-    /// A dozen (œufs).
-    Dozen,
-}
-
-impl Unit {
-    pub const ALL: [Unit; 6] = [Unit::Piece, Unit::Kg, Unit::HundredGrams, Unit::Litre, Unit::Lot, Unit::Dozen];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Unit::Piece => "piece",
-            Unit::Kg => "kg",
-            Unit::HundredGrams => "hundred_grams",
-            Unit::Litre => "litre",
-            Unit::Lot => "lot",
-            Unit::Dozen => "dozen",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Unit::Piece => "pièce",
-            Unit::Kg => "kg",
-            Unit::HundredGrams => "100 g",
-            Unit::Litre => "l",
-            Unit::Lot => "lot",
-            Unit::Dozen => "douzaine",
-        }
-    }
-
-    /// Accepts the stored names and what people write in spreadsheets.
-    pub fn parse(s: &str) -> Option<Self> {
-        let f = crate::text::fold(s.trim());
-        let f = f.trim_end_matches('.');
-        Some(match f {
-            "piece" | "pieces" | "pce" | "pc" | "p" | "u" | "unite" | "unit" | "" => Unit::Piece,
-            "kg" | "kilo" | "kilogramme" | "le kg" => Unit::Kg,
-            "hundred_grams" | "100 g" | "100g" | "les 100 g" | "les 100g" => Unit::HundredGrams,
-            "litre" | "l" | "le litre" | "litres" => Unit::Litre,
-            "lot" | "coffret" | "colis" => Unit::Lot,
-            "dozen" | "douzaine" | "dz" => Unit::Dozen,
-            _ => return None,
-        })
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -106,38 +60,6 @@ pub struct Category {
     pub product_count: i64,
 }
 
-/// The price of a reference quantity, as French labelling requires for food sold by
-/// weight or volume ("prix au kilo", "prix au litre").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct UnitPrice {
-    pub cents: i64,
-    /// `kg` or `l`.
-    pub per: UnitPricePer,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitPricePer {
-    Kg,
-    L,
-}
-
-/// Price per kg / per litre where the unit or the net quantity allows it.
-pub fn unit_price(unit: Unit, price_cents: i64, weight_g: Option<i64>, volume_ml: Option<i64>) -> Option<UnitPrice> {
-    use crate::money::div_round_half_up as div;
-    let per_thousand = |qty: i64| div(i128::from(price_cents) * 1000, i128::from(qty)) as i64;
-    match unit {
-        Unit::Kg => Some(UnitPrice { cents: price_cents, per: UnitPricePer::Kg }),
-        Unit::HundredGrams => Some(UnitPrice { cents: price_cents * 10, per: UnitPricePer::Kg }),
-        Unit::Litre => Some(UnitPrice { cents: price_cents, per: UnitPricePer::L }),
-        Unit::Piece | Unit::Lot | Unit::Dozen => match (weight_g, volume_ml) {
-            (_, Some(ml)) if ml > 0 => Some(UnitPrice { cents: per_thousand(ml), per: UnitPricePer::L }),
-            (Some(g), _) if g > 0 => Some(UnitPrice { cents: per_thousand(g), per: UnitPricePer::Kg }),
-            _ => None,
-        },
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Variant {
     pub id: i64,
@@ -147,8 +69,9 @@ pub struct Variant {
     pub price_cents: i64,
     pub stock: i64,
     pub ean: Option<String>,
-    pub weight_g: Option<i64>,
-    pub volume_ml: Option<i64>,
+    /// Net quantity in its canonical form (« 75 cl », « 6 × 125 g »), see [`NetQuantity`].
+    pub net_quantity: Option<String>,
+    /// Price per kg, l, m or m², from the selling unit or the net quantity.
     pub unit_price: Option<UnitPrice>,
 }
 
@@ -163,9 +86,29 @@ pub struct Product {
     pub status: ProductStatus,
     pub vat: VatRate,
     pub unit: Unit,
+    pub offer: Offer,
     pub variants: Vec<Variant>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// How a product is offered, beyond its price: the shop's packaging word, goods or
+/// service, how stock is kept, and the food information. The same on a stored product
+/// and on what the editor sends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Offer {
+    /// What the goods come in, as the shop writes it (bouteille, pot, barquette…).
+    pub packaging: Option<String>,
+    pub kind: ProductKind,
+    pub stock_policy: StockPolicy,
+    /// For [`StockPolicy::MadeToOrder`]: days between the order and the goods ready.
+    pub lead_time_days: Option<u16>,
+    /// For a service: how long it lasts.
+    pub duration_minutes: Option<u32>,
+    /// For a service: its dated sessions, if it has some.
+    pub sessions: Vec<ServiceSession>,
+    /// `Some` for pre-packed food: the information the buyer must read before buying.
+    pub food: Option<FoodInfo>,
 }
 
 /// A line of the catalogue list: enough to show and sort, nothing more.
@@ -183,6 +126,11 @@ pub struct ProductRow {
     pub min_price_cents: Option<i64>,
     pub max_price_cents: Option<i64>,
     pub total_stock: i64,
+    pub kind: ProductKind,
+    pub stock_policy: StockPolicy,
+    pub packaging: Option<String>,
+    /// The first variant's unit price (what the list shows beside the price).
+    pub unit_price: Option<UnitPrice>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -213,6 +161,7 @@ pub struct ProductInput {
     pub status: ProductStatus,
     pub vat: VatRate,
     pub unit: Unit,
+    pub offer: Offer,
     pub variants: Vec<VariantInput>,
 }
 
@@ -225,8 +174,8 @@ pub struct VariantInput {
     pub price_cents: i64,
     pub stock: i64,
     pub ean: Option<String>,
-    pub weight_g: Option<i64>,
-    pub volume_ml: Option<i64>,
+    /// As typed (« 75cl », « 6x125 g »); validation rewrites it canonically.
+    pub net_quantity: Option<String>,
 }
 
 /// A partial change to one variant and its product, addressed by SKU (CLI `products edit`).
@@ -239,6 +188,15 @@ pub struct VariantPatch {
     pub ean: Option<Option<String>>,
     pub category_id: Option<Option<i64>>,
     pub status: Option<ProductStatus>,
+    pub net_quantity: Option<Option<String>>,
+    pub unit: Option<Unit>,
+    pub packaging: Option<Option<String>>,
+    pub kind: Option<ProductKind>,
+    pub stock_policy: Option<StockPolicy>,
+    pub lead_time_days: Option<Option<u16>>,
+    pub duration_minutes: Option<Option<u32>>,
+    /// Replaces the whole food information (`Some(None)`: not food).
+    pub food: Option<Option<FoodInfo>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -254,37 +212,4 @@ pub struct CatalogueStats {
     pub products: i64,
     pub variants: i64,
     pub categories: i64,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unit_prices() {
-        // Camembert 250 g at 4,95 € → 19,80 €/kg
-        assert_eq!(
-            unit_price(Unit::Piece, 495, Some(250), None),
-            Some(UnitPrice { cents: 1980, per: UnitPricePer::Kg })
-        );
-        // Cidre 75 cl at 4,50 € → 6,00 €/l
-        assert_eq!(unit_price(Unit::Piece, 450, None, Some(750)), Some(UnitPrice { cents: 600, per: UnitPricePer::L }));
-        assert_eq!(
-            unit_price(Unit::HundredGrams, 289, None, None),
-            Some(UnitPrice { cents: 2890, per: UnitPricePer::Kg })
-        );
-        assert_eq!(unit_price(Unit::Kg, 2450, None, None), Some(UnitPrice { cents: 2450, per: UnitPricePer::Kg }));
-        assert_eq!(unit_price(Unit::Piece, 1200, None, None), None);
-        // 3 × 1/3: rounding half-up, 1 € for 300 g → 3,33 €/kg
-        assert_eq!(unit_price(Unit::Piece, 100, Some(300), None).map(|u| u.cents), Some(333));
-    }
-
-    #[test]
-    fn units_parse_what_people_write() {
-        assert_eq!(Unit::parse("Pièce"), Some(Unit::Piece));
-        assert_eq!(Unit::parse("le kg"), Some(Unit::Kg));
-        assert_eq!(Unit::parse("100 g"), Some(Unit::HundredGrams));
-        assert_eq!(Unit::parse("L"), Some(Unit::Litre));
-        assert_eq!(Unit::parse("sac"), None);
-    }
 }

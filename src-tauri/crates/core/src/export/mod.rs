@@ -24,8 +24,8 @@ pub const HEADERS: [&str; 14] = [
     "Stock",
     "Code EAN",
     "Unité",
-    "Poids (g)",
-    "Contenance (ml)",
+    "Contenance",
+    "Conditionnement",
     "Options",
     "Statut",
     "Description",
@@ -102,12 +102,8 @@ pub fn xlsx(rows: &[ExportRow]) -> Result<Vec<u8>> {
         // EANs as text: as numbers, Excel would show 3,76E+12 and drop leading zeros.
         s(ws, 6, r.ean.as_deref().unwrap_or(""))?;
         s(ws, 7, r.unit.label())?;
-        if let Some(g) = r.weight_g {
-            ws.write_number(row, 8, g as f64).map_err(xlsx_err)?;
-        }
-        if let Some(ml) = r.volume_ml {
-            ws.write_number(row, 9, ml as f64).map_err(xlsx_err)?;
-        }
+        s(ws, 8, r.net_quantity.as_deref().unwrap_or(""))?;
+        s(ws, 9, r.offer.packaging.as_deref().unwrap_or(""))?;
         s(ws, 10, &options_text(&r.options))?;
         s(ws, 11, status_label(r.status))?;
         s(ws, 12, &r.description)?;
@@ -139,8 +135,8 @@ pub fn csv(rows: &[ExportRow]) -> Result<Vec<u8>> {
             r.stock.to_string().into(),
             r.ean.as_deref().unwrap_or("").into(),
             r.unit.label().into(),
-            r.weight_g.map(|g| g.to_string()).unwrap_or_default().into(),
-            r.volume_ml.map(|m| m.to_string()).unwrap_or_default().into(),
+            r.net_quantity.as_deref().unwrap_or("").into(),
+            neutralise(r.offer.packaging.as_deref().unwrap_or("")),
             neutralise(&options),
             status_label(r.status).into(),
             neutralise(&r.description),

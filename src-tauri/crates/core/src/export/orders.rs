@@ -253,6 +253,8 @@ pub fn quantity_text(quantity: i64, unit: Unit, label: &str) -> String {
             }
         }
         Unit::Litre => format!("{quantity} l {}{label}", elide(label)),
+        Unit::Metre => format!("{quantity} m {}{label}", elide(label)),
+        Unit::SquareMetre => format!("{quantity} m² {}{label}", elide(label)),
         Unit::Dozen => {
             let d = if quantity > 1 { "douzaines" } else { "douzaine" };
             format!("{quantity} {d} {}{label}", elide(label))

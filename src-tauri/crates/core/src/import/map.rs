@@ -21,6 +21,8 @@ pub enum Field {
     Ean,
     Description,
     Unit,
+    /// What the goods come in, as the shop writes it (bouteille, pot…).
+    Packaging,
     Weight,
     Volume,
     Size,
@@ -33,7 +35,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 19] = [
+    pub const ALL: [Field; 20] = [
         Field::Sku,
         Field::Name,
         Field::PriceTtc,
@@ -45,6 +47,7 @@ impl Field {
         Field::Ean,
         Field::Description,
         Field::Unit,
+        Field::Packaging,
         Field::Weight,
         Field::Volume,
         Field::Size,
@@ -69,6 +72,7 @@ impl Field {
             Field::Ean => "Code EAN",
             Field::Description => "Description",
             Field::Unit => "Unité",
+            Field::Packaging => "Conditionnement",
             Field::Weight => "Poids",
             Field::Volume => "Contenance",
             Field::Size => "Taille",
@@ -170,7 +174,8 @@ impl Field {
                 "upc",
             ],
             Field::Description => &["description", "descriptif", "description longue", "details", "detail"],
-            Field::Unit => &["unite", "unit", "unite de vente", "conditionnement", "uv"],
+            Field::Unit => &["unite", "unit", "unite de vente", "uv", "vendu au", "vendu a la", "vente au"],
+            Field::Packaging => &["conditionnement", "emballage", "packaging", "contenant"],
             Field::Weight => &["poids", "weight", "poids net", "masse"],
             Field::Volume => &["contenance", "volume", "capacite"],
             Field::Size => &["taille", "size", "pointure"],

@@ -12,8 +12,11 @@ use super::map::Field;
 use super::read::GridRow;
 use super::values::{Columns, Record, read_record, status_label};
 use super::{PhotoFound, PhotoRef};
-use crate::catalogue::{Category, ProductInput, ProductStatus, Unit, VariantInput, VariantOption, validate_product};
+use crate::catalogue::{
+    Category, Offer, ProductInput, ProductStatus, Unit, VariantInput, VariantOption, validate_product,
+};
 use crate::storage::imports::{CatalogueIndex, ProductSnapshot};
+use crate::storage::offer::StoredOffer;
 use crate::text::fold;
 use crate::vat::VatRate;
 
@@ -119,8 +122,7 @@ pub struct VariantWrite {
     pub price_cents: i64,
     pub stock: i64,
     pub ean: Option<String>,
-    pub weight_g: Option<i64>,
-    pub volume_ml: Option<i64>,
+    pub net_quantity: Option<String>,
     pub position: i64,
     /// New, or different from the stored one.
     pub changed: bool,
@@ -138,6 +140,7 @@ pub struct ProductWrite {
     pub status: ProductStatus,
     pub vat: VatRate,
     pub unit: Unit,
+    pub offer: Offer,
     pub product_changed: bool,
     /// Every variant of the product after the import, stored order.
     pub variants: Vec<VariantWrite>,
@@ -202,6 +205,7 @@ pub struct CreatedProduct {
     pub status: ProductStatus,
     pub vat: VatRate,
     pub unit: Unit,
+    pub offer: StoredOffer,
     /// With their options as the JSON text stored.
     pub variants: Vec<(VariantWrite, String)>,
     pub search_body: String,
@@ -786,6 +790,7 @@ impl<'a> Planner<'a> {
                     status: w.status,
                     vat: w.vat,
                     unit: w.unit,
+                    offer: StoredOffer::from_offer(&w.offer),
                     variants,
                     search_body,
                     ean_later: self.late,
@@ -873,6 +878,7 @@ impl<'a> Planner<'a> {
                 status: ProductStatus::Draft,
                 vat: self.default_vat,
                 unit: Unit::Piece,
+                offer: Offer::default(),
                 variants: Vec::new(),
                 variant_rows: Vec::new(),
                 rows: all.clone(),
@@ -898,6 +904,10 @@ impl<'a> Planner<'a> {
                 }
                 if let Some(i) = first(&|r| r.unit.is_some()) {
                     draft.unit = rows[i].rec.unit.unwrap_or(Unit::Piece);
+                    draft.offer.packaging.clone_from(&rows[i].rec.packaging);
+                    if rows[i].rec.service {
+                        draft.offer.kind = crate::catalogue::ProductKind::Service;
+                    }
                 }
                 if let Some(i) = first(&|r| r.status.is_some()) {
                     draft.status = rows[i].rec.status.unwrap_or(ProductStatus::Draft);
@@ -933,11 +943,8 @@ impl<'a> Planner<'a> {
                         if r.ean.is_some() {
                             v.ean.clone_from(&r.ean);
                         }
-                        if r.weight_g.is_some() {
-                            v.weight_g = r.weight_g;
-                        }
-                        if r.volume_ml.is_some() {
-                            v.volume_ml = r.volume_ml;
+                        if r.net_quantity.is_some() {
+                            v.net_quantity.clone_from(&r.net_quantity);
                         }
                         if let Some(o) = &r.options {
                             v.options.clone_from(o);
@@ -963,8 +970,7 @@ impl<'a> Planner<'a> {
                         price_cents: price,
                         stock: r.stock.unwrap_or(0),
                         ean: r.ean.clone(),
-                        weight_g: r.weight_g,
-                        volume_ml: r.volume_ml,
+                        net_quantity: r.net_quantity.clone(),
                         position: next_position,
                         changed: true,
                         ean_changed: r.ean.is_some(),
@@ -1069,6 +1075,7 @@ struct Draft<'a> {
     status: ProductStatus,
     vat: VatRate,
     unit: Unit,
+    offer: Offer,
     variants: Vec<VariantWrite>,
     /// Row (index in the product's rows) of each variant the file touches.
     variant_rows: Vec<Option<usize>>,
@@ -1103,8 +1110,7 @@ fn field_of(path_rest: Option<&str>) -> Field {
         "price_cents" => Field::PriceTtc,
         "stock" => Field::Stock,
         "options" => Field::Options,
-        "weight_g" => Field::Weight,
-        "volume_ml" => Field::Volume,
+        "net_quantity" => Field::Weight,
         "category_id" => Field::Category,
         _ => Field::Sku,
     }
@@ -1121,8 +1127,10 @@ fn draft_from_snapshot(s: &ProductSnapshot, rows: Vec<usize>) -> Draft<'_> {
             price_cents: v.price_cents,
             stock: v.stock,
             ean: v.ean.clone(),
-            weight_g: v.weight_g,
-            volume_ml: v.volume_ml,
+            net_quantity: v
+                .net_quantity
+                .clone()
+                .or_else(|| crate::catalogue::legacy_net_quantity(v.weight_g, v.volume_ml)),
             position: v.position,
             changed: false,
             ean_changed: false,
@@ -1135,7 +1143,8 @@ fn draft_from_snapshot(s: &ProductSnapshot, rows: Vec<usize>) -> Draft<'_> {
         category: s.category_id.map_or(CategoryRef::None, CategoryRef::Existing),
         status: if s.status == "published" { ProductStatus::Published } else { ProductStatus::Draft },
         vat: VatRate::from_basis_points(s.vat_bp).unwrap_or(VatRate::Normal),
-        unit: Unit::ALL.into_iter().find(|u| u.as_str() == s.unit).unwrap_or(Unit::Piece),
+        unit: Unit::from_stored(&s.unit).unwrap_or(Unit::Piece),
+        offer: s.offer.clone().into_offer(&format!("« {} »", s.name)).unwrap_or_default(),
         variant_rows: vec![None; variants.len()],
         variants,
         rows,
@@ -1153,6 +1162,7 @@ fn draft_input(d: &Draft) -> ProductInput {
         status: d.status,
         vat: d.vat,
         unit: d.unit,
+        offer: d.offer.clone(),
         variants: d
             .variants
             .iter()
@@ -1163,8 +1173,7 @@ fn draft_input(d: &Draft) -> ProductInput {
                 price_cents: v.price_cents,
                 stock: v.stock,
                 ean: v.ean.clone(),
-                weight_g: v.weight_g,
-                volume_ml: v.volume_ml,
+                net_quantity: v.net_quantity.clone(),
             })
             .collect(),
     }
@@ -1188,6 +1197,7 @@ fn to_write(
         v.sku.clone_from(&clean.sku);
         v.options.clone_from(&clean.options);
         v.ean.clone_from(&clean.ean);
+        v.net_quantity.clone_from(&clean.net_quantity);
     }
     let mut search_changed = d.before.is_none();
     let mut product_changed = d.before.is_none();
@@ -1218,9 +1228,11 @@ fn to_write(
         push(Field::Vat, Some(vat_label(before.vat_bp)), Some(d.vat.label().to_owned()));
         push(Field::Unit, unit_label(&before.unit), Some(d.unit.label().to_owned()));
         push(Field::Status, Some(status_label(old_status).to_owned()), Some(status_label(d.status).to_owned()));
+        let offer = crate::storage::offer::StoredOffer::from_offer(&valid.offer);
         product_changed = search_changed
             || before.vat_bp != d.vat.basis_points()
             || before.unit != d.unit.as_str()
+            || before.offer != offer
             || old_status != d.status;
         for (v, row) in variants.iter_mut().zip(&d.variant_rows) {
             let Some(old) = v.id.and_then(|id| before.variants.iter().find(|o| o.id == id)) else { continue };
@@ -1229,8 +1241,7 @@ fn to_write(
             v.changed = old.price_cents != v.price_cents
                 || old.stock != v.stock
                 || v.ean_changed
-                || old.weight_g != v.weight_g
-                || old.volume_ml != v.volume_ml
+                || old.net_quantity != v.net_quantity
                 || old_opts != v.options;
             if v.ean_changed || old_opts != v.options {
                 search_changed = true;
@@ -1249,8 +1260,7 @@ fn to_write(
                 );
                 push(Field::Stock, Some(old.stock.to_string()), Some(v.stock.to_string()));
                 push(Field::Ean, old.ean.clone(), v.ean.clone());
-                push(Field::Weight, old.weight_g.map(|g| format!("{g} g")), v.weight_g.map(|g| format!("{g} g")));
-                push(Field::Volume, old.volume_ml.map(|m| format!("{m} ml")), v.volume_ml.map(|m| format!("{m} ml")));
+                push(Field::Weight, old.net_quantity.clone(), v.net_quantity.clone());
                 push(Field::Options, Some(options_text(&old_opts)), Some(options_text(&v.options)));
             }
         }
@@ -1269,6 +1279,7 @@ fn to_write(
         status: d.status,
         vat: d.vat,
         unit: d.unit,
+        offer: valid.offer,
         product_changed,
         variants,
         search_changed,
@@ -1281,7 +1292,7 @@ fn vat_label(bp: i64) -> String {
 }
 
 fn unit_label(s: &str) -> Option<String> {
-    Unit::ALL.into_iter().find(|u| u.as_str() == s).map(|u| u.label().to_owned())
+    Unit::from_stored(s).map(|u| u.label().to_owned())
 }
 
 /// `Taille : M | Couleur : Bleu`, the form the export writes and the import reads.

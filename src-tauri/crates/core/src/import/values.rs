@@ -5,7 +5,7 @@
 use super::errors::RowError;
 use super::map::{Field, Mapping, column_letter, header_unit_hint};
 use super::read::{Cell, GridRow, number_to_string};
-use crate::catalogue::{ProductStatus, Unit, VariantOption};
+use crate::catalogue::{NetQuantity, ProductStatus, Unit, VariantOption, legacy_net_quantity, read_unit_cell};
 use crate::vat::VatRate;
 use crate::{ean, money};
 
@@ -26,13 +26,26 @@ pub struct Record {
     pub category: Vec<String>,
     pub ean: Option<String>,
     pub unit: Option<Unit>,
-    pub weight_g: Option<i64>,
-    pub volume_ml: Option<i64>,
+    /// The unit cell's word when it is not a selling unit (« bouteille »).
+    pub packaging: Option<String>,
+    /// The unit cell names a service (« séance »).
+    pub service: bool,
+    /// Canonical net quantity (« 75 cl »).
+    pub net_quantity: Option<String>,
     /// `None` when no option column has a value on this row.
     pub options: Option<Vec<VariantOption>>,
     pub photos: Vec<String>,
     pub status: Option<ProductStatus>,
     pub errors: Vec<RowError>,
+}
+
+/// A quantity cell written with its unit (« 75 cl », « 6 x 125 g »), kept in the shop's
+/// unit rather than converted.
+fn written_quantity(c: &Cell) -> Option<String> {
+    match c {
+        Cell::Number(_) => None,
+        other => NetQuantity::parse(&other.display()).map(|q| q.to_string()),
+    }
 }
 
 /// The columns of a file once mapped: where each field is and what its header says.
@@ -157,34 +170,44 @@ pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
         }
     }
     if let Some(t) = text(Field::Unit) {
-        match Unit::parse(&t) {
-            Some(u) => r.unit = Some(u),
-            None => err(
-                Field::Unit,
-                "unit_invalid",
-                format!("Unité « {t} » inconnue : pièce, kg, 100 g, l, lot ou douzaine"),
-            ),
-        }
+        // Never a refusal: an unknown word is the packaging, sold by the piece.
+        let reading = read_unit_cell(&t);
+        r.unit = Some(reading.unit);
+        r.packaging = reading.packaging;
+        r.service = reading.service;
     }
+    // « Poids » and « Contenance » both give the net quantity: written with its unit
+    // (« 250 g », « 75 cl », « 6 x 125 g ») it is kept as written; a bare number takes the
+    // header's unit (« Poids (kg) ») or the column's usual one.
     if let Some(c) = cell(Field::Weight) {
-        match parse_measure(
-            c,
-            &[("kg", 1000.0), ("g", 1.0), ("gr", 1.0), ("grammes", 1.0)],
-            cols.weight_hint.as_deref(),
-        ) {
-            Some(g) => r.weight_g = Some(g),
+        match written_quantity(c).or_else(|| {
+            parse_measure(c, &[("kg", 1000.0), ("g", 1.0), ("gr", 1.0), ("grammes", 1.0)], cols.weight_hint.as_deref())
+                .and_then(|g| legacy_net_quantity(Some(g), None))
+        }) {
+            Some(q) => r.net_quantity = Some(q),
             None => err(Field::Weight, "weight_invalid", "Poids illisible (exemples : 250 g, 1,2 kg)".into()),
         }
     }
     if let Some(c) = cell(Field::Volume) {
-        match parse_measure(
-            c,
-            &[("ml", 1.0), ("cl", 10.0), ("dl", 100.0), ("l", 1000.0), ("litre", 1000.0), ("litres", 1000.0)],
-            cols.volume_hint.as_deref(),
-        ) {
-            Some(ml) => r.volume_ml = Some(ml),
-            None => err(Field::Volume, "volume_invalid", "Contenance illisible (exemples : 75 cl, 1 l, 500 ml)".into()),
+        match written_quantity(c).or_else(|| {
+            parse_measure(
+                c,
+                &[("ml", 1.0), ("cl", 10.0), ("dl", 100.0), ("l", 1000.0), ("litre", 1000.0), ("litres", 1000.0)],
+                cols.volume_hint.as_deref(),
+            )
+            .and_then(|ml| legacy_net_quantity(None, Some(ml)))
+        }) {
+            Some(q) => r.net_quantity = Some(q),
+            None => err(
+                Field::Volume,
+                "volume_invalid",
+                "Contenance illisible (exemples : 75 cl, 1 l, 250 g, 6 × 125 g)".into(),
+            ),
         }
+    }
+    if let Some(t) = text(Field::Packaging) {
+        // A packaging column says it better than a unit cell's word.
+        r.packaging = read_unit_cell(&t).packaging.or(Some(t));
     }
     let mut options = Vec::new();
     if let Some(t) = text(Field::Options) {
@@ -305,13 +328,13 @@ mod tests {
 
     #[test]
     fn french_values() {
-        let c = cols(&[Field::Sku, Field::PriceTtc, Field::Vat, Field::Stock, Field::Weight, Field::Volume]);
-        let r = read_record(&row(&["CAM-1", "1\u{202f}234,50 €", "5,5 %", "1 200", "0,25 kg", "75 cl"]), &c);
+        let c = cols(&[Field::Sku, Field::PriceTtc, Field::Vat, Field::Stock, Field::Volume]);
+        let r = read_record(&row(&["CAM-1", "1\u{202f}234,50 €", "5,5 %", "1 200", "75 cl"]), &c);
         assert!(r.errors.is_empty(), "{:?}", r.errors);
         assert_eq!(r.price_ttc, Some(123_450));
         assert_eq!(r.vat, Some(VatRate::Reduced));
         assert_eq!(r.stock, Some(1200));
-        assert_eq!((r.weight_g, r.volume_ml), (Some(250), Some(750)));
+        assert_eq!(r.net_quantity.as_deref(), Some("75 cl"));
     }
 
     #[test]

@@ -166,9 +166,10 @@ pub struct ContentDigest {
 
 const CATALOGUE_ROWS: &[&str] = &[
     "SELECT c.uid, c.name, p.uid, c.position FROM categories c LEFT JOIN categories p ON p.id = c.parent_id ORDER BY c.uid",
-    "SELECT p.uid, p.name, p.description, c.uid, p.status, p.vat_bp, p.unit, p.created_at, p.updated_at
+    "SELECT p.uid, p.name, p.description, c.uid, p.status, p.vat_bp, p.unit, p.created_at, p.updated_at,
+            p.packaging, p.kind, p.stock_policy, p.lead_time_days, p.duration_min, p.sessions, p.food
      FROM products p LEFT JOIN categories c ON c.id = p.category_id ORDER BY p.uid",
-    "SELECT p.uid, v.sku, v.options, v.price_cents, v.stock, v.ean, v.weight_g, v.volume_ml, v.position
+    "SELECT p.uid, v.sku, v.options, v.price_cents, v.stock, v.ean, v.net_quantity, v.position
      FROM variants v JOIN products p ON p.id = v.product_id ORDER BY v.sku",
     "SELECT p.uid, pp.photo_sha, pp.position, pp.alt_text, pp.rotation, pp.crop
      FROM product_photos pp JOIN products p ON p.id = pp.product_id ORDER BY p.uid, pp.photo_sha",

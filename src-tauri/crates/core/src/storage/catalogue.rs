@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
+use super::offer::{OFFER_COLUMNS, OFFER_PLACEHOLDERS, OFFER_SET, StoredOffer};
 use super::{Db, ts};
 use crate::catalogue::{
     CatalogueStats, Category, CategoryInput, Product, ProductFilter, ProductInput, ProductPage, ProductRow,
-    ProductStatus, Unit, Variant, VariantOption, VariantPatch, unit_price, validate_product,
+    ProductStatus, Unit, Variant, VariantOption, VariantPatch, unit_price_of, validate_product,
 };
 use crate::text::fold;
 use crate::vat::VatRate;
@@ -211,7 +212,10 @@ impl Db {
                     (SELECT sku FROM variants v WHERE v.product_id = p.id ORDER BY position, id LIMIT 1),
                     (SELECT min(price_cents) FROM variants v WHERE v.product_id = p.id),
                     (SELECT max(price_cents) FROM variants v WHERE v.product_id = p.id),
-                    (SELECT coalesce(sum(stock), 0) FROM variants v WHERE v.product_id = p.id)",
+                    (SELECT coalesce(sum(stock), 0) FROM variants v WHERE v.product_id = p.id),
+                    p.kind, p.stock_policy, p.packaging,
+                    (SELECT price_cents FROM variants v WHERE v.product_id = p.id ORDER BY position, id LIMIT 1),
+                    (SELECT net_quantity FROM variants v WHERE v.product_id = p.id ORDER BY position, id LIMIT 1)",
         );
         push_from_where(&mut q, &fts, &category_ids);
         q.push(" ORDER BY p.sort_key, p.id LIMIT ");
@@ -224,18 +228,28 @@ impl Db {
             .into_iter()
             .map(|r| {
                 let category_id: Option<i64> = r.get(2);
+                let unit = parse_unit(r.get(5))?;
+                let kind: String = r.get(11);
+                let stock_policy: String = r.get(12);
+                let first_price: Option<i64> = r.get(14);
+                let first_net: Option<String> = r.get(15);
                 Ok(ProductRow {
                     id: r.get(0),
                     name: r.get(1),
                     category_path: category_id.and_then(|c| paths.get(&c).cloned()),
                     status: parse_status(r.get(3))?,
                     vat: parse_vat(r.get(4))?,
-                    unit: parse_unit(r.get(5))?,
+                    unit,
                     variant_count: r.get(6),
                     sku: r.get(7),
                     min_price_cents: r.get(8),
                     max_price_cents: r.get(9),
                     total_stock: r.get(10),
+                    kind: crate::catalogue::ProductKind::from_stored(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+                    stock_policy: crate::catalogue::StockPolicy::from_stored(&stock_policy)
+                        .ok_or_else(|| corrupt("stock_policy", &stock_policy))?,
+                    packaging: r.get(13),
+                    unit_price: first_price.and_then(|p| unit_price_of(unit, p, first_net.as_deref())),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -324,8 +338,33 @@ impl Db {
         if let Some(c) = patch.category_id {
             input.category_id = c;
         }
+        if let Some(q) = &patch.net_quantity {
+            v.net_quantity = q.clone();
+        }
         if let Some(s) = patch.status {
             input.status = s;
+        }
+        if let Some(u) = patch.unit {
+            input.unit = u;
+        }
+        let o = &mut input.offer;
+        if let Some(p) = &patch.packaging {
+            o.packaging = p.clone();
+        }
+        if let Some(k) = patch.kind {
+            o.kind = k;
+        }
+        if let Some(s) = patch.stock_policy {
+            o.stock_policy = s;
+        }
+        if let Some(d) = patch.lead_time_days {
+            o.lead_time_days = d;
+        }
+        if let Some(d) = patch.duration_minutes {
+            o.duration_minutes = d;
+        }
+        if let Some(f) = &patch.food {
+            o.food = f.clone();
         }
         self.save_product(&input, now).await
     }
@@ -341,6 +380,7 @@ pub fn product_to_input(p: &Product) -> ProductInput {
         status: p.status,
         vat: p.vat,
         unit: p.unit,
+        offer: p.offer.clone(),
         variants: p
             .variants
             .iter()
@@ -351,8 +391,7 @@ pub fn product_to_input(p: &Product) -> ProductInput {
                 price_cents: v.price_cents,
                 stock: v.stock,
                 ean: v.ean.clone(),
-                weight_g: v.weight_g,
-                volume_ml: v.volume_ml,
+                net_quantity: v.net_quantity.clone(),
             })
             .collect(),
     }
@@ -365,6 +404,7 @@ pub(crate) async fn save_product_tx(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let now_s = ts(now);
+    let offer = StoredOffer::from_offer(&input.offer);
     if let Some(cat) = input.category_id {
         let exists: Option<i64> =
             sqlx::query_scalar("SELECT id FROM categories WHERE id = ?").bind(cat).fetch_optional(&mut *conn).await?;
@@ -372,40 +412,48 @@ pub(crate) async fn save_product_tx(
             return Err(Error::invalid("category_id", "not_found", "Cette catégorie n'existe plus"));
         }
     }
+    let insert = format!(
+        "INSERT INTO products (name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at, {OFFER_COLUMNS})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {OFFER_PLACEHOLDERS})"
+    );
+    let update = format!(
+        "UPDATE products SET name = ?, sort_key = ?, description = ?, category_id = ?, status = ?, vat_bp = ?, unit = ?, updated_at = ?, {OFFER_SET}
+         WHERE id = ?"
+    );
     let id = match input.id {
-        None => sqlx::query(
-            "INSERT INTO products (name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&input.name)
-        .bind(crate::text::sort_key(&input.name))
-        .bind(&input.description)
-        .bind(input.category_id)
-        .bind(input.status.as_str())
-        .bind(input.vat.basis_points())
-        .bind(input.unit.as_str())
-        .bind(&now_s)
-        .bind(&now_s)
-        .execute(&mut *conn)
-        .await?
-        .last_insert_rowid(),
-        Some(id) => {
-            let n = sqlx::query(
-                "UPDATE products SET name = ?, sort_key = ?, description = ?, category_id = ?, status = ?, vat_bp = ?, unit = ?, updated_at = ?
-                 WHERE id = ?",
+        None => offer
+            .bind(
+                sqlx::query(sqlx::AssertSqlSafe(insert))
+                    .bind(&input.name)
+                    .bind(crate::text::sort_key(&input.name))
+                    .bind(&input.description)
+                    .bind(input.category_id)
+                    .bind(input.status.as_str())
+                    .bind(input.vat.basis_points())
+                    .bind(input.unit.as_str())
+                    .bind(&now_s)
+                    .bind(&now_s),
             )
-            .bind(&input.name)
-            .bind(crate::text::sort_key(&input.name))
-            .bind(&input.description)
-            .bind(input.category_id)
-            .bind(input.status.as_str())
-            .bind(input.vat.basis_points())
-            .bind(input.unit.as_str())
-            .bind(&now_s)
-            .bind(id)
             .execute(&mut *conn)
             .await?
-            .rows_affected();
+            .last_insert_rowid(),
+        Some(id) => {
+            let n = offer
+                .bind(
+                    sqlx::query(sqlx::AssertSqlSafe(update))
+                        .bind(&input.name)
+                        .bind(crate::text::sort_key(&input.name))
+                        .bind(&input.description)
+                        .bind(input.category_id)
+                        .bind(input.status.as_str())
+                        .bind(input.vat.basis_points())
+                        .bind(input.unit.as_str())
+                        .bind(&now_s),
+                )
+                .bind(id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
             if n == 0 {
                 return Err(Error::not_found("Produit", id));
             }
@@ -437,7 +485,7 @@ pub(crate) async fn save_product_tx(
         let res = match v.id.filter(|vid| existing.contains(vid)) {
             Some(vid) => {
                 sqlx::query(
-                    "UPDATE variants SET sku = ?, options = ?, price_cents = ?, stock = ?, ean = ?, weight_g = ?, volume_ml = ?, position = ?, updated_at = ?
+                    "UPDATE variants SET sku = ?, options = ?, price_cents = ?, stock = ?, ean = ?, net_quantity = ?, position = ?, updated_at = ?
                      WHERE id = ?",
                 )
                 .bind(&v.sku)
@@ -445,8 +493,7 @@ pub(crate) async fn save_product_tx(
                 .bind(v.price_cents)
                 .bind(v.stock)
                 .bind(&v.ean)
-                .bind(v.weight_g)
-                .bind(v.volume_ml)
+                .bind(&v.net_quantity)
                 .bind(i as i64)
                 .bind(&now_s)
                 .bind(vid)
@@ -455,8 +502,8 @@ pub(crate) async fn save_product_tx(
             }
             None => {
                 sqlx::query(
-                    "INSERT INTO variants (product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, position, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO variants (product_id, sku, options, price_cents, stock, ean, net_quantity, position, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(id)
                 .bind(&v.sku)
@@ -464,8 +511,7 @@ pub(crate) async fn save_product_tx(
                 .bind(v.price_cents)
                 .bind(v.stock)
                 .bind(&v.ean)
-                .bind(v.weight_g)
-                .bind(v.volume_ml)
+                .bind(&v.net_quantity)
                 .bind(i as i64)
                 .bind(&now_s)
                 .bind(&now_s)
@@ -546,9 +592,10 @@ pub(crate) async fn reindex_product(conn: &mut SqliteConnection, id: i64) -> Res
 }
 
 async fn load_product(conn: &mut SqliteConnection, id: i64) -> Result<Option<Product>> {
-    let Some(r) = sqlx::query(
-        "SELECT id, uid, name, description, category_id, status, vat_bp, unit, created_at, updated_at FROM products WHERE id = ?",
-    )
+    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, uid, name, description, category_id, status, vat_bp, unit, created_at, updated_at, {OFFER_COLUMNS}
+         FROM products WHERE id = ?"
+    )))
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?
@@ -556,8 +603,10 @@ async fn load_product(conn: &mut SqliteConnection, id: i64) -> Result<Option<Pro
         return Ok(None);
     };
     let unit = parse_unit(r.get(7))?;
+    let name: String = r.get(2);
+    let offer = StoredOffer::from_sqlx(&r, 10).into_offer(&format!("« {name} »"))?;
     let variants = sqlx::query(
-        "SELECT id, sku, options, price_cents, stock, ean, weight_g, volume_ml FROM variants WHERE product_id = ? ORDER BY position, id",
+        "SELECT id, sku, options, price_cents, stock, ean, net_quantity FROM variants WHERE product_id = ? ORDER BY position, id",
     )
     .bind(id)
     .fetch_all(&mut *conn)
@@ -566,7 +615,7 @@ async fn load_product(conn: &mut SqliteConnection, id: i64) -> Result<Option<Pro
     .map(|v| {
         let options: String = v.get(2);
         let price_cents: i64 = v.get(3);
-        let (weight_g, volume_ml): (Option<i64>, Option<i64>) = (v.get(6), v.get(7));
+        let net_quantity: Option<String> = v.get(6);
         let sku: String = v.get(1);
         let options: Vec<VariantOption> =
             super::stored_json(format_args!("options de la déclinaison {sku}"), &options)?;
@@ -577,22 +626,22 @@ async fn load_product(conn: &mut SqliteConnection, id: i64) -> Result<Option<Pro
             price_cents,
             stock: v.get(4),
             ean: v.get(5),
-            weight_g,
-            volume_ml,
-            unit_price: unit_price(unit, price_cents, weight_g, volume_ml),
+            unit_price: unit_price_of(unit, price_cents, net_quantity.as_deref()),
+            net_quantity,
         })
     })
     .collect::<Result<Vec<_>>>()?;
     Ok(Some(Product {
         id: r.get(0),
         uid: r.get(1),
-        name: r.get(2),
+        name,
         description: r.get(3),
         category_id: r.get(4),
         category_path: None,
         status: parse_status(r.get(5))?,
         vat: parse_vat(r.get(6))?,
         unit,
+        offer,
         variants,
         created_at: r.get(8),
         updated_at: r.get(9),
@@ -620,7 +669,7 @@ fn parse_vat(bp: i64) -> Result<VatRate> {
 }
 
 fn parse_unit(s: String) -> Result<Unit> {
-    Unit::ALL.into_iter().find(|u| u.as_str() == s).ok_or_else(|| corrupt("unit", s))
+    Unit::from_stored(&s).ok_or_else(|| corrupt("unit", s))
 }
 
 /// The body of [`Db::save_category`], inside its transaction; returns the id.

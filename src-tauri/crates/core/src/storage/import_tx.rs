@@ -22,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::catalogue::{SEARCH_PARTS_SQL, search_text};
 use super::imports::{BatchInfo, CatalogueIndex, ProductSnapshot, VariantKey, VariantSnapshot};
+use super::offer::{OFFER_COLUMNS, OFFER_SET, StoredOffer};
 use super::{Db, ts};
 use crate::catalogue::Category;
 use crate::import::Mapping;
@@ -103,8 +104,8 @@ impl ImportTx {
         for chunk in ids.chunks(10_000) {
             let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
             let mut products = self.conn.prepare_cached(
-                "SELECT id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at
-                 FROM products WHERE id IN (SELECT value FROM json_each(?))",
+                &format!("SELECT id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at, {OFFER_COLUMNS}
+                 FROM products WHERE id IN (SELECT value FROM json_each(?))"),
             )?;
             let rows = products.query_map([&json], |r| {
                 Ok(ProductSnapshot {
@@ -119,6 +120,7 @@ impl ImportTx {
                     unit: r.get(8)?,
                     created_at: r.get(9)?,
                     updated_at: r.get(10)?,
+                    offer: StoredOffer::from_rusqlite(r, 11)?,
                     variants: Vec::new(),
                 })
             })?;
@@ -127,7 +129,7 @@ impl ImportTx {
                 out.insert(p.id, p);
             }
             let mut variants = self.conn.prepare_cached(
-                "SELECT id, product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, position, created_at, updated_at
+                "SELECT id, product_id, sku, options, price_cents, stock, ean, net_quantity, position, created_at, updated_at
                  FROM variants WHERE product_id IN (SELECT value FROM json_each(?)) ORDER BY product_id, position, id",
             )?;
             let rows = variants.query_map([&json], |r| {
@@ -140,11 +142,12 @@ impl ImportTx {
                         price_cents: r.get(4)?,
                         stock: r.get(5)?,
                         ean: r.get(6)?,
-                        weight_g: r.get(7)?,
-                        volume_ml: r.get(8)?,
-                        position: r.get(9)?,
-                        created_at: r.get(10)?,
-                        updated_at: r.get(11)?,
+                        net_quantity: r.get(7)?,
+                        weight_g: None,
+                        volume_ml: None,
+                        position: r.get(8)?,
+                        created_at: r.get(9)?,
+                        updated_at: r.get(10)?,
                     },
                 ))
             })?;
@@ -400,6 +403,9 @@ fn insert_rows<T>(
     max: usize,
     mut bind: impl FnMut(&mut RowBinder<'_, '_>, &T) -> Result<()>,
 ) -> Result<()> {
+    // SQLite binds at most 32,766 values in one statement (SQLITE_MAX_VARIABLE_NUMBER):
+    // wide rows (a product has 18 columns) take fewer rows per statement.
+    let max = max.min(32_766 / width);
     let mut start = 0;
     for size in ladder(rows.len(), max) {
         let chunk = &rows[start..start + size];
@@ -464,12 +470,16 @@ impl WriteState {
 
     /// Inserts the products (their search text is taken, to be written in bulk later).
     fn insert_created(&mut self, conn: &Connection, created: &mut [CreatedProduct]) -> Result<()> {
-        const PRODUCTS: &str = "INSERT INTO products (id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at)";
-        const VARIANTS: &str = "INSERT INTO variants (product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, position, created_at, updated_at)";
+        static PRODUCTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "INSERT INTO products (id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at, {OFFER_COLUMNS})"
+            )
+        });
+        const VARIANTS: &str = "INSERT INTO variants (product_id, sku, options, price_cents, stock, ean, net_quantity, position, created_at, updated_at)";
         let (first, last) = (created[0].id, created[created.len() - 1].id);
         self.created = Some(self.created.map_or((first, last), |(a, _)| (a, last)));
         let now = self.now.as_str();
-        insert_rows(conn, &mut self.sql, PRODUCTS, 11, created, BULK_ROWS, |row, p| {
+        insert_rows(conn, &mut self.sql, PRODUCTS.as_str(), 18, created, BULK_ROWS, |row, p| {
             row.put(&p.id)?;
             row.put(&p.uid)?;
             row.put(&p.name)?;
@@ -480,13 +490,17 @@ impl WriteState {
             row.put(&p.vat.basis_points())?;
             row.put(&p.unit.as_str())?;
             row.put(&now)?;
-            row.put(&now)
+            row.put(&now)?;
+            for value in p.offer.values() {
+                row.put(value)?;
+            }
+            Ok(())
         })?;
         let variants: Vec<(i64, bool, &VariantWrite, &str)> = created
             .iter()
             .flat_map(|p| p.variants.iter().map(move |(v, json)| (p.id, p.ean_later, v, json.as_str())))
             .collect();
-        insert_rows(conn, &mut self.sql, VARIANTS, 11, &variants, BULK_ROWS, |row, (pid, later, v, json)| {
+        insert_rows(conn, &mut self.sql, VARIANTS, 10, &variants, BULK_ROWS, |row, (pid, later, v, json)| {
             row.put(pid)?;
             row.put(&v.sku)?;
             row.put(json)?;
@@ -494,8 +508,7 @@ impl WriteState {
             row.put(&v.stock)?;
             // Planned at the end of the file, its EAN may still be another variant's.
             row.put(if *later { &None::<String> } else { &v.ean })?;
-            row.put(&v.weight_g)?;
-            row.put(&v.volume_ml)?;
+            row.put(&v.net_quantity)?;
             row.put(&v.position)?;
             row.put(&now)?;
             row.put(&now)
@@ -538,10 +551,12 @@ impl WriteState {
         let UpdatedProduct { id, write: p, category_id } = u;
         let now_s = &self.now;
         if p.product_changed {
-            conn.prepare_cached(
-                "UPDATE products SET name = ?, sort_key = ?, description = ?, category_id = ?, status = ?, vat_bp = ?, unit = ?, updated_at = ?
-                 WHERE id = ?",
-            )?
+            let offer = StoredOffer::from_offer(&p.offer);
+            let [o1, o2, o3, o4, o5, o6, o7] = offer.values();
+            conn.prepare_cached(&format!(
+                "UPDATE products SET name = ?, sort_key = ?, description = ?, category_id = ?, status = ?, vat_bp = ?, unit = ?, updated_at = ?, {OFFER_SET}
+                 WHERE id = ?"
+            ))?
             .execute(params![
                 p.name,
                 crate::text::sort_key(&p.name),
@@ -551,6 +566,13 @@ impl WriteState {
                 p.vat.basis_points(),
                 p.unit.as_str(),
                 now_s,
+                o1,
+                o2,
+                o3,
+                o4,
+                o5,
+                o6,
+                o7,
                 id
             ])?;
         } else {
@@ -570,16 +592,16 @@ impl WriteState {
             let res = match v.id {
                 Some(vid) => conn
                     .prepare_cached(
-                        "UPDATE variants SET sku = ?, options = ?, price_cents = ?, stock = ?, ean = ?, weight_g = ?, volume_ml = ?, updated_at = ?
+                        "UPDATE variants SET sku = ?, options = ?, price_cents = ?, stock = ?, ean = ?, net_quantity = ?, updated_at = ?
                          WHERE id = ?",
                     )?
-                    .execute(params![v.sku, opts, v.price_cents, v.stock, ean, v.weight_g, v.volume_ml, now_s, vid]),
+                    .execute(params![v.sku, opts, v.price_cents, v.stock, ean, v.net_quantity, now_s, vid]),
                 None => conn
                     .prepare_cached(
-                        "INSERT INTO variants (product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, position, created_at, updated_at)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO variants (product_id, sku, options, price_cents, stock, ean, net_quantity, position, created_at, updated_at)
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     )?
-                    .execute(params![id, v.sku, opts, v.price_cents, v.stock, ean, v.weight_g, v.volume_ml, v.position, now_s, now_s]),
+                    .execute(params![id, v.sku, opts, v.price_cents, v.stock, ean, v.net_quantity, v.position, now_s, now_s]),
             };
             res.map_err(unique_to_conflict)?;
         }

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 
 use super::catalogue::reindex_product;
+use super::offer::{OFFER_COLUMNS, OFFER_COLUMNS_P, OFFER_PLACEHOLDERS, StoredOffer};
 use super::{Db, ts};
-use crate::catalogue::{Category, ProductStatus, Unit, VariantOption};
+use crate::catalogue::{Category, Offer, ProductStatus, Unit, VariantOption};
 use crate::import::Mapping;
 use crate::text::fold;
 use crate::vat::VatRate;
@@ -48,6 +49,8 @@ pub struct ProductSnapshot {
     pub unit: String,
     pub created_at: String,
     pub updated_at: String,
+    #[serde(flatten)]
+    pub offer: StoredOffer,
     pub variants: Vec<VariantSnapshot>,
 }
 
@@ -60,7 +63,13 @@ pub struct VariantSnapshot {
     pub price_cents: i64,
     pub stock: i64,
     pub ean: Option<String>,
+    #[serde(default)]
+    pub net_quantity: Option<String>,
+    /// Snapshots taken before schema 0011 hold grams and millilitres: read, turned into
+    /// a net quantity on undo, never written again.
+    #[serde(default, skip_serializing)]
     pub weight_g: Option<i64>,
+    #[serde(default, skip_serializing)]
     pub volume_ml: Option<i64>,
     pub position: i64,
     pub created_at: String,
@@ -114,8 +123,8 @@ pub struct ExportRow {
     pub price_cents: i64,
     pub stock: i64,
     pub ean: Option<String>,
-    pub weight_g: Option<i64>,
-    pub volume_ml: Option<i64>,
+    pub net_quantity: Option<String>,
+    pub offer: Offer,
 }
 
 impl Db {
@@ -274,12 +283,12 @@ impl Db {
     /// Every variant with its product's fields, in catalogue order.
     pub async fn export_rows(&self) -> Result<Vec<ExportRow>> {
         let paths: HashMap<i64, String> = self.categories().await?.into_iter().map(|c| (c.id, c.path)).collect();
-        let rows = sqlx::query(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT p.uid, p.name, p.description, p.category_id, p.status, p.vat_bp, p.unit,
-                    v.sku, v.options, v.price_cents, v.stock, v.ean, v.weight_g, v.volume_ml
+                    v.sku, v.options, v.price_cents, v.stock, v.ean, v.net_quantity, {OFFER_COLUMNS_P}
              FROM products p JOIN variants v ON v.product_id = p.id
-             ORDER BY p.sort_key, p.id, v.position, v.id",
-        )
+             ORDER BY p.sort_key, p.id, v.position, v.id"
+        )))
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
@@ -289,21 +298,23 @@ impl Db {
                 let unit: String = r.get(6);
                 let options: String = r.get(8);
                 let sku: String = r.get(7);
+                let name: String = r.get(1);
+                let offer = StoredOffer::from_sqlx(&r, 13).into_offer(&format!("« {name} »"))?;
                 Ok(ExportRow {
                     product_uid: r.get(0),
-                    name: r.get(1),
+                    name,
                     description: r.get(2),
                     category_path: cat.and_then(|c| paths.get(&c).cloned()),
                     status: if status == "published" { ProductStatus::Published } else { ProductStatus::Draft },
                     vat: VatRate::from_basis_points(r.get(5)).unwrap_or(VatRate::Normal),
-                    unit: Unit::ALL.into_iter().find(|u| u.as_str() == unit).unwrap_or(Unit::Piece),
+                    unit: Unit::from_stored(&unit).unwrap_or(Unit::Piece),
                     options: super::stored_json(format_args!("options de la déclinaison {sku}"), &options)?,
                     sku,
                     price_cents: r.get(9),
                     stock: r.get(10),
                     ean: r.get(11),
-                    weight_g: r.get(12),
-                    volume_ml: r.get(13),
+                    net_quantity: r.get(12),
+                    offer,
                 })
             })
             .collect()
@@ -311,26 +322,29 @@ impl Db {
 }
 
 async fn restore_snapshot(conn: &mut SqliteConnection, s: &ProductSnapshot) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO products (id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    let sql = format!(
+        "INSERT INTO products (id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at, {OFFER_COLUMNS})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {OFFER_PLACEHOLDERS})
          ON CONFLICT (id) DO UPDATE SET uid = excluded.uid, name = excluded.name, sort_key = excluded.sort_key,
            description = excluded.description, category_id = excluded.category_id, status = excluded.status,
-           vat_bp = excluded.vat_bp, unit = excluded.unit, created_at = excluded.created_at, updated_at = excluded.updated_at",
-    )
-    .bind(s.id)
-    .bind(&s.uid)
-    .bind(&s.name)
-    .bind(&s.sort_key)
-    .bind(&s.description)
-    .bind(s.category_id)
-    .bind(&s.status)
-    .bind(s.vat_bp)
-    .bind(&s.unit)
-    .bind(&s.created_at)
-    .bind(&s.updated_at)
-    .execute(&mut *conn)
-    .await?;
+           vat_bp = excluded.vat_bp, unit = excluded.unit, created_at = excluded.created_at, updated_at = excluded.updated_at,
+           packaging = excluded.packaging, kind = excluded.kind, stock_policy = excluded.stock_policy,
+           lead_time_days = excluded.lead_time_days, duration_min = excluded.duration_min, sessions = excluded.sessions,
+           food = excluded.food"
+    );
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(s.id)
+        .bind(&s.uid)
+        .bind(&s.name)
+        .bind(&s.sort_key)
+        .bind(&s.description)
+        .bind(s.category_id)
+        .bind(&s.status)
+        .bind(s.vat_bp)
+        .bind(&s.unit)
+        .bind(&s.created_at)
+        .bind(&s.updated_at);
+    s.offer.bind(q).execute(&mut *conn).await?;
     let keep = serde_json::to_string(&s.variants.iter().map(|v| v.id).collect::<Vec<_>>()).unwrap_or_default();
     sqlx::query("DELETE FROM variants WHERE product_id = ? AND id NOT IN (SELECT value FROM json_each(?))")
         .bind(s.id)
@@ -339,11 +353,11 @@ async fn restore_snapshot(conn: &mut SqliteConnection, s: &ProductSnapshot) -> R
         .await?;
     for v in &s.variants {
         sqlx::query(
-            "INSERT INTO variants (id, product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, position, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO variants (id, product_id, sku, options, price_cents, stock, ean, net_quantity, position, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET product_id = excluded.product_id, sku = excluded.sku, options = excluded.options,
-               price_cents = excluded.price_cents, stock = excluded.stock, ean = excluded.ean, weight_g = excluded.weight_g,
-               volume_ml = excluded.volume_ml, position = excluded.position, created_at = excluded.created_at,
+               price_cents = excluded.price_cents, stock = excluded.stock, ean = excluded.ean,
+               net_quantity = excluded.net_quantity, position = excluded.position, created_at = excluded.created_at,
                updated_at = excluded.updated_at",
         )
         .bind(v.id)
@@ -353,8 +367,7 @@ async fn restore_snapshot(conn: &mut SqliteConnection, s: &ProductSnapshot) -> R
         .bind(v.price_cents)
         .bind(v.stock)
         .bind(&v.ean)
-        .bind(v.weight_g)
-        .bind(v.volume_ml)
+        .bind(v.net_quantity.clone().or_else(|| crate::catalogue::legacy_net_quantity(v.weight_g, v.volume_ml)))
         .bind(v.position)
         .bind(&v.created_at)
         .bind(&v.updated_at)

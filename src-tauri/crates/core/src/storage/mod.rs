@@ -7,6 +7,7 @@ pub mod backup;
 mod catalogue;
 mod import_tx;
 pub mod imports;
+pub mod offer;
 mod orders;
 mod photos;
 pub mod sync;

@@ -361,10 +361,14 @@ async fn dump(db: &Db) -> Vec<String> {
     let mut out = Vec::new();
     for (table, cols) in [
         ("categories", "id, uid, parent_id, name, position, created_at, updated_at"),
-        ("products", "id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at"),
+        (
+            "products",
+            "id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at,
+             packaging, kind, stock_policy, lead_time_days, duration_min, sessions, food",
+        ),
         (
             "variants",
-            "id, product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, position, created_at, updated_at",
+            "id, product_id, sku, options, price_cents, stock, ean, net_quantity, position, created_at, updated_at",
         ),
         ("search_terms", "doc, term, col, offset"),
     ] {
@@ -528,7 +532,7 @@ async fn rich_catalogue(db: &Db) {
     p.status = ProductStatus::Published;
     p.unit = Unit::HundredGrams;
     p.variants[0].stock = -3;
-    p.variants[0].weight_g = Some(1250);
+    p.variants[0].net_quantity = Some("1,25 kg".into());
     p.variants[0].ean = Some("0012345678905".into());
     p.variants.push(comptoir_core::catalogue::VariantInput {
         id: None,
@@ -537,8 +541,7 @@ async fn rich_catalogue(db: &Db) {
         price_cents: 123_456_789,
         stock: 0,
         ean: None,
-        weight_g: None,
-        volume_ml: Some(750),
+        net_quantity: Some("75 cl".into()),
     });
     db.save_product(&p, now()).await.unwrap();
 }

@@ -30,6 +30,7 @@ pub fn product(name: &str, sku: &str, price_cents: i64) -> ProductInput {
         status: ProductStatus::Draft,
         vat: VatRate::Reduced,
         unit: Unit::Piece,
+        offer: Default::default(),
         variants: vec![VariantInput {
             id: None,
             sku: sku.into(),
@@ -37,8 +38,7 @@ pub fn product(name: &str, sku: &str, price_cents: i64) -> ProductInput {
             price_cents,
             stock: 0,
             ean: None,
-            weight_g: None,
-            volume_ml: None,
+            net_quantity: None,
         }],
     }
 }
