@@ -37,6 +37,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         catalogue::list_products,
         catalogue::get_product,
         catalogue::save_product,
+        catalogue::preview_product,
         catalogue::delete_product,
         catalogue::list_categories,
         catalogue::save_category,

@@ -198,6 +198,60 @@ async fn create_a_product_find_it_without_accents_and_keep_it_after_a_restart() 
     assert!(data.path().join("comptoir.db").exists(), "the catalogue lives in a real SQLite file");
 }
 
+/// Issue 14: the shop's own words (a bottle of cider, 75 cl) and the food information.
+/// A food product cannot be published without its allergens: the editor says what is
+/// missing before saving, and Rust refuses the save with the French reason on the field;
+/// ticking « aucun » is an answer, and the list then shows the unit price.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_food_product_cannot_be_published_without_its_allergens() {
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    click(&c, "[data-testid=start-clean]").await;
+    click(&c, "[data-testid=empty-new-product]").await;
+
+    type_into(&c, "#product-name", "Cidre brut fermier").await;
+    type_into(&c, "[data-testid=product-packaging]", "bouteille").await;
+    type_into(&c, "[data-testid=variant-sku-0]", "CID-75").await;
+    type_into(&c, "[data-testid=variant-price-0]", "6,50").await;
+    type_into(&c, "[data-testid=variant-net-0]", "75cl").await;
+    // The unit price is Rust's, shown while typing: 6,50 € for 75 cl, half-up.
+    wait_text(&c, "[data-testid=variant-unit-price-0]", "8,67 € / l").await;
+
+    click(&c, "[data-testid=product-is-food]").await;
+    type_into(&c, "[data-testid=food-ingredients]", "Pommes à cidre, levures ; contient des sulfites").await;
+    type_into(&c, "[data-testid=food-storage]", "À conserver debout, au frais").await;
+    type_into(&c, "[data-testid=food-abv]", "5,5").await;
+    wait_text(&c, "[data-testid=alcohol-mentions]", "Vente interdite aux mineurs").await;
+    // The ingredients name an allergen the checklist does not tick.
+    wait_text(&c, "[data-testid=unticked-allergens]", "sulfites").await;
+    // Before any save, the editor says what publishing needs.
+    wait_text(&c, "[data-testid=publish-problems]", "Allergènes non renseignés").await;
+
+    c.execute(
+        "const s = document.querySelector('[data-testid=product-status]'); s.value = 'published'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&c, "[data-testid=save-product]").await;
+    let msg = wait_text(&c, "[data-testid=allergens-error]", "Allergènes non renseignés").await;
+    assert!(msg.contains("« aucun »"), "{msg}");
+    wait_text(&c, "[data-testid=editor-banner]", "Corrigez").await;
+    screenshot(&c, "e2e-food-refused.png").await;
+
+    click(&c, "[data-testid=allergen-sulphites]").await;
+    click(&c, "[data-testid=save-product]").await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=toast]")).await.unwrap();
+    wait_for_rows(&c, &["Cidre brut fermier"]).await;
+    wait_text(&c, "[data-testid=row-packaging]", "bouteille").await;
+    wait_text(&c, "[data-testid=row-unit-price]", "8,67 € / l").await;
+    let badge = texts(&c, "[data-testid=product-row] .badge").await;
+    assert!(badge.iter().any(|b| b == "Publié"), "{badge:?}");
+    screenshot(&c, "e2e-food-published.png").await;
+    c.close().await.unwrap();
+}
+
 /// Answers the native GTK "open" dialog the way a person would: waits for its window,
 /// opens the location field (Ctrl+L), types the path and presses Entrée. xdotool drives
 /// the real dialog through the X server; there is no window manager under Xvfb, so the

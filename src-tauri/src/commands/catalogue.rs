@@ -1,4 +1,6 @@
-use comptoir_core::catalogue::{Category, CategoryInput, Product, ProductFilter, ProductInput, ProductPage};
+use comptoir_core::catalogue::{
+    Category, CategoryInput, Product, ProductFilter, ProductInput, ProductPage, ProductPreview,
+};
 use tauri::State;
 
 use super::{CmdResult, now};
@@ -22,6 +24,14 @@ pub async fn save_product(state: State<'_, AppState>, input: ProductInput) -> Cm
     let p = state.db.save_product(&input, now()).await?;
     state.changed();
     Ok(p)
+}
+
+/// What the editor shows while typing: unit prices, what publishing would need, the
+/// allergens in the ingredients. Nothing is saved.
+#[tauri::command]
+#[specta::specta]
+pub fn preview_product(input: ProductInput) -> ProductPreview {
+    comptoir_core::catalogue::preview(&input)
 }
 
 #[tauri::command]

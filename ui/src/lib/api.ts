@@ -51,6 +51,7 @@ const INFALLIBLE = {
   liveSubscribe: true,
   photosCancel: true,
   recoverWarning: true,
+  previewProduct: true,
 } as const satisfies Record<Exclude<keyof Commands, Fallible>, true>;
 
 type AnyCommand = (...a: unknown[]) => Promise<unknown>;

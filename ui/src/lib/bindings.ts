@@ -41,6 +41,11 @@ export const commands = {
 	listProducts: (filter: ProductFilter) => typedError<ProductPage, ErrorPayload>(__TAURI_INVOKE("list_products", { filter })),
 	getProduct: (id: number) => typedError<Product, ErrorPayload>(__TAURI_INVOKE("get_product", { id })),
 	saveProduct: (input: ProductInput) => typedError<Product, ErrorPayload>(__TAURI_INVOKE("save_product", { input })),
+	/**
+	 *  What the editor shows while typing: unit prices, what publishing would need, the
+	 *  allergens in the ingredients. Nothing is saved.
+	 */
+	previewProduct: (input: ProductInput) => __TAURI_INVOKE<ProductPreview>("preview_product", { input }),
 	deleteProduct: (id: number) => typedError<null, ErrorPayload>(__TAURI_INVOKE("delete_product", { id })),
 	listCategories: () => typedError<Category[], ErrorPayload>(__TAURI_INVOKE("list_categories")),
 	saveCategory: (input: CategoryInput) => typedError<Category, ErrorPayload>(__TAURI_INVOKE("save_category", { input })),
@@ -148,6 +153,9 @@ export const commands = {
 };
 
 /* Types */
+/**  The 14 allergens of Annex II of Regulation (EU) No 1169/2011. */
+export type Allergen = "gluten" | "crustaceans" | "eggs" | "fish" | "peanuts" | "soy" | "milk" | "nuts" | "celery" | "mustard" | "sesame" | "sulphites" | "lupin" | "molluscs";
+
 export type AppStatus = {
 	stats: CatalogueStats,
 	/**
@@ -384,7 +392,9 @@ export type FeedView = {
 };
 
 /**  A catalogue field a column can fill. */
-export type Field = "sku" | "name" | "price_ttc" | "price_ht" | "vat" | "stock" | "category" | "subcategory" | "ean" | "description" | "unit" | "weight" | "volume" | "size" | "color" | "options" | "photo" | "status" | 
+export type Field = "sku" | "name" | "price_ttc" | "price_ht" | "vat" | "stock" | "category" | "subcategory" | "ean" | "description" | "unit" | 
+/**  What the goods come in, as the shop writes it (bouteille, pot…). */
+"packaging" | "weight" | "volume" | "size" | "color" | "options" | "photo" | "status" | 
 /**  Rows sharing this value are variants of one product. */
 "group";
 
@@ -426,6 +436,30 @@ export type FilePreview = {
 	/**  The mapping is the one confirmed for this layout before. */
 	remembered: boolean,
 	warnings: string[],
+};
+
+/**
+ *  The mandatory food information of one product. Present (`Some` on the product) means
+ *  the product is pre-packed food sold at a distance, and must be complete to be sold.
+ */
+export type FoodInfo = {
+	/**  The list of ingredients, as on the label. */
+	ingredients?: string,
+	/**
+	 *  The allergens present; `None` until the shop has said (an empty list says
+	 *  « aucun »): "not filled in" and "none" are different answers.
+	 */
+	allergens?: Allergen[] | null,
+	/**  Storage conditions (« À conserver entre 0 et 4 °C »). */
+	storage?: string,
+	/**  Origin (« Normandie », « France »), where required. */
+	origin?: string,
+	/**  The producer or operator when it is not the shop (name and address). */
+	producer?: string,
+	/**  Quality signs (AOP, Label Rouge, Agriculture Biologique…). */
+	labels?: string[],
+	/**  Alcoholic strength by volume in tenths of a percent (55 = 5,5 % vol). */
+	abv_tenths?: number | null,
 };
 
 export type Format = "jpeg" | "png" | "webp";
@@ -480,6 +514,12 @@ export type ImportedFile = {
 	problem: PhotoProblem | null,
 	/**  The product its name points to, if any (to review before applying). */
 	proposal: MatchProposal | null,
+};
+
+/**  A run of the ingredients text; `allergen` set when the run names one. */
+export type IngredientRun = {
+	text: string,
+	allergen: Allergen | null,
 };
 
 /**  A photo of the library with the products it is on, for the studio's grid. */
@@ -576,6 +616,26 @@ export type MatchProposal = {
 
 /**  How a file name was tied to a product. */
 export type MatchedBy = "sku" | "ean";
+
+/**
+ *  How a product is offered, beyond its price: the shop's packaging word, goods or
+ *  service, how stock is kept, and the food information. The same on a stored product
+ *  and on what the editor sends.
+ */
+export type Offer = {
+	/**  What the goods come in, as the shop writes it (bouteille, pot, barquette…). */
+	packaging: string | null,
+	kind: ProductKind,
+	stock_policy: StockPolicy,
+	/**  For [`StockPolicy::MadeToOrder`]: days between the order and the goods ready. */
+	lead_time_days: number | null,
+	/**  For a service: how long it lasts. */
+	duration_minutes: number | null,
+	/**  For a service: its dated sessions, if it has some. */
+	sessions: ServiceSession[],
+	/**  `Some` for pre-packed food: the information the buyer must read before buying. */
+	food: FoodInfo | null,
+};
 
 /**  What the shopkeeper decided on an order. */
 export type OrderAction = 
@@ -733,6 +793,7 @@ export type Product = {
 	status: ProductStatus,
 	vat: VatRate,
 	unit: Unit,
+	offer: Offer,
 	variants: Variant[],
 	created_at: string,
 	updated_at: string,
@@ -757,8 +818,15 @@ export type ProductInput = {
 	status: ProductStatus,
 	vat: VatRate,
 	unit: Unit,
+	offer: Offer,
 	variants: VariantInput[],
 };
+
+export type ProductKind = 
+/**  Something made or sold: the default. */
+"goods" | 
+/**  An atelier, a course, a session, a rental, a repair: no stock is counted. */
+"service";
 
 export type ProductPage = {
 	total: number,
@@ -786,6 +854,26 @@ export type ProductPhotoRow = {
 	edits: Edits,
 };
 
+export type ProductPreview = {
+	/**
+	 *  One per variant, in order; `None` where no unit price applies or the net
+	 *  quantity cannot be read yet.
+	 */
+	unit_prices: (UnitPrice | null)[],
+	/**
+	 *  What publishing would be refused for, each on its field, in French (whatever
+	 *  the status chosen: the editor says it before the shopkeeper tries).
+	 */
+	publish_problems: FieldError[],
+	/**
+	 *  The ingredients cut into runs, allergens marked (for emphasis, as the label and
+	 *  the marketplace show them).
+	 */
+	ingredients: IngredientRun[],
+	/**  Allergens the ingredients name that the checklist does not tick. */
+	unticked_allergens: Allergen[],
+};
+
 /**  A line of the catalogue list: enough to show and sort, nothing more. */
 export type ProductRow = {
 	id: number,
@@ -800,6 +888,11 @@ export type ProductRow = {
 	min_price_cents: number | null,
 	max_price_cents: number | null,
 	total_stock: number,
+	kind: ProductKind,
+	stock_policy: StockPolicy,
+	packaging: string | null,
+	/**  The first variant's unit price (what the list shows beside the price). */
+	unit_price: UnitPrice | null,
 };
 
 export type ProductStatus = 
@@ -925,6 +1018,14 @@ export type RowOutcome = {
 	note: string | null,
 };
 
+/**  One dated session of a service: « samedi 12 décembre 14 h, 8 places ». */
+export type ServiceSession = {
+	/**  Local time in the shop (Europe/Paris), `YYYY-MM-DDTHH:MM`. */
+	starts_at: string,
+	/**  Places offered; `None` when not limited. */
+	places: number | null,
+};
+
 /**  The result of a simulation (and of an import, which is a committed simulation). */
 export type Simulation = {
 	counts: Counts,
@@ -949,6 +1050,14 @@ export type Simulation = {
 	row_warnings: RowError[],
 	warnings: string[],
 };
+
+export type StockPolicy = 
+/**  Stock is counted; an order beyond it is refused (today's behaviour). */
+"counted" | 
+/**  Always available (a service, a product the shop never runs out of). */
+"unlimited" | 
+/**  Made for each order, ready after the lead time. */
+"made_to_order";
 
 /**  The watched folder and the preset in force. */
 export type StudioSettings = {
@@ -1029,8 +1138,9 @@ export type UndoReport = {
 	categories_deleted: number,
 };
 
+/**  What the price is for. */
 export type Unit = 
-/**  Sold by the piece (un camembert, un pot). */
+/**  Sold by the piece (un camembert, une bouteille, une séance): the default. */
 "piece" | 
 /**  Sold by the kilogram; the price is per kg. */
 "kg" | 
@@ -1038,22 +1148,25 @@ export type Unit =
 "hundred_grams" | 
 /**  Sold by the litre (vrac); the price is per litre. */
 "litre" | 
+/**  Sold by the metre (tissu, ruban); the price is per metre. */
+"metre" | 
+/**  Sold by the square metre (toile, parquet); the price is per m². */
+"square_metre" | 
 /**  A lot or box (coffret). */
 "lot" | 
 /**  A dozen (œufs). */
 "dozen";
 
 /**
- *  The price of a reference quantity, as French labelling requires for food sold by
- *  weight or volume ("prix au kilo", "prix au litre").
+ *  The price of a reference quantity, as French labelling requires for goods sold by
+ *  quantity ("prix au kilo", "prix au litre", arrêté du 3 décembre 1987).
  */
 export type UnitPrice = {
 	cents: number,
-	/**  `kg` or `l`. */
 	per: UnitPricePer,
 };
 
-export type UnitPricePer = "kg" | "l";
+export type UnitPricePer = "kg" | "l" | "m" | "m2";
 
 /**  Where the photos of a sync pass stand, for the status bar and the marketplace screen. */
 export type UploadProgress = {
@@ -1081,8 +1194,9 @@ export type Variant = {
 	price_cents: number,
 	stock: number,
 	ean: string | null,
-	weight_g: number | null,
-	volume_ml: number | null,
+	/**  Net quantity in its canonical form (« 75 cl », « 6 × 125 g »), see [`NetQuantity`]. */
+	net_quantity: string | null,
+	/**  Price per kg, l, m or m², from the selling unit or the net quantity. */
 	unit_price: UnitPrice | null,
 };
 
@@ -1094,8 +1208,8 @@ export type VariantInput = {
 	price_cents: number,
 	stock: number,
 	ean: string | null,
-	weight_g: number | null,
-	volume_ml: number | null,
+	/**  As typed (« 75cl », « 6x125 g »); validation rewrites it canonically. */
+	net_quantity: string | null,
 };
 
 /**  One option of a variant: `Taille` = `M`, `Contenance` = `75 cl`. */

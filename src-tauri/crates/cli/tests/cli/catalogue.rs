@@ -42,7 +42,7 @@ fn add_edit_show_with_french_prices_and_cents_in_json() {
     let shop = Shop::new();
     shop.cli()
         .args(["products", "add", "--name", "Miel de sarrasin", "--sku", "MIEL-500", "--price", "8,90 €"])
-        .args(["--vat", "5,5", "--stock", "14", "--category", "Épicerie", "--weight-g", "500"])
+        .args(["--vat", "5,5", "--stock", "14", "--category", "Épicerie", "--net-quantity", "500g"])
         .args(["--ean", "3760123450010", "--option", "Pot=500 g"])
         .assert()
         .success()
@@ -57,6 +57,7 @@ fn add_edit_show_with_french_prices_and_cents_in_json() {
     assert_eq!(p["vat"], "normal");
     assert_eq!(p["category_path"], "Alimentation › Épicerie");
     let v = &p["variants"][0];
+    assert_eq!(v["net_quantity"], "500 g");
     assert_eq!(v["price_cents"], 123_450);
     assert_eq!(v["stock"], 3);
     assert_eq!(v["ean"], "3760123450010");
@@ -107,4 +108,80 @@ fn the_data_dir_comes_from_the_environment_too() {
     let cremerie = cats.as_array().unwrap().iter().find(|c| c["name"] == "Crèmerie").unwrap();
     assert_eq!(cremerie["path"], "Alimentation › Crèmerie");
     assert!(cremerie["product_count"].as_i64().unwrap() >= 5);
+}
+
+/// Issue 14 from the terminal: the shop's words are understood (« bouteille » is the
+/// packaging, sold by the piece; « séance » a service), the food information is given
+/// with flags, publishing food without allergens is refused in French, and
+/// `products check` lists what cannot be published and why.
+#[test]
+fn shop_words_services_food_and_the_publish_check() {
+    let shop = Shop::new();
+    shop.cli()
+        .args(["products", "add", "--name", "Cidre brut", "--sku", "CID-75", "--price", "6,50", "--unit", "Bouteille"])
+        .args(["--net-quantity", "75cl", "--food", "--ingredients", "Pommes, sulfites", "--abv", "5,5"])
+        .args(["--storage", "Au frais", "--label", "IGP"])
+        .assert()
+        .success();
+    let p = shop.json(&["products", "show", "CID-75", "--json"]);
+    assert_eq!(p["unit"], "piece");
+    assert_eq!(p["offer"]["packaging"], "bouteille");
+    assert_eq!(p["offer"]["food"]["abv_tenths"], 55);
+    assert_eq!(p["offer"]["food"]["allergens"], serde_json::Value::Null);
+    assert_eq!(p["variants"][0]["unit_price"], serde_json::json!({"cents": 867, "per": "l"}));
+    shop.cli()
+        .args(["products", "show", "CID-75"])
+        .assert()
+        .success()
+        .stdout(contains("8,67\u{a0}€ / l").and(contains("conditionnement : bouteille")).and(contains("(non renseignés)")));
+
+    // Published without allergens: refused, saying what is missing; nothing changes.
+    shop.cli()
+        .args(["products", "edit", "CID-75", "--status", "published"])
+        .assert()
+        .code(1)
+        .stderr(contains("Allergènes non renseignés"));
+    assert_eq!(shop.json(&["products", "show", "CID-75", "--json"])["status"], "draft");
+    let check = shop.json(&["products", "check", "--json"]);
+    assert_eq!(check.as_array().unwrap().len(), 1);
+    assert_eq!(check[0]["sku"], "CID-75");
+    assert_eq!(check[0]["problems"][0]["field"], "offer.food.allergens");
+    shop.cli()
+        .args(["products", "check"])
+        .assert()
+        .success()
+        .stdout(contains("CID-75 — Cidre brut (brouillon)").and(contains("Allergènes non renseignés")));
+    shop.cli()
+        .args(["products", "edit", "CID-75", "--allergens", "kryptonite"])
+        .assert()
+        .code(1)
+        .stderr(contains("Allergène(s) inconnu(s) : kryptonite"));
+    shop.cli()
+        .args(["products", "edit", "CID-75", "--allergens", "sulfites", "--status", "published"])
+        .assert()
+        .success();
+    shop.cli().args(["products", "check"]).assert().success().stdout(contains("Tous les produits peuvent être publiés."));
+
+    // A service by its unit word, and a made-to-order product with its lead time.
+    shop.cli()
+        .args(["products", "add", "--name", "Atelier poterie", "--sku", "ATL-1", "--price", "35", "--unit", "séance"])
+        .args(["--duration", "2 h 30"])
+        .assert()
+        .success();
+    let a = shop.json(&["products", "show", "ATL-1", "--json"]);
+    assert_eq!(a["offer"]["kind"], "service");
+    assert_eq!(a["offer"]["stock_policy"], "unlimited");
+    assert_eq!(a["offer"]["duration_minutes"], 150);
+    shop.cli()
+        .args(["products", "add", "--name", "Table en chêne", "--sku", "TAB-1", "--price", "890"])
+        .args(["--stock-policy", "sur commande, 6 semaines"])
+        .assert()
+        .success();
+    let t = shop.json(&["products", "show", "TAB-1", "--json"]);
+    assert_eq!((t["offer"]["stock_policy"].as_str(), t["offer"]["lead_time_days"].as_u64()), (Some("made_to_order"), Some(42)));
+    shop.cli()
+        .args(["products", "edit", "TAB-1", "--stock-policy", "beaucoup"])
+        .assert()
+        .code(1)
+        .stderr(contains("Gestion du stock « beaucoup » inconnue"));
 }

@@ -91,7 +91,7 @@ impl Allergen {
     fn words(self) -> &'static [&'static str] {
         match self {
             Allergen::Gluten => {
-                &["gluten", "ble", "froment", "seigle", "orge", "avoine", "epeautre", "kamut", "farine"]
+                &["gluten", "ble", "froment", "seigle", "orge", "avoine", "epeautre", "kamut"]
             }
             Allergen::Crustaceans => {
                 &["crustace", "crustaces", "crevette", "crevettes", "homard", "crabe", "langoustine"]
@@ -278,6 +278,60 @@ impl FoodInfo {
     }
 }
 
+/// The ingredients text cut into runs, each word that names an allergen marked with
+/// it, so labels and the marketplace can emphasise them (Reg. 1169/2011 art. 21(1)(b):
+/// allergens stand out from the rest of the list). Matching is on whole words, accents
+/// and case ignored; the text is given back exactly, runs concatenated.
+pub fn highlight(ingredients: &str) -> Vec<(String, Option<Allergen>)> {
+    // Words with their byte ranges in the original text.
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (i, c) in ingredients.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                words.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        words.push((s, ingredients.len()));
+    }
+    let mut marks: Vec<(usize, usize, Allergen)> = Vec::new();
+    let mut w = 0;
+    while w < words.len() {
+        // The longest phrase of up to three words that names an allergen
+        // (« fruits à coque » before « fruits »).
+        let found = (1..=3usize.min(words.len() - w)).rev().find_map(|n| {
+            let (s, e) = (words[w].0, words[w + n - 1].1);
+            let phrase = fold(&ingredients[s..e]).split(|c: char| !c.is_alphanumeric()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
+            Allergen::ALL.into_iter().find(|a| a.words().contains(&phrase.as_str())).map(|a| (n, s, e, a))
+        });
+        match found {
+            Some((n, s, e, a)) => {
+                marks.push((s, e, a));
+                w += n;
+            }
+            None => w += 1,
+        }
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (s, e, a) in marks {
+        if s > at {
+            out.push((ingredients[at..s].to_owned(), None));
+        }
+        out.push((ingredients[s..e].to_owned(), Some(a)));
+        at = e;
+    }
+    if at < ingredients.len() {
+        out.push((ingredients[at..].to_owned(), None));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +368,26 @@ mod tests {
         assert!(FoodInfo { abv_tenths: Some(13), ..Default::default() }.is_alcoholic());
         assert!(!FoodInfo { abv_tenths: Some(12), ..Default::default() }.is_alcoholic());
         assert_eq!(parse_labels("aop, bio, Fermier"), vec!["AOP", "Agriculture Biologique", "Fermier"]);
+    }
+
+    #[test]
+    fn highlights_keep_the_text_and_mark_whole_words() {
+        let text = "Farine de blé, œufs frais, lait ; éclats de fruits à coque. Sel.";
+        let runs = highlight(text);
+        assert_eq!(runs.iter().map(|(t, _)| t.as_str()).collect::<String>(), text);
+        let marked: Vec<(&str, Allergen)> = runs.iter().filter_map(|(t, a)| a.map(|a| (t.as_str(), a))).collect();
+        assert_eq!(
+            marked,
+            [
+                ("blé", Allergen::Gluten),
+                ("œufs", Allergen::Eggs),
+                ("lait", Allergen::Milk),
+                ("fruits à coque", Allergen::Nuts)
+            ]
+        );
+        // « laitue » is not « lait ».
+        assert!(highlight("Laitue, sel").iter().all(|(_, a)| a.is_none()));
+        assert!(highlight("").is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod food;
 mod offer;
+mod preview;
 mod units;
 mod validate;
 
@@ -17,6 +18,7 @@ pub use units::{
     NetQuantity, Unit, UnitPrice, UnitPricePer, UnitReading, legacy_net_quantity, net_quantity_in_name,
     normalise_net_quantity, read_unit_cell, unit_price, unit_price_of,
 };
+pub use preview::{IngredientRun, NotPublishable, ProductPreview, not_publishable, preview};
 pub use validate::{publish_problems, validate_product};
 
 use crate::vat::VatRate;
@@ -195,8 +197,61 @@ pub struct VariantPatch {
     pub stock_policy: Option<StockPolicy>,
     pub lead_time_days: Option<Option<u16>>,
     pub duration_minutes: Option<Option<u32>>,
-    /// Replaces the whole food information (`Some(None)`: not food).
-    pub food: Option<Option<FoodInfo>>,
+    pub food: FoodPatch,
+}
+
+/// A partial change to a product's food information: each `Some` replaces that part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FoodPatch {
+    /// `Some(true)` makes the product food (keeping what it had), `Some(false)` removes
+    /// its food information altogether.
+    pub is_food: Option<bool>,
+    pub ingredients: Option<String>,
+    pub allergens: Option<Option<Vec<Allergen>>>,
+    pub storage: Option<String>,
+    pub origin: Option<String>,
+    pub producer: Option<String>,
+    pub labels: Option<Vec<String>>,
+    pub abv_tenths: Option<Option<u16>>,
+}
+
+impl FoodPatch {
+    pub fn is_empty(&self) -> bool {
+        *self == FoodPatch::default()
+    }
+
+    /// The food information after the patch: any food field given makes it food.
+    pub fn apply(&self, food: Option<FoodInfo>) -> Option<FoodInfo> {
+        if self.is_food == Some(false) {
+            return None;
+        }
+        if self.is_empty() {
+            return food;
+        }
+        let mut f = food.unwrap_or_default();
+        if let Some(v) = &self.ingredients {
+            f.ingredients.clone_from(v);
+        }
+        if let Some(v) = &self.allergens {
+            f.allergens.clone_from(v);
+        }
+        if let Some(v) = &self.storage {
+            f.storage.clone_from(v);
+        }
+        if let Some(v) = &self.origin {
+            f.origin.clone_from(v);
+        }
+        if let Some(v) = &self.producer {
+            f.producer.clone_from(v);
+        }
+        if let Some(v) = &self.labels {
+            f.labels.clone_from(v);
+        }
+        if let Some(v) = self.abv_tenths {
+            f.abv_tenths = v;
+        }
+        Some(f)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

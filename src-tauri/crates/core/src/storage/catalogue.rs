@@ -311,6 +311,13 @@ impl Db {
         Ok(())
     }
 
+    /// Products carrying food information, in catalogue order.
+    pub async fn food_product_ids(&self) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM products WHERE food IS NOT NULL ORDER BY sort_key, id")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// Changes one variant (and its product's shared fields) addressed by SKU.
     pub async fn patch_variant(&self, sku: &str, patch: &VariantPatch, now: DateTime<Utc>) -> Result<Product> {
         let product = self.product_by_sku(sku).await?;
@@ -363,9 +370,7 @@ impl Db {
         if let Some(d) = patch.duration_minutes {
             o.duration_minutes = d;
         }
-        if let Some(f) = &patch.food {
-            o.food = f.clone();
-        }
+        o.food = patch.food.apply(o.food.take());
         self.save_product(&input, now).await
     }
 }

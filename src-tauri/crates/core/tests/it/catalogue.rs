@@ -292,3 +292,110 @@ async fn corrupt_stored_options_are_an_error_naming_the_variant_not_an_empty_def
     let err = t.db.export_rows().await.unwrap_err();
     assert!(err.to_string().contains("CID-75"), "{err}");
 }
+
+/// Issue 14: a shop's database as the previous Comptoir left it (schema 0010, made by
+/// that version's own migrations) opens in this one with nothing lost: every unit kept,
+/// grams and millilitres become net quantities in the unit a label would use, a weight
+/// beside a volume kept as an option, prices, stock, EANs and search unchanged.
+#[tokio::test]
+async fn a_shop_of_the_previous_schema_migrates_forward_with_nothing_lost() {
+    use comptoir_core::catalogue::{ProductKind, StockPolicy, Unit, UnitPricePer};
+    use sqlx::ConnectOptions;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("comptoir.db");
+    let mut conn =
+        sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true).connect().await.unwrap();
+    sqlx::migrate!("./migrations").run_to(10, &mut conn).await.unwrap();
+    let t = "2026-11-01T10:00:00Z";
+    for (id, name, unit) in [
+        (1, "Camembert", "piece"),
+        (2, "Comté", "kg"),
+        (3, "Jambon", "hundred_grams"),
+        (4, "Cidre vrac", "litre"),
+        (5, "Coffret", "lot"),
+        (6, "Œufs", "dozen"),
+    ] {
+        sqlx::query(
+            "INSERT INTO products (id, name, sort_key, description, status, vat_bp, unit, created_at, updated_at)
+             VALUES (?, ?, ?, 'ancien', 'published', 550, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(name.to_lowercase())
+        .bind(unit)
+        .bind(t)
+        .bind(t)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    for (product, sku, price, stock, ean, weight, volume) in [
+        (1, "CAM-250", 495, 24, Some("3760123450010"), Some(250), None),
+        (2, "COMTE", 2450, 5, None, None, None),
+        (3, "JAMB", 289, 40, None, None, None),
+        (4, "CID-VRAC", 450, 12, None, None, Some(1000)),
+        (5, "COF-1", 3900, 3, None, Some(1200), Some(750)),
+        (5, "COF-2", 2900, 2, None, Some(1500), None),
+        (6, "OEUFS", 390, 30, None, None, Some(333)),
+    ] {
+        sqlx::query(
+            "INSERT INTO variants (product_id, sku, options, price_cents, stock, ean, weight_g, volume_ml, created_at, updated_at)
+             VALUES (?, ?, '[{\"name\":\"Format\",\"value\":\"Normal\"}]', ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(product)
+        .bind(sku)
+        .bind(price)
+        .bind(stock)
+        .bind(ean)
+        .bind(weight)
+        .bind(volume)
+        .bind(t)
+        .bind(t)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    drop(conn);
+
+    let db = comptoir_core::Db::open_file(&path).await.unwrap();
+    let units: Vec<Unit> = {
+        let mut v = Vec::new();
+        for id in 1..=6 {
+            v.push(db.product(id).await.unwrap().unit);
+        }
+        v
+    };
+    assert_eq!(units, [Unit::Piece, Unit::Kg, Unit::HundredGrams, Unit::Litre, Unit::Lot, Unit::Dozen]);
+    let v = |sku: &'static str| {
+        let db = db.clone();
+        async move {
+            let p = db.product_by_sku(sku).await.unwrap();
+            p.variants.into_iter().find(|v| v.sku == sku).unwrap()
+        }
+    };
+    let cam = v("CAM-250").await;
+    assert_eq!(cam.net_quantity.as_deref(), Some("250 g"));
+    assert_eq!((cam.price_cents, cam.stock, cam.ean.as_deref()), (495, 24, Some("3760123450010")));
+    assert_eq!(cam.unit_price.map(|u| (u.cents, u.per)), Some((1980, UnitPricePer::Kg)));
+    assert_eq!(v("CID-VRAC").await.net_quantity.as_deref(), Some("1 l"));
+    assert_eq!(v("COMTE").await.net_quantity, None);
+    assert_eq!(v("OEUFS").await.net_quantity.as_deref(), Some("333 ml"));
+    assert_eq!(v("COF-2").await.net_quantity.as_deref(), Some("1,5 kg"));
+    // Both a weight and a volume: the volume is the net quantity, the weight stays, as
+    // an option the shop sees.
+    let cof = v("COF-1").await;
+    assert_eq!(cof.net_quantity.as_deref(), Some("75 cl"));
+    let options: Vec<(&str, &str)> = cof.options.iter().map(|o| (o.name.as_str(), o.value.as_str())).collect();
+    assert_eq!(options, [("Format", "Normal"), ("Poids", "1200 g")]);
+    // The offer of an existing product is today's behaviour: goods, counted stock.
+    let p = db.product(1).await.unwrap();
+    assert_eq!((p.offer.kind, p.offer.stock_policy, p.offer.food.clone()), (ProductKind::Goods, StockPolicy::Counted, None));
+    assert_eq!(p.status, ProductStatus::Published);
+    // Search still finds them, and saving through today's editor path works.
+    assert_eq!(names(&db, search("comte")).await, ["Comté"]);
+    let mut input = comptoir_core::storage::product_to_input(&p);
+    input.offer.packaging = Some("boîte".into());
+    db.save_product(&input, now()).await.unwrap();
+    assert_eq!(db.product(1).await.unwrap().offer.packaging.as_deref(), Some("boîte"));
+}
