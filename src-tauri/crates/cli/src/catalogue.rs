@@ -408,7 +408,11 @@ impl OfferArgs {
             None => None,
             Some(d) if d.trim().is_empty() => Some(None),
             Some(d) => Some(Some(lead_time_days(d).ok_or_else(|| {
-                Error::invalid("lead_time", "invalid", format!("Délai « {d} » illisible : un nombre de jours, de 1 à 365"))
+                Error::invalid(
+                    "lead_time",
+                    "invalid",
+                    format!("Délai « {d} » illisible : un nombre de jours, de 1 à 365"),
+                )
             })?)),
         };
         let stock_policy = match self.stock_policy.as_deref() {
@@ -442,7 +446,11 @@ impl OfferArgs {
             None => None,
             Some(d) if d.trim().is_empty() => Some(None),
             Some(d) => Some(Some(parse_duration(d).ok_or_else(|| {
-                Error::invalid("duration", "invalid", format!("Durée « {d} » illisible : par exemple 1 h, 2 h 30, 45 min"))
+                Error::invalid(
+                    "duration",
+                    "invalid",
+                    format!("Durée « {d} » illisible : par exemple 1 h, 2 h 30, 45 min"),
+                )
             })?)),
         };
         let allergens = match self.allergens.as_deref() {
@@ -473,7 +481,13 @@ impl OfferArgs {
             lead_time_days,
             duration_minutes,
             food: FoodPatch {
-                is_food: if self.food { Some(true) } else if self.not_food { Some(false) } else { None },
+                is_food: if self.food {
+                    Some(true)
+                } else if self.not_food {
+                    Some(false)
+                } else {
+                    None
+                },
                 ingredients: self.ingredients.clone(),
                 allergens,
                 storage: self.storage.clone(),
@@ -554,7 +568,9 @@ fn print_product(p: &Product) {
         line(format!("  Ingrédients : {}", if f.ingredients.is_empty() { "(manquants)" } else { &f.ingredients }));
         line(format!(
             "  Allergènes : {}",
-            f.allergens.as_deref().map_or_else(|| "(non renseignés)".to_owned(), comptoir_core::catalogue::food::allergens_text)
+            f.allergens
+                .as_deref()
+                .map_or_else(|| "(non renseignés)".to_owned(), comptoir_core::catalogue::food::allergens_text)
         ));
         if !f.storage.is_empty() {
             line(format!("  Conservation : {}", f.storage));

@@ -133,7 +133,7 @@ fn shop_words_services_food_and_the_publish_check() {
         .args(["products", "show", "CID-75"])
         .assert()
         .success()
-        .stdout(contains("8,67\u{a0}€ / l").and(contains("conditionnement : bouteille")).and(contains("(non renseignés)")));
+        .stdout(contains("8,67 € / l").and(contains("conditionnement : bouteille")).and(contains("(non renseignés)")));
 
     // Published without allergens: refused, saying what is missing; nothing changes.
     shop.cli()
@@ -160,7 +160,11 @@ fn shop_words_services_food_and_the_publish_check() {
         .args(["products", "edit", "CID-75", "--allergens", "sulfites", "--status", "published"])
         .assert()
         .success();
-    shop.cli().args(["products", "check"]).assert().success().stdout(contains("Tous les produits peuvent être publiés."));
+    shop.cli()
+        .args(["products", "check"])
+        .assert()
+        .success()
+        .stdout(contains("Tous les produits peuvent être publiés."));
 
     // A service by its unit word, and a made-to-order product with its lead time.
     shop.cli()
@@ -178,7 +182,10 @@ fn shop_words_services_food_and_the_publish_check() {
         .assert()
         .success();
     let t = shop.json(&["products", "show", "TAB-1", "--json"]);
-    assert_eq!((t["offer"]["stock_policy"].as_str(), t["offer"]["lead_time_days"].as_u64()), (Some("made_to_order"), Some(42)));
+    assert_eq!(
+        (t["offer"]["stock_policy"].as_str(), t["offer"]["lead_time_days"].as_u64()),
+        (Some("made_to_order"), Some(42))
+    );
     shop.cli()
         .args(["products", "edit", "TAB-1", "--stock-policy", "beaucoup"])
         .assert()

@@ -90,9 +90,7 @@ impl Allergen {
     /// Words (folded) that name the allergen in a list or in an ingredients text.
     fn words(self) -> &'static [&'static str] {
         match self {
-            Allergen::Gluten => {
-                &["gluten", "ble", "froment", "seigle", "orge", "avoine", "epeautre", "kamut"]
-            }
+            Allergen::Gluten => &["gluten", "ble", "froment", "seigle", "orge", "avoine", "epeautre", "kamut"],
             Allergen::Crustaceans => {
                 &["crustace", "crustaces", "crevette", "crevettes", "homard", "crabe", "langoustine"]
             }
@@ -306,7 +304,11 @@ pub fn highlight(ingredients: &str) -> Vec<(String, Option<Allergen>)> {
         // (« fruits à coque » before « fruits »).
         let found = (1..=3usize.min(words.len() - w)).rev().find_map(|n| {
             let (s, e) = (words[w].0, words[w + n - 1].1);
-            let phrase = fold(&ingredients[s..e]).split(|c: char| !c.is_alphanumeric()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
+            let phrase = fold(&ingredients[s..e])
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
             Allergen::ALL.into_iter().find(|a| a.words().contains(&phrase.as_str())).map(|a| (n, s, e, a))
         });
         match found {

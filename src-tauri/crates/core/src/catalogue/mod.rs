@@ -14,11 +14,11 @@ pub use offer::{
     ProductKind, ServiceSession, StockCell, StockPolicy, format_duration, lead_time_days, parse_duration,
     read_stock_words,
 };
+pub use preview::{IngredientRun, NotPublishable, ProductPreview, not_publishable, preview};
 pub use units::{
     NetQuantity, Unit, UnitPrice, UnitPricePer, UnitReading, legacy_net_quantity, net_quantity_in_name,
     normalise_net_quantity, read_unit_cell, unit_price, unit_price_of,
 };
-pub use preview::{IngredientRun, NotPublishable, ProductPreview, not_publishable, preview};
 pub use validate::{publish_problems, validate_product};
 
 use crate::vat::VatRate;

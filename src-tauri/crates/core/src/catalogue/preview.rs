@@ -42,7 +42,9 @@ pub fn preview(p: &ProductInput) -> ProductPreview {
         .collect();
     let food = p.offer.food.as_ref();
     let ingredients = food
-        .map(|f| highlight(&f.ingredients).into_iter().map(|(text, allergen)| IngredientRun { text, allergen }).collect())
+        .map(|f| {
+            highlight(&f.ingredients).into_iter().map(|(text, allergen)| IngredientRun { text, allergen }).collect()
+        })
         .unwrap_or_default();
     let unticked_allergens = food
         .map(|f| {

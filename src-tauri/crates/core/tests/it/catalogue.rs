@@ -329,6 +329,13 @@ async fn a_shop_of_the_previous_schema_migrates_forward_with_nothing_lost() {
         .execute(&mut conn)
         .await
         .unwrap();
+        // The previous version wrote the search text itself, as this one does.
+        sqlx::query("INSERT INTO product_search (rowid, body) VALUES (?, ?)")
+            .bind(id)
+            .bind(comptoir_core::text::fold(&format!("{name} ancien")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
     for (product, sku, price, stock, ean, weight, volume) in [
         (1, "CAM-250", 495, 24, Some("3760123450010"), Some(250), None),
@@ -381,7 +388,8 @@ async fn a_shop_of_the_previous_schema_migrates_forward_with_nothing_lost() {
     assert_eq!(v("CID-VRAC").await.net_quantity.as_deref(), Some("1 l"));
     assert_eq!(v("COMTE").await.net_quantity, None);
     assert_eq!(v("OEUFS").await.net_quantity.as_deref(), Some("333 ml"));
-    assert_eq!(v("COF-2").await.net_quantity.as_deref(), Some("1,5 kg"));
+    assert_eq!(v("COF-2").await.net_quantity.as_deref(), Some("1500 g"));
+    assert_eq!(v("COF-2").await.unit_price.map(|u| u.cents), Some(1933));
     // Both a weight and a volume: the volume is the net quantity, the weight stays, as
     // an option the shop sees.
     let cof = v("COF-1").await;
@@ -390,7 +398,10 @@ async fn a_shop_of_the_previous_schema_migrates_forward_with_nothing_lost() {
     assert_eq!(options, [("Format", "Normal"), ("Poids", "1200 g")]);
     // The offer of an existing product is today's behaviour: goods, counted stock.
     let p = db.product(1).await.unwrap();
-    assert_eq!((p.offer.kind, p.offer.stock_policy, p.offer.food.clone()), (ProductKind::Goods, StockPolicy::Counted, None));
+    assert_eq!(
+        (p.offer.kind, p.offer.stock_policy, p.offer.food.clone()),
+        (ProductKind::Goods, StockPolicy::Counted, None)
+    );
     assert_eq!(p.status, ProductStatus::Published);
     // Search still finds them, and saving through today's editor path works.
     assert_eq!(names(&db, search("comte")).await, ["Comté"]);
