@@ -107,6 +107,38 @@ fn products_round_trip_through_ipc_with_money_in_cents() {
     assert_eq!(err["code"], "not_found");
 }
 
+/// Issue 14 through IPC: the editor's live preview (unit prices, what publishing needs)
+/// and the refusal of a published food product without allergens, on its field.
+#[test]
+fn food_information_is_previewed_and_required_to_publish() {
+    let h = harness();
+    h.ok("start_clean", json!({}));
+    let mut input = camembert();
+    input["input"]["offer"]["food"] = json!({"ingredients": "Porc, calvados", "allergens": null, "storage": "",
+        "origin": "Orne", "producer": "", "labels": [], "abv_tenths": null});
+    let preview = h.ok("preview_product", input.clone());
+    assert_eq!(preview["unit_prices"][0], json!({"cents": 3278, "per": "kg"}));
+    let fields: Vec<&str> =
+        preview["publish_problems"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["offer.food.allergens", "offer.food.storage"]);
+
+    let err = h.invoke("save_product", input.clone()).unwrap_err();
+    assert_eq!(err["code"], "validation");
+    assert_eq!(err["fields"][0]["field"], "offer.food.allergens");
+    assert!(err["fields"][0]["message"].as_str().unwrap().starts_with("Allergènes non renseignés"));
+    assert_eq!(h.ok("app_status", json!({}))["stats"]["products"], 0);
+
+    input["input"]["offer"]["food"]["allergens"] = json!([]);
+    input["input"]["offer"]["food"]["storage"] = json!("Au frais");
+    let saved = h.ok("save_product", input);
+    assert_eq!(saved["offer"]["food"]["allergens"], json!([]));
+    assert_eq!(saved["offer"]["packaging"], "bocal");
+    let row = &h.ok("list_products", json!({"filter": {"search": null, "category_id": null, "offset": 0, "limit": 5}}))
+        ["items"][0];
+    assert_eq!(row["packaging"], "bocal");
+    assert_eq!(row["unit_price"], json!({"cents": 3278, "per": "kg"}));
+}
+
 #[test]
 fn refused_input_comes_back_as_code_message_and_fields() {
     let h = harness();
