@@ -120,3 +120,8 @@ export function onDragDrop(h: { over: (over: boolean) => void; drop: (paths: str
     unlisten?.();
   });
 }
+
+/** The window's zoom (1 = 100 %): the webview's own, so the page reflows. */
+export function setZoom(factor: number): Promise<void> {
+  return getCurrentWebview().setZoom(factor);
+}
