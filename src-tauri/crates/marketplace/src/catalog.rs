@@ -418,7 +418,8 @@ fn publish_requirements(inv: &mut Invalid, d: &ProductData, at: &str) {
 
 /// The desired state of an upsert, decoded after the op's `type`.
 enum Data {
-    Product(ProductData),
+    // Boxed: a product (with its food information) is many times a category's size.
+    Product(Box<ProductData>),
     Category(CategoryData),
 }
 
@@ -492,7 +493,7 @@ async fn apply_op(conn: &mut SqliteConnection, cx: &OpCtx<'_>, raw: Value) -> Ap
     let data_at = format!("{at}/data");
     let data = match (op.op, op.object_type, op.data.clone()) {
         (OpKind::Upsert, ObjectType::Product, Some(raw)) => match decode_at(raw, &data_at) {
-            Ok(d) => Some(Data::Product(d)),
+            Ok(d) => Some(Data::Product(Box::new(d))),
             Err(e) => return Ok(invalid(e)),
         },
         (OpKind::Upsert, _, Some(raw)) => match decode_at(raw, &data_at) {

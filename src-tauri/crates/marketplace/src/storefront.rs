@@ -345,7 +345,11 @@ fn food(f: &FoodData) -> StorefrontFood {
 
 /// 55 → « 5,5 % vol ».
 pub fn abv_text(tenths: u16) -> String {
-    if tenths % 10 == 0 { format!("{} % vol", tenths / 10) } else { format!("{},{} % vol", tenths / 10, tenths % 10) }
+    if tenths.is_multiple_of(10) {
+        format!("{} % vol", tenths / 10)
+    } else {
+        format!("{},{} % vol", tenths / 10, tenths % 10)
+    }
 }
 
 /// Words (lower case, without accents) that name an allergen of Annex II of Regulation
