@@ -360,3 +360,32 @@ async fn an_order_line_takes_no_stock_of_an_uncounted_product_and_gives_back_wha
     t.db.store_order(&order, now()).await.unwrap();
     assert_eq!((stock(cam.id).await, stock(tab.id).await), (5, 0));
 }
+
+/// The demo shop (what the app's first run syncs by itself): its cider and calvados, its
+/// cheeses sold by the piece, its andouille by 100 g, its atelier — all accepted and on
+/// sale, nothing held back, the unit prices agreeing on both sides.
+#[tokio::test]
+async fn the_demo_shop_goes_on_sale_whole() {
+    let s = setup(None).await;
+    let n = comptoir_core::demo::seed(&s.t.db, now()).await.unwrap();
+    sync_until_done(&s, &mut Rng::seeded(26)).await;
+    let st = sync_status(&s.t.db, chrono::FixedOffset::east_opt(3600).unwrap()).await.unwrap();
+    assert!(st.issues.is_empty(), "{:?}", st.issues);
+    assert_eq!(st.label, "Synchronisé");
+    let shown = storefront(&s).await;
+    assert_eq!(shown.len(), n);
+    let items = content(&s).await;
+    let products: Vec<&ProductData> = items.iter().filter_map(|i| i.product.as_ref()).collect();
+    assert!(products.iter().any(|p| p.adults_only), "the demo sells alcohol");
+    assert!(products.iter().any(|p| p.food.is_some()));
+    for p in shown {
+        for v in &p.variants {
+            let sent = products.iter().flat_map(|d| &d.variants).find(|w| w.sku == v.sku).unwrap();
+            assert_eq!(v.unit_price, sent.unit_price, "{}", v.sku);
+        }
+        if p.adults_only {
+            assert_eq!(p.legal_notices.len(), 2, "{}", p.title);
+        }
+    }
+    assert_same_catalogue(&s).await;
+}
