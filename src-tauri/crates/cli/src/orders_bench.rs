@@ -112,7 +112,9 @@ async fn one(mode: FeedMode, orders: usize, interval: Duration) -> anyhow::Resul
             vat_rate: "5.5".into(),
             ean: None,
             stock: Stock { available: 1_000_000 },
+            ..Default::default()
         }],
+        ..Default::default()
     };
     client
         .catalog_batch("bench-setup", &CatalogBatchRequest { ops: vec![CatalogOp::upsert_product("p-1", 0, &data)] })

@@ -35,7 +35,9 @@ fn product(i: usize) -> ProductData {
             vat_rate: "5.5".to_owned(),
             ean: None,
             stock: Stock { available: 1_000_000 },
+            ..Default::default()
         }],
+        ..Default::default()
     }
 }
 

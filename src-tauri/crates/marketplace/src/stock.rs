@@ -94,8 +94,10 @@ pub async fn adjust(
     order_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    // A product deleted since the order was placed has no stock to give back.
-    if let Some(p) = find_sku(conn, shop, sku).await? {
+    // A product deleted since the order was placed has no stock to give back; one whose
+    // stock is not counted (a service, always available, made to order) has none to
+    // take or give back either.
+    if let Some(p) = find_sku(conn, shop, sku).await?.filter(|p| p.data.counts_stock()) {
         let available = (p.available() + delta).max(0);
         set_available(conn, fx, shop, p, available, reason, order_id, now).await?;
     }

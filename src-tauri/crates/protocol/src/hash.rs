@@ -28,6 +28,85 @@ pub fn is_sha256_hex(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A product as every client sent it before the shop's vocabulary (unit, packaging,
+    /// services, food…) came: its JSON, byte for byte as those clients serialized it,
+    /// and the hash the marketplace stored for it.
+    const OLD_PRODUCT_JSON: &str = r#"{"title":"Camembert de Normandie AOP","description":"Au lait cru.","category_external_ids":["c-cremerie"],"images":[],"published":true,"variants":[{"sku":"CAM-250","options":{"Poids":"250 g"},"price_ttc":495,"currency":"EUR","vat_rate":"5.5","ean":"3760123450010","stock":{"available":12}},{"sku":"CAM-500","options":{},"price_ttc":890,"currency":"EUR","vat_rate":"5.5","stock":{"available":0}}]}"#;
+    const OLD_PRODUCT_HASH: &str = "9ca824ce9118d7d48e1da63c97c717fd304c5001a99150fc4bebbf3b63fd6782";
+
+    #[test]
+    fn a_product_without_the_new_fields_hashes_exactly_as_before() {
+        use crate::catalog::{ProductData, Stock, Variant};
+        let variant = |sku: &str, price_ttc, ean: Option<&str>, available| Variant {
+            sku: sku.to_owned(),
+            options: Default::default(),
+            price_ttc,
+            currency: "EUR".to_owned(),
+            vat_rate: "5.5".to_owned(),
+            ean: ean.map(str::to_owned),
+            stock: Stock { available },
+            net_quantity: None,
+            unit_price: None,
+        };
+        let mut first = variant("CAM-250", 495, Some("3760123450010"), 12);
+        first.options.insert("Poids".to_owned(), "250 g".to_owned());
+        let p = ProductData {
+            title: "Camembert de Normandie AOP".to_owned(),
+            description: "Au lait cru.".to_owned(),
+            category_external_ids: vec!["c-cremerie".to_owned()],
+            images: vec![],
+            published: true,
+            variants: vec![first, variant("CAM-500", 890, None, 0)],
+            ..Default::default()
+        };
+        assert_eq!(serde_json::to_string(&p).unwrap(), OLD_PRODUCT_JSON);
+        assert_eq!(sha256_hex(OLD_PRODUCT_JSON.as_bytes()), OLD_PRODUCT_HASH);
+        assert_eq!(content_hash(&p), OLD_PRODUCT_HASH);
+        // What an older client sends reads back to the same product, and hashes the same.
+        let old: ProductData = serde_json::from_str(OLD_PRODUCT_JSON).unwrap();
+        assert_eq!(old, p);
+        assert_eq!(content_hash(&old), OLD_PRODUCT_HASH);
+    }
+
+    #[test]
+    fn the_new_fields_change_the_hash_and_round_trip() {
+        use crate::catalog::{
+            Allergen, FoodData, ProductData, ProductKind, SellingUnit, Session, StockPolicy, UnitPrice, UnitPricePer,
+        };
+        let mut p: ProductData = serde_json::from_str(OLD_PRODUCT_JSON).unwrap();
+        p.packaging = Some("boîte".to_owned());
+        assert_ne!(content_hash(&p), OLD_PRODUCT_HASH);
+        p.unit = Some(SellingUnit::Piece);
+        p.kind = Some(ProductKind::Service);
+        p.duration_minutes = Some(90);
+        p.sessions = vec![Session { starts_at: "2026-12-12T14:00".to_owned(), places: Some(8) }];
+        p.stock_policy = Some(StockPolicy::MadeToOrder);
+        p.lead_time_days = Some(10);
+        p.food = Some(FoodData {
+            ingredients: "Lait cru de vache, sel".to_owned(),
+            allergens: Some(vec![Allergen::Milk]),
+            storage: "Entre 2 et 6 °C".to_owned(),
+            labels: vec!["AOP".to_owned()],
+            ..Default::default()
+        });
+        p.variants[0].net_quantity = Some("250 g".to_owned());
+        p.variants[0].unit_price = Some(UnitPrice { cents: 1980, per: UnitPricePer::Kg });
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["food"]["allergens"], serde_json::json!(["milk"]));
+        assert_eq!(json["stock_policy"], "made_to_order");
+        assert_eq!(json["variants"][0]["unit_price"], serde_json::json!({"cents": 1980, "per": "kg"}));
+        assert!(json["food"].get("origin").is_none(), "empty texts are left out");
+        let back: ProductData = serde_json::from_value(json).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(content_hash(&back), content_hash(&p));
+        // « Not stated » and « none » are different answers, and hash differently.
+        let mut none = p.clone();
+        none.food.as_mut().unwrap().allergens = Some(vec![]);
+        let mut unstated = p.clone();
+        unstated.food.as_mut().unwrap().allergens = None;
+        assert_ne!(content_hash(&none), content_hash(&unstated));
+    }
+
     #[test]
     fn sha256_of_empty_is_the_known_value() {
         assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

@@ -16,6 +16,7 @@ pub mod me;
 pub mod media;
 pub mod orders;
 pub mod problem;
+pub mod quantity;
 pub mod sse;
 pub mod stock;
 pub mod storefront;
@@ -70,6 +71,16 @@ mod forward_compat {
         assert_eq!(r.status, OpStatus::Unknown);
         let s: Vec<Scope> = serde_json::from_str(r#"["orders:read","payouts:read"]"#).unwrap();
         assert_eq!(s, [Scope::OrdersRead, Scope::Unknown]);
+        let p: crate::catalog::ProductData = serde_json::from_str(
+            r#"{"title":"t","variants":[],"unit":"furlong","kind":"gift","stock_policy":"preorder","food":{"allergens":["milk","kryptonite"]},"rating":5}"#,
+        )
+        .unwrap();
+        use crate::catalog::{Allergen, ProductKind, SellingUnit, StockPolicy};
+        assert_eq!(
+            (p.unit, p.kind, p.stock_policy),
+            (Some(SellingUnit::Unknown), Some(ProductKind::Unknown), Some(StockPolicy::Unknown))
+        );
+        assert_eq!(p.food.unwrap().allergens.unwrap(), [Allergen::Milk, Allergen::Unknown]);
         let st: OrderStatus = serde_json::from_str(r#""on_hold""#).unwrap();
         assert_eq!(st, OrderStatus::Unknown);
         let p: Problem = serde_json::from_str(
@@ -96,7 +107,9 @@ mod forward_compat {
                 vat_rate: "5.5".to_owned(),
                 ean: Some("3760123450010".to_owned()),
                 stock: Stock { available: 12 },
+                ..Default::default()
             }],
+            ..Default::default()
         };
         let req = CatalogBatchRequest { ops: vec![CatalogOp::upsert_product("p-1", 0, &data)] };
         let v = serde_json::to_value(&req).unwrap();

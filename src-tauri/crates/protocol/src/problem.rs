@@ -99,6 +99,13 @@ pub mod codes {
     pub const SKU_TAKEN: &str = "sku_taken";
     pub const UNKNOWN_CATEGORY: &str = "unknown_category";
     pub const UNKNOWN_SKU: &str = "unknown_sku";
+    /// A product sent as published lacks what the law requires to sell it online (the
+    /// food information of Regulation (EU) No 1169/2011; for an alcoholic drink, the
+    /// health message and the ban on sales to minors). The same product unpublished is
+    /// accepted.
+    pub const NOT_PUBLISHABLE: &str = "not_publishable";
+    /// A variant's `unit_price` is not the one its price, selling unit and net quantity give.
+    pub const UNIT_PRICE_MISMATCH: &str = "unit_price_mismatch";
     pub const IDEMPOTENCY_KEY_REQUIRED: &str = "idempotency_key_required";
     pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
     pub const IDEMPOTENCY_IN_FLIGHT: &str = "idempotency_in_flight";

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{ProductKind, SellingUnit, StockPolicy, UnitPrice};
 use crate::orders::Customer;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +16,56 @@ pub struct StorefrontVariant {
     pub price_ttc: i64,
     pub currency: String,
     pub available: i64,
+    /// « 75 cl », « 6 × 125 g ».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_quantity: Option<String>,
+    /// The price per kg, l, m or m², computed by the marketplace from the price, the
+    /// selling unit and the net quantity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<UnitPrice>,
+    /// The same, as shown: « 8,67 € / l ».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price_text: Option<String>,
+}
+
+/// A piece of the ingredients list; the allergens are emphasised (Regulation (EU)
+/// No 1169/2011, art. 21: set apart from the rest of the list by the typeface).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextRun {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub emphasis: bool,
+}
+
+/// The food information a buyer reads before buying (Regulation (EU) No 1169/2011,
+/// art. 14), worded in French.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorefrontFood {
+    /// The ingredients list, the allergens it names emphasised.
+    pub ingredients: Vec<TextRun>,
+    /// « Allergènes : lait, œufs » or « Allergènes : aucun ».
+    pub allergens: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub producer: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    /// « 12 % vol ».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alcohol: Option<String>,
+}
+
+/// A dated session of a service, with its French wording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorefrontSession {
+    pub starts_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub places: Option<u32>,
+    /// « samedi 12 décembre 2026 à 14 h 00, 8 places ».
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +75,34 @@ pub struct StorefrontProduct {
     pub description: String,
     pub images: Vec<String>,
     pub variants: Vec<StorefrontVariant>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<SellingUnit>,
+    /// How the price reads when it is not for one piece: « le kg », « la douzaine ».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sold_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packaging: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ProductKind>,
+    /// « Durée : 2 h 30 ».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<StorefrontSession>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock_policy: Option<StockPolicy>,
+    /// « Fabriqué à la commande : prêt sous 10 jours », « Toujours disponible ».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub food: Option<StorefrontFood>,
+    /// Not sold to minors (Code de la santé publique, art. L3342-1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adults_only: bool,
+    /// Mentions the page must show as they are: the health message of an alcoholic
+    /// drink (art. L3323-4) and the ban on sales to minors (art. L3342-1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legal_notices: Vec<String>,
 }
 
 pub type StorefrontPage = crate::Page<StorefrontProduct>;

@@ -45,7 +45,9 @@ async fn market() -> Market {
             vat_rate: "5.5".into(),
             ean: None,
             stock: Stock { available: 500 },
+            ..Default::default()
         }],
+        ..Default::default()
     };
     client
         .catalog_batch("k1", &CatalogBatchRequest { ops: vec![CatalogOp::upsert_product("p-1", 0, &data)] })

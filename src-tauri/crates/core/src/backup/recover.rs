@@ -5,9 +5,11 @@
 //!
 //! What cannot come back, said before starting ([`WARNING`]): drafts never synced (the
 //! marketplace never saw them), the photo originals (the marketplace holds the renders
-//! Comptoir sent: resized, without metadata), and what the wire does not carry (unit of
-//! sale — taken as "à la pièce" —, weight, volume), to check afterwards. Orders come back
-//! by themselves through the order feed once connected.
+//! Comptoir sent: resized, without metadata). The shop's vocabulary comes back with the
+//! rest (selling unit, packaging, net quantities, services and their sessions, stock
+//! policy, food information): the wire carries it. A product the sync held back for
+//! missing information was on the marketplace unpublished: it comes back as a draft.
+//! Orders come back by themselves through the order feed once connected.
 //!
 //! Recovered objects keep the marketplace's ids and versions, and their content hashes
 //! are recorded as sent, so the next sync finds nothing to send: no duplicate product,
@@ -22,7 +24,7 @@ use comptoir_protocol::catalog::{CategoryData, ContentItem, ObjectType, ProductD
 use serde::Serialize;
 
 use super::backup_error;
-use crate::catalogue::{CategoryInput, ProductInput, ProductStatus, Unit, VariantInput, VariantOption};
+use crate::catalogue::{CategoryInput, ProductInput, ProductStatus, VariantInput, VariantOption};
 use crate::photos::batch::CancelFlag;
 use crate::photos::probe::Format;
 use crate::photos::store::{Kind, sha256_hex};
@@ -31,11 +33,12 @@ use crate::storage::sync::{Entity, KnownObject};
 use crate::sync::SyncError;
 use crate::sync::credentials::TokenStore;
 use crate::sync::engine::{Credential, api_error};
+use crate::sync::wire;
 use crate::vat::VatRate;
 use crate::{Db, Error};
 
 /// Said before recovery starts (the CLI prints it; the app shows it for confirmation).
-pub const WARNING: &str = "Récupération depuis la place de marché : la boutique vide de ce PC va être remplie avec ce que la place de marché détient pour elle (catégories, produits, déclinaisons, prix, stock, photos). Les brouillons jamais synchronisés sont perdus ; les photos récupérées sont celles de la place de marché (redimensionnées, sans leurs métadonnées), pas vos originaux ; l'unité de vente (prise « à la pièce »), le poids et le volume sont à revérifier.";
+pub const WARNING: &str = "Récupération depuis la place de marché : la boutique vide de ce PC va être remplie avec ce que la place de marché détient pour elle (catégories, produits, déclinaisons, prix, stock, photos). Les brouillons jamais synchronisés sont perdus ; les photos récupérées sont celles de la place de marché (redimensionnées, sans leurs métadonnées), pas vos originaux ; un produit publié mais mis hors ligne faute d'informations obligatoires revient en brouillon.";
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct RecoverReport {
@@ -270,8 +273,8 @@ fn product_input(p: &ProductData, cats: &HashMap<String, i64>) -> crate::Result<
         category_id: p.category_external_ids.first().and_then(|c| cats.get(c)).copied(),
         status: if p.published { ProductStatus::Published } else { ProductStatus::Draft },
         vat,
-        unit: Unit::Piece,
-        offer: Default::default(),
+        unit: wire::unit_from_wire(p),
+        offer: wire::offer_from_wire(p),
         variants: p
             .variants
             .iter()
@@ -286,7 +289,7 @@ fn product_input(p: &ProductData, cats: &HashMap<String, i64>) -> crate::Result<
                 price_cents: v.price_ttc,
                 stock: v.stock.available,
                 ean: v.ean.clone(),
-                net_quantity: None,
+                net_quantity: v.net_quantity.clone(),
             })
             .collect(),
     })

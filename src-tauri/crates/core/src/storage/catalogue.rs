@@ -673,7 +673,7 @@ fn parse_vat(bp: i64) -> Result<VatRate> {
     VatRate::from_basis_points(bp).ok_or_else(|| corrupt("vat_bp", bp))
 }
 
-fn parse_unit(s: String) -> Result<Unit> {
+pub(crate) fn parse_unit(s: String) -> Result<Unit> {
     Unit::from_stored(&s).ok_or_else(|| corrupt("unit", s))
 }
 

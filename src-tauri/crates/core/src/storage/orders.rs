@@ -8,6 +8,7 @@ use comptoir_protocol::orders::{Order, OrderStatus};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::{Db, ts};
+use crate::catalogue::{ProductKind, StockPolicy};
 use crate::orders::time::paris_midnight;
 use crate::orders::{LocalLine, LocalOrder, OrderFilter, StoreOutcome};
 use crate::{Error, Result};
@@ -174,8 +175,15 @@ pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: 
             .into_iter()
             .collect();
     for (pos, l) in o.lines.iter().enumerate() {
-        let want = if holds_stock(o.status) && !l.refused { l.quantity } else { 0 };
         let had = taken.get(&l.line_id).copied().unwrap_or(0);
+        let mut want = if holds_stock(o.status) && !l.refused { l.quantity } else { 0 };
+        // A service, or goods always available or made to order, has no stock for an
+        // order to take (the marketplace took none either): such a line never takes
+        // any, and only gives back, when released, what it took while the product
+        // still counted its stock.
+        if !counts_stock(&mut *conn, &l.sku).await? {
+            want = want.min(had);
+        }
         let mut now_taken = had;
         if want != had {
             let moved = sqlx::query("UPDATE variants SET stock = stock - ?, updated_at = ? WHERE sku = ?")
@@ -217,6 +225,22 @@ pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: 
         sqlx::query("DELETE FROM sync_remote_apply").execute(&mut *conn).await?;
     }
     Ok(outcome)
+}
+
+/// Whether orders of this SKU take stock (see [`StockPolicy::counts_stock`]): not for a
+/// service, nor for goods always available or made to order. A SKU no product has any
+/// more counts (the stock update then finds no row to move anyway).
+async fn counts_stock(conn: &mut SqliteConnection, sku: &str) -> Result<bool> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT p.kind, p.stock_policy FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = ?",
+    )
+    .bind(sku)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.is_none_or(|(kind, policy)| {
+        ProductKind::from_stored(&kind) != Some(ProductKind::Service)
+            && StockPolicy::from_stored(&policy).is_none_or(StockPolicy::counts_stock)
+    }))
 }
 
 /// A merchant action waiting to be sent.

@@ -6,11 +6,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use comptoir_protocol::catalog::{CategoryData, ProductData, Stock, Variant as WireVariant};
+use comptoir_protocol::catalog::{CategoryData, ProductData};
 use sqlx::Row;
 
+use super::offer::{OFFER_COLUMNS_P, StoredOffer};
 use super::{Db, ts};
-use crate::catalogue::VariantOption;
+use crate::catalogue::{ProductInput, ProductStatus, VariantInput, VariantOption};
+use crate::sync::wire::WireProduct;
 use crate::vat::VatRate;
 use crate::{Error, Result};
 
@@ -101,7 +103,9 @@ pub struct RemoteStock {
 pub struct SyncIssue {
     pub entity: String,
     pub uid: String,
-    /// `rejected` (moderation), `invalid` (refused data), `conflict`.
+    /// `rejected` (moderation), `invalid` (refused data), `conflict`, `incomplete`
+    /// (published in Comptoir but sent unpublished: what the law requires to sell it
+    /// online is missing; the message says what).
     pub kind: String,
     pub message: String,
     pub created_at: String,
@@ -530,48 +534,52 @@ impl Db {
     }
 
     /// Wire data of products by uid, without their images: all of them (`None`) or the
-    /// given ones. A uid with no row is absent from the map (deleted locally).
+    /// given ones. A uid with no row is absent from the map (deleted locally). A product
+    /// published but incomplete is sent unpublished (see [`crate::sync::wire`]).
     pub async fn sync_product_data(&self, uids: Option<&[String]>) -> Result<BTreeMap<String, ProductData>> {
+        Ok(self.sync_products(uids).await?.into_iter().map(|(uid, p)| (uid, p.data)).collect())
+    }
+
+    /// [`Db::sync_product_data`] with, for each product, whether it is withheld and why.
+    pub async fn sync_products(&self, uids: Option<&[String]>) -> Result<BTreeMap<String, WireProduct>> {
         let filter = match uids {
             Some(u) => serde_json::to_string(u).map_err(|e| Error::Conflict(e.to_string()))?,
             None => String::new(),
         };
         let all = uids.is_none();
-        let rows = sqlx::query(
-            "SELECT p.id, p.uid, p.name, p.description, c.uid, p.status, p.vat_bp FROM products p
-             LEFT JOIN categories c ON c.id = p.category_id
-             WHERE ?1 OR p.uid IN (SELECT value FROM json_each(?2))",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT p.id, p.uid, p.name, p.description, c.uid, p.status, p.vat_bp, p.unit, {OFFER_COLUMNS_P}
+             FROM products p LEFT JOIN categories c ON c.id = p.category_id
+             WHERE ?1 OR p.uid IN (SELECT value FROM json_each(?2))"
+        )))
         .bind(all)
         .bind(if all { "[]" } else { filter.as_str() })
         .fetch_all(&self.pool)
         .await?;
-        let mut by_id: HashMap<i64, (String, ProductData, String)> = HashMap::new();
+        let mut by_id: HashMap<i64, (String, ProductInput, Option<String>)> = HashMap::new();
         for r in rows {
-            let vat_bp: i64 = r.get(6);
-            let vat = VatRate::from_basis_points(vat_bp).map(|v| v.as_decimal_str()).unwrap_or("20").to_owned();
-            let cat: Option<String> = r.get(4);
+            let name: String = r.get(2);
             let status: String = r.get(5);
-            by_id.insert(
-                r.get(0),
-                (
-                    r.get(1),
-                    ProductData {
-                        title: r.get(2),
-                        description: r.get(3),
-                        category_external_ids: cat.into_iter().collect(),
-                        images: vec![],
-                        published: status == "published",
-                        variants: vec![],
-                    },
-                    vat,
-                ),
-            );
+            // A VAT rate this version does not know was always sent as the normal rate.
+            let vat = VatRate::from_basis_points(r.get(6)).unwrap_or(VatRate::Normal);
+            let offer = StoredOffer::from_sqlx(&r, 8).into_offer(&format!("« {name} »"))?;
+            let input = ProductInput {
+                id: Some(r.get(0)),
+                name,
+                description: r.get(3),
+                category_id: None,
+                status: if status == "published" { ProductStatus::Published } else { ProductStatus::Draft },
+                vat,
+                unit: super::catalogue::parse_unit(r.get(7))?,
+                offer,
+                variants: Vec::new(),
+            };
+            by_id.insert(r.get(0), (r.get(1), input, r.get(4)));
         }
         let ids =
             serde_json::to_string(&by_id.keys().collect::<Vec<_>>()).map_err(|e| Error::Conflict(e.to_string()))?;
         let vrows = sqlx::query(
-            "SELECT product_id, sku, options, price_cents, stock, ean FROM variants
+            "SELECT product_id, id, sku, options, price_cents, stock, ean, net_quantity FROM variants
              WHERE product_id IN (SELECT value FROM json_each(?)) ORDER BY product_id, position, id",
         )
         .bind(&ids)
@@ -579,23 +587,73 @@ impl Db {
         .await?;
         for r in vrows {
             let pid: i64 = r.get(0);
-            let Some((_, data, vat)) = by_id.get_mut(&pid) else { continue };
-            let sku: String = r.get(1);
+            let Some((_, input, _)) = by_id.get_mut(&pid) else { continue };
+            let sku: String = r.get(2);
             let options: Vec<VariantOption> =
-                super::stored_json(format_args!("options de la déclinaison {sku}"), r.get::<&str, _>(2))?;
-            data.variants.push(WireVariant {
+                super::stored_json(format_args!("options de la déclinaison {sku}"), r.get::<&str, _>(3))?;
+            input.variants.push(VariantInput {
+                id: Some(r.get(1)),
                 sku,
-                options: options.into_iter().map(|o| (o.name, o.value)).collect(),
-                price_ttc: r.get(3),
-                currency: "EUR".to_owned(),
-                vat_rate: vat.clone(),
-                ean: r.get(5),
-                stock: Stock { available: r.get(4) },
+                options,
+                price_cents: r.get(4),
+                stock: r.get(5),
+                ean: r.get(6),
+                net_quantity: r.get(7),
             });
         }
         // `images` stays empty here: what the marketplace is sent of a photo is its render
         // (`sync::renders`), which only core knows how to make.
-        Ok(by_id.into_values().map(|(uid, data, _)| (uid, data)).collect())
+        Ok(by_id
+            .into_values()
+            .map(|(uid, input, category_uid)| (uid, crate::sync::wire::product_data(&input, category_uid)))
+            .collect())
+    }
+
+    /// Records which of the products `checked` are withheld (published in Comptoir, sent
+    /// unpublished: kind `incomplete`, with why) and resolves the issue of those that
+    /// no longer are (completed, back to draft, deleted).
+    pub async fn set_withheld_issues(
+        &self,
+        checked: &[String],
+        withheld: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let open: HashMap<String, String> = sqlx::query_as(
+            "SELECT uid, message FROM sync_conflicts WHERE entity = 'product' AND kind = 'incomplete' AND resolved_at IS NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        for uid in checked {
+            match (withheld.get(uid), open.get(uid)) {
+                (Some(message), Some(known)) if message == known => {}
+                (Some(message), _) => {
+                    sqlx::query(
+                        "INSERT INTO sync_conflicts (entity, uid, kind, message, created_at) VALUES ('product', ?, 'incomplete', ?, ?)
+                         ON CONFLICT (entity, uid, kind) WHERE resolved_at IS NULL DO UPDATE SET message = excluded.message",
+                    )
+                    .bind(uid)
+                    .bind(message)
+                    .bind(ts(now))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                (None, Some(_)) => {
+                    sqlx::query(
+                        "UPDATE sync_conflicts SET resolved_at = ? WHERE entity = 'product' AND uid = ? AND kind = 'incomplete' AND resolved_at IS NULL",
+                    )
+                    .bind(ts(now))
+                    .bind(uid)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                (None, None) => {}
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// What a page of the marketplace's events changed, merged in one transaction

@@ -6,6 +6,9 @@ use serde::Serialize;
 use crate::storage::sync::SyncIssue;
 use crate::{Db, Result};
 
+/// Kind of the issue of a product withheld for missing information (`sync::wire`).
+pub const INCOMPLETE: &str = "incomplete";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ProductSyncState {
@@ -15,6 +18,10 @@ pub enum ProductSyncState {
     Pending,
     /// Refused: by moderation, or the marketplace found the data invalid. A person must act.
     Rejected,
+    /// Published in Comptoir but sent unpublished: what the law requires to sell it
+    /// online is missing (the food information of Regulation (EU) No 1169/2011). The
+    /// label says what; completing the product puts it on sale.
+    Incomplete,
     /// On the marketplace and visible to customers.
     Published,
     /// On the marketplace but not shown (a draft in Comptoir).
@@ -53,11 +60,16 @@ pub struct ProductSyncDetail {
 pub async fn product_sync_detail(db: &Db, product_id: i64) -> Result<ProductSyncDetail> {
     let r = db.product_sync_row(product_id).await?;
     let rejected_by_moderation = r.moderation.as_deref() == Some("rejected");
+    let incomplete = r.issues.iter().find(|i| i.kind == INCOMPLETE).map(|i| i.message.clone());
+    let refused = r.issues.iter().find(|i| i.kind != INCOMPLETE).map(|i| i.message.clone());
     let state = if !r.connected {
         ProductSyncState::NotConnected
-    } else if rejected_by_moderation || !r.issues.is_empty() {
+    } else if rejected_by_moderation || refused.is_some() {
         // A rejection stays shown even while a correction waits to be sent.
         ProductSyncState::Rejected
+    } else if incomplete.is_some() {
+        // Likewise until the completed product is sent.
+        ProductSyncState::Incomplete
     } else if r.pending {
         ProductSyncState::Pending
     } else if r.server_version.is_some() && r.published_locally {
@@ -69,14 +81,8 @@ pub async fn product_sync_detail(db: &Db, product_id: i64) -> Result<ProductSync
     };
     let reason = if rejected_by_moderation { r.moderation_reason.clone() } else { None };
     let uploaded = r.photos.iter().filter(|(_, up)| *up).count();
-    let label = label(
-        &state,
-        reason.as_deref(),
-        r.issues.first().map(|i| i.message.as_str()),
-        r.in_flight,
-        uploaded,
-        r.photos.len(),
-    );
+    let issue = if state == ProductSyncState::Incomplete { incomplete } else { refused };
+    let label = label(&state, reason.as_deref(), issue.as_deref(), r.in_flight, uploaded, r.photos.len());
     Ok(ProductSyncDetail {
         product_id,
         external_id: r.uid,
@@ -106,6 +112,11 @@ fn label(
             Some(why) => format!("Refusé par la place de marché : {why}"),
             None => "Refusé par la place de marché".to_owned(),
         },
+        // The issue's message says it all: « Non publié sur la place de marché : … ».
+        ProductSyncState::Incomplete => issue.map_or_else(
+            || "Non publié sur la place de marché : informations obligatoires manquantes".to_owned(),
+            str::to_owned,
+        ),
         ProductSyncState::Published => "En ligne sur la place de marché".to_owned(),
         ProductSyncState::Unpublished => "Sur la place de marché, non visible (brouillon)".to_owned(),
         ProductSyncState::LocalOnly => "Uniquement dans Comptoir".to_owned(),
@@ -132,5 +143,7 @@ mod tests {
             "En ligne sur la place de marché ; photos envoyées (2/2)"
         );
         assert_eq!(label(&ProductSyncState::Pending, None, None, true, 0, 0), "Envoi en cours vers la place de marché");
+        let why = "Non publié sur la place de marché : Allergènes non renseignés";
+        assert_eq!(label(&ProductSyncState::Incomplete, None, Some(why), false, 0, 0), why);
     }
 }

@@ -395,6 +395,36 @@ fn split_batches<T>(items: &[T], max_ops: usize, max_body: usize, size: impl Fn(
     out
 }
 
+/// The wire data of products, and the French reason of those withheld (published in
+/// Comptoir, sent unpublished).
+fn split_withheld(
+    products: BTreeMap<String, crate::sync::wire::WireProduct>,
+) -> (BTreeMap<String, ProductData>, BTreeMap<String, String>) {
+    let mut withheld = BTreeMap::new();
+    let data = products
+        .into_iter()
+        .map(|(uid, w)| {
+            if let Some(why) = w.withheld {
+                withheld.insert(uid.clone(), why);
+            }
+            (uid, w.data)
+        })
+        .collect();
+    (data, withheld)
+}
+
+/// What the shop is told of an op the marketplace refused: its explanation and each
+/// field's (the server words the shop's vocabulary in French), else its title.
+fn problem_message(p: &comptoir_protocol::Problem) -> String {
+    let fields: Vec<&str> = p.errors.iter().map(|e| e.detail.as_str()).collect();
+    match (&p.detail, fields.is_empty()) {
+        (Some(d), true) => d.clone(),
+        (Some(d), false) => format!("{d} : {}", fields.join(" ; ")),
+        (None, false) => fields.join(" ; "),
+        (None, true) => p.title.clone(),
+    }
+}
+
 /// Ops of one frozen batch, to map results back to outbox entries.
 #[derive(Serialize, serde::Deserialize)]
 struct Frozen {
@@ -716,7 +746,9 @@ impl Pass<'_> {
         for (uid, (data, _)) in self.db.sync_category_data().await? {
             local.insert((Entity::Category, uid), content_hash(&data));
         }
-        let mut products = self.db.sync_product_data(None).await?;
+        let (mut products, withheld) = split_withheld(self.db.sync_products(None).await?);
+        let uids: Vec<String> = products.keys().cloned().collect();
+        self.db.set_withheld_issues(&uids, &withheld, self.now).await?;
         self.renders.fill(&mut products, true).await?;
         for (uid, data) in products {
             local.insert((Entity::Product, uid), content_hash(&data));
@@ -756,7 +788,10 @@ impl Pass<'_> {
         let known = self.db.known_objects().await?;
         let categories = self.db.sync_category_data().await?;
         let uids: Vec<String> = entries.iter().filter(|e| e.entity == Entity::Product).map(|e| e.uid.clone()).collect();
-        let mut products: BTreeMap<String, ProductData> = self.db.sync_product_data(Some(&uids)).await?;
+        let (mut products, withheld) = split_withheld(self.db.sync_products(Some(&uids)).await?);
+        // A product published but incomplete goes unpublished; the shop is told why
+        // (and the issue goes once it is completed, back to draft or deleted).
+        self.db.set_withheld_issues(&uids, &withheld, self.now).await?;
         self.renders.fill(&mut products, false).await?;
         // Which images does the server hold? The renders, and what it was last sent of
         // each product (kept on a product's page while its new photos upload).
@@ -903,10 +938,8 @@ impl Pass<'_> {
                 }
                 OpStatus::Invalid => {
                     self.report.rejected += 1;
-                    let message = r.problem.as_ref().map_or_else(
-                        || "Refusé par la place de marché".to_owned(),
-                        |p| p.detail.clone().unwrap_or_else(|| p.title.clone()),
-                    );
+                    let message =
+                        r.problem.as_ref().map_or_else(|| "Refusé par la place de marché".to_owned(), problem_message);
                     OpOutcome::Invalid { message }
                 }
                 // An answer this client does not understand: keep the entry for later.

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod renders;
 pub mod status;
 pub mod upload;
+pub mod wire;
 pub mod worker;
 
 pub use backoff::{Backoff, Rng};

@@ -49,7 +49,8 @@ pub async fn sync_status(db: &Db, offset: FixedOffset) -> Result<SyncStatus> {
     } else {
         SyncState::Synced
     };
-    let label = label(&state, pending, st.offline_since, issues.len(), offset);
+    let incomplete = issues.iter().filter(|i| i.kind == super::detail::INCOMPLETE).count();
+    let label = label(&state, pending, st.offline_since, issues.len(), incomplete, offset);
     let iso = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     Ok(SyncStatus {
         state,
@@ -69,6 +70,7 @@ fn label(
     pending: i64,
     offline_since: Option<DateTime<Utc>>,
     issues: usize,
+    incomplete: usize,
     offset: FixedOffset,
 ) -> String {
     match state {
@@ -79,6 +81,13 @@ fn label(
         SyncState::Offline => {
             let t = offline_since.unwrap_or_default().with_timezone(&offset);
             format!("Hors ligne depuis {} h {:02}", t.hour(), t.minute())
+        }
+        // Only products held back for missing information: said as what to do.
+        SyncState::Conflict if incomplete == issues && issues == 1 => {
+            "1 produit à compléter avant sa mise en ligne".to_owned()
+        }
+        SyncState::Conflict if incomplete == issues => {
+            format!("{issues} produits à compléter avant leur mise en ligne")
         }
         SyncState::Conflict if issues == 1 => "Conflit à résoudre".to_owned(),
         SyncState::Conflict => format!("{issues} conflits à résoudre"),
@@ -94,9 +103,15 @@ mod tests {
     fn labels_are_french() {
         let paris = FixedOffset::east_opt(3600).unwrap();
         let at = Utc.with_ymd_and_hms(2026, 11, 28, 13, 32, 0).unwrap();
-        assert_eq!(label(&SyncState::Offline, 3, Some(at), 0, paris), "Hors ligne depuis 14 h 32");
-        assert_eq!(label(&SyncState::Pending, 12, None, 0, paris), "12 modifications en attente");
-        assert_eq!(label(&SyncState::Synced, 0, None, 0, paris), "Synchronisé");
-        assert_eq!(label(&SyncState::Conflict, 0, None, 1, paris), "Conflit à résoudre");
+        assert_eq!(label(&SyncState::Offline, 3, Some(at), 0, 0, paris), "Hors ligne depuis 14 h 32");
+        assert_eq!(label(&SyncState::Pending, 12, None, 0, 0, paris), "12 modifications en attente");
+        assert_eq!(label(&SyncState::Synced, 0, None, 0, 0, paris), "Synchronisé");
+        assert_eq!(label(&SyncState::Conflict, 0, None, 1, 0, paris), "Conflit à résoudre");
+        assert_eq!(label(&SyncState::Conflict, 0, None, 1, 1, paris), "1 produit à compléter avant sa mise en ligne");
+        assert_eq!(
+            label(&SyncState::Conflict, 0, None, 3, 3, paris),
+            "3 produits à compléter avant leur mise en ligne"
+        );
+        assert_eq!(label(&SyncState::Conflict, 0, None, 3, 2, paris), "3 conflits à résoudre");
     }
 }

@@ -16,4 +16,5 @@ mod support;
 mod sync;
 mod sync_faults;
 mod sync_photos;
+mod sync_vocabulary;
 mod sync_worker;

@@ -138,7 +138,9 @@ pub async fn shop(m: &Market) -> (String, Client) {
                 vat_rate: "5.5".to_owned(),
                 ean: None,
                 stock: Stock { available: 200 },
+                ..Default::default()
             }],
+            ..Default::default()
         };
         let req = CatalogBatchRequest { ops: vec![CatalogOp::upsert_product(ext, 0, &data)] };
         let r = client.catalog_batch(&format!("setup-{ext}"), &req).await.unwrap().value;

@@ -14,3 +14,4 @@ mod orders;
 mod ratelimit;
 mod stock;
 mod support;
+mod vocabulary;

@@ -97,8 +97,10 @@ pub fn product(skus: &[(&str, i64)]) -> ProductData {
                 vat_rate: "5.5".to_owned(),
                 ean: Some("3760123450010".to_owned()),
                 stock: Stock { available: *available },
+                ..Default::default()
             })
             .collect(),
+        ..Default::default()
     }
 }
 
