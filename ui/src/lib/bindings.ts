@@ -926,6 +926,12 @@ export type ProductSyncState =
 "pending" | 
 /**  Refused: by moderation, or the marketplace found the data invalid. A person must act. */
 "rejected" | 
+/**
+ *  Published in Comptoir but sent unpublished: what the law requires to sell it
+ *  online is missing (the food information of Regulation (EU) No 1169/2011). The
+ *  label says what; completing the product puts it on sale.
+ */
+"incomplete" | 
 /**  On the marketplace and visible to customers. */
 "published" | 
 /**  On the marketplace but not shown (a draft in Comptoir). */
@@ -1073,7 +1079,11 @@ export type StudioSettings = {
 export type SyncIssue = {
 	entity: string,
 	uid: string,
-	/**  `rejected` (moderation), `invalid` (refused data), `conflict`. */
+	/**
+	 *  `rejected` (moderation), `invalid` (refused data), `conflict`, `incomplete`
+	 *  (published in Comptoir but sent unpublished: what the law requires to sell it
+	 *  online is missing; the message says what).
+	 */
 	kind: string,
 	message: string,
 	created_at: string,

@@ -362,7 +362,9 @@ fn publish_requirements(inv: &mut Invalid, d: &ProductData, at: &str) {
     if let Some(f) = &d.food {
         // Pre-packed food sold at a distance: the particulars of Regulation (EU)
         // No 1169/2011 art. 9 must be available before the purchase (art. 14).
-        if f.ingredients.trim().is_empty() {
+        // Drinks above 1.2 % vol are exempt from the list of ingredients (art. 16(4)),
+        // not from their allergens (art. 21).
+        if f.ingredients.trim().is_empty() && !d.is_alcoholic() {
             inv.add(
                 missing,
                 format!("{at}/food/ingredients"),

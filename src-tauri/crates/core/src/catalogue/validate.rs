@@ -151,7 +151,9 @@ fn validate_offer(p: &mut ProductInput) -> Vec<FieldError> {
 pub fn publish_problems(p: &ProductInput) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let Some(food) = &p.offer.food else { return errors };
-    if food.ingredients.trim().is_empty() {
+    // Drinks above 1.2 % vol need no list of ingredients (art. 16(4)); their allergens
+    // (« contient des sulfites ») are still required (art. 21).
+    if food.ingredients.trim().is_empty() && !food.is_alcoholic() {
         errors.push(FieldError::new(
             "offer.food.ingredients",
             "food_missing",
@@ -302,6 +304,16 @@ mod tests {
         food.storage = "Entre 0 et 4 °C".into();
         p.variants[0].net_quantity = Some("250 g".into());
         assert!(validate_product(&p).is_ok());
+        // A cider (5 % vol) needs no list of ingredients, but still its allergens.
+        p.unit = Unit::Piece;
+        p.variants[0].net_quantity = Some("75 cl".into());
+        let food = p.offer.food.as_mut().unwrap();
+        food.ingredients.clear();
+        food.abv_tenths = Some(50);
+        assert!(validate_product(&p).is_ok());
+        p.offer.food.as_mut().unwrap().allergens = None;
+        assert!(validate_product(&p).is_err());
+        p.offer.food.as_mut().unwrap().allergens = Some(vec![]);
         // Sold by the kilo: no net quantity to declare.
         p.unit = Unit::Kg;
         p.variants[0].net_quantity = None;
