@@ -252,6 +252,68 @@ async fn a_food_product_cannot_be_published_without_its_allergens() {
     c.close().await.unwrap();
 }
 
+/// Issue 18 (part): help on every screen with « ? » or F1, closed with Échap, and the
+/// text zoom (Ctrl +, up to 200 %, remembered after a restart; Ctrl 0 back to 100 %).
+#[tokio::test(flavor = "multi_thread")]
+async fn help_opens_with_f1_and_the_zoom_is_remembered() {
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    click(&c, "[data-testid=start-demo]").await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=search]")).await.unwrap();
+    let key = |k: &'static str, ctrl: bool| {
+        let c = c.clone();
+        async move {
+            c.execute(
+                "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], ctrlKey: arguments[1], bubbles: true}));",
+                vec![json!(k), json!(ctrl)],
+            )
+            .await
+            .unwrap();
+        }
+    };
+    key("F1", false).await;
+    wait_text(&c, "[data-testid=help] h2", "Catalogue").await;
+    key("Escape", false).await;
+    wait_js(&c, "the help closes", "!document.querySelector('[data-testid=help]')").await;
+    click(&c, "[data-testid=nav-import]").await;
+    key("?", false).await;
+    wait_text(&c, "[data-testid=help]", "rien n'est écrit avant que vous confirmiez").await;
+    key("Escape", false).await;
+
+    // The webview's own zoom: the page is laid out in fewer CSS pixels.
+    let width = || {
+        let c = c.clone();
+        async move { c.execute("return document.documentElement.clientWidth", vec![]).await.unwrap().as_f64().unwrap() }
+    };
+    let normal = width().await;
+    for _ in 0..5 {
+        key("+", true).await;
+    }
+    wait_js(&c, "200 % zoom", &format!("document.documentElement.clientWidth < {} * 0.6", normal)).await;
+    // Nothing is lost at 200 %: every screen's button and the help are still in view.
+    wait_js(
+        &c,
+        "the navigation wraps rather than running off the edge",
+        "[...document.querySelectorAll('.topbar button')].every(b => b.getBoundingClientRect().right <= document.documentElement.clientWidth)",
+    )
+    .await;
+    screenshot(&c, "e2e-zoom-200.png").await;
+    c.close().await.unwrap();
+
+    let c = driver.session().await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=search]")).await.unwrap();
+    wait_js(&c, "the zoom is remembered", &format!("document.documentElement.clientWidth < {} * 0.6", normal)).await;
+    c.execute(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: '0', ctrlKey: true, bubbles: true}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_js(&c, "back to 100 %", &format!("document.documentElement.clientWidth > {} * 0.95", normal)).await;
+    c.close().await.unwrap();
+}
+
 /// Answers the native GTK "open" dialog the way a person would: waits for its window,
 /// opens the location field (Ctrl+L), types the path and presses Entrée. xdotool drives
 /// the real dialog through the X server; there is no window manager under Xvfb, so the
