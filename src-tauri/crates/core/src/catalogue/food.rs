@@ -207,7 +207,11 @@ pub fn parse_abv(s: &str) -> Option<u16> {
 
 /// 55 → « 5,5 % vol ».
 pub fn abv_text(tenths: u16) -> String {
-    if tenths % 10 == 0 { format!("{} % vol", tenths / 10) } else { format!("{},{} % vol", tenths / 10, tenths % 10) }
+    if tenths.is_multiple_of(10) {
+        format!("{} % vol", tenths / 10)
+    } else {
+        format!("{},{} % vol", tenths / 10, tenths % 10)
+    }
 }
 
 /// The health message French law requires on alcohol advertising and sales pages.

@@ -287,7 +287,7 @@ impl NetQuantity {
         let unit = QuantityUnit::parse(unit)?;
         let milli = parse_milli(number)?;
         let q = NetQuantity { count, milli, unit };
-        (count >= 1 && count <= MAX_COUNT && milli > 0 && milli <= MAX_MILLI).then_some(q)
+        ((1..=MAX_COUNT).contains(&count) && milli > 0 && milli <= MAX_MILLI).then_some(q)
     }
 
     fn dimension(self) -> Dimension {
