@@ -548,8 +548,50 @@ mod tests {
         ] {
             assert_eq!(field_for_header(h), Some(f), "{h}");
         }
+        for (h, f) in [
+            ("Type", Field::Kind),
+            ("Durée", Field::Duration),
+            ("Durée (min)", Field::Duration),
+            ("Délai de fabrication", Field::LeadTime),
+            ("Délai (jours)", Field::LeadTime),
+            ("Gestion du stock", Field::StockPolicy),
+            ("Conservation", Field::Storage),
+            ("Ingrédients", Field::Ingredients),
+            ("Allergènes", Field::Allergens),
+            ("Origine", Field::Origin),
+            ("Producteur", Field::Producer),
+            ("Labels", Field::Labels),
+            ("Label", Field::Labels),
+            ("Degré (% vol)", Field::Abv),
+            ("Alcool % vol", Field::Abv),
+            ("Contenance", Field::Volume),
+            ("Poids net", Field::Weight),
+            ("Volume", Field::Volume),
+            ("Quantité nette", Field::Volume),
+            ("Conditionnement", Field::Packaging),
+        ] {
+            assert_eq!(field_for_header(h), Some(f), "{h}");
+        }
+        // A unit price is derived: never taken for the price, never imported.
+        for h in ["Prix au kg/l", "Prix au kilo", "Prix/kg", "Prix au litre (€)", "Price per kg"] {
+            assert!(is_derived_header(h), "{h}");
+            assert_eq!(field_for_header(h), None, "{h}");
+        }
+        for h in ["Prix TTC", "Prix de vente TTC (€)", "Prix HT", "Prix"] {
+            assert!(!is_derived_header(h), "{h}");
+        }
         assert_eq!(field_for_header("Remarque"), None);
+        // What a clothes shop or an artisan writes does not make food.
+        assert_eq!(field_for_header("Composition"), None);
+        assert_eq!(field_for_header("Fabricant"), None);
         assert_eq!(header_unit_hint("Poids (kg)").as_deref(), Some("kg"));
+    }
+
+    #[test]
+    fn fields_index_in_their_own_order() {
+        for (i, f) in Field::ALL.into_iter().enumerate() {
+            assert_eq!(f.index(), i, "{f:?}");
+        }
     }
 
     #[test]

@@ -535,7 +535,7 @@ impl<'a> Planner<'a> {
                 let owner = &self.index.keys[owner];
                 let same = d.existing.is_some_and(|k| self.index.keys[k].variant_id == owner.variant_id);
                 if !same && !self.leaving.contains_key(&owner.variant_id) {
-                    let mut rec = read_record(&rows[d.index], self.cols);
+                    let mut rec = self.reread(&rows[d.index]);
                     let msg = format!("Code EAN déjà utilisé par la référence {}", owner.sku);
                     let e = cols_error(self.cols, &rec, Field::Ean, "ean_taken", &msg);
                     rec.errors.push(e);
@@ -601,7 +601,7 @@ impl<'a> Planner<'a> {
                 let mut group: Vec<RowCtx> = rows_of[ti]
                     .iter()
                     .map(|d| {
-                        let rec = read_record(&rows[d.index], self.cols);
+                        let rec = self.reread(&rows[d.index]);
                         let key = rec.sku.clone().or_else(|| rec.ean.clone()).unwrap_or_default();
                         RowCtx::new(rec, d.existing, key)
                     })
@@ -705,11 +705,27 @@ impl<'a> Planner<'a> {
         (key, found)
     }
 
+    /// A row that waited for the end of the file, read again as [`Planner::feed`] read
+    /// it: what this mode does not read is left out.
+    fn reread(&self, row: &GridRow) -> Record {
+        let mut rec = read_record(row, self.cols);
+        self.mode_filter(&mut rec);
+        rec
+    }
+
+    /// Leaves out the errors, warnings and notes of columns this mode does not read.
+    fn mode_filter(&self, r: &mut Record) {
+        let mode = self.mode;
+        r.errors.retain(|e| e.field.is_none_or(|f| mode.uses(f)));
+        r.warnings.retain(|e| e.field.is_none_or(|f| mode.uses(f)));
+        r.notes.retain(|(f, _)| mode.uses(*f));
+    }
+
     /// Errors that only matter in this mode, and the mode's own rules.
     fn mode_rules(&self, ctx: &mut RowCtx) {
         let mode = self.mode;
+        self.mode_filter(&mut ctx.rec);
         let r = &mut ctx.rec;
-        r.errors.retain(|e| e.field.is_none_or(|f| mode.uses(f)));
         match (mode, ctx.existing) {
             (ImportMode::Stock, None) if r.errors.is_empty() => {
                 let e = cols_error(
@@ -722,6 +738,9 @@ impl<'a> Planner<'a> {
                 r.errors.push(e);
             }
             (ImportMode::Create, Some(_)) if r.errors.is_empty() => {
+                // Nothing of the row is read: no note on what its words mean.
+                r.notes.clear();
+                r.warnings.clear();
                 ctx.action = Some(RowAction::Unchanged);
                 ctx.note = Some("Existe déjà : non modifié (mode création seule)".into());
             }
@@ -760,7 +779,7 @@ impl<'a> Planner<'a> {
             }
         }
         self.report.errors.append(&mut rec.errors);
-        let mut all_notes = std::mem::take(&mut rec.notes);
+        let mut all_notes: Vec<String> = std::mem::take(&mut rec.notes).into_iter().map(|(_, n)| n).collect();
         if act != RowAction::Rejected {
             self.report.row_warnings.append(&mut rec.warnings);
             self.report.row_warnings.extend(warnings);

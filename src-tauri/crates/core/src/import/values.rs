@@ -56,8 +56,9 @@ pub struct Record {
     pub lead_time_days: Option<u16>,
     pub food: FoodCells,
     /// What the row's words were understood as, for the simulation (« « bouteille » :
-    /// vendu à la pièce, conditionnement bouteille »).
-    pub notes: Vec<String>,
+    /// vendu à la pièce, conditionnement bouteille »), with the column they explain (a
+    /// mode that does not read the column drops its note).
+    pub notes: Vec<(Field, String)>,
     /// Cells read with a doubt that do not refuse the row (a Type word not understood).
     pub warnings: Vec<RowError>,
     pub errors: Vec<RowError>,
@@ -283,7 +284,7 @@ pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
         // Never a refusal: an unknown word is the packaging, sold by the piece.
         let reading = read_unit_cell(&t);
         if reading.packaging.is_some() {
-            r.notes.push(reading.explain(&t));
+            r.notes.push((Field::Unit, reading.explain(&t)));
         }
         r.unit = Some(reading.unit);
         r.packaging = reading.packaging;
@@ -323,15 +324,27 @@ pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
         // wrote it (an export of « Bouteille » imports as « Bouteille »); a service word
         // (« séance ») makes the row a service.
         let service = read_unit_cell(&t).service;
-        r.notes.push(if service {
+        let note = if service {
             format!("« {t} » : conditionnement {t}, prestation de service")
         } else {
             format!("« {t} » : conditionnement {t}")
-        });
+        };
+        r.notes.push((Field::Packaging, note));
         r.service |= service;
         r.packaging = Some(t);
     }
     read_offer(&mut r, &cell, &text, cols, &mut err);
+    // « atelier 2 h » in a unit or packaging cell: a service, and how long it lasts
+    // (unless a Durée cell says it).
+    if r.service && r.duration_minutes.is_none() {
+        for f in [Field::Packaging, Field::Unit] {
+            if let Some(m) = text(f).and_then(|t| duration_in_words(&t)) {
+                r.notes.push((f, format!("durée {}", format_duration(m))));
+                r.duration_minutes = Some(m);
+                break;
+            }
+        }
+    }
     r.food = read_food(&cell, &text, &mut err);
     let mut options = Vec::new();
     if let Some(t) = text(Field::Options) {
@@ -385,7 +398,7 @@ pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
         }
     }
     if let Some((policy, days, written)) = stock_words {
-        r.notes.push(policy_note(&written, policy, days));
+        r.notes.push((Field::Stock, policy_note(&written, policy, days)));
         if r.stock_policy.is_none() {
             r.stock_policy = Some(policy);
             r.policy_in_stock_cell = true;
@@ -430,6 +443,12 @@ fn read_policy_words(cell: &str, counted_words: bool) -> Result<Option<(StockPol
         }),
         None => Ok(None),
     }
+}
+
+/// The length written after a service word: « atelier 2 h » → 120 minutes.
+fn duration_in_words(cell: &str) -> Option<u32> {
+    let rest = cell.trim().split_once(char::is_whitespace)?.1;
+    parse_duration(rest)
 }
 
 /// « 1 jour », « 10 jours ».
@@ -493,7 +512,7 @@ fn read_offer(
     if let Some(t) = text(Field::StockPolicy) {
         match read_policy_words(&t, true) {
             Ok(Some((policy, days, written))) => {
-                r.notes.push(policy_note(&written, policy, days));
+                r.notes.push((Field::StockPolicy, policy_note(&written, policy, days)));
                 r.stock_policy = Some(policy);
                 r.lead_time_days = days;
             }
@@ -509,7 +528,8 @@ fn read_offer(
         let written = with_hint(c, cols.lead_time_hint.as_deref());
         match lead_time_days(&written) {
             Some(d) => {
-                r.notes.push(format!("« {} » : délai de fabrication {}", c.display(), days_text(d)));
+                let note = format!("« {} » : délai de fabrication {}", c.display(), days_text(d));
+                r.notes.push((Field::LeadTime, note));
                 r.lead_time_days = Some(d);
             }
             None => err(
@@ -531,7 +551,12 @@ fn read_offer(
         };
         match minutes {
             Some(m) => {
-                r.notes.push(format!("« {} » : durée {}", c.display(), format_duration(m)));
+                // A time cell is shown as Excel shows it (1:30), not as its fraction of a day.
+                let written = match c {
+                    Cell::Number(n) if cols.duration_hint.is_none() && *n < 1.0 => format!("{}:{:02}", m / 60, m % 60),
+                    other => other.display(),
+                };
+                r.notes.push((Field::Duration, format!("« {written} » : durée {}", format_duration(m))));
                 r.duration_minutes = Some(m);
             }
             None => err(Field::Duration, "duration_invalid", "Durée illisible (exemples : 1 h, 2 h 30, 90 min)".into()),
@@ -725,6 +750,119 @@ mod tests {
         assert_eq!(opts[2], VariantOption { name: "Taille".into(), value: "M".into() });
         assert_eq!(r.photos, vec!["a.jpg", "b.jpg"]);
         assert_eq!(r.status, Some(ProductStatus::Published));
+    }
+
+    #[test]
+    fn shop_words_are_read_with_what_they_mean() {
+        let c =
+            cols(&[Field::Sku, Field::Unit, Field::Stock, Field::Kind, Field::Allergens, Field::Abv, Field::Labels]);
+        let r = read_record(
+            &row(&[
+                "CID",
+                "Bouteille",
+                "sur commande, 10 jours",
+                "produit alimentaire",
+                "Lait ; gluten",
+                "5,5",
+                "aop, bio",
+            ]),
+            &c,
+        );
+        assert!(r.errors.is_empty() && r.warnings.is_empty(), "{:?} {:?}", r.errors, r.warnings);
+        assert_eq!((r.unit, r.packaging.as_deref(), r.service), (Some(Unit::Piece), Some("bouteille"), false));
+        assert_eq!((r.stock, r.stock_policy, r.lead_time_days), (None, Some(StockPolicy::MadeToOrder), Some(10)));
+        assert!(r.policy_in_stock_cell);
+        assert_eq!((r.kind, r.food_type), (Some(ProductKind::Goods), true));
+        assert_eq!(r.food.allergens, Some(vec![Allergen::Gluten, Allergen::Milk]));
+        assert_eq!(r.food.abv_tenths, Some(55));
+        assert_eq!(r.food.labels, Some(vec!["AOP".to_owned(), "Agriculture Biologique".to_owned()]));
+        let notes: Vec<&str> = r.notes.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(
+            notes,
+            [
+                "« Bouteille » : vendu à la pièce, conditionnement bouteille",
+                "« sur commande, 10 jours » : fabriqué sur commande, délai 10 jours"
+            ]
+        );
+
+        // A service word with its length; « illimité »; « aucun » is an answer.
+        let r = read_record(&row(&["ATL", "atelier 2 h", "illimité", "", "aucun", "", ""]), &c);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert!(r.service);
+        assert_eq!((r.duration_minutes, r.stock_policy), (Some(120), Some(StockPolicy::Unlimited)));
+        assert_eq!(r.food.allergens, Some(vec![]));
+        assert_eq!(r.kind, None);
+    }
+
+    #[test]
+    fn offer_columns_numbers_and_header_units() {
+        let mapping = Mapping {
+            header_row: 1,
+            columns: [Field::Sku, Field::Duration, Field::LeadTime, Field::Abv, Field::StockPolicy]
+                .into_iter()
+                .map(Some)
+                .collect(),
+        };
+        let headers = ["Réf.", "Durée (min)", "Délai (semaines)", "Degré", "Suivi du stock"];
+        let c = Columns::new(mapping, headers.iter().map(|h| (*h).to_owned()).collect());
+        let cells = vec![
+            Cell::Text("A".into()),
+            Cell::Number(90.0),
+            Cell::Number(2.0),
+            // « 12 % » typed in French Excel.
+            Cell::Number(0.12),
+            Cell::Text("non".into()),
+        ];
+        let r = read_record(&GridRow { number: 4, cells }, &c);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!((r.duration_minutes, r.lead_time_days, r.food.abv_tenths), (Some(90), Some(14), Some(120)));
+        // « non » in « Suivi du stock »: not counted; the explicit policy wins over the délai.
+        assert_eq!(r.stock_policy, Some(StockPolicy::Unlimited));
+
+        // Without a unit in the header: a time Excel keeps as a fraction of a day, and a
+        // délai alone, which makes the product made to order.
+        let c = cols(&[Field::Sku, Field::Duration, Field::LeadTime]);
+        let cells = vec![Cell::Text("B".into()), Cell::Number(0.0625), Cell::Text("10 jours".into())];
+        let r = read_record(&GridRow { number: 5, cells }, &c);
+        assert_eq!((r.duration_minutes, r.lead_time_days), (Some(90), Some(10)));
+        assert_eq!(r.stock_policy, Some(StockPolicy::MadeToOrder));
+        assert!(!r.policy_in_stock_cell);
+    }
+
+    #[test]
+    fn unreadable_shop_words_are_errors_on_their_cell() {
+        let c = cols(&[
+            Field::Sku,
+            Field::Stock,
+            Field::Duration,
+            Field::LeadTime,
+            Field::Allergens,
+            Field::Abv,
+            Field::StockPolicy,
+            Field::Kind,
+        ]);
+        let r = read_record(
+            &row(&["A", "beaucoup", "longtemps", "bientôt", "lait, kryptonite", "fort", "parfois", "Fromage"]),
+            &c,
+        );
+        let described: Vec<String> = r.errors.iter().map(RowError::describe).collect();
+        assert_eq!(
+            described,
+            [
+                "Ligne 7, colonne B (Stock) « beaucoup » : Stock illisible : un nombre entier, « illimité » ou « sur commande » est attendu",
+                "Ligne 7, colonne G (Gestion du stock) « parfois » : Gestion du stock inconnue : « compté », « illimité » ou « sur commande » est attendu",
+                "Ligne 7, colonne D (Délai) « bientôt » : Délai illisible : un nombre de jours de 1 à 365 est attendu (exemple : 10 jours)",
+                "Ligne 7, colonne C (Durée) « longtemps » : Durée illisible (exemples : 1 h, 2 h 30, 90 min)",
+                "Ligne 7, colonne E (Allergènes) « lait, kryptonite » : Allergène inconnu : « kryptonite » (allergènes de la liste réglementaire : gluten, crustacés, œufs, poissons, arachides, soja, lait, fruits à coque, céleri, moutarde, sésame, sulfites, lupin, mollusques, ou « aucun »)",
+                "Ligne 7, colonne F (Degré) « fort » : Degré d'alcool illisible (exemples : 5,5 % vol, 12 %)",
+            ]
+        );
+        // A Type word not understood does not refuse the row (« Type » is a common header).
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].code, "kind_unknown");
+        assert_eq!(r.warnings[0].value, "Fromage");
+        let r = read_record(&row(&["A", "sur commande 400 jours", "", "", "", "", "", ""]), &c);
+        assert_eq!(r.errors[0].code, "lead_time_invalid");
     }
 
     #[test]
