@@ -389,7 +389,8 @@ struct RowCtx {
     /// What planning its product added to the row's own notes and warnings.
     notes: Vec<String>,
     warnings: Vec<RowError>,
-    proposal: Option<QuantityProposal>,
+    /// Boxed: rare, and a row is moved a few times on its way.
+    proposal: Option<Box<QuantityProposal>>,
 }
 
 impl RowCtx {
@@ -784,7 +785,7 @@ impl<'a> Planner<'a> {
             self.report.row_warnings.append(&mut rec.warnings);
             self.report.row_warnings.extend(warnings);
             all_notes.extend(notes);
-            self.report.proposals.extend(proposal);
+            self.report.proposals.extend(proposal.map(|p| *p));
         }
         self.report.keep(RowOutcome {
             row: rec.row,
@@ -951,14 +952,14 @@ impl<'a> Planner<'a> {
             } else {
                 format!("Quantité nette proposée d'après le nom : {shown} (enregistrée seulement si vous l'acceptez)")
             });
-            ctx.proposal = Some(QuantityProposal {
+            ctx.proposal = Some(Box::new(QuantityProposal {
                 row: ctx.rec.row,
                 key: ctx.key.clone(),
                 name: name.to_owned(),
                 quantity: quantity.clone(),
                 unit_price: price,
                 applied,
-            });
+            }));
             if applied {
                 v.net_quantity = Some(quantity);
                 v.changed = true;
@@ -1085,7 +1086,9 @@ impl<'a> Planner<'a> {
                 // that fills it, the others left as stored.
                 let mut food = FoodCells::default();
                 for ctx in rows.iter() {
-                    food.or(&ctx.rec.food);
+                    if let Some(cells) = &ctx.rec.food {
+                        food.or(cells);
+                    }
                 }
                 if !food.is_empty() || rows.iter().any(|c| c.rec.food_type) {
                     food.apply(draft.offer.food.get_or_insert_with(FoodInfo::default));

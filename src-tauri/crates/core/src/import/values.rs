@@ -54,7 +54,9 @@ pub struct Record {
     /// The policy was written in the Stock cell: the « stock et prix » mode applies it too.
     pub policy_in_stock_cell: bool,
     pub lead_time_days: Option<u16>,
-    pub food: FoodCells,
+    /// `None` when no food cell is filled (boxed: most rows have none, and a row is
+    /// moved a few times on its way).
+    pub food: Option<Box<FoodCells>>,
     /// What the row's words were understood as, for the simulation (« « bouteille » :
     /// vendu à la pièce, conditionnement bouteille »), with the column they explain (a
     /// mode that does not read the column drops its note).
@@ -338,14 +340,16 @@ pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
     // (unless a Durée cell says it).
     if r.service && r.duration_minutes.is_none() {
         for f in [Field::Packaging, Field::Unit] {
-            if let Some(m) = text(f).and_then(|t| duration_in_words(&t)) {
-                r.notes.push((f, format!("durée {}", format_duration(m))));
+            let Some(t) = text(f) else { continue };
+            if let Some(m) = duration_in_words(&t) {
+                r.notes.push((f, format!("« {t} » : durée {}", format_duration(m))));
                 r.duration_minutes = Some(m);
                 break;
             }
         }
     }
-    r.food = read_food(&cell, &text, &mut err);
+    let food = read_food(&cell, &text, &mut err);
+    r.food = (!food.is_empty()).then(|| Box::new(food));
     let mut options = Vec::new();
     if let Some(t) = text(Field::Options) {
         for part in t.split(['|', ';']).map(str::trim).filter(|p| !p.is_empty()) {
@@ -773,9 +777,10 @@ mod tests {
         assert_eq!((r.stock, r.stock_policy, r.lead_time_days), (None, Some(StockPolicy::MadeToOrder), Some(10)));
         assert!(r.policy_in_stock_cell);
         assert_eq!((r.kind, r.food_type), (Some(ProductKind::Goods), true));
-        assert_eq!(r.food.allergens, Some(vec![Allergen::Gluten, Allergen::Milk]));
-        assert_eq!(r.food.abv_tenths, Some(55));
-        assert_eq!(r.food.labels, Some(vec!["AOP".to_owned(), "Agriculture Biologique".to_owned()]));
+        let food = r.food.as_deref().unwrap();
+        assert_eq!(food.allergens, Some(vec![Allergen::Gluten, Allergen::Milk]));
+        assert_eq!(food.abv_tenths, Some(55));
+        assert_eq!(food.labels, Some(vec!["AOP".to_owned(), "Agriculture Biologique".to_owned()]));
         let notes: Vec<&str> = r.notes.iter().map(|(_, n)| n.as_str()).collect();
         assert_eq!(
             notes,
@@ -788,9 +793,18 @@ mod tests {
         // A service word with its length; « illimité »; « aucun » is an answer.
         let r = read_record(&row(&["ATL", "atelier 2 h", "illimité", "", "aucun", "", ""]), &c);
         assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let notes: Vec<&str> = r.notes.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(
+            notes,
+            [
+                "« atelier 2 h » : vendu à la pièce, conditionnement atelier 2 h, prestation de service",
+                "« atelier 2 h » : durée 2 h",
+                "« illimité » : stock non compté, toujours disponible",
+            ]
+        );
         assert!(r.service);
         assert_eq!((r.duration_minutes, r.stock_policy), (Some(120), Some(StockPolicy::Unlimited)));
-        assert_eq!(r.food.allergens, Some(vec![]));
+        assert_eq!(r.food.unwrap().allergens, Some(vec![]));
         assert_eq!(r.kind, None);
     }
 
@@ -815,7 +829,8 @@ mod tests {
         ];
         let r = read_record(&GridRow { number: 4, cells }, &c);
         assert!(r.errors.is_empty(), "{:?}", r.errors);
-        assert_eq!((r.duration_minutes, r.lead_time_days, r.food.abv_tenths), (Some(90), Some(14), Some(120)));
+        let abv = r.food.and_then(|f| f.abv_tenths);
+        assert_eq!((r.duration_minutes, r.lead_time_days, abv), (Some(90), Some(14), Some(120)));
         // « non » in « Suivi du stock »: not counted; the explicit policy wins over the délai.
         assert_eq!(r.stock_policy, Some(StockPolicy::Unlimited));
 

@@ -578,6 +578,7 @@ async fn an_export_reimports_to_an_identical_catalogue() {
         let report = import::apply(&fresh.db, &source, &s, now(), &Control::default()).await.unwrap();
         assert_eq!(report.result.counts.rejected, 0, "{name}: {:?}", report.result.errors);
         assert_eq!(comparable(&fresh.db).await, original, "{name}");
+        assert_constraints_hold(&fresh.db).await;
         // And importing the export over the catalogue it came from changes nothing.
         let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
         assert_eq!(
@@ -947,6 +948,7 @@ async fn rows_far_apart_in_a_large_file_are_planned_as_one_file() {
     assert_eq!(t.db.catalogue_stats().await.unwrap().products, 1203 + 5003);
     // The search index follows the moved EANs.
     assert_eq!(t.db.list_products(&search(&ean(5))).await.unwrap().items[0].name, "Bol");
+    assert_constraints_hold(&t.db).await;
 
     import::undo(&t.db, report.batch_id, now()).await.unwrap();
     assert_eq!(dump(&t.db).await, before);
@@ -1157,6 +1159,30 @@ fn fixture_path(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
+/// `PRAGMA integrity_check`, which also checks every CHECK constraint: a bulk import
+/// writes without them (its values are validated before), so its tests run it.
+async fn assert_constraints_hold(db: &Db) {
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.path().display())).await.unwrap();
+    let result: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&mut conn).await.unwrap();
+    assert_eq!(result, ["ok"]);
+}
+
+/// What [`assert_constraints_hold`] relies on: this SQLite's integrity check sees a row a
+/// CHECK constraint refuses (written here as the bulk import writes, checks off).
+#[tokio::test]
+async fn the_integrity_check_sees_what_a_check_constraint_refuses() {
+    let t = fresh_db().await;
+    t.db.save_product(&product("Camembert", "CAM", 495), now()).await.unwrap();
+    assert_constraints_hold(&t.db).await;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.db.path().display())).await.unwrap();
+    sqlx::query("PRAGMA ignore_check_constraints = ON").execute(&mut conn).await.unwrap();
+    sqlx::query("UPDATE products SET stock_policy = 'parfois'").execute(&mut conn).await.unwrap();
+    // On another connection: with the checks off, the integrity check leaves them too.
+    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.db.path().display())).await.unwrap();
+    let result: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&mut other).await.unwrap();
+    assert_eq!(result, ["CHECK constraint failed in products"]);
+}
+
 fn notes_of(sim: &import::Simulation, row: u32) -> Vec<&str> {
     sim.rows.iter().find(|r| r.row == row).map(|r| r.notes.iter().map(String::as_str).collect()).unwrap_or_default()
 }
@@ -1266,6 +1292,7 @@ async fn the_issue_s_22_till_rows_all_import_with_what_their_words_mean() {
         assert_eq!(unit_price(&p).as_deref(), Some(price), "{sku}");
     }
     assert_eq!(t.db.product_by_sku("ATL-CUI").await.unwrap().variants[0].net_quantity, None);
+    assert_constraints_hold(&t.db).await;
 }
 
 /// An XLSX the way French Excel keeps a shop's Christmas catalogue: a merged title,
@@ -1655,6 +1682,7 @@ async fn a_french_excel_catalogue_with_food_services_and_made_to_order_imports_e
     );
     let bougie = get("BOU-1").await;
     assert_eq!((bougie.offer.food, bougie.status), (None, ProductStatus::Published));
+    assert_constraints_hold(&t.db).await;
 }
 
 /// Only real errors refuse a row: food information missing from a row to publish makes
