@@ -90,9 +90,8 @@ pub struct RowOutcome {
     pub action: RowAction,
     pub changes: Vec<Change>,
     pub note: Option<String>,
-    /// What the row's words were understood as, and what the import did of its own
-    /// accord: « « bouteille » : vendu à la pièce, conditionnement bouteille »,
-    /// « Importé en brouillon : … ».
+    /// What the row's words were understood as (« « bouteille » : vendu à la pièce,
+    /// conditionnement bouteille »), and the net quantity its name proposes.
     pub notes: Vec<String>,
 }
 
@@ -969,7 +968,8 @@ impl<'a> Planner<'a> {
 
     /// A product meant to be published whose food information is incomplete goes in as
     /// a draft: each problem is a warning on its cell (the variant's row for a net
-    /// quantity, else the product's first row), and every row of the product says so.
+    /// quantity, else the product's first row), and every row of the product says so in
+    /// its note.
     fn warn_unpublished(&self, draft: &Draft, rows: &mut [RowCtx], problems: &[FieldError]) {
         let cols = self.cols;
         let first_row = draft.variant_rows.iter().flatten().copied().min();
@@ -993,8 +993,10 @@ impl<'a> Planner<'a> {
             "Importé en brouillon, pas en ligne : à compléter pour vendre ce produit alimentaire ({})",
             missing.join(", ")
         );
+        // The row's note, which the import screen shows beside its outcome already.
         for &ri in draft.variant_rows.iter().flatten() {
-            rows[ri].notes.push(note.clone());
+            let n = &mut rows[ri].note;
+            *n = Some(n.take().map_or_else(|| note.clone(), |n| format!("{n} ; {note}")));
         }
     }
 

@@ -1630,12 +1630,10 @@ async fn a_french_excel_catalogue_with_food_services_and_made_to_order_imports_e
             "Ligne 6, colonne N (Allergènes) : Allergènes non renseignés : cochez ceux que contient le produit, ou « aucun » ; produit importé en brouillon"
         ]
     );
+    assert_eq!(notes_of(&sim, 6), ["« pot » : conditionnement pot"]);
     assert_eq!(
-        notes_of(&sim, 6),
-        [
-            "« pot » : conditionnement pot",
-            "Importé en brouillon, pas en ligne : à compléter pour vendre ce produit alimentaire (allergènes)"
-        ]
+        sim.rows.iter().find(|r| r.row == 6).unwrap().note.as_deref(),
+        Some("Importé en brouillon, pas en ligne : à compléter pour vendre ce produit alimentaire (allergènes)")
     );
 
     import::apply(&t.db, &committed, &s, now(), &Control::default()).await.unwrap();
@@ -1711,8 +1709,15 @@ TER;Terrine;douze;Publié;180 g;Porc;;Au frais\n";
         ]
     );
     assert_eq!(
-        notes_of(&sim, 3),
-        ["Importé en brouillon, pas en ligne : à compléter pour vendre ce produit alimentaire (quantité nette)"]
+        sim.rows.iter().map(|r| r.note.as_deref()).collect::<Vec<_>>(),
+        [
+            Some("Importé en brouillon, pas en ligne : à compléter pour vendre ce produit alimentaire (allergènes)"),
+            Some(
+                "Importé en brouillon, pas en ligne : à compléter pour vendre ce produit alimentaire (quantité nette)"
+            ),
+            None,
+            None,
+        ]
     );
     import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!(t.db.product_by_sku("MIE").await.unwrap().status, ProductStatus::Draft);
