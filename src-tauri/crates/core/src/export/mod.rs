@@ -8,14 +8,17 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 
+use crate::catalogue::{format_duration, unit_price_of};
 use crate::import::errors::xlsx_err;
 use crate::import::plan::options_text;
-use crate::import::values::status_label;
+use crate::import::values::{days_text, food_cells_text, kind_label, policy_label, status_label};
 use crate::storage::imports::ExportRow;
 use crate::{Db, Error, Result};
 
-/// Column headers, in order. Each maps back to its field on import.
-pub const HEADERS: [&str; 14] = [
+/// Column headers, in order. Each maps back to its field on import, except « Prix au
+/// kg/l », worked out from the price and the net quantity: the import recognises it and
+/// leaves it (`import::map::is_derived_header`).
+pub const HEADERS: [&str; 26] = [
     "Référence",
     "Désignation",
     "Catégorie",
@@ -25,14 +28,34 @@ pub const HEADERS: [&str; 14] = [
     "Code EAN",
     "Unité",
     "Contenance",
+    "Prix au kg/l",
     "Conditionnement",
+    "Type",
+    "Durée",
+    "Gestion du stock",
+    "Délai",
+    "Ingrédients",
+    "Allergènes",
+    "Conservation",
+    "Origine",
+    "Producteur",
+    "Label",
+    "Degré",
     "Options",
     "Statut",
     "Description",
     "Code produit",
 ];
 
-const WIDTHS: [f64; 14] = [16.0, 40.0, 32.0, 11.0, 8.0, 8.0, 16.0, 10.0, 10.0, 15.0, 28.0, 11.0, 50.0, 22.0];
+const WIDTHS: [f64; 26] = [
+    16.0, 40.0, 32.0, 11.0, 8.0, 8.0, 16.0, 10.0, 10.0, 14.0, 15.0, 18.0, 8.0, 15.0, 10.0, 50.0, 24.0, 30.0, 16.0,
+    24.0, 20.0, 10.0, 28.0, 11.0, 50.0, 22.0,
+];
+
+/// Columns written as numbers in the XLSX (their text in the CSV): price, VAT, stock.
+const PRICE: usize = 3;
+const VAT: usize = 4;
+const STOCK: usize = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -71,6 +94,44 @@ pub async fn catalogue_csv(db: &Db) -> Result<Vec<u8>> {
     csv(&db.export_rows().await?)
 }
 
+/// One row's cells as text, in [`HEADERS`] order: the CSV writes them all, the XLSX
+/// all but the numbers. Product fields repeat on each variant's row (the import takes
+/// them from the first row of the product).
+fn cells(r: &ExportRow) -> [String; 26] {
+    let o = &r.offer;
+    let food = food_cells_text(o.food.as_ref());
+    let [ingredients, allergens, storage, origin, producer, labels, abv] = food;
+    [
+        r.sku.clone(),
+        r.name.clone(),
+        r.category_path.clone().unwrap_or_default(),
+        // No thousands separator: « 1234567,89 », as Excel reads a number back.
+        format!("{},{:02}", r.price_cents / 100, r.price_cents % 100),
+        r.vat.label().to_owned(),
+        r.stock.to_string(),
+        r.ean.clone().unwrap_or_default(),
+        r.unit.label().to_owned(),
+        r.net_quantity.clone().unwrap_or_default(),
+        unit_price_of(r.unit, r.price_cents, r.net_quantity.as_deref()).map(|u| u.text()).unwrap_or_default(),
+        o.packaging.clone().unwrap_or_default(),
+        kind_label(o.kind, o.food.is_some()).to_owned(),
+        o.duration_minutes.map(format_duration).unwrap_or_default(),
+        policy_label(o.stock_policy).to_owned(),
+        o.lead_time_days.map(days_text).unwrap_or_default(),
+        ingredients,
+        allergens,
+        storage,
+        origin,
+        producer,
+        labels,
+        abv,
+        options_text(&r.options),
+        status_label(r.status).to_owned(),
+        r.description.clone(),
+        r.product_uid.clone(),
+    ]
+}
+
 /// Bold frozen header with autofilter, prices in €, VAT in %, widths set. Every
 /// text is written as a string: a name starting with `=` stays a name.
 pub fn xlsx(rows: &[ExportRow]) -> Result<Vec<u8>> {
@@ -87,27 +148,19 @@ pub fn xlsx(rows: &[ExportRow]) -> Result<Vec<u8>> {
     }
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 1;
-        let s = |ws: &mut rust_xlsxwriter::Worksheet, col: u16, v: &str| -> Result<()> {
-            if !v.is_empty() {
-                ws.write_string(row, col, v).map_err(xlsx_err)?;
+        for (c, text) in cells(r).iter().enumerate() {
+            let col = c as u16;
+            match c {
+                PRICE => ws.write_number_with_format(row, col, crate::money::cents_to_number(r.price_cents), &euro),
+                VAT => ws.write_number_with_format(row, col, r.vat.as_fraction(), &percent),
+                STOCK => ws.write_number_with_format(row, col, r.stock as f64, &integer),
+                // EANs as text too: as numbers, Excel would show 3,76E+12 and drop
+                // leading zeros.
+                _ if text.is_empty() => continue,
+                _ => ws.write_string(row, col, text),
             }
-            Ok(())
-        };
-        s(ws, 0, &r.sku)?;
-        s(ws, 1, &r.name)?;
-        s(ws, 2, r.category_path.as_deref().unwrap_or(""))?;
-        ws.write_number_with_format(row, 3, crate::money::cents_to_number(r.price_cents), &euro).map_err(xlsx_err)?;
-        ws.write_number_with_format(row, 4, r.vat.as_fraction(), &percent).map_err(xlsx_err)?;
-        ws.write_number_with_format(row, 5, r.stock as f64, &integer).map_err(xlsx_err)?;
-        // EANs as text: as numbers, Excel would show 3,76E+12 and drop leading zeros.
-        s(ws, 6, r.ean.as_deref().unwrap_or(""))?;
-        s(ws, 7, r.unit.label())?;
-        s(ws, 8, r.net_quantity.as_deref().unwrap_or(""))?;
-        s(ws, 9, r.offer.packaging.as_deref().unwrap_or(""))?;
-        s(ws, 10, &options_text(&r.options))?;
-        s(ws, 11, status_label(r.status))?;
-        s(ws, 12, &r.description)?;
-        s(ws, 13, &r.product_uid)?;
+            .map_err(xlsx_err)?;
+        }
     }
     ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
     ws.autofilter(0, 0, rows.len() as u32, HEADERS.len() as u16 - 1).map_err(xlsx_err)?;
@@ -118,30 +171,22 @@ pub fn xlsx(rows: &[ExportRow]) -> Result<Vec<u8>> {
 /// double click. Texts starting with `=`, `+`, `-`, `@`, tab or CR get a leading `'`
 /// so no spreadsheet runs them as formulas (the import removes it again).
 pub fn csv(rows: &[ExportRow]) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(64 + rows.len() * 120);
+    let mut out = Vec::with_capacity(64 + rows.len() * 160);
     out.extend_from_slice("\u{feff}".as_bytes());
     let mut w = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(out);
     let io = |e: csv::Error| Error::Io(std::io::Error::other(e));
     w.write_record(HEADERS).map_err(io)?;
     for r in rows {
-        let price = format!("{},{:02}", r.price_cents / 100, r.price_cents % 100);
-        let options = options_text(&r.options);
-        let record: [Cow<str>; 14] = [
-            neutralise(&r.sku),
-            neutralise(&r.name),
-            neutralise(r.category_path.as_deref().unwrap_or("")),
-            price.into(),
-            r.vat.label().into(),
-            r.stock.to_string().into(),
-            r.ean.as_deref().unwrap_or("").into(),
-            r.unit.label().into(),
-            r.net_quantity.as_deref().unwrap_or("").into(),
-            neutralise(r.offer.packaging.as_deref().unwrap_or("")),
-            neutralise(&options),
-            status_label(r.status).into(),
-            neutralise(&r.description),
-            neutralise(&r.product_uid),
-        ];
+        let cells = cells(r);
+        // Numbers as they are (a stock of -3 is a number, not a formula).
+        let record: Vec<Cow<str>> = cells
+            .iter()
+            .enumerate()
+            .map(|(c, v)| match c {
+                PRICE | VAT | STOCK => Cow::Borrowed(v.as_str()),
+                _ => neutralise(v),
+            })
+            .collect();
         w.write_record(record.iter().map(|c| c.as_bytes())).map_err(io)?;
     }
     w.into_inner().map_err(|e| Error::Io(std::io::Error::other(e.to_string())))
@@ -168,12 +213,16 @@ mod tests {
 
     #[test]
     fn headers_map_back_to_their_fields() {
-        use crate::import::map::field_for_header;
-        let fields: Vec<_> = HEADERS.iter().map(|h| field_for_header(h)).collect();
+        use crate::import::map::{field_for_header, is_derived_header};
+        // The unit price is recognised as derived, never taken for the price.
+        let derived: Vec<&str> = HEADERS.iter().copied().filter(|h| is_derived_header(h)).collect();
+        assert_eq!(derived, ["Prix au kg/l"]);
+        assert_eq!(field_for_header("Prix au kg/l"), None);
+        let fields: Vec<_> = HEADERS.iter().filter(|h| !is_derived_header(h)).map(|h| field_for_header(h)).collect();
         assert!(fields.iter().all(Option::is_some), "{fields:?}");
         let mut dedup = fields.clone();
         dedup.sort_by_key(|f| format!("{f:?}"));
         dedup.dedup();
-        assert_eq!(dedup.len(), HEADERS.len());
+        assert_eq!(dedup.len(), HEADERS.len() - 1);
     }
 }

@@ -32,10 +32,28 @@ pub enum Field {
     Status,
     /// Rows sharing this value are variants of one product.
     Group,
+    /// Goods or service (« produit », « prestation »); « alimentaire » makes it food.
+    Kind,
+    /// How long a service lasts (« 1 h », « 2 h 30 »).
+    Duration,
+    /// Days to make a product made to order.
+    LeadTime,
+    /// Counted, unlimited or made to order (« illimité », « sur commande »).
+    StockPolicy,
+    Ingredients,
+    Allergens,
+    /// Storage conditions (« À conserver entre 2 et 6 °C »).
+    Storage,
+    Origin,
+    Producer,
+    /// Quality signs: AOP, Label Rouge, Agriculture Biologique…
+    Labels,
+    /// Alcoholic strength (% vol).
+    Abv,
 }
 
 impl Field {
-    pub const ALL: [Field; 20] = [
+    pub const ALL: [Field; 31] = [
         Field::Sku,
         Field::Name,
         Field::PriceTtc,
@@ -56,7 +74,38 @@ impl Field {
         Field::Photo,
         Field::Status,
         Field::Group,
+        Field::Kind,
+        Field::Duration,
+        Field::LeadTime,
+        Field::StockPolicy,
+        Field::Ingredients,
+        Field::Allergens,
+        Field::Storage,
+        Field::Origin,
+        Field::Producer,
+        Field::Labels,
+        Field::Abv,
     ];
+
+    /// Index in [`Field::ALL`] (the order of the enum).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Columns whose value is the food information of the product: one filled makes
+    /// the product food.
+    pub fn is_food(self) -> bool {
+        matches!(
+            self,
+            Field::Ingredients
+                | Field::Allergens
+                | Field::Storage
+                | Field::Origin
+                | Field::Producer
+                | Field::Labels
+                | Field::Abv
+        )
+    }
 
     /// French name, as the mapping screen and the error messages show it.
     pub fn label(self) -> &'static str {
@@ -81,6 +130,17 @@ impl Field {
             Field::Photo => "Photo",
             Field::Status => "Statut",
             Field::Group => "Code produit",
+            Field::Kind => "Type",
+            Field::Duration => "Durée",
+            Field::LeadTime => "Délai",
+            Field::StockPolicy => "Gestion du stock",
+            Field::Ingredients => "Ingrédients",
+            Field::Allergens => "Allergènes",
+            Field::Storage => "Conservation",
+            Field::Origin => "Origine",
+            Field::Producer => "Producteur",
+            Field::Labels => "Label",
+            Field::Abv => "Degré",
         }
     }
 
@@ -176,14 +236,99 @@ impl Field {
             Field::Description => &["description", "descriptif", "description longue", "details", "detail"],
             Field::Unit => &["unite", "unit", "unite de vente", "uv", "vendu au", "vendu a la", "vente au"],
             Field::Packaging => &["conditionnement", "emballage", "packaging", "contenant"],
-            Field::Weight => &["poids", "weight", "poids net", "masse"],
-            Field::Volume => &["contenance", "volume", "capacite"],
+            Field::Weight => &["poids", "weight", "poids net", "masse", "net weight", "poids net egoutte"],
+            Field::Volume => &[
+                "contenance",
+                "volume",
+                "capacite",
+                "quantite nette",
+                "qte nette",
+                "net quantity",
+                "volume net",
+                "contenance nette",
+            ],
             Field::Size => &["taille", "size", "pointure"],
             Field::Color => &["couleur", "color", "colour", "coloris", "teinte"],
             Field::Options => &["options", "option", "declinaison", "declinaisons", "variante", "variantes"],
             Field::Photo => &["photo", "photos", "image", "images", "visuel", "visuels", "picture"],
             Field::Status => &["statut", "status", "etat", "publication"],
             Field::Group => &["code produit", "produit parent", "parent", "groupe", "modele", "product id"],
+            Field::Kind => &[
+                "type",
+                "type de produit",
+                "type produit",
+                "type d article",
+                "nature",
+                "produit ou service",
+                "kind",
+                "product type",
+            ],
+            Field::Duration => {
+                &["duree", "duree de la seance", "duree seance", "duree de l atelier", "duree prestation", "duration"]
+            }
+            Field::LeadTime => &[
+                "delai",
+                "delai de fabrication",
+                "delai fabrication",
+                "delai de preparation",
+                "delai preparation",
+                "delai en jours",
+                "delai jours",
+                "lead time",
+            ],
+            Field::StockPolicy => &[
+                "gestion du stock",
+                "gestion stock",
+                "gestion de stock",
+                "suivi du stock",
+                "suivi stock",
+                "suivi de stock",
+                "type de stock",
+                "stock policy",
+            ],
+            Field::Ingredients => {
+                // Not « composition »: a clothes shop's column (« 100 % coton ») would make
+                // every garment food.
+                &["ingredients", "ingredient", "liste des ingredients", "liste ingredients"]
+            }
+            Field::Allergens => {
+                &["allergenes", "allergene", "allergenes majeurs", "allergens", "allergen", "allergies"]
+            }
+            Field::Storage => &[
+                "conservation",
+                "conditions de conservation",
+                "condition de conservation",
+                "mode de conservation",
+                "a conserver",
+                "storage",
+                "storage conditions",
+            ],
+            Field::Origin => &["origine", "provenance", "pays d origine", "origin", "country of origin"],
+            // Not « fabricant »: an artisan's column for what is not food.
+            Field::Producer => &["producteur", "elaborateur", "exploitant", "transformateur", "producer"],
+            Field::Labels => &[
+                "label",
+                "labels",
+                "label qualite",
+                "labels qualite",
+                "signe de qualite",
+                "signes de qualite",
+                "signe officiel de qualite",
+                "appellation",
+            ],
+            Field::Abv => &[
+                "degre",
+                "degre d alcool",
+                "degre alcool",
+                "degre alcoolique",
+                "alcool",
+                "alcool vol",
+                "titre alcoometrique",
+                "titre alcoometrique volumique",
+                "tav",
+                "abv",
+                "alcohol",
+            ],
         }
     }
 }
@@ -210,10 +355,20 @@ pub fn normalise_header(h: &str) -> String {
     words.join(" ")
 }
 
+/// Headers of columns Comptoir's export derives from others (the unit price, « Prix au
+/// kg/l »): recognised so they are never taken for the price, and never imported.
+pub fn is_derived_header(header: &str) -> bool {
+    let n = normalise_header(header);
+    let words: Vec<&str> = n.split(' ').collect();
+    let has = |w: &str| words.contains(&w);
+    (has("prix") || has("price") || has("tarif"))
+        && ["kg", "kilo", "kilogramme", "litre", "l", "m", "m2", "metre"].iter().any(|w| has(w))
+}
+
 /// The field a header names, if any.
 pub fn field_for_header(header: &str) -> Option<Field> {
     let n = normalise_header(header);
-    if n.is_empty() {
+    if n.is_empty() || is_derived_header(header) {
         return None;
     }
     // The longest synonym wins ("code produit" before "code", "prix ht" before "prix").
@@ -393,8 +548,50 @@ mod tests {
         ] {
             assert_eq!(field_for_header(h), Some(f), "{h}");
         }
+        for (h, f) in [
+            ("Type", Field::Kind),
+            ("Durée", Field::Duration),
+            ("Durée (min)", Field::Duration),
+            ("Délai de fabrication", Field::LeadTime),
+            ("Délai (jours)", Field::LeadTime),
+            ("Gestion du stock", Field::StockPolicy),
+            ("Conservation", Field::Storage),
+            ("Ingrédients", Field::Ingredients),
+            ("Allergènes", Field::Allergens),
+            ("Origine", Field::Origin),
+            ("Producteur", Field::Producer),
+            ("Labels", Field::Labels),
+            ("Label", Field::Labels),
+            ("Degré (% vol)", Field::Abv),
+            ("Alcool % vol", Field::Abv),
+            ("Contenance", Field::Volume),
+            ("Poids net", Field::Weight),
+            ("Volume", Field::Volume),
+            ("Quantité nette", Field::Volume),
+            ("Conditionnement", Field::Packaging),
+        ] {
+            assert_eq!(field_for_header(h), Some(f), "{h}");
+        }
+        // A unit price is derived: never taken for the price, never imported.
+        for h in ["Prix au kg/l", "Prix au kilo", "Prix/kg", "Prix au litre (€)", "Price per kg"] {
+            assert!(is_derived_header(h), "{h}");
+            assert_eq!(field_for_header(h), None, "{h}");
+        }
+        for h in ["Prix TTC", "Prix de vente TTC (€)", "Prix HT", "Prix"] {
+            assert!(!is_derived_header(h), "{h}");
+        }
         assert_eq!(field_for_header("Remarque"), None);
+        // What a clothes shop or an artisan writes does not make food.
+        assert_eq!(field_for_header("Composition"), None);
+        assert_eq!(field_for_header("Fabricant"), None);
         assert_eq!(header_unit_hint("Poids (kg)").as_deref(), Some("kg"));
+    }
+
+    #[test]
+    fn fields_index_in_their_own_order() {
+        for (i, f) in Field::ALL.into_iter().enumerate() {
+            assert_eq!(f.index(), i, "{f:?}");
+        }
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub use errors::RowError;
 pub use map::{Field, Mapping, column_letter};
 pub use plan::{
     CategoryChoice, CategoryRef, Change, Counts, ImportMode, NewCategory, OUTCOMES_KEPT, PlanOptions, ProductWrite,
-    RowAction, RowOutcome, VariantWrite,
+    QuantityProposal, RowAction, RowOutcome, VariantWrite,
 };
 pub use read::{Cell, GridRow, Source, read_bytes, read_file, stream_bytes, stream_file};
 
@@ -180,9 +180,16 @@ pub struct Simulation {
     pub unknown_categories: Vec<String>,
     /// Photo file names of each row, matched against the photo library.
     pub photos: Vec<PhotoRef>,
-    /// Problems that do not refuse the row (a photo not in the library), pointed at the cell.
+    /// Problems that do not refuse the row (a photo not in the library, food information
+    /// missing for a row to publish: imported as a draft), pointed at the cell.
     pub row_warnings: Vec<RowError>,
     pub warnings: Vec<String>,
+    /// Net quantities read in product names when the file has no quantity column, in
+    /// file order (the first [`OUTCOMES_KEPT`]): stored only with
+    /// [`PlanOptions::quantities_from_names`].
+    pub quantity_proposals: Vec<QuantityProposal>,
+    /// Proposals left out of `quantity_proposals`.
+    pub quantity_proposals_omitted: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -436,7 +443,12 @@ fn plan(
 
 fn to_simulation(mut report: Report, s: &ImportSettings) -> Simulation {
     let (rows, rows_omitted) = report.outcomes();
+    let mut quantity_proposals = std::mem::take(&mut report.proposals);
+    let quantity_proposals_omitted = quantity_proposals.len().saturating_sub(OUTCOMES_KEPT) as u32;
+    quantity_proposals.truncate(OUTCOMES_KEPT);
     Simulation {
+        quantity_proposals,
+        quantity_proposals_omitted,
         counts: report.counts,
         rows,
         rows_omitted,

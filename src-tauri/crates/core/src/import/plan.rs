@@ -10,10 +10,14 @@ use serde::{Deserialize, Serialize};
 use super::errors::RowError;
 use super::map::Field;
 use super::read::GridRow;
-use super::values::{Columns, Record, read_record, status_label};
+use super::values::{
+    Columns, FoodCells, Record, days_text, food_cells_text, kind_label, policy_label, read_record, status_label,
+};
 use super::{PhotoFound, PhotoRef};
+use crate::FieldError;
 use crate::catalogue::{
-    Category, Offer, ProductInput, ProductStatus, Unit, VariantInput, VariantOption, validate_product,
+    Category, FoodInfo, Offer, ProductInput, ProductKind, ProductStatus, Unit, VariantInput, VariantOption,
+    format_duration, net_quantity_in_name, publish_problems, unit_price, validate_product,
 };
 use crate::storage::imports::{CatalogueIndex, ProductSnapshot};
 use crate::storage::offer::StoredOffer;
@@ -86,6 +90,26 @@ pub struct RowOutcome {
     pub action: RowAction,
     pub changes: Vec<Change>,
     pub note: Option<String>,
+    /// What the row's words were understood as (« « bouteille » : vendu à la pièce,
+    /// conditionnement bouteille »), and the net quantity its name proposes.
+    pub notes: Vec<String>,
+}
+
+/// A net quantity read in a product's name (« Cidre brut 75 cl » → 75 cl) when the file
+/// has no quantity column: stored only when the user accepts
+/// ([`PlanOptions::quantities_from_names`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct QuantityProposal {
+    pub row: u32,
+    /// The row's reference.
+    pub key: String,
+    pub name: String,
+    /// In its canonical form (« 75 cl », « 6 × 125 g »).
+    pub quantity: String,
+    /// The unit price it gives (« 8,67 € / l »).
+    pub unit_price: Option<String>,
+    /// Stored by this import (the option is on), or only proposed.
+    pub applied: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -157,6 +181,10 @@ pub struct PlanOptions {
     /// Category names of the file (as written) mapped by the user to an existing
     /// category, or to none; the others are found by name or created.
     pub category_map: Vec<CategoryChoice>,
+    /// Take the net quantity a name ends with (« Cidre brut 75 cl ») when the file has
+    /// no quantity column: the simulation proposes them, this stores them.
+    #[serde(default)]
+    pub quantities_from_names: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -291,6 +319,8 @@ pub struct Report {
     /// Paths of the categories the import creates, and the names the file gave them.
     pub new_categories: Vec<String>,
     pub unknown_categories: Vec<String>,
+    /// Net quantities read in names, every one (the simulation keeps the first ones).
+    pub proposals: Vec<QuantityProposal>,
 }
 
 #[derive(Debug)]
@@ -355,6 +385,27 @@ struct RowCtx {
     action: Option<RowAction>,
     note: Option<String>,
     changes: Vec<Change>,
+    /// What planning its product added to the row's own notes and warnings.
+    notes: Vec<String>,
+    warnings: Vec<RowError>,
+    /// Boxed: rare, and a row is moved a few times on its way.
+    proposal: Option<Box<QuantityProposal>>,
+}
+
+impl RowCtx {
+    fn new(rec: Record, existing: Option<usize>, key: String) -> Self {
+        RowCtx {
+            rec,
+            existing,
+            key,
+            action: None,
+            note: None,
+            changes: Vec::new(),
+            notes: Vec::new(),
+            warnings: Vec::new(),
+            proposal: None,
+        }
+    }
 }
 
 /// The simulation, row by row as the sheet is read. A row that creates a product on its
@@ -370,6 +421,7 @@ pub struct Planner<'a> {
     library: Option<&'a HashMap<String, String>>,
     mode: ImportMode,
     default_vat: VatRate,
+    quantities_from_names: bool,
     /// Whether writes are wanted (an import) or only the report (a simulation).
     writing: bool,
     ids: Ids,
@@ -406,6 +458,7 @@ impl<'a> Planner<'a> {
             library,
             mode: options.mode,
             default_vat: options.default_vat.unwrap_or(VatRate::Normal),
+            quantities_from_names: options.quantities_from_names,
             writing,
             ids,
             first_key: HashMap::new(),
@@ -438,7 +491,7 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let (key, existing) = self.resolve(&mut rec);
-            let mut ctx = RowCtx { rec, existing, key, action: None, note: None, changes: Vec::new() };
+            let mut ctx = RowCtx::new(rec, existing, key);
             self.mode_rules(&mut ctx);
             if ctx.action.is_some() {
                 self.conclude(ctx, None);
@@ -482,19 +535,13 @@ impl<'a> Planner<'a> {
                 let owner = &self.index.keys[owner];
                 let same = d.existing.is_some_and(|k| self.index.keys[k].variant_id == owner.variant_id);
                 if !same && !self.leaving.contains_key(&owner.variant_id) {
-                    let mut rec = read_record(&rows[d.index], self.cols);
+                    let mut rec = self.reread(&rows[d.index]);
                     let msg = format!("Code EAN déjà utilisé par la référence {}", owner.sku);
                     let e = cols_error(self.cols, &rec, Field::Ean, "ean_taken", &msg);
                     rec.errors.push(e);
                     let key = rec.sku.clone().or_else(|| rec.ean.clone()).unwrap_or_default();
-                    let ctx = RowCtx {
-                        rec,
-                        existing: d.existing,
-                        key,
-                        action: Some(RowAction::Rejected),
-                        note: None,
-                        changes: Vec::new(),
-                    };
+                    let mut ctx = RowCtx::new(rec, d.existing, key);
+                    ctx.action = Some(RowAction::Rejected);
                     self.conclude(ctx, None);
                     continue;
                 }
@@ -554,9 +601,9 @@ impl<'a> Planner<'a> {
                 let mut group: Vec<RowCtx> = rows_of[ti]
                     .iter()
                     .map(|d| {
-                        let rec = read_record(&rows[d.index], self.cols);
+                        let rec = self.reread(&rows[d.index]);
                         let key = rec.sku.clone().or_else(|| rec.ean.clone()).unwrap_or_default();
-                        RowCtx { rec, existing: d.existing, key, action: None, note: None, changes: Vec::new() }
+                        RowCtx::new(rec, d.existing, key)
                     })
                     .collect();
                 let (pid, snap) = match targets[ti] {
@@ -578,6 +625,7 @@ impl<'a> Planner<'a> {
         report.errors.sort_by_key(|e| e.row);
         report.row_warnings.sort_by_key(|e| e.row);
         report.photos.sort_by_key(|p| p.row);
+        report.proposals.sort_by_key(|p| p.row);
         let used: Vec<&NewCategory> =
             self.planned.iter().zip(&self.category_ids).filter(|(_, id)| id.is_some()).map(|(c, _)| c).collect();
         report.new_categories = used.iter().map(|c| c.path.clone()).collect();
@@ -657,11 +705,27 @@ impl<'a> Planner<'a> {
         (key, found)
     }
 
+    /// A row that waited for the end of the file, read again as [`Planner::feed`] read
+    /// it: what this mode does not read is left out.
+    fn reread(&self, row: &GridRow) -> Record {
+        let mut rec = read_record(row, self.cols);
+        self.mode_filter(&mut rec);
+        rec
+    }
+
+    /// Leaves out the errors, warnings and notes of columns this mode does not read.
+    fn mode_filter(&self, r: &mut Record) {
+        let mode = self.mode;
+        r.errors.retain(|e| e.field.is_none_or(|f| mode.uses(f)));
+        r.warnings.retain(|e| e.field.is_none_or(|f| mode.uses(f)));
+        r.notes.retain(|(f, _)| mode.uses(*f));
+    }
+
     /// Errors that only matter in this mode, and the mode's own rules.
     fn mode_rules(&self, ctx: &mut RowCtx) {
         let mode = self.mode;
+        self.mode_filter(&mut ctx.rec);
         let r = &mut ctx.rec;
-        r.errors.retain(|e| e.field.is_none_or(|f| mode.uses(f)));
         match (mode, ctx.existing) {
             (ImportMode::Stock, None) if r.errors.is_empty() => {
                 let e = cols_error(
@@ -674,6 +738,9 @@ impl<'a> Planner<'a> {
                 r.errors.push(e);
             }
             (ImportMode::Create, Some(_)) if r.errors.is_empty() => {
+                // Nothing of the row is read: no note on what its words mean.
+                r.notes.clear();
+                r.warnings.clear();
                 ctx.action = Some(RowAction::Unchanged);
                 ctx.note = Some("Existe déjà : non modifié (mode création seule)".into());
             }
@@ -687,7 +754,7 @@ impl<'a> Planner<'a> {
     /// The row's outcome, counted and kept; its photos go onto `product` (the product
     /// the row ends up on).
     fn conclude(&mut self, ctx: RowCtx, product: Option<i64>) {
-        let RowCtx { mut rec, existing, key, action, note, changes } = ctx;
+        let RowCtx { mut rec, existing, key, action, note, changes, notes, warnings, proposal } = ctx;
         let act = match action {
             Some(a) => a,
             None if existing.is_none() => RowAction::Create,
@@ -712,7 +779,22 @@ impl<'a> Planner<'a> {
             }
         }
         self.report.errors.append(&mut rec.errors);
-        self.report.keep(RowOutcome { row: rec.row, key, name: rec.name, action: act, changes, note });
+        let mut all_notes: Vec<String> = std::mem::take(&mut rec.notes).into_iter().map(|(_, n)| n).collect();
+        if act != RowAction::Rejected {
+            self.report.row_warnings.append(&mut rec.warnings);
+            self.report.row_warnings.extend(warnings);
+            all_notes.extend(notes);
+            self.report.proposals.extend(proposal.map(|p| *p));
+        }
+        self.report.keep(RowOutcome {
+            row: rec.row,
+            key,
+            name: rec.name,
+            action: act,
+            changes,
+            note,
+            notes: all_notes,
+        });
     }
 
     /// The row's photo file names looked up in the library ([`super::photo_name_key`] →
@@ -839,6 +921,85 @@ impl<'a> Planner<'a> {
         (!names.is_empty()).then(|| names.join(" "))
     }
 
+    /// Net quantities read in the names of the product's variants that have none, when
+    /// the file has no quantity column: proposed in the rows' notes, stored when the
+    /// user said so. Not for what has no net quantity: a service, goods sold by measure.
+    fn propose_quantities(&self, draft: &mut Draft, rows: &mut [RowCtx]) {
+        let cols = self.cols;
+        if self.mode == ImportMode::Stock
+            || cols.has(Field::Weight)
+            || cols.has(Field::Volume)
+            || draft.unit.is_measured()
+            || draft.offer.kind == ProductKind::Service
+        {
+            return;
+        }
+        for (v, row) in draft.variants.iter_mut().zip(&draft.variant_rows) {
+            let Some(i) = *row else { continue };
+            if v.net_quantity.is_some() {
+                continue;
+            }
+            let ctx = &mut rows[i];
+            let Some(name) = ctx.rec.name.as_deref().or(draft.name.as_deref()) else { continue };
+            let Some(q) = net_quantity_in_name(name) else { continue };
+            let quantity = q.to_string();
+            let price = unit_price(draft.unit, v.price_cents, Some(&q)).map(|u| u.text());
+            let shown = price.as_ref().map_or_else(|| quantity.clone(), |p| format!("{quantity}, soit {p}"));
+            let applied = self.quantities_from_names;
+            ctx.notes.push(if applied {
+                format!("Quantité nette lue dans le nom : {shown}")
+            } else {
+                format!("Quantité nette proposée d'après le nom : {shown} (enregistrée seulement si vous l'acceptez)")
+            });
+            ctx.proposal = Some(Box::new(QuantityProposal {
+                row: ctx.rec.row,
+                key: ctx.key.clone(),
+                name: name.to_owned(),
+                quantity: quantity.clone(),
+                unit_price: price,
+                applied,
+            }));
+            if applied {
+                v.net_quantity = Some(quantity);
+                v.changed = true;
+            }
+        }
+    }
+
+    /// A product meant to be published whose food information is incomplete goes in as
+    /// a draft: each problem is a warning on its cell (the variant's row for a net
+    /// quantity, else the product's first row), and every row of the product says so in
+    /// its note.
+    fn warn_unpublished(&self, draft: &Draft, rows: &mut [RowCtx], problems: &[FieldError]) {
+        let cols = self.cols;
+        let first_row = draft.variant_rows.iter().flatten().copied().min();
+        let mut missing: Vec<&str> = Vec::new();
+        for fe in problems {
+            let (ri, field) = match variant_path(&fe.field) {
+                Some((vi, rest)) => (draft.variant_rows.get(vi).copied().flatten().or(first_row), field_at(cols, rest)),
+                None => (first_row, field_at(cols, &fe.field)),
+            };
+            if let Some(ri) = ri {
+                let message = format!("{} ; produit importé en brouillon", fe.message);
+                let e = cols_error(cols, &rows[ri].rec, field, &fe.code, &message);
+                rows[ri].warnings.push(e);
+            }
+            let word = missing_word(&fe.field);
+            if !missing.contains(&word) {
+                missing.push(word);
+            }
+        }
+        let note = format!(
+            "Importé en brouillon, pas en ligne : à compléter pour vendre ce produit alimentaire ({})",
+            missing.join(", ")
+        );
+        // The row's note, which the import screen shows beside its outcome already.
+        for &ri in draft.variant_rows.iter().flatten() {
+            let n = &mut rows[ri].note;
+            *n = Some(n.take().map_or_else(|| note.clone(), |n| format!("{n} ; {note}")));
+        }
+    }
+
     /// The desired state of one product from its rows (`pid`: the stored product they
     /// update, `snap` its stored rows), validated as the editor would. Any failure
     /// rejects every row of the product: half a product is never written. `None`: nothing
@@ -904,14 +1065,46 @@ impl<'a> Planner<'a> {
                 }
                 if let Some(i) = first(&|r| r.unit.is_some()) {
                     draft.unit = rows[i].rec.unit.unwrap_or(Unit::Piece);
+                }
+                if let Some(i) = first(&|r| r.packaging.is_some()) {
                     draft.offer.packaging.clone_from(&rows[i].rec.packaging);
-                    if rows[i].rec.service {
-                        draft.offer.kind = crate::catalogue::ProductKind::Service;
+                }
+                // A Type cell says it; else a service word in the unit or packaging cell.
+                if let Some(i) = first(&|r| r.kind.is_some()) {
+                    draft.offer.kind = rows[i].rec.kind.unwrap_or_default();
+                } else if rows.iter().any(|c| c.rec.service) {
+                    draft.offer.kind = ProductKind::Service;
+                }
+                if let Some(i) = first(&|r| r.stock_policy.is_some()) {
+                    draft.offer.stock_policy = rows[i].rec.stock_policy.unwrap_or_default();
+                }
+                if let Some(i) = first(&|r| r.lead_time_days.is_some()) {
+                    draft.offer.lead_time_days = rows[i].rec.lead_time_days;
+                }
+                if let Some(i) = first(&|r| r.duration_minutes.is_some()) {
+                    draft.offer.duration_minutes = rows[i].rec.duration_minutes;
+                }
+                // Any food cell makes the product food; each cell from the first row
+                // that fills it, the others left as stored.
+                let mut food = FoodCells::default();
+                for ctx in rows.iter() {
+                    if let Some(cells) = &ctx.rec.food {
+                        food.or(cells);
                     }
+                }
+                if !food.is_empty() || rows.iter().any(|c| c.rec.food_type) {
+                    food.apply(draft.offer.food.get_or_insert_with(FoodInfo::default));
                 }
                 if let Some(i) = first(&|r| r.status.is_some()) {
                     draft.status = rows[i].rec.status.unwrap_or(ProductStatus::Draft);
                 }
+            }
+        } else if let Some(i) = rows.iter().position(|c| c.rec.policy_in_stock_cell) {
+            // « stock et prix »: what the stock cell says instead of a count.
+            let r = &rows[i].rec;
+            draft.offer.stock_policy = r.stock_policy.unwrap_or_default();
+            if r.lead_time_days.is_some() {
+                draft.offer.lead_time_days = r.lead_time_days;
             }
         }
         if draft.name.is_none() {
@@ -980,12 +1173,26 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        // The catalogue's own validation, errors sent back to their rows.
         if !draft.variant_rows.iter().any(Option::is_some) {
             return None;
         }
-        match validate_product(&draft_input(&draft)) {
+        self.propose_quantities(&mut draft, rows);
+        // The catalogue's own validation, errors sent back to their rows. A product to
+        // publish is checked as a draft first: what only keeps it off the marketplace
+        // (food information missing) imports it as a draft, with a warning; the « stock
+        // et prix » mode leaves its status alone.
+        let mut input = draft_input(&draft);
+        let check_publish = input.status == ProductStatus::Published && mode != ImportMode::Stock;
+        input.status = ProductStatus::Draft;
+        match validate_product(&input) {
             Ok(valid) => {
+                if check_publish {
+                    let problems = publish_problems(&valid);
+                    if !problems.is_empty() {
+                        draft.status = ProductStatus::Draft;
+                        self.warn_unpublished(&draft, rows, &problems);
+                    }
+                }
                 let mut changes: Vec<Vec<Change>> = vec![Vec::new(); rows.len()];
                 let w = to_write(&draft, valid, &mut changes, &self.index.categories, &self.planned);
                 for (ctx, c) in rows.iter_mut().zip(changes) {
@@ -1000,11 +1207,9 @@ impl<'a> Planner<'a> {
                 };
                 let rows_hit: Vec<usize> = draft.variant_rows.iter().flatten().copied().collect();
                 for fe in fields {
-                    let mut parts = fe.field.splitn(3, '.');
-                    let (head, idx, rest) = (parts.next(), parts.next(), parts.next());
-                    let (only, field) = match (head, idx.and_then(|x| x.parse::<usize>().ok())) {
-                        (Some("variants"), Some(vi)) => (draft.variant_rows.get(vi).copied().flatten(), field_of(rest)),
-                        _ => (None, field_of(head)),
+                    let (only, field) = match variant_path(&fe.field) {
+                        Some((vi, rest)) => (draft.variant_rows.get(vi).copied().flatten(), field_at(cols, rest)),
+                        None => (None, field_at(cols, &fe.field)),
                     };
                     for &ri in &rows_hit {
                         if only.is_none_or(|o| o == ri) {
@@ -1101,18 +1306,50 @@ fn cols_error(cols: &Columns, r: &Record, f: Field, code: &str, msg: &str) -> Ro
     }
 }
 
-fn field_of(path_rest: Option<&str>) -> Field {
-    match path_rest.unwrap_or("") {
+/// `variants.3.ean` → (3, `ean`).
+fn variant_path(path: &str) -> Option<(usize, &str)> {
+    let rest = path.strip_prefix("variants.")?;
+    let (idx, rest) = rest.split_once('.').unwrap_or((rest, ""));
+    Some((idx.parse().ok()?, rest))
+}
+
+/// The column a field of the catalogue's validation (`name`, `offer.food.storage`, a
+/// variant's `net_quantity`) was read from: of the fields that fill it, the one mapped.
+fn field_at(cols: &Columns, path: &str) -> Field {
+    let pick = |fields: &[Field]| fields.iter().copied().find(|f| cols.has(*f)).unwrap_or(fields[0]);
+    match path {
         "sku" => Field::Sku,
         "name" => Field::Name,
         "description" => Field::Description,
         "ean" => Field::Ean,
-        "price_cents" => Field::PriceTtc,
+        "price_cents" => pick(&[Field::PriceTtc, Field::PriceHt]),
         "stock" => Field::Stock,
-        "options" => Field::Options,
-        "net_quantity" => Field::Weight,
-        "category_id" => Field::Category,
+        "options" => pick(&[Field::Options, Field::Size, Field::Color]),
+        "net_quantity" => pick(&[Field::Volume, Field::Weight, Field::Name]),
+        "category_id" => pick(&[Field::Category, Field::Subcategory]),
+        "offer.packaging" => pick(&[Field::Packaging, Field::Unit]),
+        "offer.lead_time_days" => pick(&[Field::LeadTime, Field::StockPolicy, Field::Stock]),
+        "offer.duration_minutes" => pick(&[Field::Duration, Field::Unit]),
+        "offer.food.ingredients" => Field::Ingredients,
+        "offer.food.allergens" => Field::Allergens,
+        "offer.food.storage" => Field::Storage,
+        "offer.food.origin" => Field::Origin,
+        "offer.food.producer" => Field::Producer,
+        "offer.food.labels" => Field::Labels,
+        "offer.food.abv_tenths" => Field::Abv,
+        p if p.starts_with("offer.sessions") => pick(&[Field::Duration, Field::Kind]),
         _ => Field::Sku,
+    }
+}
+
+/// What a publish problem is about, in a word for the row's note.
+fn missing_word(path: &str) -> &'static str {
+    match variant_path(path).map_or(path, |(_, rest)| rest) {
+        "offer.food.ingredients" => "ingrédients",
+        "offer.food.allergens" => "allergènes",
+        "offer.food.storage" => "conservation",
+        "net_quantity" => "quantité nette",
+        _ => "informations obligatoires",
     }
 }
 
@@ -1229,6 +1466,11 @@ fn to_write(
         push(Field::Unit, unit_label(&before.unit), Some(d.unit.label().to_owned()));
         push(Field::Status, Some(status_label(old_status).to_owned()), Some(status_label(d.status).to_owned()));
         let offer = crate::storage::offer::StoredOffer::from_offer(&valid.offer);
+        if before.offer != offer {
+            // Damaged stored values are the storage's to report; here they read as unset.
+            let old = before.offer.clone().into_offer(&before.name).unwrap_or_default();
+            offer_changes(&old, &valid.offer, &mut push);
+        }
         product_changed = search_changed
             || before.vat_bp != d.vat.basis_points()
             || before.unit != d.unit.as_str()
@@ -1260,7 +1502,7 @@ fn to_write(
                 );
                 push(Field::Stock, Some(old.stock.to_string()), Some(v.stock.to_string()));
                 push(Field::Ean, old.ean.clone(), v.ean.clone());
-                push(Field::Weight, old.net_quantity.clone(), v.net_quantity.clone());
+                push(Field::Volume, old.net_quantity.clone(), v.net_quantity.clone());
                 push(Field::Options, Some(options_text(&old_opts)), Some(options_text(&v.options)));
             }
         }
@@ -1285,6 +1527,33 @@ fn to_write(
         search_changed,
         before: d.before.cloned(),
     })
+}
+
+/// The offer's old → new values, as the export writes them.
+fn offer_changes(old: &Offer, new: &Offer, push: &mut dyn FnMut(Field, Option<String>, Option<String>)) {
+    push(Field::Packaging, old.packaging.clone(), new.packaging.clone());
+    let kind = |o: &Offer| Some(kind_label(o.kind, o.food.is_some()).to_owned());
+    push(Field::Kind, kind(old), kind(new));
+    push(
+        Field::StockPolicy,
+        Some(policy_label(old.stock_policy).to_owned()),
+        Some(policy_label(new.stock_policy).to_owned()),
+    );
+    push(Field::LeadTime, old.lead_time_days.map(days_text), new.lead_time_days.map(days_text));
+    push(Field::Duration, old.duration_minutes.map(format_duration), new.duration_minutes.map(format_duration));
+    let food = [
+        Field::Ingredients,
+        Field::Allergens,
+        Field::Storage,
+        Field::Origin,
+        Field::Producer,
+        Field::Labels,
+        Field::Abv,
+    ];
+    let (a, b) = (food_cells_text(old.food.as_ref()), food_cells_text(new.food.as_ref()));
+    for ((f, o), n) in food.into_iter().zip(a).zip(b) {
+        push(f, Some(o).filter(|s| !s.is_empty()), Some(n).filter(|s| !s.is_empty()));
+    }
 }
 
 fn vat_label(bp: i64) -> String {

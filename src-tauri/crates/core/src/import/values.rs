@@ -5,7 +5,13 @@
 use super::errors::RowError;
 use super::map::{Field, Mapping, column_letter, header_unit_hint};
 use super::read::{Cell, GridRow, number_to_string};
-use crate::catalogue::{NetQuantity, ProductStatus, Unit, VariantOption, legacy_net_quantity, read_unit_cell};
+use crate::catalogue::food::{abv_text, allergens_text, parse_abv, parse_allergens, parse_labels};
+use crate::catalogue::{
+    Allergen, FoodInfo, MAX_LEAD_TIME_DAYS, NetQuantity, ProductKind, ProductStatus, StockCell, StockPolicy, Unit,
+    VariantOption, format_duration, lead_time_days, legacy_net_quantity, parse_duration, read_stock_words,
+    read_unit_cell,
+};
+use crate::text::fold;
 use crate::vat::VatRate;
 use crate::{ean, money};
 
@@ -36,7 +42,87 @@ pub struct Record {
     pub options: Option<Vec<VariantOption>>,
     pub photos: Vec<String>,
     pub status: Option<ProductStatus>,
+    /// Goods or service, as the Type cell says.
+    pub kind: Option<ProductKind>,
+    /// The Type cell says food (« produit alimentaire »): food even with no food cell.
+    pub food_type: bool,
+    /// A service's length, in minutes.
+    pub duration_minutes: Option<u32>,
+    /// From the « Gestion du stock » cell, the words of the Stock cell, or a lead time
+    /// alone (made to order).
+    pub stock_policy: Option<StockPolicy>,
+    /// The policy was written in the Stock cell: the « stock et prix » mode applies it too.
+    pub policy_in_stock_cell: bool,
+    pub lead_time_days: Option<u16>,
+    /// `None` when no food cell is filled (boxed: most rows have none, and a row is
+    /// moved a few times on its way).
+    pub food: Option<Box<FoodCells>>,
+    /// What the row's words were understood as, for the simulation (« « bouteille » :
+    /// vendu à la pièce, conditionnement bouteille »), with the column they explain (a
+    /// mode that does not read the column drops its note).
+    pub notes: Vec<(Field, String)>,
+    /// Cells read with a doubt that do not refuse the row (a Type word not understood).
+    pub warnings: Vec<RowError>,
     pub errors: Vec<RowError>,
+}
+
+/// The food cells of a row; `None`: the column is absent or the cell empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FoodCells {
+    pub ingredients: Option<String>,
+    pub allergens: Option<Vec<Allergen>>,
+    pub storage: Option<String>,
+    pub origin: Option<String>,
+    pub producer: Option<String>,
+    pub labels: Option<Vec<String>>,
+    pub abv_tenths: Option<u16>,
+}
+
+impl FoodCells {
+    pub fn is_empty(&self) -> bool {
+        *self == FoodCells::default()
+    }
+
+    /// Each cell this row leaves empty taken from `other` (a later row of the product).
+    pub fn or(&mut self, other: &FoodCells) {
+        fn fill<T: Clone>(a: &mut Option<T>, b: &Option<T>) {
+            if a.is_none() {
+                a.clone_from(b);
+            }
+        }
+        fill(&mut self.ingredients, &other.ingredients);
+        fill(&mut self.allergens, &other.allergens);
+        fill(&mut self.storage, &other.storage);
+        fill(&mut self.origin, &other.origin);
+        fill(&mut self.producer, &other.producer);
+        fill(&mut self.labels, &other.labels);
+        fill(&mut self.abv_tenths, &other.abv_tenths);
+    }
+
+    /// Writes the filled cells over `food`; the empty ones leave what it holds.
+    pub fn apply(&self, food: &mut FoodInfo) {
+        if let Some(v) = &self.ingredients {
+            food.ingredients.clone_from(v);
+        }
+        if let Some(v) = &self.allergens {
+            food.allergens = Some(v.clone());
+        }
+        if let Some(v) = &self.storage {
+            food.storage.clone_from(v);
+        }
+        if let Some(v) = &self.origin {
+            food.origin.clone_from(v);
+        }
+        if let Some(v) = &self.producer {
+            food.producer.clone_from(v);
+        }
+        if let Some(v) = &self.labels {
+            food.labels.clone_from(v);
+        }
+        if let Some(v) = self.abv_tenths {
+            food.abv_tenths = Some(v);
+        }
+    }
 }
 
 /// A quantity cell written with its unit (« 75 cl », « 6 x 125 g »), kept in the shop's
@@ -53,15 +139,31 @@ fn written_quantity(c: &Cell) -> Option<String> {
 pub struct Columns {
     pub mapping: Mapping,
     pub headers: Vec<String>,
+    /// The column of each field, by [`Field::index`]: every cell of every row is looked
+    /// up through it, so it is worked out once.
+    column: [Option<usize>; Field::ALL.len()],
     weight_hint: Option<String>,
     volume_hint: Option<String>,
+    duration_hint: Option<String>,
+    lead_time_hint: Option<String>,
 }
 
 impl Columns {
     pub fn new(mapping: Mapping, headers: Vec<String>) -> Self {
-        let hint = |f: Field| mapping.column_of(f).and_then(|c| headers.get(c)).and_then(|h| header_unit_hint(h));
+        let column = Field::ALL.map(|f| mapping.column_of(f));
+        let hint = |f: Field| column[f.index()].and_then(|c| headers.get(c)).and_then(|h| header_unit_hint(h));
         let (weight_hint, volume_hint) = (hint(Field::Weight), hint(Field::Volume));
-        Self { mapping, headers, weight_hint, volume_hint }
+        let (duration_hint, lead_time_hint) = (hint(Field::Duration), hint(Field::LeadTime));
+        Self { column, weight_hint, volume_hint, duration_hint, lead_time_hint, mapping, headers }
+    }
+
+    /// The column `field` is read from, if mapped.
+    pub fn column(&self, field: Field) -> Option<usize> {
+        self.column[field.index()]
+    }
+
+    pub fn has(&self, field: Field) -> bool {
+        self.column(field).is_some()
     }
 
     pub fn header(&self, col: usize) -> String {
@@ -70,7 +172,7 @@ impl Columns {
 
     /// An error on `field`'s column of `row`.
     pub fn error(&self, row: &GridRow, field: Field, code: &str, message: impl Into<String>) -> RowError {
-        match self.mapping.column_of(field) {
+        match self.column(field) {
             Some(col) => RowError {
                 row: row.number,
                 column: Some(column_letter(col)),
@@ -105,7 +207,7 @@ pub fn cell_text(cell: &Cell) -> Option<String> {
 
 pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
     let mut r = Record { row: row.number, ..Record::default() };
-    let cell = |f: Field| cols.mapping.column_of(f).map(|c| row.cell(c)).filter(|c| !c.is_empty());
+    let cell = |f: Field| cols.column(f).map(|c| row.cell(c)).filter(|c| !c.is_empty());
     let text = |f: Field| cell(f).and_then(cell_text);
     let mut errors = Vec::new();
     let mut err = |f: Field, code: &str, msg: String| errors.push(cols.error(row, f, code, msg));
@@ -147,10 +249,21 @@ pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
             Err(e) => err(Field::Vat, "vat_invalid", e.message()),
         }
     }
+    // Tills write what is not counted in the stock column itself (« sur commande »,
+    // « illimité »): read as the stock policy, the stock left as it is.
+    let mut stock_words = None;
     if let Some(c) = cell(Field::Stock) {
         match parse_quantity(c) {
             Some(q) => r.stock = Some(q),
-            None => err(Field::Stock, "stock_invalid", "Stock illisible : un nombre entier est attendu".into()),
+            None => match read_policy_words(&c.display(), false) {
+                Ok(Some(words)) => stock_words = Some(words),
+                Ok(None) => err(
+                    Field::Stock,
+                    "stock_invalid",
+                    "Stock illisible : un nombre entier, « illimité » ou « sur commande » est attendu".into(),
+                ),
+                Err(message) => err(Field::Stock, "lead_time_invalid", message),
+            },
         }
     }
     r.category = [Field::Category, Field::Subcategory]
@@ -172,6 +285,9 @@ pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
     if let Some(t) = text(Field::Unit) {
         // Never a refusal: an unknown word is the packaging, sold by the piece.
         let reading = read_unit_cell(&t);
+        if reading.packaging.is_some() {
+            r.notes.push((Field::Unit, reading.explain(&t)));
+        }
         r.unit = Some(reading.unit);
         r.packaging = reading.packaging;
         r.service = reading.service;
@@ -206,9 +322,34 @@ pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
         }
     }
     if let Some(t) = text(Field::Packaging) {
-        // A packaging column says it better than a unit cell's word.
-        r.packaging = read_unit_cell(&t).packaging.or(Some(t));
+        // A packaging column says it better than a unit cell's word, and as the shop
+        // wrote it (an export of « Bouteille » imports as « Bouteille »); a service word
+        // (« séance ») makes the row a service.
+        let service = read_unit_cell(&t).service;
+        let note = if service {
+            format!("« {t} » : conditionnement {t}, prestation de service")
+        } else {
+            format!("« {t} » : conditionnement {t}")
+        };
+        r.notes.push((Field::Packaging, note));
+        r.service |= service;
+        r.packaging = Some(t);
     }
+    read_offer(&mut r, &cell, &text, cols, &mut err);
+    // « atelier 2 h » in a unit or packaging cell: a service, and how long it lasts
+    // (unless a Durée cell says it).
+    if r.service && r.duration_minutes.is_none() {
+        for f in [Field::Packaging, Field::Unit] {
+            let Some(t) = text(f) else { continue };
+            if let Some(m) = duration_in_words(&t) {
+                r.notes.push((f, format!("« {t} » : durée {}", format_duration(m))));
+                r.duration_minutes = Some(m);
+                break;
+            }
+        }
+    }
+    let food = read_food(&cell, &text, &mut err);
+    r.food = (!food.is_empty()).then(|| Box::new(food));
     let mut options = Vec::new();
     if let Some(t) = text(Field::Options) {
         for part in t.split(['|', ';']).map(str::trim).filter(|p| !p.is_empty()) {
@@ -246,7 +387,257 @@ pub fn read_record(row: &GridRow, cols: &Columns) -> Record {
         }
     }
     r.errors = errors;
+    if let Some(t) = text(Field::Kind) {
+        match read_kind(&t) {
+            Some((kind, food)) => {
+                r.kind = Some(kind);
+                r.food_type = food;
+            }
+            None => r.warnings.push(cols.error(
+                row,
+                Field::Kind,
+                "kind_unknown",
+                "Type non reconnu (produit, produit alimentaire ou service) : ligne importée sans changer le type",
+            )),
+        }
+    }
+    if let Some((policy, days, written)) = stock_words {
+        r.notes.push((Field::Stock, policy_note(&written, policy, days)));
+        if r.stock_policy.is_none() {
+            r.stock_policy = Some(policy);
+            r.policy_in_stock_cell = true;
+        }
+        if r.lead_time_days.is_none() {
+            r.lead_time_days = days;
+        }
+    }
+    // A lead time alone says the product is made to order.
+    if r.stock_policy.is_none() && r.lead_time_days.is_some() {
+        r.stock_policy = Some(StockPolicy::MadeToOrder);
+    }
     r
+}
+
+/// Words of a stock or « Gestion du stock » cell: the policy, the lead time written
+/// with it (« sur commande 10 jours »), and the cell as written; `Ok(None)` when the
+/// words are not a policy, `Err` for a lead time out of range. `counted_words`: also
+/// read « compté », « oui »… (a « Gestion du stock » cell, not a stock count).
+fn read_policy_words(cell: &str, counted_words: bool) -> Result<Option<(StockPolicy, Option<u16>, String)>, String> {
+    let written = cell.trim().to_owned();
+    match read_stock_words(&written) {
+        Some(StockCell::MadeToOrder(days)) => {
+            if days.is_none() && written.chars().any(|c| c.is_ascii_digit()) {
+                return Err(format!(
+                    "Délai de fabrication illisible : de 1 à {} jours (exemple : sur commande, 10 jours)",
+                    MAX_LEAD_TIME_DAYS
+                ));
+            }
+            Ok(Some((StockPolicy::MadeToOrder, days, written)))
+        }
+        Some(StockCell::Unlimited) => Ok(Some((StockPolicy::Unlimited, None, written))),
+        Some(StockCell::Count(_)) => Ok(None),
+        None if counted_words => Ok(match fold(&written).as_str() {
+            "compte" | "comptee" | "suivi" | "gere" | "counted" | "en stock" | "stock" | "stock compte" | "oui"
+            | "o" | "1" | "vrai" | "true" | "yes" => Some((StockPolicy::Counted, None, written)),
+            "non" | "n" | "0" | "faux" | "false" | "no" | "non suivi" | "unlimited" => {
+                Some((StockPolicy::Unlimited, None, written))
+            }
+            "made_to_order" => Some((StockPolicy::MadeToOrder, None, written)),
+            _ => None,
+        }),
+        None => Ok(None),
+    }
+}
+
+/// The length written after a service word: « atelier 2 h » → 120 minutes.
+fn duration_in_words(cell: &str) -> Option<u32> {
+    let rest = cell.trim().split_once(char::is_whitespace)?.1;
+    parse_duration(rest)
+}
+
+/// « 1 jour », « 10 jours ».
+pub fn days_text(days: u16) -> String {
+    if days == 1 { "1 jour".into() } else { format!("{days} jours") }
+}
+
+/// The words a stock policy is written with: the export's « Gestion du stock ».
+pub fn policy_label(p: StockPolicy) -> &'static str {
+    match p {
+        StockPolicy::Counted => "compté",
+        StockPolicy::Unlimited => "illimité",
+        StockPolicy::MadeToOrder => "sur commande",
+    }
+}
+
+fn policy_note(written: &str, policy: StockPolicy, days: Option<u16>) -> String {
+    match (policy, days) {
+        (StockPolicy::Counted, _) => format!("« {written} » : stock compté"),
+        (StockPolicy::Unlimited, _) => format!("« {written} » : stock non compté, toujours disponible"),
+        (StockPolicy::MadeToOrder, Some(d)) => {
+            format!("« {written} » : fabriqué sur commande, délai {}", days_text(d))
+        }
+        (StockPolicy::MadeToOrder, None) => format!("« {written} » : fabriqué sur commande"),
+    }
+}
+
+/// The export's « Type »: « produit », « service », with « alimentaire » for food.
+pub fn kind_label(kind: ProductKind, food: bool) -> &'static str {
+    match (kind, food) {
+        (ProductKind::Goods, false) => "produit",
+        (ProductKind::Goods, true) => "produit alimentaire",
+        (ProductKind::Service, false) => "service",
+        (ProductKind::Service, true) => "service alimentaire",
+    }
+}
+
+/// A Type cell: the kind, and whether it says food (« produit alimentaire », « denrée »).
+fn read_kind(cell: &str) -> Option<(ProductKind, bool)> {
+    let f = fold(cell.trim());
+    let is_food = |w: &str| w.starts_with("aliment") || w.starts_with("denree");
+    let food = f.split_whitespace().any(is_food);
+    let rest: Vec<&str> = f.split_whitespace().filter(|w| !is_food(w)).collect();
+    let kind = ProductKind::parse(&rest.join(" "))
+        .or_else(|| rest.first().and_then(|w| ProductKind::parse(w)))
+        .or_else(|| (rest.first() == Some(&"services")).then_some(ProductKind::Service))?;
+    Some((kind, food))
+}
+
+type CellOf<'r> = dyn Fn(Field) -> Option<&'r Cell> + 'r;
+type TextOf<'r> = dyn Fn(Field) -> Option<String> + 'r;
+
+/// The offer's own columns: « Gestion du stock », « Délai », « Durée ».
+fn read_offer(
+    r: &mut Record,
+    cell: &CellOf<'_>,
+    text: &TextOf<'_>,
+    cols: &Columns,
+    err: &mut dyn FnMut(Field, &str, String),
+) {
+    if let Some(t) = text(Field::StockPolicy) {
+        match read_policy_words(&t, true) {
+            Ok(Some((policy, days, written))) => {
+                r.notes.push((Field::StockPolicy, policy_note(&written, policy, days)));
+                r.stock_policy = Some(policy);
+                r.lead_time_days = days;
+            }
+            Ok(None) => err(
+                Field::StockPolicy,
+                "stock_policy_invalid",
+                "Gestion du stock inconnue : « compté », « illimité » ou « sur commande » est attendu".into(),
+            ),
+            Err(message) => err(Field::StockPolicy, "lead_time_invalid", message),
+        }
+    }
+    if let Some(c) = cell(Field::LeadTime) {
+        let written = with_hint(c, cols.lead_time_hint.as_deref());
+        match lead_time_days(&written) {
+            Some(d) => {
+                let note = format!("« {} » : délai de fabrication {}", c.display(), days_text(d));
+                r.notes.push((Field::LeadTime, note));
+                r.lead_time_days = Some(d);
+            }
+            None => err(
+                Field::LeadTime,
+                "lead_time_invalid",
+                format!(
+                    "Délai illisible : un nombre de jours de 1 à {} est attendu (exemple : 10 jours)",
+                    MAX_LEAD_TIME_DAYS
+                ),
+            ),
+        }
+    }
+    if let Some(c) = cell(Field::Duration) {
+        let minutes = match (c, cols.duration_hint.as_deref()) {
+            // Without a unit in the header, a number below 1 is a time Excel holds as
+            // a fraction of a day ([h]:mm).
+            (Cell::Number(n), None) if *n > 0.0 && *n < 1.0 => Some((n * 1440.0).round() as u32).filter(|m| *m > 0),
+            (other, hint) => parse_duration(&with_hint(other, hint)),
+        };
+        match minutes {
+            Some(m) => {
+                // A time cell is shown as Excel shows it (1:30), not as its fraction of a day.
+                let written = match c {
+                    Cell::Number(n) if cols.duration_hint.is_none() && *n < 1.0 => format!("{}:{:02}", m / 60, m % 60),
+                    other => other.display(),
+                };
+                r.notes.push((Field::Duration, format!("« {written} » : durée {}", format_duration(m))));
+                r.duration_minutes = Some(m);
+            }
+            None => err(Field::Duration, "duration_invalid", "Durée illisible (exemples : 1 h, 2 h 30, 90 min)".into()),
+        }
+    }
+}
+
+/// A cell's text, with the header's unit after a bare number (« Durée (min) » : 90 →
+/// « 90 min »).
+fn with_hint(c: &Cell, hint: Option<&str>) -> String {
+    let t = match c {
+        Cell::Number(n) => number_to_string(*n),
+        other => other.display(),
+    };
+    match hint {
+        Some(h) if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.') => {
+            format!("{t} {h}")
+        }
+        _ => t,
+    }
+}
+
+/// The food columns of a row.
+fn read_food(cell: &CellOf<'_>, text: &TextOf<'_>, err: &mut dyn FnMut(Field, &str, String)) -> FoodCells {
+    let mut food = FoodCells {
+        ingredients: text(Field::Ingredients),
+        storage: text(Field::Storage),
+        origin: text(Field::Origin),
+        producer: text(Field::Producer),
+        labels: text(Field::Labels).map(|t| parse_labels(&t)).filter(|l| !l.is_empty()),
+        ..FoodCells::default()
+    };
+    if let Some(t) = text(Field::Allergens) {
+        match parse_allergens(&t) {
+            Ok(list) => food.allergens = Some(list),
+            Err(unknown) => {
+                let names: Vec<&str> = Allergen::ALL.iter().map(|a| a.label()).collect();
+                err(
+                    Field::Allergens,
+                    "allergens_invalid",
+                    format!(
+                        "Allergène inconnu : {} (allergènes de la liste réglementaire : {}, ou « aucun »)",
+                        unknown.iter().map(|u| format!("« {u} »")).collect::<Vec<_>>().join(", "),
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(c) = cell(Field::Abv) {
+        let tenths = match c {
+            // « 12 % » typed in French Excel is the number 0,12 shown as a percentage.
+            Cell::Number(n) if (0.0..1.0).contains(n) => parse_abv(&number_to_string(n * 100.0)),
+            Cell::Number(n) => parse_abv(&number_to_string(*n)),
+            other => parse_abv(&other.display()),
+        };
+        match tenths {
+            Some(t) => food.abv_tenths = Some(t),
+            None => err(Field::Abv, "abv_invalid", "Degré d'alcool illisible (exemples : 5,5 % vol, 12 %)".into()),
+        }
+    }
+    food
+}
+
+/// The food information as the export writes it, cell by cell (the order of its
+/// columns: Ingrédients, Allergènes, Conservation, Origine, Producteur, Label, Degré).
+pub fn food_cells_text(food: Option<&FoodInfo>) -> [String; 7] {
+    let Some(f) = food else { return Default::default() };
+    [
+        f.ingredients.clone(),
+        f.allergens.as_deref().map(allergens_text).unwrap_or_default(),
+        f.storage.clone(),
+        f.origin.clone(),
+        f.producer.clone(),
+        f.labels.join(", "),
+        f.abv_tenths.map(abv_text).unwrap_or_default(),
+    ]
 }
 
 fn parse_status(s: &str) -> Option<ProductStatus> {
@@ -363,6 +754,130 @@ mod tests {
         assert_eq!(opts[2], VariantOption { name: "Taille".into(), value: "M".into() });
         assert_eq!(r.photos, vec!["a.jpg", "b.jpg"]);
         assert_eq!(r.status, Some(ProductStatus::Published));
+    }
+
+    #[test]
+    fn shop_words_are_read_with_what_they_mean() {
+        let c =
+            cols(&[Field::Sku, Field::Unit, Field::Stock, Field::Kind, Field::Allergens, Field::Abv, Field::Labels]);
+        let r = read_record(
+            &row(&[
+                "CID",
+                "Bouteille",
+                "sur commande, 10 jours",
+                "produit alimentaire",
+                "Lait ; gluten",
+                "5,5",
+                "aop, bio",
+            ]),
+            &c,
+        );
+        assert!(r.errors.is_empty() && r.warnings.is_empty(), "{:?} {:?}", r.errors, r.warnings);
+        assert_eq!((r.unit, r.packaging.as_deref(), r.service), (Some(Unit::Piece), Some("bouteille"), false));
+        assert_eq!((r.stock, r.stock_policy, r.lead_time_days), (None, Some(StockPolicy::MadeToOrder), Some(10)));
+        assert!(r.policy_in_stock_cell);
+        assert_eq!((r.kind, r.food_type), (Some(ProductKind::Goods), true));
+        let food = r.food.as_deref().unwrap();
+        assert_eq!(food.allergens, Some(vec![Allergen::Gluten, Allergen::Milk]));
+        assert_eq!(food.abv_tenths, Some(55));
+        assert_eq!(food.labels, Some(vec!["AOP".to_owned(), "Agriculture Biologique".to_owned()]));
+        let notes: Vec<&str> = r.notes.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(
+            notes,
+            [
+                "« Bouteille » : vendu à la pièce, conditionnement bouteille",
+                "« sur commande, 10 jours » : fabriqué sur commande, délai 10 jours"
+            ]
+        );
+
+        // A service word with its length; « illimité »; « aucun » is an answer.
+        let r = read_record(&row(&["ATL", "atelier 2 h", "illimité", "", "aucun", "", ""]), &c);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let notes: Vec<&str> = r.notes.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(
+            notes,
+            [
+                "« atelier 2 h » : vendu à la pièce, conditionnement atelier 2 h, prestation de service",
+                "« atelier 2 h » : durée 2 h",
+                "« illimité » : stock non compté, toujours disponible",
+            ]
+        );
+        assert!(r.service);
+        assert_eq!((r.duration_minutes, r.stock_policy), (Some(120), Some(StockPolicy::Unlimited)));
+        assert_eq!(r.food.unwrap().allergens, Some(vec![]));
+        assert_eq!(r.kind, None);
+    }
+
+    #[test]
+    fn offer_columns_numbers_and_header_units() {
+        let mapping = Mapping {
+            header_row: 1,
+            columns: [Field::Sku, Field::Duration, Field::LeadTime, Field::Abv, Field::StockPolicy]
+                .into_iter()
+                .map(Some)
+                .collect(),
+        };
+        let headers = ["Réf.", "Durée (min)", "Délai (semaines)", "Degré", "Suivi du stock"];
+        let c = Columns::new(mapping, headers.iter().map(|h| (*h).to_owned()).collect());
+        let cells = vec![
+            Cell::Text("A".into()),
+            Cell::Number(90.0),
+            Cell::Number(2.0),
+            // « 12 % » typed in French Excel.
+            Cell::Number(0.12),
+            Cell::Text("non".into()),
+        ];
+        let r = read_record(&GridRow { number: 4, cells }, &c);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let abv = r.food.and_then(|f| f.abv_tenths);
+        assert_eq!((r.duration_minutes, r.lead_time_days, abv), (Some(90), Some(14), Some(120)));
+        // « non » in « Suivi du stock »: not counted; the explicit policy wins over the délai.
+        assert_eq!(r.stock_policy, Some(StockPolicy::Unlimited));
+
+        // Without a unit in the header: a time Excel keeps as a fraction of a day, and a
+        // délai alone, which makes the product made to order.
+        let c = cols(&[Field::Sku, Field::Duration, Field::LeadTime]);
+        let cells = vec![Cell::Text("B".into()), Cell::Number(0.0625), Cell::Text("10 jours".into())];
+        let r = read_record(&GridRow { number: 5, cells }, &c);
+        assert_eq!((r.duration_minutes, r.lead_time_days), (Some(90), Some(10)));
+        assert_eq!(r.stock_policy, Some(StockPolicy::MadeToOrder));
+        assert!(!r.policy_in_stock_cell);
+    }
+
+    #[test]
+    fn unreadable_shop_words_are_errors_on_their_cell() {
+        let c = cols(&[
+            Field::Sku,
+            Field::Stock,
+            Field::Duration,
+            Field::LeadTime,
+            Field::Allergens,
+            Field::Abv,
+            Field::StockPolicy,
+            Field::Kind,
+        ]);
+        let r = read_record(
+            &row(&["A", "beaucoup", "longtemps", "bientôt", "lait, kryptonite", "fort", "parfois", "Fromage"]),
+            &c,
+        );
+        let described: Vec<String> = r.errors.iter().map(RowError::describe).collect();
+        assert_eq!(
+            described,
+            [
+                "Ligne 7, colonne B (Stock) « beaucoup » : Stock illisible : un nombre entier, « illimité » ou « sur commande » est attendu",
+                "Ligne 7, colonne G (Gestion du stock) « parfois » : Gestion du stock inconnue : « compté », « illimité » ou « sur commande » est attendu",
+                "Ligne 7, colonne D (Délai) « bientôt » : Délai illisible : un nombre de jours de 1 à 365 est attendu (exemple : 10 jours)",
+                "Ligne 7, colonne C (Durée) « longtemps » : Durée illisible (exemples : 1 h, 2 h 30, 90 min)",
+                "Ligne 7, colonne E (Allergènes) « lait, kryptonite » : Allergène inconnu : « kryptonite » (allergènes de la liste réglementaire : gluten, crustacés, œufs, poissons, arachides, soja, lait, fruits à coque, céleri, moutarde, sésame, sulfites, lupin, mollusques, ou « aucun »)",
+                "Ligne 7, colonne F (Degré) « fort » : Degré d'alcool illisible (exemples : 5,5 % vol, 12 %)",
+            ]
+        );
+        // A Type word not understood does not refuse the row (« Type » is a common header).
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].code, "kind_unknown");
+        assert_eq!(r.warnings[0].value, "Fromage");
+        let r = read_record(&row(&["A", "sur commande 400 jours", "", "", "", "", "", ""]), &c);
+        assert_eq!(r.errors[0].code, "lead_time_invalid");
     }
 
     #[test]

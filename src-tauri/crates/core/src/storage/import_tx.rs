@@ -202,6 +202,14 @@ impl ImportTx {
         conn.execute_batch("INSERT INTO product_search (product_search, rank) VALUES ('automerge', 0)")?;
         let mut indexes = Vec::new();
         if bulk {
+            // Every value this transaction writes was validated by the planner against
+            // the catalogue's rules, which the CHECK constraints state again; those with
+            // an IN list (unit, VAT, status, stock policy…) cost SQLite a small temporary
+            // b-tree per row and per list, a sixth of a bulk import's b-tree writes. A
+            // bulk import does without them on its own connection (closed after it; set
+            // before its writes are prepared: the pragma expires prepared statements).
+            // `PRAGMA integrity_check` checks them still: the import tests run it.
+            conn.execute_batch("PRAGMA ignore_check_constraints = ON")?;
             // Their definitions are the migrations': read back from the schema, not repeated here.
             let mut stmt = conn.prepare(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'products' AND sql IS NOT NULL",
@@ -470,7 +478,8 @@ impl WriteState {
 
     /// Inserts the products (their search text is taken, to be written in bulk later).
     fn insert_created(&mut self, conn: &Connection, created: &mut [CreatedProduct]) -> Result<()> {
-        static PRODUCTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        const PRODUCTS: &str = "INSERT INTO products (id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at)";
+        static WITH_OFFER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             format!(
                 "INSERT INTO products (id, uid, name, sort_key, description, category_id, status, vat_bp, unit, created_at, updated_at, {OFFER_COLUMNS})"
             )
@@ -479,7 +488,7 @@ impl WriteState {
         let (first, last) = (created[0].id, created[created.len() - 1].id);
         self.created = Some(self.created.map_or((first, last), |(a, _)| (a, last)));
         let now = self.now.as_str();
-        insert_rows(conn, &mut self.sql, PRODUCTS.as_str(), 18, created, BULK_ROWS, |row, p| {
+        let product = |row: &mut RowBinder<'_, '_>, p: &CreatedProduct| -> Result<()> {
             row.put(&p.id)?;
             row.put(&p.uid)?;
             row.put(&p.name)?;
@@ -490,7 +499,17 @@ impl WriteState {
             row.put(&p.vat.basis_points())?;
             row.put(&p.unit.as_str())?;
             row.put(&now)?;
-            row.put(&now)?;
+            row.put(&now)
+        };
+        // Most products of an import are plain goods: their offer is what the columns'
+        // defaults hold, so they are inserted without it. Binding the seven offer columns
+        // of every row was a tenth of the import's SQLite time (and 18 values a row fit
+        // fewer rows in a statement). The others go with their offer, after them.
+        let (plain, offered): (Vec<&CreatedProduct>, Vec<&CreatedProduct>) =
+            created.iter().partition(|p| p.offer.is_default());
+        insert_rows(conn, &mut self.sql, PRODUCTS, 11, &plain, BULK_ROWS, |row, p| product(row, p))?;
+        insert_rows(conn, &mut self.sql, WITH_OFFER.as_str(), 18, &offered, BULK_ROWS, |row, p| {
+            product(row, p)?;
             for value in p.offer.values() {
                 row.put(value)?;
             }

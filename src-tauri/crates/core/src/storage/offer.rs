@@ -60,9 +60,26 @@ impl StoredOffer {
             stock_policy: o.stock_policy.as_str().to_owned(),
             lead_time_days: o.lead_time_days.map(i64::from),
             duration_min: o.duration_minutes.map(i64::from),
-            sessions: serde_json::to_string(&o.sessions).unwrap_or_else(|_| "[]".into()),
+            // Most products have no session: not worth serde for every row of an import.
+            sessions: if o.sessions.is_empty() {
+                "[]".into()
+            } else {
+                serde_json::to_string(&o.sessions).unwrap_or_else(|_| "[]".into())
+            },
             food: o.food.as_ref().and_then(|f| serde_json::to_string(f).ok()),
         }
+    }
+
+    /// The offer of a plain product (goods, stock counted, nothing else said), which is
+    /// what the columns' own defaults hold (migration 0011): an INSERT may leave them out.
+    pub fn is_default(&self) -> bool {
+        self.packaging.is_none()
+            && self.kind == ProductKind::Goods.as_str()
+            && self.stock_policy == StockPolicy::Counted.as_str()
+            && self.lead_time_days.is_none()
+            && self.duration_min.is_none()
+            && self.sessions == "[]"
+            && self.food.is_none()
     }
 
     /// Back to an [`Offer`]; `what` names the product in the error if a value is damaged.
@@ -136,5 +153,19 @@ impl StoredOffer {
             sessions: r.get(first + 5),
             food: r.get(first + 6),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_offer_is_the_default() {
+        assert!(StoredOffer::default().is_default());
+        let o = Offer { packaging: Some("pot".into()), ..Offer::default() };
+        assert!(!StoredOffer::from_offer(&o).is_default());
+        let o = Offer { sessions: vec![], food: Some(Default::default()), ..Offer::default() };
+        assert!(!StoredOffer::from_offer(&o).is_default());
     }
 }

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use comptoir_core::catalogue::{ProductStatus, Unit, VariantOption};
+use comptoir_core::catalogue::{Allergen, ProductKind, ProductStatus, StockPolicy, Unit, VariantOption};
 use comptoir_core::import::{
     self, CategoryChoice, Control, Field, FileFormat, ImportMode, ImportSettings, PlanOptions, RowAction, Source,
 };
@@ -578,6 +578,7 @@ async fn an_export_reimports_to_an_identical_catalogue() {
         let report = import::apply(&fresh.db, &source, &s, now(), &Control::default()).await.unwrap();
         assert_eq!(report.result.counts.rejected, 0, "{name}: {:?}", report.result.errors);
         assert_eq!(comparable(&fresh.db).await, original, "{name}");
+        assert_constraints_hold(&fresh.db).await;
         // And importing the export over the catalogue it came from changes nothing.
         let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
         assert_eq!(
@@ -622,6 +623,15 @@ async fn xlsx_export_writes_formula_lookalikes_as_strings() {
 fn write_fixture_source() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     std::fs::write(dir.join("shop.xlsx"), shop_xlsx()).unwrap();
+}
+
+/// Writes the shop vocabulary's fixtures: tests/fixtures/till-vocabulary.csv and
+/// vocabulary.xlsx.
+#[test]
+#[ignore = "generates fixtures"]
+fn write_vocabulary_fixtures() {
+    std::fs::write(fixture_path("vocabulary.xlsx"), vocabulary_xlsx()).unwrap();
+    std::fs::write(fixture_path("till-vocabulary.csv"), cp1252(TILL_22_CSV)).unwrap();
 }
 
 mod no_input_panics {
@@ -938,6 +948,7 @@ async fn rows_far_apart_in_a_large_file_are_planned_as_one_file() {
     assert_eq!(t.db.catalogue_stats().await.unwrap().products, 1203 + 5003);
     // The search index follows the moved EANs.
     assert_eq!(t.db.list_products(&search(&ean(5))).await.unwrap().items[0].name, "Bol");
+    assert_constraints_hold(&t.db).await;
 
     import::undo(&t.db, report.batch_id, now()).await.unwrap();
     assert_eq!(dump(&t.db).await, before);
@@ -1111,4 +1122,700 @@ async fn search_index_merging_is_put_off_then_done_and_its_setting_kept() {
         .unwrap();
     let after: i64 = sqlx::query_scalar(total).fetch_one(&mut conn).await.unwrap();
     assert!(after - before < 2, "{before} → {after}");
+}
+
+/// The 22 articles of the issue's till export (cp1252, `;`, a title line and a blank line
+/// above the header): 8 sold by units the till calls « bouteille », « pot », « sachet »,
+/// « boîte », « séance », refused before the shop vocabulary; names that end with their
+/// net quantity and no quantity column; « sur commande 10 jours » and « illimité » in the
+/// stock column. Written to tests/fixtures/till-vocabulary.csv by `write_vocabulary_fixtures`.
+const TILL_22_CSV: &str = "Caisse Épicerie du Perche — export articles du 07/12/2026;;;;;;\r\n\
+;;;;;;\r\n\
+Réf.;Désignation;Prix TTC;TVA;Qté;Unité;Rayon\r\n\
+CID-75;Cidre brut fermier 75 cl;4,50;20;36;bouteille;Boissons\r\n\
+POI-75;Poiré du Domfrontais 75 cl;6,50;20;12;Bouteille;Boissons\r\n\
+MIE-500;Miel de fleurs 500 g;8,90;5,5;20;pot;Épicerie\r\n\
+CON-370;Confiture de fraises 370 g;4,20;5,5;15;pot;Épicerie\r\n\
+THE-100;Thé vert 100 g;5,95;5,5;10;sachet;Épicerie\r\n\
+SAB-6;Sablés au beurre 6 x 125 g;3,99;5,5;8;boîte;Épicerie\r\n\
+CAR-400;Caramels au beurre salé 400 g;4,95;5,5;5;Boîte;Confiserie\r\n\
+ATL-CUI;Atelier cuisine normande;35,00;20;;séance;Ateliers\r\n\
+POM-KG;Pommes Reinette;3,20;5,5;60;kg;Fruits et légumes\r\n\
+AND-100;Andouille de Vire;3,90;5,5;40;100 g;Charcuterie\r\n\
+LAI-L;Lait cru;1,20;5,5;30;litre;Crèmerie\r\n\
+OEU-12;Œufs fermiers;4,80;5,5;25;douzaine;Crèmerie\r\n\
+PAN-NOE;Panier garni de Noël;49,00;20;sur commande 10 jours;lot;Épicerie\r\n\
+CAM-250;Camembert de Normandie 250 g;4,95;5,5;24;pièce;Crèmerie\r\n\
+BEU-250;Beurre demi-sel 250 g;3,90;5,5;20;P;Crèmerie\r\n\
+TIS-M;Tissu lin naturel;18,00;20;50;au mètre;Mercerie\r\n\
+TOI-M2;Toile cirée;12,50;20;20;m²;Mercerie\r\n\
+CAD-20;Carte cadeau 20 €;20,00;20;illimité;U;Divers\r\n\
+CAF-250;Café moulu 250 g;4,60;5,5;12;;Épicerie\r\n\
+SAV-100;Savon au lait d'ânesse 100 g;5,50;20;30;pce;Beauté\r\n\
+JUS-1L;Jus de pomme 1 L;3,10;5,5;24;Unité;Boissons\r\n\
+COF-1;Coffret dégustation;29,00;20;6;Lot;Épicerie\r\n";
+
+fn fixture_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// `PRAGMA integrity_check`, which also checks every CHECK constraint: a bulk import
+/// writes without them (its values are validated before), so its tests run it.
+async fn assert_constraints_hold(db: &Db) {
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.path().display())).await.unwrap();
+    let result: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&mut conn).await.unwrap();
+    assert_eq!(result, ["ok"]);
+}
+
+/// What [`assert_constraints_hold`] relies on: this SQLite's integrity check sees a row a
+/// CHECK constraint refuses (written here as the bulk import writes, checks off).
+#[tokio::test]
+async fn the_integrity_check_sees_what_a_check_constraint_refuses() {
+    let t = fresh_db().await;
+    t.db.save_product(&product("Camembert", "CAM", 495), now()).await.unwrap();
+    assert_constraints_hold(&t.db).await;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.db.path().display())).await.unwrap();
+    sqlx::query("PRAGMA ignore_check_constraints = ON").execute(&mut conn).await.unwrap();
+    sqlx::query("UPDATE products SET stock_policy = 'parfois'").execute(&mut conn).await.unwrap();
+    // On another connection: with the checks off, the integrity check leaves them too.
+    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.db.path().display())).await.unwrap();
+    let result: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&mut other).await.unwrap();
+    assert_eq!(result, ["CHECK constraint failed in products"]);
+}
+
+fn notes_of(sim: &import::Simulation, row: u32) -> Vec<&str> {
+    sim.rows.iter().find(|r| r.row == row).map(|r| r.notes.iter().map(String::as_str).collect()).unwrap_or_default()
+}
+
+fn unit_price(p: &comptoir_core::catalogue::Product) -> Option<String> {
+    p.variants[0].unit_price.map(|u| u.text())
+}
+
+#[tokio::test]
+async fn the_issue_s_22_till_rows_all_import_with_what_their_words_mean() {
+    let bytes = std::fs::read(fixture_path("till-vocabulary.csv")).unwrap();
+    assert_eq!(bytes, cp1252(TILL_22_CSV), "the fixture is TILL_22_CSV (write_vocabulary_fixtures writes it)");
+    let t = fresh_db().await;
+    let source = read(&bytes, "caisse.csv");
+    assert_eq!((source.encoding.as_deref(), source.delimiter), (Some("windows-1252"), Some(';')));
+    let p = import::preview(&t.db, &source).await.unwrap();
+    assert_eq!((p.header_row, p.data_rows), (3, 22));
+    assert_eq!(p.columns[5].field, Some(Field::Unit));
+    let s = ImportSettings { mapping: p.mapping, options: PlanOptions::default() };
+
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert_eq!((sim.counts.create, sim.counts.rejected), (22, 0), "{:?}", sim.errors);
+    assert!(sim.row_warnings.is_empty(), "{:?}", sim.row_warnings);
+    // What the simulation says it understood.
+    assert_eq!(notes_of(&sim, 4)[0], "« bouteille » : vendu à la pièce, conditionnement bouteille");
+    assert_eq!(notes_of(&sim, 5)[0], "« Bouteille » : vendu à la pièce, conditionnement bouteille");
+    assert_eq!(notes_of(&sim, 8)[0], "« sachet » : vendu à la pièce, conditionnement sachet");
+    assert_eq!(notes_of(&sim, 9)[0], "« boîte » : vendu à la pièce, conditionnement boîte");
+    assert_eq!(
+        notes_of(&sim, 11),
+        ["« séance » : vendu à la pièce, conditionnement séance, prestation de service"],
+        "a service has no net quantity to propose"
+    );
+    assert_eq!(notes_of(&sim, 16)[0], "« sur commande 10 jours » : fabriqué sur commande, délai 10 jours");
+    assert_eq!(notes_of(&sim, 21)[0], "« illimité » : stock non compté, toujours disponible");
+    assert!(notes_of(&sim, 12).is_empty(), "« kg » is a plain unit: {:?}", notes_of(&sim, 12));
+    // No quantity column: the quantities the names end with are proposed, not stored.
+    assert_eq!(
+        notes_of(&sim, 4)[1],
+        "Quantité nette proposée d'après le nom : 75 cl, soit 6,00 € / l (enregistrée seulement si vous l'acceptez)"
+    );
+    let proposed: Vec<(u32, &str, bool)> =
+        sim.quantity_proposals.iter().map(|q| (q.row, q.quantity.as_str(), q.applied)).collect();
+    assert_eq!(
+        proposed,
+        [
+            (4, "75 cl", false),
+            (5, "75 cl", false),
+            (6, "500 g", false),
+            (7, "370 g", false),
+            (8, "100 g", false),
+            (9, "6 × 125 g", false),
+            (10, "400 g", false),
+            (17, "250 g", false),
+            (18, "250 g", false),
+            (22, "250 g", false),
+            (23, "100 g", false),
+            (24, "1 l", false),
+        ]
+    );
+    assert_eq!(sim.quantity_proposals_omitted, 0);
+
+    let report = import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!((report.result.counts.create, report.result.counts.rejected), (22, 0));
+    let cid = t.db.product_by_sku("CID-75").await.unwrap();
+    assert_eq!((cid.unit, cid.offer.packaging.as_deref()), (Unit::Piece, Some("bouteille")));
+    assert_eq!(cid.variants[0].net_quantity, None, "a proposal is never stored unasked");
+    // A unit cell's word is lower-cased the French way; a packaging column keeps its text.
+    assert_eq!(t.db.product_by_sku("POI-75").await.unwrap().offer.packaging.as_deref(), Some("bouteille"));
+    let atelier = t.db.product_by_sku("ATL-CUI").await.unwrap();
+    assert_eq!((atelier.offer.kind, atelier.offer.stock_policy), (ProductKind::Service, StockPolicy::Unlimited));
+    let panier = t.db.product_by_sku("PAN-NOE").await.unwrap();
+    assert_eq!(
+        (panier.unit, panier.offer.stock_policy, panier.offer.lead_time_days),
+        (Unit::Lot, StockPolicy::MadeToOrder, Some(10))
+    );
+    assert_eq!(t.db.product_by_sku("CAD-20").await.unwrap().offer.stock_policy, StockPolicy::Unlimited);
+    assert_eq!(t.db.product_by_sku("TIS-M").await.unwrap().unit, Unit::Metre);
+    assert_eq!(t.db.product_by_sku("TOI-M2").await.unwrap().unit, Unit::SquareMetre);
+    assert_eq!(t.db.product_by_sku("COF-1").await.unwrap().unit, Unit::Lot);
+    // Sold by measure: the price is the unit price.
+    assert_eq!(unit_price(&t.db.product_by_sku("AND-100").await.unwrap()).as_deref(), Some("39,00 € / kg"));
+
+    // Accepted: the same file stores them, and the unit prices follow, half-up to the cent.
+    import::undo(&t.db, report.batch_id, now()).await.unwrap();
+    let s = ImportSettings { options: PlanOptions { quantities_from_names: true, ..s.options }, ..s };
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert!(sim.quantity_proposals.iter().all(|q| q.applied));
+    assert_eq!(notes_of(&sim, 5)[1], "Quantité nette lue dans le nom : 75 cl, soit 8,67 € / l");
+    import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    for (sku, quantity, price) in [
+        ("CID-75", "75 cl", "6,00 € / l"),
+        // 6,50 € / 0,75 l = 8,666… → 8,67.
+        ("POI-75", "75 cl", "8,67 € / l"),
+        ("MIE-500", "500 g", "17,80 € / kg"),
+        // 4,20 € / 0,37 kg = 11,351… → 11,35.
+        ("CON-370", "370 g", "11,35 € / kg"),
+        ("THE-100", "100 g", "59,50 € / kg"),
+        // 3,99 € / 0,75 kg = 5,32.
+        ("SAB-6", "6 × 125 g", "5,32 € / kg"),
+        // 4,95 € / 0,4 kg = 12,375 → 12,38: half a cent goes up.
+        ("CAR-400", "400 g", "12,38 € / kg"),
+        ("JUS-1L", "1 l", "3,10 € / l"),
+    ] {
+        let p = t.db.product_by_sku(sku).await.unwrap();
+        assert_eq!(p.variants[0].net_quantity.as_deref(), Some(quantity), "{sku}");
+        assert_eq!(unit_price(&p).as_deref(), Some(price), "{sku}");
+    }
+    assert_eq!(t.db.product_by_sku("ATL-CUI").await.unwrap().variants[0].net_quantity, None);
+    assert_constraints_hold(&t.db).await;
+}
+
+/// An XLSX the way French Excel keeps a shop's Christmas catalogue: a merged title,
+/// prices as numbers in €, VAT and a strength as percentages, a duration typed as a
+/// time ([h]:mm), a délai as a number, « Prix au kg/l » (which the import leaves),
+/// packaging words, net quantities in their column, food lines with their allergens,
+/// a service, a made-to-order basket. Written to tests/fixtures/vocabulary.xlsx by
+/// `write_vocabulary_fixtures`.
+pub fn vocabulary_xlsx() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Catalogue de Noël").unwrap();
+    let title = Format::new().set_bold().set_align(FormatAlign::Center);
+    ws.merge_range(0, 0, 0, 18, "Épicerie du Perche — catalogue de Noël 2026", &title).unwrap();
+    let headers = [
+        "Réf.",
+        "Désignation",
+        "Prix TTC",
+        "TVA",
+        "Stock",
+        "Unité",
+        "Conditionnement",
+        "Contenance",
+        "Prix au kg/l",
+        "Type",
+        "Durée",
+        "Délai de fabrication",
+        "Ingrédients",
+        "Allergènes",
+        "Conservation",
+        "Origine",
+        "Label",
+        "Degré (% vol)",
+        "Statut",
+    ];
+    let bold = Format::new().set_bold();
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &bold).unwrap();
+    }
+    let euro = Format::new().set_num_format("#,##0.00\\ \"€\"");
+    let pct = Format::new().set_num_format("0.0%");
+    let time = Format::new().set_num_format("[h]:mm");
+    enum V {
+        T(&'static str),
+        N(f64),
+        E,
+    }
+    use V::{E, N, T};
+    let rows: [[V; 19]; 10] = [
+        [
+            T("CID-75"),
+            T("Cidre brut fermier"),
+            N(6.5),
+            N(0.2),
+            N(36.0),
+            T("pièce"),
+            T("bouteille"),
+            T("75 cl"),
+            T("8,67 € / l"),
+            T("produit alimentaire"),
+            E,
+            E,
+            T("Pommes à cidre ; contient des sulfites"),
+            T("sulfites"),
+            T("À conserver debout, à l'abri de la lumière"),
+            T("Pays d'Auge"),
+            T("IGP"),
+            N(0.05),
+            T("Publié"),
+        ],
+        [
+            T("CAM-250"),
+            T("Camembert de Normandie"),
+            N(4.95),
+            N(0.055),
+            N(24.0),
+            T("pièce"),
+            T("boîte"),
+            T("250 g"),
+            E,
+            T("alimentaire"),
+            E,
+            E,
+            T("Lait cru de vache, sel, ferments lactiques, présure"),
+            T("lait"),
+            T("Entre 2 et 6 °C"),
+            T("Normandie"),
+            T("AOP"),
+            E,
+            T("Publié"),
+        ],
+        [
+            T("MIE-500"),
+            T("Miel de fleurs"),
+            N(8.9),
+            N(0.055),
+            N(20.0),
+            E,
+            T("pot"),
+            T("500 g"),
+            E,
+            E,
+            E,
+            E,
+            T("Miel de fleurs de l'Orne"),
+            E,
+            T("À l'abri de l'humidité"),
+            T("Orne"),
+            E,
+            E,
+            T("Publié"),
+        ],
+        [
+            T("RIL-220"),
+            T("Rillettes du Mans"),
+            N(5.6),
+            N(0.055),
+            N(12.0),
+            E,
+            T("barquette"),
+            T("220 g"),
+            E,
+            E,
+            E,
+            E,
+            T("Porc, sel, poivre"),
+            T("aucun"),
+            T("Entre 0 et 4 °C"),
+            T("Sarthe"),
+            T("Label Rouge"),
+            E,
+            T("Publié"),
+        ],
+        [
+            T("THE-100"),
+            T("Thé noir de Noël"),
+            N(5.95),
+            N(0.055),
+            N(10.0),
+            T("sachet"),
+            E,
+            T("100 g"),
+            E,
+            E,
+            E,
+            E,
+            T("Thé noir, écorces d'orange, cannelle"),
+            T("aucun"),
+            T("Au sec"),
+            E,
+            T("bio"),
+            E,
+            T("Brouillon"),
+        ],
+        [
+            T("CAL-70"),
+            T("Calvados Pays d'Auge"),
+            N(34.5),
+            N(0.2),
+            N(6.0),
+            T("pièce"),
+            T("bouteille"),
+            T("70 cl"),
+            E,
+            E,
+            E,
+            E,
+            T("Eau-de-vie de cidre"),
+            T("aucun"),
+            T("À température ambiante"),
+            T("Pays d'Auge"),
+            T("AOC"),
+            T("40 % vol"),
+            T("Publié"),
+        ],
+        [
+            T("ATL-POT"),
+            T("Atelier poterie"),
+            N(45.0),
+            N(0.2),
+            E,
+            E,
+            T("séance"),
+            E,
+            E,
+            T("prestation"),
+            T("2 h"),
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            T("Publié"),
+        ],
+        [
+            T("CUI-90"),
+            T("Cours de cuisine"),
+            N(30.0),
+            N(0.2),
+            E,
+            E,
+            T("séance"),
+            E,
+            E,
+            T("service"),
+            N(0.0625),
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            T("Publié"),
+        ],
+        [
+            T("PAN-NOE"),
+            T("Panier garni de Noël"),
+            N(49.0),
+            N(0.2),
+            T("sur commande"),
+            T("lot"),
+            T("panier"),
+            E,
+            E,
+            T("produit"),
+            E,
+            N(10.0),
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            T("Publié"),
+        ],
+        [
+            T("BOU-1"),
+            T("Bougie parfumée"),
+            N(14.0),
+            N(0.2),
+            N(8.0),
+            E,
+            E,
+            E,
+            E,
+            T("produit"),
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            E,
+            T("Publié"),
+        ],
+    ];
+    for (i, cells) in rows.iter().enumerate() {
+        let r = 3 + i as u32;
+        for (c, v) in cells.iter().enumerate() {
+            let col = c as u16;
+            match (v, headers[c]) {
+                (T(t), _) => ws.write_string(r, col, *t).map(|_| ()),
+                (N(n), "Prix TTC") => ws.write_number_with_format(r, col, *n, &euro).map(|_| ()),
+                (N(n), "TVA" | "Degré (% vol)") => ws.write_number_with_format(r, col, *n, &pct).map(|_| ()),
+                (N(n), "Durée") => ws.write_number_with_format(r, col, *n, &time).map(|_| ()),
+                (N(n), _) => ws.write_number(r, col, *n).map(|_| ()),
+                (E, _) => Ok(()),
+            }
+            .unwrap();
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_french_excel_catalogue_with_food_services_and_made_to_order_imports_every_valid_row() {
+    let committed = read(&std::fs::read(fixture_path("vocabulary.xlsx")).unwrap(), "noel.xlsx");
+    let source = read(&vocabulary_xlsx(), "noel.xlsx");
+    assert_eq!(committed.rows, source.rows, "the fixture is vocabulary_xlsx() (write_vocabulary_fixtures writes it)");
+    let t = fresh_db().await;
+    let p = import::preview(&t.db, &committed).await.unwrap();
+    assert_eq!((p.header_row, p.data_rows), (3, 10));
+    let fields: Vec<Option<Field>> = p.columns.iter().map(|c| c.field).collect();
+    assert_eq!(
+        fields,
+        [
+            Some(Field::Sku),
+            Some(Field::Name),
+            Some(Field::PriceTtc),
+            Some(Field::Vat),
+            Some(Field::Stock),
+            Some(Field::Unit),
+            Some(Field::Packaging),
+            Some(Field::Volume),
+            None,
+            Some(Field::Kind),
+            Some(Field::Duration),
+            Some(Field::LeadTime),
+            Some(Field::Ingredients),
+            Some(Field::Allergens),
+            Some(Field::Storage),
+            Some(Field::Origin),
+            Some(Field::Labels),
+            Some(Field::Abv),
+            Some(Field::Status),
+        ]
+    );
+    let s = ImportSettings { mapping: p.mapping, options: PlanOptions::default() };
+    let sim = import::simulate(&t.db, &committed, &s, &Control::default()).await.unwrap();
+    assert_eq!((sim.counts.create, sim.counts.rejected), (10, 0), "{:?}", sim.errors);
+    assert!(sim.quantity_proposals.is_empty(), "a quantity column: nothing to propose");
+    assert_eq!(notes_of(&sim, 5), ["« boîte » : conditionnement boîte"]);
+    assert_eq!(
+        notes_of(&sim, 10),
+        ["« séance » : conditionnement séance, prestation de service", "« 2 h » : durée 2 h"]
+    );
+    assert_eq!(notes_of(&sim, 11)[1], "« 1:30 » : durée 1 h 30");
+    assert_eq!(
+        notes_of(&sim, 12),
+        [
+            "« panier » : conditionnement panier",
+            "« 10 » : délai de fabrication 10 jours",
+            "« sur commande » : fabriqué sur commande"
+        ]
+    );
+    // The honey is to be published but its allergens are not said: a draft, and why.
+    let warnings: Vec<String> = sim.row_warnings.iter().map(|w| w.describe()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "Ligne 6, colonne N (Allergènes) : Allergènes non renseignés : cochez ceux que contient le produit, ou « aucun » ; produit importé en brouillon"
+        ]
+    );
+    assert_eq!(notes_of(&sim, 6), ["« pot » : conditionnement pot"]);
+    assert_eq!(
+        sim.rows.iter().find(|r| r.row == 6).unwrap().note.as_deref(),
+        Some("Importé en brouillon, pas en ligne : à compléter pour vendre ce produit alimentaire (allergènes)")
+    );
+
+    import::apply(&t.db, &committed, &s, now(), &Control::default()).await.unwrap();
+    let get = |sku: &'static str| {
+        let db = t.db.clone();
+        async move { db.product_by_sku(sku).await.unwrap() }
+    };
+    let cidre = get("CID-75").await;
+    assert_eq!(cidre.status, ProductStatus::Published);
+    assert_eq!(
+        (cidre.offer.packaging.as_deref(), cidre.variants[0].net_quantity.as_deref()),
+        (Some("bouteille"), Some("75 cl"))
+    );
+    let food = cidre.offer.food.clone().unwrap();
+    assert_eq!(
+        (food.allergens, food.abv_tenths, food.labels),
+        (Some(vec![Allergen::Sulphites]), Some(50), vec!["IGP".to_owned()])
+    );
+    assert_eq!(food.origin, "Pays d'Auge");
+    // 6,50 € for 75 cl: 8,67 € / l, whatever the file's own « Prix au kg/l » said.
+    assert_eq!(unit_price(&cidre).as_deref(), Some("8,67 € / l"));
+    assert_eq!(unit_price(&get("CAM-250").await).as_deref(), Some("19,80 € / kg"));
+    // 5,60 € / 0,22 kg = 25,4545… → 25,45; 34,50 € / 0,7 l = 49,2857… → 49,29.
+    assert_eq!(unit_price(&get("RIL-220").await).as_deref(), Some("25,45 € / kg"));
+    let calva = get("CAL-70").await;
+    assert_eq!(unit_price(&calva).as_deref(), Some("49,29 € / l"));
+    assert_eq!(calva.offer.food.unwrap().abv_tenths, Some(400));
+    let miel = get("MIE-500").await;
+    assert_eq!((miel.status, miel.offer.food.unwrap().allergens), (ProductStatus::Draft, None));
+    let rillettes = get("RIL-220").await;
+    assert_eq!((rillettes.status, rillettes.offer.food.unwrap().allergens), (ProductStatus::Published, Some(vec![])));
+    assert_eq!(get("THE-100").await.offer.food.unwrap().labels, ["Agriculture Biologique"]);
+    let atelier = get("ATL-POT").await;
+    assert_eq!(
+        (atelier.offer.kind, atelier.offer.duration_minutes, atelier.offer.stock_policy),
+        (ProductKind::Service, Some(120), StockPolicy::Unlimited)
+    );
+    assert_eq!(atelier.status, ProductStatus::Published);
+    assert_eq!(get("CUI-90").await.offer.duration_minutes, Some(90));
+    let panier = get("PAN-NOE").await;
+    assert_eq!(
+        (panier.offer.stock_policy, panier.offer.lead_time_days, panier.variants[0].stock),
+        (StockPolicy::MadeToOrder, Some(10), 0)
+    );
+    let bougie = get("BOU-1").await;
+    assert_eq!((bougie.offer.food, bougie.status), (None, ProductStatus::Published));
+    assert_constraints_hold(&t.db).await;
+}
+
+/// Only real errors refuse a row: food information missing from a row to publish makes
+/// it a draft, with a warning on the cell saying what is missing; completing it later
+/// publishes it, the changes shown old → new.
+#[tokio::test]
+async fn a_published_food_row_missing_its_information_becomes_a_draft_with_a_warning() {
+    let t = fresh_db().await;
+    let csv = "Réf;Désignation;Prix;Statut;Contenance;Ingrédients;Allergènes;Conservation\n\
+MIE;Miel de fleurs;8,90;Publié;500 g;Miel;;Au sec\n\
+CON;Confiture de fraises;4,20;Publié;;Fraises, sucre;aucun;Au frais après ouverture\n\
+BOU;Bougie;14;Publié;;;;\n\
+TER;Terrine;douze;Publié;180 g;Porc;;Au frais\n";
+    let source = read(csv.as_bytes(), "epicerie.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert_eq!((sim.counts.create, sim.counts.rejected), (3, 1));
+    let errors: Vec<String> = sim.errors.iter().map(|e| e.describe()).collect();
+    assert_eq!(errors, ["Ligne 5, colonne C (Prix) « douze » : Prix illisible (exemple attendu : 12,50)"]);
+    let warnings: Vec<String> = sim.row_warnings.iter().map(|w| w.describe()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "Ligne 2, colonne G (Allergènes) : Allergènes non renseignés : cochez ceux que contient le produit, ou « aucun » ; produit importé en brouillon",
+            "Ligne 3, colonne E (Contenance) : Quantité nette manquante pour CON (ex. 75 cl, 250 g) ; produit importé en brouillon",
+        ]
+    );
+    assert_eq!(
+        sim.rows.iter().map(|r| r.note.as_deref()).collect::<Vec<_>>(),
+        [
+            Some("Importé en brouillon, pas en ligne : à compléter pour vendre ce produit alimentaire (allergènes)"),
+            Some(
+                "Importé en brouillon, pas en ligne : à compléter pour vendre ce produit alimentaire (quantité nette)"
+            ),
+            None,
+            None,
+        ]
+    );
+    import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!(t.db.product_by_sku("MIE").await.unwrap().status, ProductStatus::Draft);
+    assert_eq!(t.db.product_by_sku("CON").await.unwrap().status, ProductStatus::Draft);
+    assert_eq!(t.db.product_by_sku("BOU").await.unwrap().status, ProductStatus::Published);
+
+    let more = read("Réf;Statut;Allergènes;Origine\nMIE;Publié;aucun;Orne\n".as_bytes(), "complement.csv");
+    let s = settings(&t.db, &more, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &more, &s, &Control::default()).await.unwrap();
+    assert_eq!(sim.counts.update, 1);
+    assert!(sim.row_warnings.is_empty(), "{:?}", sim.row_warnings);
+    let changes: Vec<(Field, Option<&str>, Option<&str>)> =
+        sim.rows[0].changes.iter().map(|c| (c.field, c.old.as_deref(), c.new.as_deref())).collect();
+    assert_eq!(
+        changes,
+        [
+            (Field::Status, Some("Brouillon"), Some("Publié")),
+            (Field::Allergens, None, Some("aucun")),
+            (Field::Origin, None, Some("Orne")),
+        ]
+    );
+    import::apply(&t.db, &more, &s, now(), &Control::default()).await.unwrap();
+    let miel = t.db.product_by_sku("MIE").await.unwrap();
+    assert_eq!(miel.status, ProductStatus::Published);
+    let food = miel.offer.food.unwrap();
+    assert_eq!((food.ingredients.as_str(), food.allergens, food.origin.as_str()), ("Miel", Some(vec![]), "Orne"));
+}
+
+/// The « stock et prix » mode reads what a stock cell says instead of a count, and
+/// nothing of the columns it does not read: no error, warning or note from them.
+#[tokio::test]
+async fn stock_words_apply_in_the_stock_mode_and_unread_columns_stay_silent() {
+    let t = fresh_db().await;
+    t.db.save_product(&product("Carte cadeau", "CAD", 2000), now()).await.unwrap();
+    t.db.save_product(&product("Panier garni", "PAN", 4900), now()).await.unwrap();
+    let csv =
+        "Réf;Stock;Allergènes;Type;Unité\nCAD;illimité;kryptonite;Fromage;bouteille\nPAN;sur commande 5 jours;;;\n";
+    let source = read(csv.as_bytes(), "stock.csv");
+    let s = settings(&t.db, &source, ImportMode::Stock).await;
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert_eq!((sim.counts.update, sim.counts.rejected), (2, 0), "{:?}", sim.errors);
+    assert!(sim.errors.is_empty() && sim.row_warnings.is_empty(), "{:?} {:?}", sim.errors, sim.row_warnings);
+    assert_eq!(notes_of(&sim, 2), ["« illimité » : stock non compté, toujours disponible"]);
+    let changes: Vec<(Field, Option<&str>, Option<&str>)> =
+        sim.rows[1].changes.iter().map(|c| (c.field, c.old.as_deref(), c.new.as_deref())).collect();
+    assert_eq!(
+        changes,
+        [(Field::StockPolicy, Some("compté"), Some("sur commande")), (Field::LeadTime, None, Some("5 jours")),]
+    );
+    import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    let cad = t.db.product_by_sku("CAD").await.unwrap();
+    assert_eq!((cad.offer.stock_policy, cad.offer.food, cad.offer.packaging), (StockPolicy::Unlimited, None, None));
+    let pan = t.db.product_by_sku("PAN").await.unwrap();
+    assert_eq!((pan.offer.stock_policy, pan.offer.lead_time_days), (StockPolicy::MadeToOrder, Some(5)));
+
+    // The full mode reads them all: the unknown allergen refuses its row.
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert_eq!(sim.counts.rejected, 1);
+    assert_eq!(sim.errors[0].code, "allergens_invalid");
+    assert_eq!(sim.errors[0].column.as_deref(), Some("C"));
+}
+
+/// Undo snapshots taken before the shop vocabulary have no offer columns and hold
+/// grams and millilitres: undo still puts the product back, with the offer's defaults.
+#[tokio::test]
+async fn an_undo_snapshot_taken_before_the_shop_vocabulary_still_undoes() {
+    let t = fresh_db().await;
+    let mut p = product("Cidre", "CID", 450);
+    p.variants[0].net_quantity = Some("75 cl".into());
+    t.db.save_product(&p, now()).await.unwrap();
+    let source = read("Réf;Prix;Conditionnement;Contenance\nCID;5,00;bouteille;1 l\n".as_bytes(), "maj.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let report = import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    assert_eq!(report.result.counts.update, 1);
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.db.path().display())).await.unwrap();
+    let n = sqlx::query(
+        "UPDATE import_batch_products SET before = json_set(json_remove(before, '$.packaging', '$.kind',
+           '$.stock_policy', '$.lead_time_days', '$.duration_min', '$.sessions', '$.food',
+           '$.variants[0].net_quantity'), '$.variants[0].volume_ml', 750, '$.variants[0].weight_g', NULL)
+         WHERE batch_id = ?",
+    )
+    .bind(report.batch_id)
+    .execute(&mut conn)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(n, 1);
+    let before: String = sqlx::query_scalar("SELECT before FROM import_batch_products WHERE batch_id = ?")
+        .bind(report.batch_id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(!before.contains("\"kind\"") && before.contains("\"volume_ml\":750"), "{before}");
+
+    import::undo(&t.db, report.batch_id, now()).await.unwrap();
+    let cid = t.db.product_by_sku("CID").await.unwrap();
+    assert_eq!(cid.variants[0].price_cents, 450);
+    assert_eq!(cid.variants[0].net_quantity.as_deref(), Some("75 cl"));
+    assert_eq!(cid.offer, comptoir_core::catalogue::Offer::default());
 }
