@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 pub use food::{Allergen, FoodInfo};
 pub use offer::{
-    MAX_DURATION_MINUTES, MAX_LEAD_TIME_DAYS, ProductKind, ServiceSession, StockCell, StockPolicy, format_duration,
-    lead_time_days, parse_duration, read_stock_words,
+    MAX_LEAD_TIME_DAYS, ProductKind, ServiceSession, StockCell, StockPolicy, format_duration, lead_time_days,
+    parse_duration, read_stock_words,
 };
 pub use preview::{IngredientRun, NotPublishable, ProductPreview, not_publishable, preview};
 pub use units::{
