@@ -396,7 +396,21 @@ export type Field = "sku" | "name" | "price_ttc" | "price_ht" | "vat" | "stock" 
 /**  What the goods come in, as the shop writes it (bouteille, pot…). */
 "packaging" | "weight" | "volume" | "size" | "color" | "options" | "photo" | "status" | 
 /**  Rows sharing this value are variants of one product. */
-"group";
+"group" | 
+/**  Goods or service (« produit », « prestation »); « alimentaire » makes it food. */
+"kind" | 
+/**  How long a service lasts (« 1 h », « 2 h 30 »). */
+"duration" | 
+/**  Days to make a product made to order. */
+"lead_time" | 
+/**  Counted, unlimited or made to order (« illimité », « sur commande »). */
+"stock_policy" | "ingredients" | "allergens" | 
+/**  Storage conditions (« À conserver entre 2 et 6 °C »). */
+"storage" | "origin" | "producer" | 
+/**  Quality signs: AOP, Label Rouge, Agriculture Biologique… */
+"labels" | 
+/**  Alcoholic strength (% vol). */
+"abv";
 
 /**  One invalid field of an input, for inline messages next to the field. */
 export type FieldError = {
@@ -738,6 +752,11 @@ export type PlanOptions = {
 	 *  category, or to none; the others are found by name or created.
 	 */
 	category_map: CategoryChoice[],
+	/**
+	 *  Take the net quantity a name ends with (« Cidre brut 75 cl ») when the file has
+	 *  no quantity column: the simulation proposes them, this stores them.
+	 */
+	quantities_from_names?: boolean,
 };
 
 /**  The derivatives a marketplace needs. */
@@ -961,6 +980,24 @@ export type QualityNote = {
 	explanation: string,
 };
 
+/**
+ *  A net quantity read in a product's name (« Cidre brut 75 cl » → 75 cl) when the file
+ *  has no quantity column: stored only when the user accepts
+ *  ([`PlanOptions::quantities_from_names`]).
+ */
+export type QuantityProposal = {
+	row: number,
+	/**  The row's reference. */
+	key: string,
+	name: string,
+	/**  In its canonical form (« 75 cl », « 6 × 125 g »). */
+	quantity: string,
+	/**  The unit price it gives (« 8,67 € / l »). */
+	unit_price: string | null,
+	/**  Stored by this import (the option is on), or only proposed. */
+	applied: boolean,
+};
+
 /**  Why a backup was taken (shown in lists, kept in the manifest). */
 export type Reason = 
 /**  The shopkeeper asked (button, `backup now`). */
@@ -1022,6 +1059,11 @@ export type RowOutcome = {
 	action: RowAction,
 	changes: Change[],
 	note: string | null,
+	/**
+	 *  What the row's words were understood as (« « bouteille » : vendu à la pièce,
+	 *  conditionnement bouteille »), and the net quantity its name proposes.
+	 */
+	notes: string[],
 };
 
 /**  One dated session of a service: « samedi 12 décembre 14 h, 8 places ». */
@@ -1052,9 +1094,20 @@ export type Simulation = {
 	unknown_categories: string[],
 	/**  Photo file names of each row, matched against the photo library. */
 	photos: PhotoRef[],
-	/**  Problems that do not refuse the row (a photo not in the library), pointed at the cell. */
+	/**
+	 *  Problems that do not refuse the row (a photo not in the library, food information
+	 *  missing for a row to publish: imported as a draft), pointed at the cell.
+	 */
 	row_warnings: RowError[],
 	warnings: string[],
+	/**
+	 *  Net quantities read in product names when the file has no quantity column, in
+	 *  file order (the first [`OUTCOMES_KEPT`]): stored only with
+	 *  [`PlanOptions::quantities_from_names`].
+	 */
+	quantity_proposals: QuantityProposal[],
+	/**  Proposals left out of `quantity_proposals`. */
+	quantity_proposals_omitted: number,
 };
 
 export type StockPolicy = 

@@ -21,6 +21,7 @@ describe("import screen helpers", () => {
     expect(s.mapping).toEqual({ header_row: 3, columns: ["sku", "name", "price_ttc"] });
     expect(s.options.mode).toBe("stock");
     expect(s.options.default_vat).toBe("reduced");
+    expect(s.options.quantities_from_names).toBe(false);
     expect(s.options.category_map).toEqual([
       { name: "Fromages", category_id: 4 },
       { name: "Divers", category_id: null },
@@ -35,6 +36,7 @@ describe("import screen helpers", () => {
       action: i % 2 ? "update" : "rejected",
       changes: [],
       note: null,
+      notes: [],
     })) as RowOutcome[];
     const counts = { create: 0, update: 5, unchanged: 0, rejected: 5 };
     expect(visibleRows(rows, counts, "all", 4)).toMatchObject({ more: 6 });
@@ -45,7 +47,7 @@ describe("import screen helpers", () => {
 
   it("counts the rows Rust left out of a large file", () => {
     const rows = [
-      { row: 2, key: "A", name: null, action: "create", changes: [], note: null },
+      { row: 2, key: "A", name: null, action: "create", changes: [], note: null, notes: [] },
     ] as RowOutcome[];
     const counts = { create: 100_000, update: 0, unchanged: 0, rejected: 0 };
     expect(visibleRows(rows, counts, "create", 300)).toMatchObject({ more: 99_999 });

@@ -24,8 +24,20 @@ export const FIELDS: Field[] = [
   "ean",
   "description",
   "unit",
+  "packaging",
   "weight",
   "volume",
+  "kind",
+  "duration",
+  "stock_policy",
+  "lead_time",
+  "ingredients",
+  "allergens",
+  "storage",
+  "origin",
+  "producer",
+  "labels",
+  "abv",
   "size",
   "color",
   "options",
@@ -45,13 +57,14 @@ export function settingsOf(
   mode: ImportMode,
   defaultVat: VatRate,
   categoryChoice: Record<string, number | null | "create">,
+  quantitiesFromNames = false,
 ): ImportSettings {
   const category_map: CategoryChoice[] = Object.entries(categoryChoice)
     .filter(([, v]) => v !== "create")
     .map(([name, v]) => ({ name, category_id: v as number | null }));
   return {
     mapping: { header_row: preview.mapping.header_row, columns: columns.slice() },
-    options: { mode, default_vat: defaultVat, category_map },
+    options: { mode, default_vat: defaultVat, category_map, quantities_from_names: quantitiesFromNames },
   };
 }
 

@@ -1084,19 +1084,30 @@ impl<'a> Planner<'a> {
                 if let Some(i) = first(&|r| r.duration_minutes.is_some()) {
                     draft.offer.duration_minutes = rows[i].rec.duration_minutes;
                 }
-                // Any food cell makes the product food; each cell from the first row
-                // that fills it, the others left as stored.
+                // A cell only food has (or a Type saying so) makes the product food;
+                // each cell from the first row that fills it, the others left as
+                // stored. Origin, producer and labels alone apply to food already.
                 let mut food = FoodCells::default();
                 for ctx in rows.iter() {
                     if let Some(cells) = &ctx.rec.food {
                         food.or(cells);
                     }
                 }
-                if !food.is_empty() || rows.iter().any(|c| c.rec.food_type) {
+                let is_food = food.says_food() || rows.iter().any(|c| c.rec.food_type) || draft.offer.food.is_some();
+                if is_food {
                     food.apply(draft.offer.food.get_or_insert_with(FoodInfo::default));
                 }
                 if let Some(i) = first(&|r| r.status.is_some()) {
                     draft.status = rows[i].rec.status.unwrap_or(ProductStatus::Draft);
+                }
+                if !is_food
+                    && !food.is_empty()
+                    && let Some(ctx) = rows.first_mut()
+                {
+                    ctx.notes.push(
+                        "Origine, producteur et labels non enregistrés : ce sont des informations d'un produit alimentaire (ajoutez ses ingrédients, ou le Type « produit alimentaire »)"
+                            .to_owned(),
+                    );
                 }
             }
         } else if let Some(i) = rows.iter().position(|c| c.rec.policy_in_stock_cell) {

@@ -83,6 +83,13 @@ impl FoodCells {
         *self == FoodCells::default()
     }
 
+    /// Cells only food has (ingredients, allergens, storage, strength). Origin, producer
+    /// and labels alone do not make a product food: a potter's « Origine : Orne » must
+    /// not turn his published pots into drafts awaiting allergens.
+    pub fn says_food(&self) -> bool {
+        self.ingredients.is_some() || self.allergens.is_some() || self.storage.is_some() || self.abv_tenths.is_some()
+    }
+
     /// Each cell this row leaves empty taken from `other` (a later row of the product).
     pub fn or(&mut self, other: &FoodCells) {
         fn fill<T: Clone>(a: &mut Option<T>, b: &Option<T>) {

@@ -1819,3 +1819,21 @@ async fn an_undo_snapshot_taken_before_the_shop_vocabulary_still_undoes() {
     assert_eq!(cid.variants[0].net_quantity.as_deref(), Some("75 cl"));
     assert_eq!(cid.offer, comptoir_core::catalogue::Offer::default());
 }
+
+/// A craft shop's « Origine » column does not make its pots food: they stay published,
+/// with no food information, and the row says why its origin was not kept.
+#[tokio::test]
+async fn an_origin_column_alone_does_not_turn_crafts_into_food() {
+    let t = fresh_db().await;
+    let csv = "Réf;Désignation;Prix;Statut;Origine;Label\nBOL;Bol en grès;18;Publié;Orne;Fait main\n\
+CAF;Café moulu;7,50;Publié;Éthiopie;\n";
+    let source = read(csv.as_bytes(), "poterie.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert_eq!(sim.counts.create, 2);
+    assert!(sim.row_warnings.is_empty(), "{:?}", sim.row_warnings);
+    assert!(sim.rows[0].notes.iter().any(|n| n.starts_with("Origine, producteur et labels non enregistrés")));
+    import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    let bol = t.db.product_by_sku("BOL").await.unwrap();
+    assert_eq!((bol.status, bol.offer.food), (ProductStatus::Published, None));
+}
