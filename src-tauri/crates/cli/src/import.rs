@@ -31,6 +31,10 @@ pub struct ImportArgs {
     /// Write the rejected rows to this XLSX, with an "Erreur" column.
     #[arg(long, value_name = "OUT.xlsx")]
     errors: Option<PathBuf>,
+    /// When the file has no quantity column, store the net quantities read in the
+    /// names (« Cidre brut 75 cl » → 75 cl); without it they are only proposed.
+    #[arg(long)]
+    quantities_from_names: bool,
     #[arg(long)]
     json: bool,
 }
@@ -123,7 +127,11 @@ pub async fn run(data_dir: Option<&Path>, args: ImportArgs) -> anyhow::Result<()
         None => {
             let file = args.file.unwrap_or_default();
             let control = Control::default();
-            let options = PlanOptions { mode: args.mode.into(), ..PlanOptions::default() };
+            let options = PlanOptions {
+                mode: args.mode.into(),
+                quantities_from_names: args.quantities_from_names,
+                ..PlanOptions::default()
+            };
             let work = import::import_file(&db, &file, args.sheet.as_deref(), options, !args.dry_run, now, &control);
             let done = match db.path().parent() {
                 // An import changes the shop in bulk: a backup first, as in the app.
@@ -218,6 +226,21 @@ fn print_report(
     }
     for w in &r.row_warnings {
         line(format!("  {}", w.describe()));
+    }
+    if !r.quantity_proposals.is_empty() {
+        let applied = r.quantity_proposals.iter().any(|q| q.applied);
+        line(if applied {
+            "Quantités nettes prises dans les noms :"
+        } else {
+            "Quantités nettes lues dans les noms (enregistrées avec --quantities-from-names) :"
+        });
+        for q in &r.quantity_proposals {
+            let up = q.unit_price.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
+            line(format!("  ligne {} {} « {} » → {}{up}", q.row, q.key, q.name, q.quantity));
+        }
+        if r.quantity_proposals_omitted > 0 {
+            line(format!("  … et {} autre(s)", r.quantity_proposals_omitted));
+        }
     }
     if !r.errors.is_empty() {
         line("Lignes refusées :");

@@ -159,3 +159,38 @@ fn a_workbook_with_rows_out_of_order_is_read_whole() {
     assert_eq!(shop.json(&["products", "show", "CID-1", "--json"])["variants"][0]["price_cents"], 650);
     assert_eq!(shop.json(&["products", "show", "POM-2", "--json"])["variants"][0]["price_cents"], 290);
 }
+
+/// Issue 14 from the terminal: a till's words imported whole (« bouteille », « séance »,
+/// « sur commande »), net quantities read in names proposed, then stored on request.
+#[test]
+fn a_tills_words_and_the_quantities_in_names() {
+    let shop = Shop::new();
+    let file = shop.dir.path().join("caisse.csv");
+    let csv = "Export caisse du 07/12/2026;;;;\r\n\
+Code;Libellé;PV TTC;Unité;Stock\r\n\
+CID-75;Cidre brut 75 cl;6,50;Bouteille;24\r\n\
+MIEL;Miel de fleurs 500 g;8,90;Pot;10\r\n\
+ATL;Atelier poterie;35;Séance;\r\n\
+TAB;Table en chêne;890;pièce;sur commande 6 semaines\r\n";
+    std::fs::write(&file, cp1252(csv)).unwrap();
+    shop.cli()
+        .args(["import", "--dry-run"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("4 à créer, 0 à modifier, 0 inchangé(s), 0 refusé(s)"))
+        .stdout(contains("Quantités nettes lues dans les noms (enregistrées avec --quantities-from-names)"))
+        .stdout(contains("ligne 3 CID-75 « Cidre brut 75 cl » → 75 cl (8,67 € / l)"));
+    shop.cli().arg("import").arg(&file).arg("--quantities-from-names").assert().success();
+    let cid = shop.json(&["products", "show", "CID-75", "--json"]);
+    assert_eq!(cid["offer"]["packaging"], "bouteille");
+    assert_eq!(cid["variants"][0]["net_quantity"], "75 cl");
+    assert_eq!(cid["variants"][0]["unit_price"], serde_json::json!({"cents": 867, "per": "l"}));
+    let atl = shop.json(&["products", "show", "ATL", "--json"]);
+    assert_eq!(atl["offer"]["kind"], "service");
+    let tab = shop.json(&["products", "show", "TAB", "--json"]);
+    assert_eq!(
+        (tab["offer"]["stock_policy"].as_str(), tab["offer"]["lead_time_days"].as_u64()),
+        (Some("made_to_order"), Some(42))
+    );
+}
