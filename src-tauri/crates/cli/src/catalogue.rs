@@ -47,9 +47,9 @@ pub enum ProductsCommand {
         json: bool,
     },
     /// Creates a product with one variant.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Changes a variant (price, stock, EAN) or its product (name, VAT, category, status).
-    Edit(EditArgs),
+    Edit(Box<EditArgs>),
     /// Deletes the product that owns this SKU, with all its variants.
     Delete { sku: String },
     /// Lists the products that cannot be published as they stand, and why (food
@@ -246,6 +246,7 @@ pub async fn products(data_dir: Option<&Path>, cmd: ProductsCommand) -> anyhow::
             if as_json { json(&p)? } else { print_product(&p) }
         }
         ProductsCommand::Add(a) => {
+            let a = *a;
             // « bouteille » is not a refusal: sold by the piece, packed in a bottle.
             let reading = read_unit_cell(&a.unit);
             let unit = reading.unit;
@@ -282,6 +283,7 @@ pub async fn products(data_dir: Option<&Path>, cmd: ProductsCommand) -> anyhow::
             if a.json { json(&p)? } else { line(format!("Produit créé : {} ({})", p.name, p.variants[0].sku)) }
         }
         ProductsCommand::Edit(e) => {
+            let e = *e;
             let patch = VariantPatch {
                 name: e.name,
                 price_cents: e.price.as_deref().map(parse_price).transpose()?,
