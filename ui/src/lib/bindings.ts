@@ -401,6 +401,8 @@ export type Field = "sku" | "name" | "price_ttc" | "price_ht" | "vat" | "stock" 
 "kind" | 
 /**  How long a service lasts (« 1 h », « 2 h 30 »). */
 "duration" | 
+/**  Dated sessions of a service. */
+"sessions" | 
 /**  Days to make a product made to order. */
 "lead_time" | 
 /**  Counted, unlimited or made to order (« illimité », « sur commande »). */

@@ -29,6 +29,7 @@ export const FIELDS: Field[] = [
   "volume",
   "kind",
   "duration",
+  "sessions",
   "stock_policy",
   "lead_time",
   "ingredients",

@@ -11,14 +11,14 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 use crate::catalogue::{format_duration, unit_price_of};
 use crate::import::errors::xlsx_err;
 use crate::import::plan::options_text;
-use crate::import::values::{days_text, food_cells_text, kind_label, policy_label, status_label};
+use crate::import::values::{days_text, food_cells_text, kind_label, policy_label, sessions_text, status_label};
 use crate::storage::imports::ExportRow;
 use crate::{Db, Error, Result};
 
 /// Column headers, in order. Each maps back to its field on import, except « Prix au
 /// kg/l », worked out from the price and the net quantity: the import recognises it and
 /// leaves it (`import::map::is_derived_header`).
-pub const HEADERS: [&str; 26] = [
+pub const HEADERS: [&str; 27] = [
     "Référence",
     "Désignation",
     "Catégorie",
@@ -32,6 +32,7 @@ pub const HEADERS: [&str; 26] = [
     "Conditionnement",
     "Type",
     "Durée",
+    "Séances",
     "Gestion du stock",
     "Délai",
     "Ingrédients",
@@ -47,9 +48,9 @@ pub const HEADERS: [&str; 26] = [
     "Code produit",
 ];
 
-const WIDTHS: [f64; 26] = [
-    16.0, 40.0, 32.0, 11.0, 8.0, 8.0, 16.0, 10.0, 10.0, 14.0, 15.0, 18.0, 8.0, 15.0, 10.0, 50.0, 24.0, 30.0, 16.0,
-    24.0, 20.0, 10.0, 28.0, 11.0, 50.0, 22.0,
+const WIDTHS: [f64; 27] = [
+    16.0, 40.0, 32.0, 11.0, 8.0, 8.0, 16.0, 10.0, 10.0, 14.0, 15.0, 18.0, 8.0, 36.0, 15.0, 10.0, 50.0, 24.0, 30.0,
+    16.0, 24.0, 20.0, 10.0, 28.0, 11.0, 50.0, 22.0,
 ];
 
 /// Columns written as numbers in the XLSX (their text in the CSV): price, VAT, stock.
@@ -97,7 +98,7 @@ pub async fn catalogue_csv(db: &Db) -> Result<Vec<u8>> {
 /// One row's cells as text, in [`HEADERS`] order: the CSV writes them all, the XLSX
 /// all but the numbers. Product fields repeat on each variant's row (the import takes
 /// them from the first row of the product).
-fn cells(r: &ExportRow) -> [String; 26] {
+fn cells(r: &ExportRow) -> [String; 27] {
     let o = &r.offer;
     let food = food_cells_text(o.food.as_ref());
     let [ingredients, allergens, storage, origin, producer, labels, abv] = food;
@@ -116,6 +117,7 @@ fn cells(r: &ExportRow) -> [String; 26] {
         o.packaging.clone().unwrap_or_default(),
         kind_label(o.kind, o.food.is_some()).to_owned(),
         o.duration_minutes.map(format_duration).unwrap_or_default(),
+        sessions_text(&o.sessions),
         policy_label(o.stock_policy).to_owned(),
         o.lead_time_days.map(days_text).unwrap_or_default(),
         ingredients,

@@ -36,6 +36,8 @@ pub enum Field {
     Kind,
     /// How long a service lasts (« 1 h », « 2 h 30 »).
     Duration,
+    /// Dated sessions of a service.
+    Sessions,
     /// Days to make a product made to order.
     LeadTime,
     /// Counted, unlimited or made to order (« illimité », « sur commande »).
@@ -53,7 +55,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 31] = [
+    pub const ALL: [Field; 32] = [
         Field::Sku,
         Field::Name,
         Field::PriceTtc,
@@ -76,6 +78,7 @@ impl Field {
         Field::Group,
         Field::Kind,
         Field::Duration,
+        Field::Sessions,
         Field::LeadTime,
         Field::StockPolicy,
         Field::Ingredients,
@@ -132,6 +135,7 @@ impl Field {
             Field::Group => "Code produit",
             Field::Kind => "Type",
             Field::Duration => "Durée",
+            Field::Sessions => "Séances",
             Field::LeadTime => "Délai",
             Field::StockPolicy => "Gestion du stock",
             Field::Ingredients => "Ingrédients",
@@ -266,6 +270,7 @@ impl Field {
             Field::Duration => {
                 &["duree", "duree de la seance", "duree seance", "duree de l atelier", "duree prestation", "duration"]
             }
+            Field::Sessions => &["seances", "dates", "sessions", "creneaux"],
             Field::LeadTime => &[
                 "delai",
                 "delai de fabrication",
@@ -552,6 +557,11 @@ mod tests {
             ("Type", Field::Kind),
             ("Durée", Field::Duration),
             ("Durée (min)", Field::Duration),
+            ("Séances", Field::Sessions),
+            ("Seances", Field::Sessions),
+            ("Dates", Field::Sessions),
+            ("Sessions", Field::Sessions),
+            ("Créneaux", Field::Sessions),
             ("Délai de fabrication", Field::LeadTime),
             ("Délai (jours)", Field::LeadTime),
             ("Gestion du stock", Field::StockPolicy),

@@ -11,7 +11,8 @@ use super::errors::RowError;
 use super::map::Field;
 use super::read::GridRow;
 use super::values::{
-    Columns, FoodCells, Record, days_text, food_cells_text, kind_label, policy_label, read_record, status_label,
+    Columns, FoodCells, Record, days_text, food_cells_text, kind_label, policy_label, read_record, sessions_text,
+    status_label,
 };
 use super::{PhotoFound, PhotoRef};
 use crate::FieldError;
@@ -1084,6 +1085,15 @@ impl<'a> Planner<'a> {
                 if let Some(i) = first(&|r| r.duration_minutes.is_some()) {
                     draft.offer.duration_minutes = rows[i].rec.duration_minutes;
                 }
+                // Dated sessions are a service's: on goods they are not stored.
+                let mut sessions_on_goods = None;
+                if let Some(i) = first(&|r| r.sessions.is_some()) {
+                    if draft.offer.kind == ProductKind::Service {
+                        draft.offer.sessions = rows[i].rec.sessions.clone().unwrap_or_default();
+                    } else {
+                        sessions_on_goods = Some(i);
+                    }
+                }
                 // A cell only food has (or a Type saying so) makes the product food;
                 // each cell from the first row that fills it, the others left as
                 // stored. Origin, producer and labels alone apply to food already.
@@ -1099,6 +1109,12 @@ impl<'a> Planner<'a> {
                 }
                 if let Some(i) = first(&|r| r.status.is_some()) {
                     draft.status = rows[i].rec.status.unwrap_or(ProductStatus::Draft);
+                }
+                if let Some(i) = sessions_on_goods {
+                    rows[i].notes.push(
+                        "Séances non enregistrées : des séances datées ne concernent qu'une prestation (Type « service »)"
+                            .to_owned(),
+                    );
                 }
                 if !is_food
                     && !food.is_empty()
@@ -1348,7 +1364,7 @@ fn field_at(cols: &Columns, path: &str) -> Field {
         "offer.food.producer" => Field::Producer,
         "offer.food.labels" => Field::Labels,
         "offer.food.abv_tenths" => Field::Abv,
-        p if p.starts_with("offer.sessions") => pick(&[Field::Duration, Field::Kind]),
+        p if p.starts_with("offer.sessions") => pick(&[Field::Sessions, Field::Kind]),
         _ => Field::Sku,
     }
 }
@@ -1552,6 +1568,8 @@ fn offer_changes(old: &Offer, new: &Offer, push: &mut dyn FnMut(Field, Option<St
     );
     push(Field::LeadTime, old.lead_time_days.map(days_text), new.lead_time_days.map(days_text));
     push(Field::Duration, old.duration_minutes.map(format_duration), new.duration_minutes.map(format_duration));
+    let sessions = |o: &Offer| Some(sessions_text(&o.sessions)).filter(|s| !s.is_empty());
+    push(Field::Sessions, sessions(old), sessions(new));
     let food = [
         Field::Ingredients,
         Field::Allergens,

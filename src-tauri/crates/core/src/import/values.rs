@@ -7,9 +7,9 @@ use super::map::{Field, Mapping, column_letter, header_unit_hint};
 use super::read::{Cell, GridRow, number_to_string};
 use crate::catalogue::food::{abv_text, allergens_text, parse_abv, parse_allergens, parse_labels};
 use crate::catalogue::{
-    Allergen, FoodInfo, MAX_LEAD_TIME_DAYS, NetQuantity, ProductKind, ProductStatus, StockCell, StockPolicy, Unit,
-    VariantOption, format_duration, lead_time_days, legacy_net_quantity, parse_duration, read_stock_words,
-    read_unit_cell,
+    Allergen, FoodInfo, MAX_LEAD_TIME_DAYS, NetQuantity, ProductKind, ProductStatus, ServiceSession, StockCell,
+    StockPolicy, Unit, VariantOption, format_duration, lead_time_days, legacy_net_quantity, parse_duration,
+    read_stock_words, read_unit_cell,
 };
 use crate::text::fold;
 use crate::vat::VatRate;
@@ -48,6 +48,8 @@ pub struct Record {
     pub food_type: bool,
     /// A service's length, in minutes.
     pub duration_minutes: Option<u32>,
+    /// A service's dated sessions, in the order written.
+    pub sessions: Option<Vec<ServiceSession>>,
     /// From the « Gestion du stock » cell, the words of the Stock cell, or a lead time
     /// alone (made to order).
     pub stock_policy: Option<StockPolicy>,
@@ -573,6 +575,94 @@ fn read_offer(
             None => err(Field::Duration, "duration_invalid", "Durée illisible (exemples : 1 h, 2 h 30, 90 min)".into()),
         }
     }
+    if let Some(t) = text(Field::Sessions) {
+        match parse_sessions(&t) {
+            Ok(sessions) => r.sessions = Some(sessions),
+            Err(part) => err(
+                Field::Sessions,
+                "sessions_invalid",
+                format!(
+                    "Séance illisible : « {part} » (exemple : 12/12/2026 14:00 (8 places) ; 19/12/2026 9h30, séparées par des points-virgules)"
+                ),
+            ),
+        }
+    }
+}
+
+/// A « Séances » cell: sessions separated by `;` or new lines, each `dd/mm/yyyy hh:mm`
+/// or `dd/mm/yyyy 14h30` (« 14 h »), with its places if limited (« (8 places) »,
+/// « 8 pl. »). `Err`: the first session not understood, as written.
+pub fn parse_sessions(cell: &str) -> Result<Vec<ServiceSession>, String> {
+    cell.split([';', '\n', '\r'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| parse_session(p).ok_or_else(|| p.to_owned()))
+        .collect()
+}
+
+/// One session: « 12/12/2026 14:00 (8 places) », « 19/12/2026 à 9 h 30 ».
+fn parse_session(part: &str) -> Option<ServiceSession> {
+    let f = fold(part);
+    let (date, rest) = f.trim().split_once(char::is_whitespace)?;
+    let [d, m, y] = date.split('/').collect::<Vec<_>>()[..] else { return None };
+    let number = |s: &str, len: std::ops::RangeInclusive<usize>| {
+        (len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten()
+    };
+    let (d, m, y) = (number(d, 1..=2)?, number(m, 1..=2)?, number(y, 4..=4)?);
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)?;
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix("a ").unwrap_or(rest).trim_start();
+    // Hours, then `:` or `h`, then the minutes (none after `h`: « 14 h »).
+    let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let hn = digits(rest);
+    if !(1..=2).contains(&hn) {
+        return None;
+    }
+    let hour: u32 = rest[..hn].parse().ok()?;
+    let after = rest[hn..].trim_start();
+    let (minute, rest) = if let Some(m) = after.strip_prefix(':') {
+        (m.get(..2).filter(|m| digits(m) == 2)?.parse().ok()?, &m[2..])
+    } else if let Some(m) = after.strip_prefix('h') {
+        let m = m.trim_start();
+        match digits(m) {
+            0 => (0, m),
+            2 => (m[..2].parse().ok()?, &m[2..]),
+            _ => return None,
+        }
+    } else {
+        return None;
+    };
+    let time = chrono::NaiveTime::from_hms_opt(hour, minute, 0)?;
+    let places = read_places(rest.trim().trim_start_matches([',', '-']).trim())?;
+    Some(ServiceSession { starts_at: date.and_time(time).format("%Y-%m-%dT%H:%M").to_string(), places })
+}
+
+/// What follows a session's time: nothing (places not limited), « (8 places) », « 8 pl. »;
+/// `None` when it is something else, or no place at all.
+fn read_places(s: &str) -> Option<Option<u32>> {
+    if s.is_empty() {
+        return Some(None);
+    }
+    let s = match s.strip_prefix('(') {
+        Some(inner) => inner.strip_suffix(')')?.trim(),
+        None => s,
+    };
+    let n = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let places: u32 = s[..n].parse().ok().filter(|p| *p > 0)?;
+    matches!(s[n..].trim(), "places" | "place" | "pl." | "pl").then_some(Some(places))
+}
+
+/// The export's « Séances »: « 12/12/2026 14:00 (8 places) ; 19/12/2026 09:30 ».
+pub fn sessions_text(sessions: &[ServiceSession]) -> String {
+    let one = |s: &ServiceSession| {
+        let when = s.start().map_or_else(|| s.starts_at.clone(), |d| d.format("%d/%m/%Y %H:%M").to_string());
+        match s.places {
+            Some(1) => format!("{when} (1 place)"),
+            Some(n) => format!("{when} ({n} places)"),
+            None => when,
+        }
+    };
+    sessions.iter().map(one).collect::<Vec<_>>().join(" ; ")
 }
 
 /// A cell's text, with the header's unit after a bare number (« Durée (min) » : 90 →
@@ -885,6 +975,70 @@ mod tests {
         assert_eq!(r.warnings[0].value, "Fromage");
         let r = read_record(&row(&["A", "sur commande 400 jours", "", "", "", "", "", ""]), &c);
         assert_eq!(r.errors[0].code, "lead_time_invalid");
+    }
+
+    #[test]
+    fn sessions_are_read_the_french_way() {
+        let at = |d: &str, p: Option<u32>| ServiceSession { starts_at: d.into(), places: p };
+        assert_eq!(
+            parse_sessions("12/12/2026 14:00 (8 places) ; 19/12/2026 09:30"),
+            Ok(vec![at("2026-12-12T14:00", Some(8)), at("2026-12-19T09:30", None)])
+        );
+        assert_eq!(
+            parse_sessions("5/1/2027 14h00 8 pl.\n6/01/2027 à 9 h 30, 1 place\r\n7/1/2027 14 h (12 pl.);"),
+            Ok(vec![
+                at("2027-01-05T14:00", Some(8)),
+                at("2027-01-06T09:30", Some(1)),
+                at("2027-01-07T14:00", Some(12))
+            ])
+        );
+        assert_eq!(parse_sessions("  ;  "), Ok(vec![]));
+        for bad in [
+            "12/12/2026",
+            "12/12 14h",
+            "32/12/2026 14:00",
+            "29/02/2026 14:00",
+            "12/12/26 14:00",
+            "12/12/2026 25:00",
+            "12/12/2026 14:60",
+            "12/12/2026 14h3",
+            "12/12/2026 14",
+            "12/12/2026 14:00 (0 places)",
+            "12/12/2026 14:00 (places)",
+            "12/12/2026 14:00 (8 personnes)",
+            "12/12/2026 14:00 (8 places",
+            "samedi 14h",
+        ] {
+            assert_eq!(parse_sessions(bad), Err(bad.to_owned()), "{bad}");
+        }
+        // The first part not understood is the one named.
+        assert_eq!(parse_sessions("12/12/2026 14:00 ; bientôt ; jamais"), Err("bientôt".to_owned()));
+        // What the export writes reads back the same.
+        let sessions =
+            vec![at("2026-12-12T14:00", Some(8)), at("2026-12-19T09:30", None), at("2027-01-02T10:00", Some(1))];
+        let text = sessions_text(&sessions);
+        assert_eq!(text, "12/12/2026 14:00 (8 places) ; 19/12/2026 09:30 ; 02/01/2027 10:00 (1 place)");
+        assert_eq!(parse_sessions(&text), Ok(sessions));
+    }
+
+    #[test]
+    fn unreadable_sessions_are_errors_on_their_cell() {
+        let c = cols(&[Field::Sku, Field::Sessions]);
+        let r = read_record(&row(&["ATL", "12/12/2026 14:00 (8 places)\n19/12/2026 9h30"]), &c);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.sessions.as_ref().map(Vec::len), Some(2));
+        let r = read_record(&row(&["ATL", ""]), &c);
+        assert_eq!(r.sessions, None, "an empty cell leaves the sessions as they are");
+        let r = read_record(&row(&["ATL", "12/12/2026 14:00 ; samedi après-midi"]), &c);
+        assert_eq!(r.sessions, None);
+        let described: Vec<String> = r.errors.iter().map(RowError::describe).collect();
+        assert_eq!(
+            described,
+            [
+                "Ligne 7, colonne B (Séances) « 12/12/2026 14:00 ; samedi après-midi » : Séance illisible : « samedi après-midi » (exemple : 12/12/2026 14:00 (8 places) ; 19/12/2026 9h30, séparées par des points-virgules)"
+            ]
+        );
+        assert_eq!(r.errors[0].code, "sessions_invalid");
     }
 
     #[test]

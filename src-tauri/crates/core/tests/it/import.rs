@@ -544,6 +544,15 @@ async fn rich_catalogue(db: &Db) {
         net_quantity: Some("75 cl".into()),
     });
     db.save_product(&p, now()).await.unwrap();
+    // A service with dated sessions, one with its places limited.
+    let mut atelier = product("Atelier couronne de Noël", "ATL-NOEL", 4500);
+    atelier.offer.kind = comptoir_core::catalogue::ProductKind::Service;
+    atelier.offer.duration_minutes = Some(150);
+    atelier.offer.sessions = vec![
+        comptoir_core::catalogue::ServiceSession { starts_at: "2026-12-12T14:00".into(), places: Some(8) },
+        comptoir_core::catalogue::ServiceSession { starts_at: "2026-12-19T09:30".into(), places: None },
+    ];
+    db.save_product(&atelier, now()).await.unwrap();
 }
 
 /// Export rows with product identities replaced by their order of appearance.
@@ -1836,4 +1845,53 @@ CAF;Café moulu;7,50;Publié;Éthiopie;\n";
     import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     let bol = t.db.product_by_sku("BOL").await.unwrap();
     assert_eq!((bol.status, bol.offer.food), (ProductStatus::Published, None));
+}
+
+/// A « Séances » column gives a service its dated sessions, shown old → new on an
+/// update; on goods they are not stored, and the row says why.
+#[tokio::test]
+async fn sessions_are_a_services_and_show_old_and_new() {
+    let t = fresh_db().await;
+    let csv = "Réf;Désignation;Prix;Type;Séances\n\
+ATL;Atelier couronne;45;service;\"19/12/2026 9h30 ; 12/12/2026 14 h (8 places)\"\n\
+POT;Pot en grès;12;produit;12/12/2026 14:00\n";
+    let source = read(csv.as_bytes(), "ateliers.csv");
+    let s = settings(&t.db, &source, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    assert_eq!((sim.counts.create, sim.counts.rejected), (2, 0), "{:?}", sim.errors);
+    assert!(notes_of(&sim, 2).is_empty(), "{:?}", notes_of(&sim, 2));
+    assert_eq!(
+        notes_of(&sim, 3),
+        ["Séances non enregistrées : des séances datées ne concernent qu'une prestation (Type « service »)"]
+    );
+    import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
+    let session = |d: &str, p: Option<u32>| comptoir_core::catalogue::ServiceSession { starts_at: d.into(), places: p };
+    let atl = t.db.product_by_sku("ATL").await.unwrap();
+    assert_eq!(atl.offer.sessions, [session("2026-12-12T14:00", Some(8)), session("2026-12-19T09:30", None)]);
+    assert!(t.db.product_by_sku("POT").await.unwrap().offer.sessions.is_empty());
+
+    let more = read("Réf;Séances\nATL;12/12/2026 14:00 (6 pl.)\n".as_bytes(), "dates.csv");
+    let s = settings(&t.db, &more, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &more, &s, &Control::default()).await.unwrap();
+    assert_eq!(sim.counts.update, 1, "{:?}", sim.errors);
+    let changes: Vec<(Field, Option<&str>, Option<&str>)> =
+        sim.rows[0].changes.iter().map(|c| (c.field, c.old.as_deref(), c.new.as_deref())).collect();
+    assert_eq!(
+        changes,
+        [(
+            Field::Sessions,
+            Some("12/12/2026 14:00 (8 places) ; 19/12/2026 09:30"),
+            Some("12/12/2026 14:00 (6 places)")
+        )]
+    );
+
+    // An unreadable session refuses its row, naming the cell.
+    let bad = read("Réf;Séances\nATL;\"12/12/2026 ; 19/12/2026 9h30\"\n".as_bytes(), "bad.csv");
+    let s = settings(&t.db, &bad, ImportMode::Full).await;
+    let sim = import::simulate(&t.db, &bad, &s, &Control::default()).await.unwrap();
+    assert_eq!(sim.counts.rejected, 1);
+    assert_eq!(
+        sim.errors[0].describe(),
+        "Ligne 2, colonne B (Séances) « 12/12/2026 ; 19/12/2026 9h30 » : Séance illisible : « 12/12/2026 » (exemple : 12/12/2026 14:00 (8 places) ; 19/12/2026 9h30, séparées par des points-virgules)"
+    );
 }
