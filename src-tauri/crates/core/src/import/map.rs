@@ -270,7 +270,7 @@ impl Field {
             Field::Duration => {
                 &["duree", "duree de la seance", "duree seance", "duree de l atelier", "duree prestation", "duration"]
             }
-            Field::Sessions => &["seances", "dates", "sessions", "creneaux"],
+            Field::Sessions => &["seances", "sessions", "creneaux", "dates des seances"],
             Field::LeadTime => &[
                 "delai",
                 "delai de fabrication",
@@ -559,7 +559,7 @@ mod tests {
             ("Durée (min)", Field::Duration),
             ("Séances", Field::Sessions),
             ("Seances", Field::Sessions),
-            ("Dates", Field::Sessions),
+            ("Dates des séances", Field::Sessions),
             ("Sessions", Field::Sessions),
             ("Créneaux", Field::Sessions),
             ("Délai de fabrication", Field::LeadTime),
@@ -594,6 +594,8 @@ mod tests {
         // What a clothes shop or an artisan writes does not make food.
         assert_eq!(field_for_header("Composition"), None);
         assert_eq!(field_for_header("Fabricant"), None);
+        // A bare « Dates » column (of creation, of arrival…) is not taken for sessions.
+        assert_eq!(field_for_header("Dates"), None);
         assert_eq!(header_unit_hint("Poids (kg)").as_deref(), Some("kg"));
     }
 
