@@ -252,10 +252,11 @@ async fn a_food_product_cannot_be_published_without_its_allergens() {
     c.close().await.unwrap();
 }
 
-/// Issue 18 (part): help on every screen with « ? » or F1, closed with Échap, and the
-/// text zoom (Ctrl +, up to 200 %, remembered after a restart; Ctrl 0 back to 100 %).
+/// Issue 18 (part): the « Premiers pas » steps ticked from what the shop holds, help on
+/// every screen with « ? » or F1, closed with Échap, and the text zoom (Ctrl +, up to
+/// 200 %, remembered after a restart; Ctrl 0 back to 100 %).
 #[tokio::test(flavor = "multi_thread")]
-async fn help_opens_with_f1_and_the_zoom_is_remembered() {
+async fn help_first_steps_and_the_zoom_is_remembered() {
     let data = tempfile::tempdir().unwrap();
     let driver = Driver::start(data.path());
     let c = driver.session().await;
@@ -272,6 +273,17 @@ async fn help_opens_with_f1_and_the_zoom_is_remembered() {
             .unwrap();
         }
     };
+    // « Premiers pas »: the demo's products tick the first step, the marketplace is
+    // still to connect; hidden, then shown again from the help.
+    assert!(wait_text(&c, "[data-testid=first-step-products]", "19 produit(s)").await.contains("Vos produits"));
+    let market = texts(&c, "[data-testid=first-step-market]").await.join("");
+    assert!(market.contains("à faire"), "{market}");
+    click(&c, "[data-testid=first-steps-hide]").await;
+    wait_js(&c, "the first steps hide", "!document.querySelector('[data-testid=first-steps]')").await;
+    key("F1", false).await;
+    wait_text(&c, "[data-testid=help] h2", "Catalogue").await;
+    click(&c, "[data-testid=help-first-steps]").await;
+    wait_text(&c, "[data-testid=first-steps] h2", "Premiers pas").await;
     key("F1", false).await;
     wait_text(&c, "[data-testid=help] h2", "Catalogue").await;
     key("Escape", false).await;

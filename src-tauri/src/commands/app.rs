@@ -1,5 +1,5 @@
 use comptoir_core::catalogue::CatalogueStats;
-use comptoir_core::shop::{self, StartChoice};
+use comptoir_core::shop::{self, FirstSteps, StartChoice};
 use serde::Serialize;
 use tauri::State;
 
@@ -26,6 +26,13 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         data_dir: db.path().parent().map(|p| p.display().to_string()).unwrap_or_default(),
         version: env!("CARGO_PKG_VERSION").into(),
     })
+}
+
+/// Where the guided start stands (« Premiers pas »), from what the shop holds.
+#[tauri::command]
+#[specta::specta]
+pub async fn first_steps(state: State<'_, AppState>) -> CmdResult<FirstSteps> {
+    Ok(shop::first_steps(&state.db).await?)
 }
 
 /// Installs the demo shop (only into an empty catalogue).

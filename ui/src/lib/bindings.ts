@@ -7,6 +7,8 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 /** Commands */
 export const commands = {
 	appStatus: () => typedError<AppStatus, ErrorPayload>(__TAURI_INVOKE("app_status")),
+	/**  Where the guided start stands (« Premiers pas »), from what the shop holds. */
+	firstSteps: () => typedError<FirstSteps, ErrorPayload>(__TAURI_INVOKE("first_steps")),
 	/**  Installs the demo shop (only into an empty catalogue). */
 	startDemo: () => typedError<number, ErrorPayload>(__TAURI_INVOKE("start_demo")),
 	startClean: () => typedError<null, ErrorPayload>(__TAURI_INVOKE("start_clean")),
@@ -452,6 +454,24 @@ export type FilePreview = {
 	/**  The mapping is the one confirmed for this layout before. */
 	remembered: boolean,
 	warnings: string[],
+};
+
+/**
+ *  The guided start (« Premiers pas »): four steps, each done when the shop really is
+ *  there, from what the database holds — never ticked by a click.
+ */
+export type FirstSteps = {
+	/**  1. Its products: at least one. */
+	products: number,
+	/**  2. Their photos: every product has one (`without_photo` says what is left). */
+	without_photo: number,
+	/**  3. The marketplace: connected with a pairing code. */
+	connected: boolean,
+	/**  4. On sale: published products, and those the marketplace has accepted. */
+	published: number,
+	on_marketplace: number,
+	/**  Every step done. */
+	done: boolean,
 };
 
 /**

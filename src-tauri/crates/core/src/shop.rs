@@ -45,3 +45,34 @@ pub async fn start(db: &Db, choice: StartChoice, now: DateTime<Utc>) -> Result<u
     db.set_setting(CHOICE, value).await?;
     Ok(installed)
 }
+
+/// The guided start (« Premiers pas »): four steps, each done when the shop really is
+/// there, from what the database holds — never ticked by a click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+pub struct FirstSteps {
+    /// 1. Its products: at least one.
+    pub products: i64,
+    /// 2. Their photos: every product has one (`without_photo` says what is left).
+    pub without_photo: i64,
+    /// 3. The marketplace: connected with a pairing code.
+    pub connected: bool,
+    /// 4. On sale: published products, and those the marketplace has accepted.
+    pub published: i64,
+    pub on_marketplace: i64,
+    /// Every step done.
+    pub done: bool,
+}
+
+pub async fn first_steps(db: &Db) -> Result<FirstSteps> {
+    let c = db.first_step_counts().await?;
+    let done =
+        c.products > 0 && c.without_photo == 0 && c.connected && c.published > 0 && c.on_marketplace >= c.published;
+    Ok(FirstSteps {
+        products: c.products,
+        without_photo: c.without_photo,
+        connected: c.connected,
+        published: c.published,
+        on_marketplace: c.on_marketplace,
+        done,
+    })
+}

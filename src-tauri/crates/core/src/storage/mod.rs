@@ -141,6 +141,27 @@ impl Db {
         })
     }
 
+    /// The counts the guided start ticks its steps by (see `shop::first_steps`).
+    pub async fn first_step_counts(&self) -> Result<FirstStepCounts> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM products),
+                    (SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM product_photos pp WHERE pp.product_id = p.id)),
+                    (SELECT shop_id IS NOT NULL FROM sync_state WHERE id = 1),
+                    (SELECT count(*) FROM products WHERE status = 'published'),
+                    (SELECT count(*) FROM products p JOIN sync_objects o ON o.entity = 'product' AND o.uid = p.uid
+                      WHERE p.status = 'published' AND o.version > 0)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(FirstStepCounts {
+            products: row.get(0),
+            without_photo: row.get(1),
+            connected: row.get::<Option<bool>, _>(2).unwrap_or(false),
+            published: row.get(3),
+            on_marketplace: row.get(4),
+        })
+    }
+
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
     }
@@ -169,6 +190,17 @@ pub struct ShopFacts {
     pub orders: i64,
     pub connected: bool,
     pub choice: Option<String>,
+}
+
+/// See [`Db::first_step_counts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstStepCounts {
+    pub products: i64,
+    pub without_photo: i64,
+    pub connected: bool,
+    pub published: i64,
+    /// Published products the marketplace has accepted at least once.
+    pub on_marketplace: i64,
 }
 
 /// Timestamps are stored as RFC 3339 UTC text with second precision.

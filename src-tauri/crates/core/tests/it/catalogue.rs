@@ -410,3 +410,18 @@ async fn a_shop_of_the_previous_schema_migrates_forward_with_nothing_lost() {
     db.save_product(&input, now()).await.unwrap();
     assert_eq!(db.product(1).await.unwrap().offer.packaging.as_deref(), Some("boîte"));
 }
+
+/// Issue 18 (part): the guided start's steps tick from what the shop holds.
+#[tokio::test]
+async fn the_first_steps_tick_from_what_the_shop_holds() {
+    let t = fresh_db().await;
+    let s = comptoir_core::shop::first_steps(&t.db).await.unwrap();
+    assert_eq!((s.products, s.without_photo, s.connected, s.published, s.done), (0, 0, false, 0, false));
+    let mut p = product("Camembert", "CAM", 495);
+    p.status = ProductStatus::Published;
+    t.db.save_product(&p, now()).await.unwrap();
+    t.db.save_product(&product("Livarot", "LIV", 690), now()).await.unwrap();
+    let s = comptoir_core::shop::first_steps(&t.db).await.unwrap();
+    assert_eq!((s.products, s.without_photo, s.published, s.on_marketplace), (2, 2, 1, 0));
+    assert!(!s.done, "no photo, not connected, nothing on the marketplace yet");
+}
