@@ -23,6 +23,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
     tauri_specta::Builder::<R>::new().commands(tauri_specta::collect_commands![
         app::app_status,
         app::first_steps,
+        app::quick_start_html,
         app::start_demo,
         app::start_clean,
         backup::backup_status,

@@ -286,6 +286,11 @@ async fn help_first_steps_and_the_zoom_is_remembered() {
     wait_text(&c, "[data-testid=first-steps] h2", "Premiers pas").await;
     key("F1", false).await;
     wait_text(&c, "[data-testid=help] h2", "Catalogue").await;
+    // The printable quick start, shown over the window like the pick list.
+    click(&c, "[data-testid=help-quick-start]").await;
+    wait_text(&c, "[data-testid=quick-start-page]", "4. Publier").await;
+    key("Escape", false).await;
+    wait_js(&c, "the quick start closes", "!document.querySelector('[data-testid=quick-start-page]')").await;
     key("Escape", false).await;
     wait_js(&c, "the help closes", "!document.querySelector('[data-testid=help]')").await;
     click(&c, "[data-testid=nav-import]").await;

@@ -35,6 +35,13 @@ pub async fn first_steps(state: State<'_, AppState>) -> CmdResult<FirstSteps> {
     Ok(shop::first_steps(&state.db).await?)
 }
 
+/// The printable one-page quick start, as HTML (printed like the pick list).
+#[tauri::command]
+#[specta::specta]
+pub fn quick_start_html() -> String {
+    shop::quick_start_html(env!("CARGO_PKG_VERSION"))
+}
+
 /// Installs the demo shop (only into an empty catalogue).
 #[tauri::command]
 #[specta::specta]

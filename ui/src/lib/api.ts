@@ -52,6 +52,7 @@ const INFALLIBLE = {
   photosCancel: true,
   recoverWarning: true,
   previewProduct: true,
+  quickStartHtml: true,
 } as const satisfies Record<Exclude<keyof Commands, Fallible>, true>;
 
 type AnyCommand = (...a: unknown[]) => Promise<unknown>;

@@ -9,6 +9,8 @@ export const commands = {
 	appStatus: () => typedError<AppStatus, ErrorPayload>(__TAURI_INVOKE("app_status")),
 	/**  Where the guided start stands (« Premiers pas »), from what the shop holds. */
 	firstSteps: () => typedError<FirstSteps, ErrorPayload>(__TAURI_INVOKE("first_steps")),
+	/**  The printable one-page quick start, as HTML (printed like the pick list). */
+	quickStartHtml: () => __TAURI_INVOKE<string>("quick_start_html"),
 	/**  Installs the demo shop (only into an empty catalogue). */
 	startDemo: () => typedError<number, ErrorPayload>(__TAURI_INVOKE("start_demo")),
 	startClean: () => typedError<null, ErrorPayload>(__TAURI_INVOKE("start_clean")),

@@ -51,6 +51,11 @@ struct Cli {
 enum Command {
     /// Fills an empty catalogue with a demo fromagerie-épicerie of the Orne.
     Demo(catalogue::DemoArgs),
+    /// Writes the printable one-page quick start (HTML) the support staff hand out.
+    Quickstart {
+        /// The HTML file to write.
+        out: std::path::PathBuf,
+    },
     /// Products and their variants.
     #[command(subcommand)]
     Products(catalogue::ProductsCommand),
@@ -111,6 +116,11 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Demo(args) => catalogue::demo(data_dir.as_deref(), args).await,
+            Command::Quickstart { out } => {
+                std::fs::write(&out, comptoir_core::shop::quick_start_html(env!("CARGO_PKG_VERSION")))?;
+                output::line(format!("Guide de démarrage écrit dans {}", out.display()));
+                Ok(())
+            }
             Command::Products(cmd) => catalogue::products(data_dir.as_deref(), cmd).await,
             Command::Categories(cmd) => catalogue::categories(data_dir.as_deref(), cmd).await,
             Command::Import(args) => import::run(data_dir.as_deref(), args).await,

@@ -76,3 +76,89 @@ pub async fn first_steps(db: &Db) -> Result<FirstSteps> {
         done,
     })
 }
+
+/// The one-page quick start the département's support staff hand out: a self-contained
+/// printable page (A4, no script, no link), in French, from the install to the first
+/// order. Printed by the app like the pick list; `comptoir-cli quickstart` writes it.
+pub fn quick_start_html(version: &str) -> String {
+    const STEPS: &[(&str, &[&str])] = &[
+        (
+            "1. Vos produits",
+            &[
+                "Import / export → « Choisir un fichier… » : le tableur de votre caisse (Excel, LibreOffice, CSV) est lu tel quel.",
+                "Vérifiez les colonnes proposées, puis la simulation : rien n'est écrit avant « Importer ».",
+                "Vos mots sont compris : bouteille, pot, barquette, séance, « sur commande », « illimité ».",
+                "Ou à la main : Catalogue → « Nouveau produit » (Ctrl+N), Ctrl+S enregistre.",
+            ],
+        ),
+        (
+            "2. Vos photos",
+            &[
+                "Photos → choisissez le dossier (ou le téléphone, ou la webcam).",
+                "Une photo nommée par la référence (CAM-250.jpg) trouve seule son produit ; vérifiez, puis « Rattacher ».",
+                "Seul le rendu du studio part sur internet : redressé, recadré, sans position GPS.",
+            ],
+        ),
+        (
+            "3. La place de marché",
+            &[
+                "Place de marché → l'adresse et le code d'appairage reçus du département → « Connecter ».",
+                "Tout se synchronise ensuite seul, même après une coupure d'internet ; la barre du bas dit où en est l'envoi.",
+            ],
+        ),
+        (
+            "4. Publier",
+            &[
+                "Passez vos produits en « Publié ». Un produit alimentaire demande ses ingrédients, ses allergènes (ou « aucun »), sa conservation et sa quantité nette : l'éditeur dit ce qui manque.",
+                "« Premiers pas », en haut du catalogue, coche chaque étape quand elle est vraiment faite.",
+            ],
+        ),
+        (
+            "Chaque jour",
+            &[
+                "Commandes : elles arrivent seules, avec une notification. Acceptez, préparez (liste de préparation imprimable), marquez prête puis retirée.",
+                "Sauvegardes : une par jour, automatiquement ; branchez une clé USB et choisissez-la dans Sauvegardes pour une copie hors du poste.",
+            ],
+        ),
+    ];
+    let mut h = String::with_capacity(4096);
+    h.push_str(
+        "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Comptoir — démarrage rapide</title>",
+    );
+    h.push_str(
+        "<style>@page{size:A4;margin:14mm}body{font-family:system-ui,sans-serif;font-size:11pt;line-height:1.35}\
+         h1{font-size:17pt;margin:0 0 4px}h2{font-size:12.5pt;margin:12px 0 4px}ul{margin:0;padding-left:18px}\
+         li{margin:2px 0}.keys{border:1px solid #999;padding:6px 10px;margin-top:12px}.small{color:#555;font-size:9pt}</style>\
+         </head><body>\n",
+    );
+    h.push_str("<h1>Comptoir — démarrage rapide</h1>\n");
+    h.push_str("<p>Le back-office de votre boutique sur la place de marché de l'Orne. Vos données restent sur ce poste, même sans internet.</p>\n");
+    for (title, points) in STEPS {
+        h.push_str(&format!("<h2>{title}</h2>\n<ul>"));
+        for p in *points {
+            h.push_str(&format!("<li>{p}</li>"));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str(
+        "<div class=\"keys\"><strong>Raccourcis</strong> : F1 ou « ? » aide de l'écran · Alt+1…7 les écrans · \
+         Ctrl+N nouveau produit · Ctrl+S enregistrer · Échap fermer · Ctrl + / Ctrl − taille du texte.</div>\n",
+    );
+    h.push_str(&format!(
+        "<p class=\"small\">Une question ? L'équipe de la place de marché du département vous aide. Comptoir {version}.</p>\n</body></html>\n"
+    ));
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_quick_start_is_one_printable_page_in_french() {
+        let h = super::quick_start_html("1.2.3");
+        for step in ["1. Vos produits", "2. Vos photos", "3. La place de marché", "4. Publier", "Comptoir 1.2.3"] {
+            assert!(h.contains(step), "{step}");
+        }
+        assert!(h.contains("@page{size:A4"));
+        assert!(!h.contains("<script") && !h.contains("href="), "self-contained, nothing to run or follow");
+    }
+}

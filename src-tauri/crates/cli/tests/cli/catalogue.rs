@@ -192,3 +192,12 @@ fn shop_words_services_food_and_the_publish_check() {
         .code(1)
         .stderr(contains("Gestion du stock « beaucoup » inconnue"));
 }
+
+#[test]
+fn the_quick_start_is_written_for_printing() {
+    let shop = Shop::new();
+    let out = shop.dir.path().join("guide.html");
+    shop.cli().arg("quickstart").arg(&out).assert().success().stdout(contains("Guide de démarrage écrit dans"));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("Comptoir — démarrage rapide") && html.contains("4. Publier"), "{html}");
+}
