@@ -460,18 +460,23 @@ export type FilePreview = {
 
 /**
  *  The guided start (« Premiers pas »): four steps, each done when the shop really is
- *  there, from what the database holds — never ticked by a click.
+ *  there, from what the database holds — never ticked by a click. The counts say what
+ *  is left; the flags are the rule, decided here so no window re-derives it.
  */
 export type FirstSteps = {
-	/**  1. Its products: at least one. */
 	products: number,
-	/**  2. Their photos: every product has one (`without_photo` says what is left). */
 	without_photo: number,
-	/**  3. The marketplace: connected with a pairing code. */
-	connected: boolean,
-	/**  4. On sale: published products, and those the marketplace has accepted. */
 	published: number,
+	/**  Published products the marketplace has accepted. */
 	on_marketplace: number,
+	/**  1. Its products: at least one. */
+	products_done: boolean,
+	/**  2. Their photos: every product has one. */
+	photos_done: boolean,
+	/**  3. The marketplace: connected with a pairing code. */
+	market_done: boolean,
+	/**  4. On sale: products published, and all of them accepted by the marketplace. */
+	publish_done: boolean,
 	/**  Every step done. */
 	done: boolean,
 };

@@ -47,33 +47,42 @@ pub async fn start(db: &Db, choice: StartChoice, now: DateTime<Utc>) -> Result<u
 }
 
 /// The guided start (« Premiers pas »): four steps, each done when the shop really is
-/// there, from what the database holds — never ticked by a click.
+/// there, from what the database holds — never ticked by a click. The counts say what
+/// is left; the flags are the rule, decided here so no window re-derives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 pub struct FirstSteps {
-    /// 1. Its products: at least one.
     pub products: i64,
-    /// 2. Their photos: every product has one (`without_photo` says what is left).
     pub without_photo: i64,
-    /// 3. The marketplace: connected with a pairing code.
-    pub connected: bool,
-    /// 4. On sale: published products, and those the marketplace has accepted.
     pub published: i64,
+    /// Published products the marketplace has accepted.
     pub on_marketplace: i64,
+    /// 1. Its products: at least one.
+    pub products_done: bool,
+    /// 2. Their photos: every product has one.
+    pub photos_done: bool,
+    /// 3. The marketplace: connected with a pairing code.
+    pub market_done: bool,
+    /// 4. On sale: products published, and all of them accepted by the marketplace.
+    pub publish_done: bool,
     /// Every step done.
     pub done: bool,
 }
 
 pub async fn first_steps(db: &Db) -> Result<FirstSteps> {
     let c = db.first_step_counts().await?;
-    let done =
-        c.products > 0 && c.without_photo == 0 && c.connected && c.published > 0 && c.on_marketplace >= c.published;
+    let products_done = c.products > 0;
+    let photos_done = products_done && c.without_photo == 0;
+    let publish_done = c.published > 0 && c.on_marketplace >= c.published;
     Ok(FirstSteps {
         products: c.products,
         without_photo: c.without_photo,
-        connected: c.connected,
         published: c.published,
         on_marketplace: c.on_marketplace,
-        done,
+        products_done,
+        photos_done,
+        market_done: c.connected,
+        publish_done,
+        done: products_done && photos_done && c.connected && publish_done,
     })
 }
 

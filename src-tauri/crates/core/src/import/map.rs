@@ -55,6 +55,17 @@ pub enum Field {
 }
 
 impl Field {
+    /// The food columns, in the export's order (Ingrédients … Degré).
+    pub const FOOD: [Field; 7] = [
+        Field::Ingredients,
+        Field::Allergens,
+        Field::Storage,
+        Field::Origin,
+        Field::Producer,
+        Field::Labels,
+        Field::Abv,
+    ];
+
     pub const ALL: [Field; 32] = [
         Field::Sku,
         Field::Name,

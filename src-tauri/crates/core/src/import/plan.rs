@@ -1570,15 +1570,7 @@ fn offer_changes(old: &Offer, new: &Offer, push: &mut dyn FnMut(Field, Option<St
     push(Field::Duration, old.duration_minutes.map(format_duration), new.duration_minutes.map(format_duration));
     let sessions = |o: &Offer| Some(sessions_text(&o.sessions)).filter(|s| !s.is_empty());
     push(Field::Sessions, sessions(old), sessions(new));
-    let food = [
-        Field::Ingredients,
-        Field::Allergens,
-        Field::Storage,
-        Field::Origin,
-        Field::Producer,
-        Field::Labels,
-        Field::Abv,
-    ];
+    let food = Field::FOOD;
     let (a, b) = (food_cells_text(old.food.as_ref()), food_cells_text(new.food.as_ref()));
     for ((f, o), n) in food.into_iter().zip(a).zip(b) {
         push(f, Some(o).filter(|s| !s.is_empty()), Some(n).filter(|s| !s.is_empty()));

@@ -427,34 +427,13 @@ pub(crate) async fn save_product_tx(
     );
     let id = match input.id {
         None => offer
-            .bind(
-                sqlx::query(sqlx::AssertSqlSafe(insert))
-                    .bind(&input.name)
-                    .bind(crate::text::sort_key(&input.name))
-                    .bind(&input.description)
-                    .bind(input.category_id)
-                    .bind(input.status.as_str())
-                    .bind(input.vat.basis_points())
-                    .bind(input.unit.as_str())
-                    .bind(&now_s)
-                    .bind(&now_s),
-            )
+            .bind(bind_fields(sqlx::query(sqlx::AssertSqlSafe(insert)), input).bind(&now_s).bind(&now_s))
             .execute(&mut *conn)
             .await?
             .last_insert_rowid(),
         Some(id) => {
             let n = offer
-                .bind(
-                    sqlx::query(sqlx::AssertSqlSafe(update))
-                        .bind(&input.name)
-                        .bind(crate::text::sort_key(&input.name))
-                        .bind(&input.description)
-                        .bind(input.category_id)
-                        .bind(input.status.as_str())
-                        .bind(input.vat.basis_points())
-                        .bind(input.unit.as_str())
-                        .bind(&now_s),
-                )
+                .bind(bind_fields(sqlx::query(sqlx::AssertSqlSafe(update)), input).bind(&now_s))
                 .bind(id)
                 .execute(&mut *conn)
                 .await?
@@ -553,6 +532,21 @@ pub(crate) async fn save_product_tx(
     }
     reindex_product(conn, id).await?;
     Ok(id)
+}
+
+/// The product's own columns, in the order both statements of `save_product_tx` list
+/// them (name to unit; the timestamps and the offer follow).
+fn bind_fields<'q>(
+    q: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>,
+    input: &'q ProductInput,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments> {
+    q.bind(&input.name)
+        .bind(crate::text::sort_key(&input.name))
+        .bind(&input.description)
+        .bind(input.category_id)
+        .bind(input.status.as_str())
+        .bind(input.vat.basis_points())
+        .bind(input.unit.as_str())
 }
 
 async fn owner_of(conn: &mut SqliteConnection, column: &str, value: &str) -> Result<String> {

@@ -416,12 +416,14 @@ async fn a_shop_of_the_previous_schema_migrates_forward_with_nothing_lost() {
 async fn the_first_steps_tick_from_what_the_shop_holds() {
     let t = fresh_db().await;
     let s = comptoir_core::shop::first_steps(&t.db).await.unwrap();
-    assert_eq!((s.products, s.without_photo, s.connected, s.published, s.done), (0, 0, false, 0, false));
+    assert_eq!((s.products, s.without_photo, s.market_done, s.published, s.done), (0, 0, false, 0, false));
+    assert!(!s.products_done && !s.photos_done && !s.publish_done, "an empty shop has done nothing");
     let mut p = product("Camembert", "CAM", 495);
     p.status = ProductStatus::Published;
     t.db.save_product(&p, now()).await.unwrap();
     t.db.save_product(&product("Livarot", "LIV", 690), now()).await.unwrap();
     let s = comptoir_core::shop::first_steps(&t.db).await.unwrap();
     assert_eq!((s.products, s.without_photo, s.published, s.on_marketplace), (2, 2, 1, 0));
+    assert!(s.products_done && !s.photos_done && !s.publish_done, "{s:?}");
     assert!(!s.done, "no photo, not connected, nothing on the marketplace yet");
 }
