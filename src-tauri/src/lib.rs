@@ -87,6 +87,12 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         photos::photos_crop_source,
         photos::photos_set_alt,
         photos::photos_detach,
+        promotions::promotion_preview,
+        promotions::promotion_add,
+        promotions::promotion_edit,
+        promotions::promotion_end,
+        promotions::promotions_list,
+        promotions::campaigns_list,
     ])
 }
 

@@ -9,7 +9,7 @@ use crate::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn list_products(state: State<'_, AppState>, filter: ProductFilter) -> CmdResult<ProductPage> {
-    Ok(state.db.list_products(&filter).await?)
+    Ok(comptoir_core::promotions::product_page(&state.db, &filter, now()).await?)
 }
 
 #[tauri::command]

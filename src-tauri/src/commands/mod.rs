@@ -9,6 +9,7 @@ pub mod import;
 pub mod market;
 pub mod orders;
 pub mod photos;
+pub mod promotions;
 
 use comptoir_core::ErrorPayload;
 

@@ -154,9 +154,28 @@ export const commands = {
 	photosSetAlt: (id: number, alt: string) => typedError<null, ErrorPayload>(__TAURI_INVOKE("photos_set_alt", { id, alt })),
 	/**  Takes the photo off the product; it stays in the library. */
 	photosDetach: (id: number) => typedError<null, ErrorPayload>(__TAURI_INVOKE("photos_detach", { id })),
+	/**
+	 *  What a promotion request would do, variant by variant, with each reference price.
+	 *  Nothing is saved.
+	 */
+	promotionPreview: (request: PromotionRequest) => typedError<PromotionPlan, ErrorPayload>(__TAURI_INVOKE("promotion_preview", { request })),
+	/**  Sets the promotion on every variant of the request (thousands at once), all or none. */
+	promotionAdd: (request: PromotionRequest) => typedError<AddedPromotions, ErrorPayload>(__TAURI_INVOKE("promotion_add", { request })),
+	promotionEdit: (id: number, edit: PromotionEdit) => typedError<PromotionView, ErrorPayload>(__TAURI_INVOKE("promotion_edit", { id, edit })),
+	/**  Ends a running promotion now, or withdraws a planned one. */
+	promotionEnd: (id: number) => typedError<EndOutcome, ErrorPayload>(__TAURI_INVOKE("promotion_end", { id })),
+	promotionsList: (query: PromotionQuery) => typedError<PromotionView[], ErrorPayload>(__TAURI_INVOKE("promotions_list", { query })),
+	/**  The shop's campaigns and those the marketplace announces. */
+	campaignsList: () => typedError<Campaigns, ErrorPayload>(__TAURI_INVOKE("campaigns_list")),
 };
 
 /* Types */
+export type AddedPromotions = {
+	created: number,
+	campaign_id: number | null,
+	ids: number[],
+};
+
 /**  The 14 allergens of Annex II of Regulation (EU) No 1169/2011. */
 export type Allergen = "gluten" | "crustaceans" | "eggs" | "fish" | "peanuts" | "soy" | "milk" | "nuts" | "celery" | "mustard" | "sesame" | "sulphites" | "lupin" | "molluscs";
 
@@ -243,6 +262,36 @@ export type BackupStatus = {
 	daily_due: boolean,
 	/**  `None` when no destination is chosen. */
 	destination: DestinationStatus | null,
+};
+
+/**  The campaign new promotions join. */
+export type CampaignChoice = { kind: "existing"; id: number } | 
+/**
+ *  By name: the shop's campaign of that name, else the marketplace's campaign of
+ *  that id or name (joined), else a new campaign of the shop's, created with the
+ *  promotions over their period.
+ */
+{ kind: "named"; name: string } | 
+/**  One the marketplace announces, joined with these promotions. */
+{ kind: "market"; id: string };
+
+export type CampaignView = {
+	id: number,
+	name: string,
+	starts_at: string,
+	ends_at: string | null,
+	starts_text: string,
+	ends_text: string | null,
+	/**  The marketplace's campaign it joins. */
+	market_id: string | null,
+	promotion_count: number,
+	state: PromotionState,
+};
+
+export type Campaigns = {
+	own: CampaignView[],
+	/**  Announced by the marketplace (as of the last sync), not over. */
+	market: MarketCampaignView[],
 };
 
 export type CatalogueStats = {
@@ -345,12 +394,26 @@ export type DestinationStatus = {
 	last_backup_at: string | null,
 };
 
+/**  How the reduced price is given. */
+export type Discount = 
+/**  The new price including VAT, in cents. */
+{ kind: "new_price"; cents: number } | 
+/**  A percentage off the regular price (1 to 99), rounded half-up to the cent. */
+{ kind: "percent_off"; percent: number };
+
 /**  Non-destructive edits of one product photo, applied to the upright original. */
 export type Edits = {
 	/**  Clockwise quarter turns in degrees: 0, 90, 180 or 270. */
 	rotation: number,
 	crop: Crop | null,
 };
+
+/**  What ending a promotion did. */
+export type EndOutcome = 
+/**  It was running: it ends now. */
+"ended" | 
+/**  It had not started: it is withdrawn. */
+"withdrawn";
 
 /**
  *  Every code an error can carry out of Rust. One enum, exported through the generated
@@ -595,9 +658,13 @@ export type LocalLine = {
 	title: string,
 	options: { [key in string]: string },
 	quantity: number,
+	/**  The price charged for one unit: a running promotion's when there was one. */
 	unit_price_cents: number,
 	vat_rate: string,
 	refused: boolean,
+	/**  The marketplace's promotion (« p12 ») that set the price, and the regular price then. */
+	promotion_id: string | null,
+	regular_price_cents: number | null,
 };
 
 /**
@@ -636,6 +703,18 @@ export type Mapping = {
 	header_row: number,
 	/**  One entry per column from A; `None`: "ne pas importer". */
 	columns: (Field | null)[],
+};
+
+export type MarketCampaignView = {
+	id: string,
+	name: string,
+	description: string,
+	starts_at: string,
+	ends_at: string | null,
+	starts_text: string,
+	ends_text: string | null,
+	/**  The shop's campaign that joined it, if it did. */
+	joined: number | null,
 };
 
 /**  Everything the status bar and the settings screen show. */
@@ -786,6 +865,19 @@ export type PlanOptions = {
 	 *  no quantity column: the simulation proposes them, this stores them.
 	 */
 	quantities_from_names?: boolean,
+};
+
+/**  One variant of a request, as it would be saved. */
+export type PlannedPromotion = {
+	sku: string,
+	product_name: string,
+	regular_cents: number,
+	price_cents: number,
+	reference: Reference | null,
+	/**  The reduction from the reference price, in whole percent (half-up). */
+	discount_percent: number | null,
+	/**  Why it cannot be saved, in French; `None`: it can. */
+	problem: string | null,
 };
 
 /**  The derivatives a marketplace needs. */
@@ -941,6 +1033,8 @@ export type ProductRow = {
 	packaging: string | null,
 	/**  The first variant's unit price (what the list shows beside the price). */
 	unit_price: UnitPrice | null,
+	/**  Running or planned promotion (filled by [`crate::promotions::product_page`]). */
+	promotion: PromotionBadge | null,
 };
 
 export type ProductStatus = 
@@ -1000,6 +1094,101 @@ export type Progress = {
 	last: string,
 };
 
+/**  What the catalogue list shows of a product's promotions. */
+export type PromotionBadge = {
+	/**  Running if one of its variants is on promotion now, else planned. */
+	state: PromotionState,
+	/**  The lowest reduced price of those in that state. */
+	price_cents: number,
+	/**  Paris time: when the running one ends, or when the planned one starts. */
+	when_text: string | null,
+};
+
+/**
+ *  Changes one promotion: its discount, dates or limit. One that has started keeps
+ *  its start and its price (buyers have seen them); only its end and limit move.
+ */
+export type PromotionEdit = {
+	discount: Discount,
+	starts: string,
+	ends: string | null,
+	quantity_limit: number | null,
+	perishable: boolean,
+};
+
+/**  What a request would do, shown while the shopkeeper fills it in. */
+export type PromotionPlan = {
+	/**  The variants, at most [`PLAN_SHOWN`] of them (refused ones first). */
+	variants: PlannedPromotion[],
+	count: number,
+	refused: number,
+	/**  Problems of the request itself (dates, discount, campaign), per field. */
+	problems: FieldError[],
+	/**  The period read, in Paris time, as it will be saved. */
+	starts_text: string | null,
+	ends_text: string | null,
+};
+
+/**  Which promotions a screen lists. */
+export type PromotionQuery = {
+	product_id: number | null,
+	campaign_id: number | null,
+	/**  Include those over (the history); by default only running and planned ones. */
+	include_ended: boolean,
+};
+
+/**  A promotion to set on many variants at once. */
+export type PromotionRequest = {
+	target: PromotionTarget,
+	discount: Discount,
+	/**  Paris time: `2026-12-01`, `2026-12-01T08:00`, `01/12/2026` or `01/12/2026 08:00`. */
+	starts: string,
+	/**  The same; a date alone ends at the end of that day. Absent: until the stock runs out. */
+	ends: string | null,
+	quantity_limit: number | null,
+	campaign: CampaignChoice | null,
+	/**
+	 *  Perishable goods threatened by rapid deterioration: no reference price
+	 *  (Code de la consommation, art. L112-1-1, I, last paragraph).
+	 */
+	perishable: boolean,
+};
+
+export type PromotionState = "planned" | "running" | "ended";
+
+/**  What a promotion is set on. */
+export type PromotionTarget = { by: "skus"; skus: string[] } | 
+/**  Every variant of these products (one product, or a selection of the list). */
+{ by: "products"; ids: number[] } | 
+/**  Every variant of every product of this category and its descendants. */
+{ by: "category"; id: number };
+
+/**  A promotion as every screen shows it. */
+export type PromotionView = {
+	id: number,
+	product_id: number,
+	product_name: string,
+	sku: string,
+	/**  The variant's regular price now. */
+	regular_cents: number,
+	price_cents: number,
+	percent: number | null,
+	reference_cents: number | null,
+	discount_percent: number | null,
+	/**  RFC 3339, UTC. */
+	starts_at: string,
+	ends_at: string | null,
+	/**  Paris time, `01/12/2026 00:00`; an end at midnight reads as the day before, `24/12/2026`. */
+	starts_text: string,
+	ends_text: string | null,
+	quantity_limit: number | null,
+	campaign_id: number | null,
+	campaign_name: string | null,
+	state: PromotionState,
+	/**  Its product, as it is now, is on the marketplace. */
+	on_market: boolean,
+};
+
 export type QualityFlag = "too_small" | "blurry" | "too_dark" | "overexposed";
 
 /**  A quality flag with its French badge and explanation, for display. */
@@ -1046,6 +1235,19 @@ export type RecoverReport = {
 	photos: number,
 	photo_bytes: number,
 };
+
+export type Reference = {
+	cents: number,
+} & ReferenceRule;
+
+/**  Why the reference price is what it is, for the sentence shown beside it. */
+export type ReferenceRule = 
+/**  The lowest price applied over the 30 days before the start. */
+{ rule: "lowest30_days" } | 
+/**  On sale for less than 30 days: the lowest price since it was put on sale. */
+{ rule: "lowest_since_on_sale" } | 
+/**  A later reduction of the same campaign keeps the first one's reference. */
+{ rule: "first_of_campaign"; promotion_id: number };
 
 export type RestoreReport = {
 	id: string,

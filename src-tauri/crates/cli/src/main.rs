@@ -14,6 +14,7 @@ mod orders;
 mod orders_bench;
 mod output;
 mod photos;
+mod promos;
 mod sync;
 #[cfg(feature = "market-benches")]
 mod sync_bench;
@@ -71,6 +72,13 @@ enum Command {
     /// Orders from the marketplace: list, watch (notifications), accept, refuse, ready, collected.
     #[command(subcommand)]
     Orders(orders::OrdersCommand),
+    /// Promotions: `promos list`, `promos add SKU… (--price P | --percent N) --from DATE
+    /// [--to DATE] [--campaign NAME]`, `promos end ID`.
+    #[command(subcommand)]
+    Promos(promos::PromosCommand),
+    /// Campaigns: the shop's and those the marketplace announces.
+    #[command(subcommand)]
+    Campaigns(promos::CampaignsCommand),
     /// Photo studio: import photos, benchmark the pipeline.
     #[command(subcommand)]
     Photos(photos::PhotosCommand),
@@ -134,6 +142,8 @@ fn main() -> ExitCode {
             Command::Recover(args) => backup::recover(data_dir.as_deref(), args).await,
             Command::Bench(cmd) => bench::run(cmd).await,
             Command::Photos(cmd) => photos::run(data_dir.as_deref(), cmd).await,
+            Command::Promos(cmd) => promos::promos(data_dir.as_deref(), cmd).await,
+            Command::Campaigns(cmd) => promos::campaigns(data_dir.as_deref(), cmd).await,
         }
     });
     match result {

@@ -19,6 +19,7 @@ pub mod money;
 pub mod orders;
 pub mod paths;
 pub mod photos;
+pub mod promotions;
 pub mod shop;
 pub mod storage;
 pub mod sync;

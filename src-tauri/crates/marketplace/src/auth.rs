@@ -258,5 +258,6 @@ pub async fn me(State(st): State<AppState>, Extension(auth): Extension<Auth>) ->
             orders_overlap_seconds: c.orders_overlap.num_seconds() as u32,
             rate_limit: RateLimitPolicy { burst: rl.burst, per_second: rl.per_second },
         },
+        protocol_version: comptoir_protocol::PROTOCOL_VERSION.to_owned(),
     })
 }

@@ -36,12 +36,12 @@ pub const VAT_RATES: [&str; 5] = ["20", "10", "5.5", "2.1", "0"];
 
 /// Collects every invalid field of one object, not just the first.
 #[derive(Default)]
-struct Invalid {
-    errors: Vec<(&'static str, String, String)>,
+pub(crate) struct Invalid {
+    pub(crate) errors: Vec<(&'static str, String, String)>,
 }
 
 impl Invalid {
-    fn add(&mut self, code: &'static str, pointer: String, detail: impl Into<String>) {
+    pub(crate) fn add(&mut self, code: &'static str, pointer: String, detail: impl Into<String>) {
         self.errors.push((code, pointer, detail.into()));
     }
 
@@ -114,6 +114,7 @@ async fn validate_product(
         inv.add(codes::VALIDATION_FAILED, format!("{at}/variants"), "1 to 100 variants");
     }
     let mut skus = HashSet::new();
+    let mut promotion_ids = HashSet::new();
     for (j, v) in d.variants.iter().enumerate() {
         let vp = format!("{at}/variants/{j}");
         check_text(&mut inv, format!("{vp}/sku"), &v.sku, 64, true);
@@ -147,6 +148,7 @@ async fn validate_product(
                 );
             }
         }
+        crate::promotions::check_variant(&mut inv, v, &vp, &mut promotion_ids);
         if refs && !v.sku.is_empty() {
             let owner: Option<String> =
                 sqlx::query_scalar("SELECT product_external_id FROM variants WHERE shop_id = ? AND sku = ?")

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod auth;
 pub mod bench;
+pub mod campaigns;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -20,6 +21,8 @@ pub mod link;
 pub mod media;
 pub mod openapi;
 pub mod orders;
+pub mod paris;
+pub mod promotions;
 pub mod ratelimit;
 pub mod routes;
 pub mod simulate;

@@ -178,6 +178,11 @@ async fn release(
         let l = &o.lines[i];
         stock::adjust(conn, fx, &o.shop_id, &l.sku, l.quantity, StockChangeReason::OrderReleased, Some(&o.id), now)
             .await?;
+        // Units that were not sold after all go back to the promotion's quantity, as
+        // the goods go back on the shelf.
+        if let Some(id) = &l.promotion_id {
+            crate::promotions::add_units(conn, &o.shop_id, id, -l.quantity).await?;
+        }
     }
     Ok(())
 }

@@ -11,7 +11,9 @@ use comptoir_protocol::REQUEST_ID_HEADER;
 use comptoir_protocol::problem::codes;
 
 use crate::error::{ApiError, REQUEST_ID};
-use crate::{AppState, Config, admin, auth, catalog, events, ids, media, openapi, orders, stock, storefront, upload};
+use crate::{
+    AppState, Config, admin, auth, campaigns, catalog, events, ids, media, openapi, orders, stock, storefront, upload,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -64,12 +66,14 @@ fn table(cfg: &Config) -> Vec<Route> {
         r(Method::GET, "/v1/catalog/state", Merchant, get(catalog::state)),
         r(Method::GET, "/v1/catalog/content", Merchant, get(catalog::content)),
         r(Method::POST, "/v1/stock/batch", Merchant, post(stock::batch)),
+        r(Method::GET, "/v1/campaigns", Merchant, get(campaigns::list)),
         r(Method::GET, "/v1/events", Merchant, get(events::poll)),
         r(Method::GET, "/v1/events/stream", Merchant, get(events::stream)),
         r(Method::GET, "/v1/orders", Merchant, get(orders::list)),
         r(Method::GET, "/v1/orders/{id}", Merchant, get(orders::get)),
         r(Method::POST, "/v1/orders/{id}/transitions", Merchant, post(orders::transition)),
         r(Method::GET, "/storefront/v1/shops/{shop_id}/products", Public, get(storefront::products)),
+        r(Method::GET, "/storefront/v1/shops/{shop_id}/page", Public, get(storefront::page)),
         r(Method::POST, "/storefront/v1/shops/{shop_id}/orders", Public, post(storefront::place_order)),
         r(Method::POST, "/storefront/v1/orders/{order_id}/cancel", Public, post(storefront::cancel)),
         r(Method::POST, "/admin/v1/shops", Admin, post(admin::shops_create)),
@@ -83,6 +87,7 @@ fn table(cfg: &Config) -> Vec<Route> {
         ),
         r(Method::POST, "/admin/v1/orders/expire", Admin, post(admin::orders_expire)),
         r(Method::POST, "/admin/v1/media/sweep", Admin, post(admin::media_sweep)),
+        r(Method::POST, "/admin/v1/campaigns", Admin, post(campaigns::create)),
     ]
 }
 

@@ -2,10 +2,13 @@
 //! shop's sellable products and place click-and-collect orders.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use comptoir_protocol::catalog::{
     ALCOHOL_HEALTH_MESSAGE, Allergen, FoodData, ProductData, ProductKind, SellingUnit, Session, StockPolicy, UnitPrice,
     Variant,
@@ -14,15 +17,17 @@ use comptoir_protocol::events::{EventType, StockChangeReason};
 use comptoir_protocol::orders::{Order, OrderLine, OrderStatus};
 use comptoir_protocol::problem::codes;
 use comptoir_protocol::storefront::{
-    CustomerCancelRequest, PlaceOrderRequest, StorefrontFood, StorefrontPage, StorefrontProduct, StorefrontSession,
-    StorefrontVariant, TextRun,
+    CustomerCancelRequest, PlaceOrderRequest, StorefrontFood, StorefrontPage, StorefrontProduct, StorefrontPromotion,
+    StorefrontSession, StorefrontVariant, TextRun,
 };
+use sqlx::SqliteConnection;
 
 use crate::auth::shop_exists;
 use crate::catalog::{decode_cursor, encode_cursor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Params};
-use crate::{AppState, Effects, ids, orders, stock};
+use crate::promotions::{self, Running, Usage};
+use crate::{AppState, Effects, ids, orders, paris, stock};
 
 /// `GET /storefront/v1/shops/{shop_id}/products`
 pub async fn products(
@@ -35,28 +40,78 @@ pub async fn products(
         Some(c) => decode_cursor(c, 1)?.remove(0),
         None => String::new(),
     };
+    let now = st.now();
     let mut conn = st.db.reader.acquire().await?;
     if !shop_exists(&mut conn, &shop_id).await? {
         return Err(ApiError::not_found("shop"));
     }
+    let mut rows = on_sale(&mut conn, &shop_id, &after, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let items = shown_at(&mut conn, &shop_id, rows, now).await?;
+    let next_cursor = if more { items.last().map(|p| encode_cursor(&[&p.external_id])) } else { None };
+    Ok(Json(StorefrontPage { items, next_cursor }))
+}
+
+/// The shop's products on sale (published, approved) after `after`, by external id.
+async fn on_sale(
+    conn: &mut SqliteConnection,
+    shop_id: &str,
+    after: &str,
+    limit: i64,
+) -> ApiResult<Vec<(String, ProductData)>> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT external_id, data FROM products
           WHERE shop_id = ? AND deleted = 0 AND published = 1 AND moderation_status = 'approved' AND external_id > ?
           ORDER BY external_id LIMIT ?",
     )
-    .bind(&shop_id)
-    .bind(&after)
-    .bind(limit + 1)
+    .bind(shop_id)
+    .bind(after)
+    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let more = rows.len() as i64 > limit;
-    let mut items = Vec::new();
-    for (ext, data) in rows.into_iter().take(limit as usize) {
-        let d: ProductData = serde_json::from_str(&data)?;
-        items.push(storefront_product(ext, d));
+    let mut products = Vec::with_capacity(rows.len());
+    for (ext, data) in rows {
+        products.push((ext, serde_json::from_str(&data)?));
     }
-    let next_cursor = if more { items.last().map(|p| encode_cursor(&[&p.external_id])) } else { None };
-    Ok(Json(StorefrontPage { items, next_cursor }))
+    Ok(products)
+}
+
+/// Products as a buyer reads them at `now`: each variant at the price charged then,
+/// with the promotion that sets it (see [`promotions::running_at`]).
+async fn shown_at(
+    conn: &mut SqliteConnection,
+    shop_id: &str,
+    products: Vec<(String, ProductData)>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<StorefrontProduct>> {
+    let ids: Vec<&str> = products.iter().flat_map(|(_, d)| promotions::limited_running_ids(d, now)).collect();
+    let used = promotions::usage(conn, shop_id, &ids).await?;
+    Ok(products.into_iter().map(|(ext, d)| storefront_product(ext, d, now, &used)).collect())
+}
+
+/// `GET /storefront/v1/shops/{shop_id}/page`: the shop's products on sale as one small
+/// French HTML page (no script, every text escaped). A running promotion shows the
+/// reduced price, the reference price struck through (`<del>`), the reduction and
+/// until when it runs.
+pub async fn page(State(st): State<AppState>, Path(shop_id): Path<String>) -> ApiResult<Response> {
+    let now = st.now();
+    let mut conn = st.db.reader.acquire().await?;
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM shops WHERE id = ?").bind(&shop_id).fetch_optional(&mut *conn).await?;
+    let name = name.ok_or_else(|| ApiError::not_found("shop"))?;
+    let rows = on_sale(&mut conn, &shop_id, "", i64::MAX).await?;
+    let items = shown_at(&mut conn, &shop_id, rows, now).await?;
+    let mut resp = page_html(&name, &items).into_response();
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    // Nothing to run, fetch or submit: only the page's own style.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(resp)
 }
 
 /// `POST /storefront/v1/shops/{shop_id}/orders`: reserve the stock and create the
@@ -89,7 +144,10 @@ pub async fn place_order(
     }
     let order_id = ids::order_id();
     let mut wanted: HashMap<String, i64> = HashMap::new();
-    let mut lines = Vec::new();
+    // Units sold at each limited promotion's price, this order's lines counted as they
+    // are priced (two lines of one SKU share what is left).
+    let mut used = Usage::new();
+    let mut lines: Vec<OrderLine> = Vec::new();
     for (i, l) in req.lines.iter().enumerate() {
         let p = stock::find_sku(&mut tx, &shop_id, &l.sku).await?.filter(|p| p.sellable).ok_or_else(|| {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, codes::UNKNOWN_SKU, "Not for sale")
@@ -103,17 +161,55 @@ pub async fn place_order(
                 .field(format!("/lines/{i}/quantity"), format!("only {} available", p.available())));
         }
         let v = &p.data.variants[p.variant];
-        lines.push(OrderLine {
-            line_id: format!("l{}", i + 1),
+        let unknown: Vec<&str> = v
+            .promotions
+            .iter()
+            .filter(|x| x.quantity_limit.is_some() && x.runs_at(now) && !used.contains_key(&x.id))
+            .map(|x| x.id.as_str())
+            .collect();
+        if !unknown.is_empty() {
+            used.extend(promotions::usage(&mut tx, &shop_id, &unknown).await?);
+            for id in unknown {
+                used.entry(id.to_owned()).or_insert(0);
+            }
+        }
+        let line = |quantity: i64, unit_price_ttc: i64| OrderLine {
+            line_id: String::new(),
             sku: v.sku.clone(),
             product_external_id: p.external_id.clone(),
             title: p.data.title.clone(),
             options: v.options.clone(),
-            quantity: l.quantity,
-            unit_price_ttc: v.price_ttc,
+            quantity,
+            unit_price_ttc,
             vat_rate: v.vat_rate.clone(),
+            promotion_id: None,
+            regular_price_ttc: None,
             refused: false,
-        });
+        };
+        // The price charged now: a running promotion's, for as many units as it has
+        // left; the units beyond them at the regular price, on a line of their own.
+        let mut priced = Vec::with_capacity(2);
+        match promotions::running_at(v, now, &used) {
+            None => priced.push(line(l.quantity, v.price_ttc)),
+            Some(Running { promotion, remaining }) => {
+                let at_promotion = remaining.map_or(l.quantity, |left| l.quantity.min(left as i64));
+                priced.push(OrderLine {
+                    promotion_id: Some(promotion.id.clone()),
+                    regular_price_ttc: Some(v.price_ttc),
+                    ..line(at_promotion, promotion.price_ttc)
+                });
+                if remaining.is_some() {
+                    *used.entry(promotion.id.clone()).or_default() += at_promotion as u64;
+                }
+                if l.quantity > at_promotion {
+                    priced.push(line(l.quantity - at_promotion, v.price_ttc));
+                }
+            }
+        }
+        for mut ol in priced {
+            ol.line_id = format!("l{}", lines.len() + 1);
+            lines.push(ol);
+        }
     }
     let order = Order {
         id: order_id.clone(),
@@ -134,6 +230,9 @@ pub async fn place_order(
     let mut fx = Effects::default();
     orders::save(&mut tx, &mut fx, &order, EventType::OrderCreated).await?;
     for l in &order.lines {
+        if let Some(id) = &l.promotion_id {
+            promotions::add_units(&mut tx, &shop_id, id, l.quantity).await?;
+        }
         stock::adjust(
             &mut tx,
             &mut fx,
@@ -166,8 +265,9 @@ pub async fn cancel(
 /// publique, art. L3342-1).
 pub const MINORS_NOTICE: &str = "La vente d'alcool aux mineurs de moins de 18 ans est interdite.";
 
-/// A stored product as the storefront shows it, every text in French.
-pub fn storefront_product(external_id: String, d: ProductData) -> StorefrontProduct {
+/// A stored product as the storefront shows it at `now`, every text in French; `used`
+/// holds the units sold at the price of its running limited promotions.
+pub fn storefront_product(external_id: String, d: ProductData, now: DateTime<Utc>, used: &Usage) -> StorefrontProduct {
     let alcoholic = d.is_alcoholic();
     let adults_only = d.adults_only || alcoholic;
     let mut legal_notices = Vec::new();
@@ -183,16 +283,20 @@ pub fn storefront_product(external_id: String, d: ProductData) -> StorefrontProd
         .variants
         .iter()
         .map(|v| {
-            let up = unit_price(&d, v);
+            let running = promotions::running_at(v, now, used);
+            let price = running.map_or(v.price_ttc, |r| r.promotion.price_ttc);
+            // The unit price of what is charged: of the reduced price while it runs.
+            let up = comptoir_protocol::quantity::unit_price(d.unit_or_default(), price, v.net_quantity.as_deref());
             StorefrontVariant {
                 sku: v.sku.clone(),
                 options: v.options.clone(),
-                price_ttc: v.price_ttc,
+                price_ttc: price,
                 currency: v.currency.clone(),
                 available: v.stock.available,
                 net_quantity: v.net_quantity.clone(),
                 unit_price: up,
                 unit_price_text: up.map(unit_price_text),
+                promotion: running.map(|r| storefront_promotion(v, r)),
             }
         })
         .collect();
@@ -215,6 +319,53 @@ pub fn storefront_product(external_id: String, d: ProductData) -> StorefrontProd
         images: d.images,
         variants,
     }
+}
+
+/// A running promotion as a buyer reads it.
+pub fn storefront_promotion(v: &Variant, r: Running<'_>) -> StorefrontPromotion {
+    let p = r.promotion;
+    StorefrontPromotion {
+        id: p.id.clone(),
+        regular_price_ttc: v.price_ttc,
+        reference_price_ttc: p.reference_price_ttc,
+        reference_price_text: p.reference_price_ttc.map(format_eur),
+        discount_text: p.reference_price_ttc.and_then(|reference| discount_text(reference, p.price_ttc)),
+        ends_at: p.ends_at,
+        until_text: until_text(p.ends_at),
+        campaign: p.campaign.as_ref().map(|c| c.name.clone()),
+        remaining: r.remaining.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+    }
+}
+
+/// « −20 % »: the reduction from the reference price (the one shown struck through,
+/// Code de la consommation, art. L112-1-1), in whole percent rounded half-up with
+/// integers only. `None` when it rounds to nothing; never « −100 % » for goods that
+/// still cost something.
+pub fn discount_text(reference: i64, price: i64) -> Option<String> {
+    if reference <= 0 || price >= reference {
+        return None;
+    }
+    let percent = ((reference - price) * 200 + reference) / (reference * 2);
+    let percent = percent.min(99);
+    (percent > 0).then(|| format!("\u{2212}{percent} %"))
+}
+
+/// Until when a promotion runs, in Paris time: « Jusqu'au jeudi 24 décembre 2026 à
+/// 18 h 00 ». Its end is exclusive, so one ending at midnight runs the whole day
+/// before: « Jusqu'au jeudi 24 décembre 2026 inclus ». No end: until the stock (or
+/// the quantity at the reduced price) runs out.
+pub fn until_text(ends_at: Option<DateTime<Utc>>) -> String {
+    use chrono::Timelike;
+    let Some(end) = ends_at else {
+        return "Jusqu'à épuisement du stock".to_owned();
+    };
+    let local = paris::local(end);
+    if local.time() == chrono::NaiveTime::MIN
+        && let Some(day) = local.date().pred_opt()
+    {
+        return format!("Jusqu'au {} inclus", paris::day_text(day));
+    }
+    format!("Jusqu'au {} à {} h {:02}", paris::day_text(local.date()), local.hour(), local.minute())
 }
 
 /// The unit price of a variant, computed here from its price, the product's selling
@@ -277,31 +428,15 @@ fn availability(d: &ProductData) -> Option<String> {
     }
 }
 
-const WEEKDAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 /// « samedi 12 décembre 2026 à 14 h 00, 8 places ».
 fn session(s: &Session) -> StorefrontSession {
     use chrono::{Datelike, Timelike};
     let mut text = match s.start() {
         Some(t) => format!(
             "{} {} {} {} à {} h {:02}",
-            WEEKDAYS[t.weekday().num_days_from_monday() as usize],
+            paris::weekday(t.weekday()),
             t.day(),
-            MONTHS[t.month0() as usize],
+            paris::month(t.month0()),
             t.year(),
             t.hour(),
             t.minute()
@@ -527,6 +662,128 @@ pub fn emphasise_allergens(ingredients: &str) -> Vec<TextRun> {
     runs
 }
 
+// ---------------------------------------------------------------- the page
+
+/// Text for HTML, in an element or a double-quoted attribute (the page quotes every
+/// attribute with `"`, so the apostrophes of French text stay as they are).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const PAGE_STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.4}\
+article{border-top:1px solid #ddd;padding:.5rem 0}\
+ul{padding-left:1.2rem}\
+.price{font-size:1.15em}\
+del{color:#666}\
+.discount{background:#b3261e;color:#fff;padding:0 .3em;border-radius:.2em}\
+.until,.campaign,.remaining,.unit-price,.stock,.net-quantity,.food{color:#555;font-size:.9em}\
+.notice{font-weight:bold}";
+
+/// The shop's products on sale as one French HTML page: what a buyer sees of each
+/// variant's price at the instant `products` were priced (see [`storefront_product`]).
+pub fn page_html(shop_name: &str, products: &[StorefrontProduct]) -> String {
+    let e = html_escape;
+    let mut h = String::new();
+    h.push_str("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let _ = writeln!(h, "<title>{} — produits en vente</title>", e(shop_name));
+    let _ = writeln!(h, "<style>{PAGE_STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>", e(shop_name));
+    if products.is_empty() {
+        h.push_str("<p>Aucun produit en vente pour le moment.</p>\n");
+    }
+    for p in products {
+        let _ = writeln!(h, "<article class=\"product\" id=\"produit-{}\">", e(&p.external_id));
+        let _ = writeln!(h, "<h2>{}</h2>", e(&p.title));
+        if !p.description.trim().is_empty() {
+            let _ = writeln!(h, "<p class=\"description\">{}</p>", e(&p.description));
+        }
+        for line in [&p.duration, &p.availability].into_iter().flatten() {
+            let _ = writeln!(h, "<p class=\"availability\">{}</p>", e(line));
+        }
+        let counted = p.kind != Some(ProductKind::Service) && p.stock_policy.is_none();
+        h.push_str("<ul class=\"variants\">\n");
+        for v in &p.variants {
+            variant_html(&mut h, p, v, counted);
+        }
+        h.push_str("</ul>\n");
+        for s in &p.sessions {
+            let _ = writeln!(h, "<p class=\"session\">{}</p>", e(&s.text));
+        }
+        if let Some(f) = &p.food {
+            h.push_str("<p class=\"food\">");
+            if !f.ingredients.is_empty() {
+                h.push_str("Ingrédients : ");
+                for run in &f.ingredients {
+                    // Allergens set apart by the typeface (Regulation (EU) No 1169/2011, art. 21).
+                    if run.emphasis {
+                        let _ = write!(h, "<strong>{}</strong>", e(&run.text));
+                    } else {
+                        h.push_str(&e(&run.text));
+                    }
+                }
+                h.push_str(". ");
+            }
+            h.push_str(&e(&f.allergens));
+            h.push_str("</p>\n");
+        }
+        for n in &p.legal_notices {
+            let _ = writeln!(h, "<p class=\"notice\">{}</p>", e(n));
+        }
+        h.push_str("</article>\n");
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+/// One variant's line: « Poids : 250 g — 9,60 € ~~12,00 €~~ −20 % Jusqu'au … ».
+fn variant_html(h: &mut String, p: &StorefrontProduct, v: &StorefrontVariant, counted: bool) {
+    let e = html_escape;
+    let _ = write!(h, "<li class=\"variant\" data-sku=\"{}\">", e(&v.sku));
+    if !v.options.is_empty() {
+        let options: Vec<String> = v.options.iter().map(|(k, val)| format!("{k} : {val}")).collect();
+        let _ = write!(h, "<span class=\"options\">{}</span> ", e(&options.join(", ")));
+    }
+    if let Some(q) = &v.net_quantity {
+        let _ = write!(h, "<span class=\"net-quantity\">{}</span> ", e(q));
+    }
+    let _ = write!(h, "<strong class=\"price\">{}</strong>", e(&format_eur(v.price_ttc)));
+    if let Some(by) = &p.sold_by {
+        let _ = write!(h, " <span class=\"sold-by\">{}</span>", e(by));
+    }
+    if let Some(promo) = &v.promotion {
+        if let Some(reference) = &promo.reference_price_text {
+            let _ = write!(h, " <del>{}</del>", e(reference));
+        }
+        if let Some(discount) = &promo.discount_text {
+            let _ = write!(h, " <span class=\"discount\">{}</span>", e(discount));
+        }
+        let _ = write!(h, " <span class=\"until\">{}</span>", e(&promo.until_text));
+        if let Some(c) = &promo.campaign {
+            let _ = write!(h, " <span class=\"campaign\">{}</span>", e(c));
+        }
+        if let Some(n) = promo.remaining {
+            let _ = write!(h, " <span class=\"remaining\">Encore {n} au prix réduit</span>");
+        }
+    }
+    if let Some(up) = &v.unit_price_text {
+        let _ = write!(h, " <span class=\"unit-price\">soit {}</span>", e(up));
+    }
+    if counted && v.available <= 0 {
+        h.push_str(" <span class=\"stock\">Épuisé</span>");
+    }
+    h.push_str("</li>\n");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,5 +822,56 @@ mod tests {
         assert_eq!(abv_text(120), "12 % vol");
         let s = session(&Session { starts_at: "2026-12-12T14:00".into(), places: Some(8) });
         assert_eq!(s.text, "samedi 12 décembre 2026 à 14 h 00, 8 places");
+    }
+
+    #[test]
+    fn promotions_read_the_french_way() {
+        use chrono::TimeZone;
+        assert_eq!(discount_text(1200, 960).as_deref(), Some("\u{2212}20 %"));
+        // 12.5 % rounds half-up; 0.1 % is no reduction to boast of; never « −100 % ».
+        assert_eq!(discount_text(800, 700).as_deref(), Some("\u{2212}13 %"));
+        assert_eq!(discount_text(1000, 999), None);
+        assert_eq!(discount_text(100_000, 1).as_deref(), Some("\u{2212}99 %"));
+        assert_eq!(discount_text(1000, 1000), None);
+        let utc = |mo, d, h, mi| Utc.with_ymd_and_hms(2026, mo, d, h, mi, 0).unwrap();
+        // Midnight Paris ends the day before, whole; any other end is told to the minute.
+        assert_eq!(until_text(Some(utc(12, 24, 23, 0))), "Jusqu'au jeudi 24 décembre 2026 inclus");
+        assert_eq!(until_text(Some(utc(12, 24, 22, 59))), "Jusqu'au jeudi 24 décembre 2026 à 23 h 59");
+        assert_eq!(until_text(Some(utc(7, 14, 22, 0))), "Jusqu'au mardi 14 juillet 2026 inclus");
+        assert_eq!(until_text(Some(utc(7, 14, 16, 30))), "Jusqu'au mardi 14 juillet 2026 à 18 h 30");
+        assert_eq!(until_text(Some(utc(11, 30, 23, 0))), "Jusqu'au lundi 30 novembre 2026 inclus");
+        assert_eq!(until_text(Some(utc(12, 1, 23, 0))), "Jusqu'au mardi 1er décembre 2026 inclus");
+        assert_eq!(until_text(None), "Jusqu'à épuisement du stock");
+    }
+
+    #[test]
+    fn the_page_escapes_every_text() {
+        assert_eq!(html_escape(r#"<b>"Tom" & l'âne</b>"#), "&lt;b&gt;&quot;Tom&quot; &amp; l'âne&lt;/b&gt;");
+        let mut d = ProductData {
+            title: "Cidre <brut> & \"doux\"".into(),
+            published: true,
+            variants: vec![Variant {
+                sku: "C\"1".into(),
+                options: [("Format".to_owned(), "<75 cl>".to_owned())].into(),
+                price_ttc: 450,
+                currency: "EUR".into(),
+                vat_rate: "20".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        d.description = "<script>alert(1)</script>".into();
+        let now = Utc::now();
+        let html = page_html("Cave & <Cie>", &[storefront_product("p\"1".into(), d, now, &Usage::new())]);
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"fr\">"), "{html}");
+        assert!(!html.contains("<script") && !html.contains("<brut>") && !html.contains("<Cie>"), "{html}");
+        assert!(html.contains("<h1>Cave &amp; &lt;Cie&gt;</h1>"), "{html}");
+        assert!(html.contains("<article class=\"product\" id=\"produit-p&quot;1\">"), "{html}");
+        assert!(
+            html.contains(
+                "<li class=\"variant\" data-sku=\"C&quot;1\"><span class=\"options\">Format : &lt;75 cl&gt;</span> <strong class=\"price\">4,50 €</strong> <span class=\"stock\">Épuisé</span></li>"
+            ),
+            "{html}"
+        );
     }
 }

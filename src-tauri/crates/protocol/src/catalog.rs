@@ -190,6 +190,67 @@ pub struct Variant {
     /// again and refuses a value that differs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<UnitPrice>,
+    /// Announced price reductions of this variant, planned, running or over (MSP/1.1).
+    /// The marketplace applies each one by its own clock from `starts_at` to `ends_at`,
+    /// whether or not the shop is connected. Absent for a variant never on promotion,
+    /// so such a product hashes as under MSP/1.0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promotions: Vec<Promotion>,
+}
+
+/// One announced price reduction of a variant (MSP/1.1).
+///
+/// Its price is fixed when the shop sets it, even when it was given as a percentage
+/// off: a change of the regular price while it runs neither cuts it short nor moves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Promotion {
+    /// The shop's id of the promotion, unique within the shop (« p12 »).
+    pub id: String,
+    /// The reduced price including VAT, in cents.
+    pub price_ttc: i64,
+    /// The price before the reduction that must be shown beside it (Code de la
+    /// consommation, art. L112-1-1): the lowest price the shop applied during the 30 days
+    /// before the reduction, or the one before the first reduction of the same campaign.
+    /// The reduced price is below it. Absent only for perishable goods threatened by
+    /// rapid deterioration, which the article exempts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_price_ttc: Option<i64>,
+    /// When the shop gave the reduction as a percentage off (1 to 99), for display.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent_off: Option<u8>,
+    pub starts_at: DateTime<Utc>,
+    /// Absent: until the stock (or `quantity_limit`) runs out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Units sold at the reduced price at most; absent: not limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity_limit: Option<u32>,
+    /// The campaign it belongs to: one of the marketplace's (`GET /v1/campaigns`) or one
+    /// of the shop's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<CampaignRef>,
+}
+
+impl Promotion {
+    /// Whether it runs at `now`: started, and not yet ended (the end is exclusive).
+    pub fn runs_at(&self, now: DateTime<Utc>) -> bool {
+        self.starts_at <= now && self.ends_at.is_none_or(|end| now < end)
+    }
+
+    /// Whether two promotions share an instant.
+    pub fn overlaps(&self, other: &Promotion) -> bool {
+        let a_before_b_ends = other.ends_at.is_none_or(|end| self.starts_at < end);
+        let b_before_a_ends = self.ends_at.is_none_or(|end| other.starts_at < end);
+        a_before_b_ends && b_before_a_ends
+    }
+}
+
+/// A campaign a promotion belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignRef {
+    /// The marketplace's campaign id (« noel-2026 ») or the shop's own (« shop-3 »).
+    pub id: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::admin::{CreateShopRequest, ExpireResult, IssueTokenRequest, ModerationRequest, PairingCode, ShopCreated};
 use crate::auth::{PairRequest, RotatedToken, Scope, TokenGrant};
+use crate::campaigns::{Campaign, CampaignCreate, CampaignPage};
 use crate::catalog::{CatalogBatchRequest, CatalogBatchResponse, ContentPage, ModerationStatus, StatePage};
 use crate::events::{Event, EventsPage};
 use crate::me::Me;
@@ -430,6 +431,26 @@ impl Client {
         self.base.send(self.req(Method::GET, "/v1/catalog/content").query(&q)).await
     }
 
+    /// `GET /v1/campaigns` (MSP/1.1): the marketplace's campaigns not over yet, by start,
+    /// every page of them in one (`next_cursor` absent). An MSP/1.0 server answers
+    /// `404 route_not_found` (check `Me::protocol_version` first).
+    pub async fn campaigns(&self) -> Result<CampaignPage> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q: Vec<(&str, String)> = Vec::new();
+            if let Some(c) = &cursor {
+                q.push(("cursor", c.clone()));
+            }
+            let page: CampaignPage = self.base.send(self.req(Method::GET, "/v1/campaigns").query(&q)).await?;
+            items.extend(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(CampaignPage { items, next_cursor: None }),
+            }
+        }
+    }
+
     pub async fn stock_batch(
         &self,
         idempotency_key: &str,
@@ -642,6 +663,12 @@ impl AdminClient {
                     .json(&body),
             )
             .await
+    }
+
+    /// `POST /admin/v1/campaigns` (MSP/1.1): announce a campaign, or replace the one
+    /// with the same id. Returns it as stored (instants to the millisecond).
+    pub async fn create_campaign(&self, campaign: &CampaignCreate) -> Result<Campaign> {
+        self.base.send(self.req(Method::POST, "/admin/v1/campaigns").json(campaign)).await
     }
 
     /// Expire the orders whose deadline has passed (the server also does it on its own).

@@ -47,6 +47,7 @@ mod tests {
             stock: Stock { available },
             net_quantity: None,
             unit_price: None,
+            promotions: Vec::new(),
         };
         let mut first = variant("CAM-250", 495, Some("3760123450010"), 12);
         first.options.insert("Poids".to_owned(), "250 g".to_owned());
@@ -105,6 +106,74 @@ mod tests {
         let mut unstated = p.clone();
         unstated.food.as_mut().unwrap().allergens = None;
         assert_ne!(content_hash(&none), content_hash(&unstated));
+    }
+
+    /// A promotion from midnight on 1 December to midnight on 25 December, Paris time.
+    fn noel() -> crate::catalog::Promotion {
+        use chrono::{TimeZone, Utc};
+        crate::catalog::Promotion {
+            id: "p1".to_owned(),
+            price_ttc: 396,
+            reference_price_ttc: Some(495),
+            percent_off: Some(20),
+            starts_at: Utc.with_ymd_and_hms(2026, 11, 30, 23, 0, 0).unwrap(),
+            ends_at: Some(Utc.with_ymd_and_hms(2026, 12, 24, 23, 0, 0).unwrap()),
+            quantity_limit: None,
+            campaign: Some(crate::catalog::CampaignRef {
+                id: "noel-2026".to_owned(), name: "Noël en Orne".to_owned()
+            }),
+        }
+    }
+
+    #[test]
+    fn a_product_without_promotions_has_no_promotions_key_and_hashes_as_before() {
+        use crate::catalog::ProductData;
+        let p: ProductData = serde_json::from_str(OLD_PRODUCT_JSON).unwrap();
+        assert!(p.variants.iter().all(|v| v.promotions.is_empty()));
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(!json.contains("promotions"), "{json}");
+        assert_eq!(json, OLD_PRODUCT_JSON);
+        assert_eq!(content_hash(&p), OLD_PRODUCT_HASH);
+    }
+
+    #[test]
+    fn an_msp_1_0_payload_still_parses_and_promotions_round_trip() {
+        use crate::catalog::ProductData;
+        // MSP/1.0: no `promotions` anywhere; unknown members of a newer client are ignored.
+        let v10 = r#"{"title":"Pommeau","variants":[{"sku":"POM-75","price_ttc":1450,"currency":"EUR","vat_rate":"20","stock":{"available":3}}]}"#;
+        let p: ProductData = serde_json::from_str(v10).unwrap();
+        assert_eq!((p.variants[0].price_ttc, p.variants[0].promotions.len()), (1450, 0));
+
+        let mut with = p.clone();
+        with.variants[0].promotions = vec![noel()];
+        let json = serde_json::to_value(&with).unwrap();
+        let promo = &json["variants"][0]["promotions"][0];
+        assert_eq!(promo["starts_at"], "2026-11-30T23:00:00Z");
+        assert_eq!(promo["campaign"], serde_json::json!({"id": "noel-2026", "name": "Noël en Orne"}));
+        assert!(promo.get("quantity_limit").is_none(), "absent options are left out: {promo}");
+        assert_ne!(content_hash(&with), content_hash(&p));
+        let back: ProductData = serde_json::from_value(json).unwrap();
+        assert_eq!(back, with);
+    }
+
+    #[test]
+    fn a_promotion_runs_from_its_start_to_just_before_its_end() {
+        use chrono::{Duration, TimeZone, Utc};
+        let p = noel();
+        let start = Utc.with_ymd_and_hms(2026, 11, 30, 23, 0, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2026, 12, 24, 23, 0, 0).unwrap();
+        assert!(!p.runs_at(start - Duration::seconds(1)));
+        assert!(p.runs_at(start));
+        assert!(p.runs_at(end - Duration::milliseconds(1)));
+        assert!(!p.runs_at(end), "the end is exclusive");
+        let open = crate::catalog::Promotion { ends_at: None, ..noel() };
+        assert!(open.runs_at(end + Duration::days(365)));
+        // Back to back is no overlap; one instant in common is.
+        let next = crate::catalog::Promotion { id: "p2".into(), starts_at: end, ends_at: None, ..noel() };
+        assert!(!p.overlaps(&next) && !next.overlaps(&p));
+        let early = crate::catalog::Promotion { starts_at: end - Duration::seconds(1), ..next.clone() };
+        assert!(p.overlaps(&early) && early.overlaps(&p));
+        assert!(open.overlaps(&next));
     }
 
     #[test]

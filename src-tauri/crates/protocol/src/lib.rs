@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod campaigns;
 pub mod catalog;
 pub mod events;
 pub mod hash;
@@ -30,6 +31,10 @@ pub use problem::{FieldError, Problem};
 
 /// Path prefix of the versioned merchant API.
 pub const API_PREFIX: &str = "/v1";
+/// The protocol's minor version. MSP/1.1 added promotions (`Variant::promotions`),
+/// campaigns (`GET /v1/campaigns`) and the charged price of an order line; an MSP/1.0
+/// client sends none of them and reads what it knows.
+pub const PROTOCOL_VERSION: &str = "1.1";
 /// Header carrying the caller-chosen key that makes a write safe to retry.
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 /// Header set to `true` on a response replayed from the idempotency store.

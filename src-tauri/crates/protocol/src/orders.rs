@@ -104,8 +104,15 @@ pub struct OrderLine {
     #[serde(default)]
     pub options: BTreeMap<String, String>,
     pub quantity: i64,
+    /// The price charged for one unit, a running promotion's when there was one.
     pub unit_price_ttc: i64,
     pub vat_rate: String,
+    /// MSP/1.1: the promotion that set `unit_price_ttc`, and the variant's regular price
+    /// at that time. Absent when the regular price was charged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regular_price_ttc: Option<i64>,
     /// Set when the merchant accepted the order without this line.
     #[serde(default)]
     pub refused: bool,

@@ -106,6 +106,14 @@ pub mod codes {
     pub const NOT_PUBLISHABLE: &str = "not_publishable";
     /// A variant's `unit_price` is not the one its price, selling unit and net quantity give.
     pub const UNIT_PRICE_MISMATCH: &str = "unit_price_mismatch";
+    /// MSP/1.1: a variant's promotions break a rule their schema cannot state: a reduced
+    /// price not below its reference price (not a reduction: Code de la consommation,
+    /// art. L112-1-1), an end not after the start, two promotions of one variant running
+    /// at the same instant, a promotion id used twice in one product. The pointers name
+    /// the promotion (`…/variants/0/promotions/1/price_ttc`).
+    pub const PROMOTION_INVALID: &str = "promotion_invalid";
+    /// MSP/1.1, `POST /admin/v1/campaigns`: a campaign whose end is not after its start.
+    pub const CAMPAIGN_INVALID: &str = "campaign_invalid";
     pub const IDEMPOTENCY_KEY_REQUIRED: &str = "idempotency_key_required";
     pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
     pub const IDEMPOTENCY_IN_FLIGHT: &str = "idempotency_in_flight";

@@ -26,6 +26,41 @@ pub struct StorefrontVariant {
     /// The same, as shown: « 8,67 € / l ».
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_price_text: Option<String>,
+    /// The promotion running now, when there is one: `price_ttc` above is then its
+    /// reduced price (and the unit price is that of the reduced price).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion: Option<StorefrontPromotion>,
+}
+
+/// A running promotion as a buyer reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorefrontPromotion {
+    pub id: String,
+    /// The variant's regular price now.
+    pub regular_price_ttc: i64,
+    /// The reference price (Code de la consommation, art. L112-1-1), shown struck
+    /// through beside the reduced price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_price_ttc: Option<i64>,
+    /// « 12,00 € », to be shown struck through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_price_text: Option<String>,
+    /// « −20 % »: the reduction from the reference price, in whole percent rounded
+    /// half-up; absent without a reference price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// In Paris time: « Jusqu'au jeudi 24 décembre 2026 à 18 h 00 »; « Jusqu'au jeudi
+    /// 24 décembre 2026 inclus » when it ends at midnight (the end is exclusive); « Jusqu'à
+    /// épuisement du stock » when it has no end.
+    pub until_text: String,
+    /// The campaign's name (« Noël en Orne »).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+    /// Units still to sell at the reduced price, when the promotion is limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<u32>,
 }
 
 /// A piece of the ingredients list; the allergens are emphasised (Regulation (EU)

@@ -80,9 +80,13 @@ pub struct LocalLine {
     pub title: String,
     pub options: BTreeMap<String, String>,
     pub quantity: i64,
+    /// The price charged for one unit: a running promotion's when there was one.
     pub unit_price_cents: i64,
     pub vat_rate: String,
     pub refused: bool,
+    /// The marketplace's promotion (« p12 ») that set the price, and the regular price then.
+    pub promotion_id: Option<String>,
+    pub regular_price_cents: Option<i64>,
 }
 
 impl LocalLine {

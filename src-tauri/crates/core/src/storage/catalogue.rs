@@ -250,6 +250,7 @@ impl Db {
                         .ok_or_else(|| corrupt("stock_policy", &stock_policy))?,
                     packaging: r.get(13),
                     unit_price: first_price.and_then(|p| unit_price_of(unit, p, first_net.as_deref())),
+                    promotion: None,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

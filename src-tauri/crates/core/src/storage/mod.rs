@@ -10,6 +10,7 @@ pub mod imports;
 pub mod offer;
 mod orders;
 mod photos;
+pub mod promotions;
 pub mod sync;
 pub mod sync_photos;
 

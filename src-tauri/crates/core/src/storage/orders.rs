@@ -62,7 +62,8 @@ async fn with_lines(conn: &mut SqliteConnection, mut orders: Vec<LocalOrder>) ->
         by_id.insert(o.id, i);
     }
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "SELECT order_id, line_id, sku, title, options, quantity, unit_price_cents, vat_rate, refused
+        "SELECT order_id, line_id, sku, title, options, quantity, unit_price_cents, vat_rate, refused,
+                promotion_id, regular_price_cents
          FROM order_lines WHERE order_id IN (",
     );
     let mut sep = qb.separated(", ");
@@ -81,6 +82,8 @@ async fn with_lines(conn: &mut SqliteConnection, mut orders: Vec<LocalOrder>) ->
             unit_price_cents: r.get(6),
             vat_rate: r.get(7),
             refused: r.get::<i64, _>(8) != 0,
+            promotion_id: r.get(9),
+            regular_price_cents: r.get(10),
         });
     }
     Ok(orders)
@@ -200,12 +203,13 @@ pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: 
         let options = serde_json::to_string(&l.options).unwrap_or_else(|_| "{}".to_owned());
         sqlx::query(
             "INSERT INTO order_lines (order_id, position, line_id, sku, title, options, quantity, unit_price_cents,
-                vat_rate, refused, stock_taken)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                vat_rate, refused, stock_taken, promotion_id, regular_price_cents)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (order_id, line_id) DO UPDATE SET position = excluded.position, sku = excluded.sku,
                 title = excluded.title, options = excluded.options, quantity = excluded.quantity,
                 unit_price_cents = excluded.unit_price_cents, vat_rate = excluded.vat_rate,
-                refused = excluded.refused, stock_taken = excluded.stock_taken",
+                refused = excluded.refused, stock_taken = excluded.stock_taken,
+                promotion_id = excluded.promotion_id, regular_price_cents = excluded.regular_price_cents",
         )
         .bind(id)
         .bind(pos as i64)
@@ -218,6 +222,8 @@ pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: 
         .bind(&l.vat_rate)
         .bind(l.refused)
         .bind(now_taken)
+        .bind(&l.promotion_id)
+        .bind(l.regular_price_ttc)
         .execute(&mut *conn)
         .await?;
     }

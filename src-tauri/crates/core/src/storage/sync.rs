@@ -601,11 +601,21 @@ impl Db {
                 net_quantity: r.get(7),
             });
         }
+        let variant_ids: Vec<i64> = by_id.values().flat_map(|(_, i, _)| i.variants.iter().filter_map(|v| v.id)).collect();
+        let mut promotions = self.promotions_of_variants(&variant_ids).await?;
         // `images` stays empty here: what the marketplace is sent of a photo is its render
         // (`sync::renders`), which only core knows how to make.
         Ok(by_id
             .into_values()
-            .map(|(uid, input, category_uid)| (uid, crate::sync::wire::product_data(&input, category_uid)))
+            .map(|(uid, input, category_uid)| {
+                let mut product = crate::sync::wire::product_data(&input, category_uid);
+                for (wv, v) in product.data.variants.iter_mut().zip(&input.variants) {
+                    if let Some(list) = v.id.and_then(|id| promotions.remove(&id)) {
+                        wv.promotions = list.iter().map(crate::sync::wire::promotion).collect();
+                    }
+                }
+                (uid, product)
+            })
             .collect())
     }
 

@@ -19,6 +19,7 @@ use super::credentials::TokenStore;
 use super::renders::Renders;
 use super::upload::{ProgressSink, UploadLane, Uploaded};
 use crate::Db;
+use crate::storage::promotions::MarketCampaignRow;
 use crate::storage::sync::{Entity, KnownObject, OpOutcome, OutboxEntry, RemoteStock};
 
 /// Why a sync did not complete. The messages are French and never contain the token.
@@ -488,6 +489,7 @@ impl Pass<'_> {
         if reconcile {
             self.reconcile().await?;
         }
+        self.fetch_campaigns().await?;
         self.resend_open_batches().await?;
         let mut lane = UploadLane::start(
             self.client.clone(),
@@ -505,6 +507,30 @@ impl Pass<'_> {
             Some((_, e)) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Keeps the campaigns the marketplace announces (MSP/1.1), for the Promotions
+    /// screen to offer. A server of MSP/1.0 has none (404): nothing to keep, no error.
+    async fn fetch_campaigns(&mut self) -> SResult<()> {
+        self.report.requests += 1;
+        let page = match self.patiently(|c| async move { c.campaigns().await }).await {
+            Ok(page) => page,
+            Err(e) if e.status() == Some(404) => return Ok(()),
+            Err(e) => return Err(api_error(&e)),
+        };
+        let rows: Vec<MarketCampaignRow> = page
+            .items
+            .into_iter()
+            .map(|c| MarketCampaignRow {
+                id: c.id,
+                name: c.name,
+                description: c.description,
+                starts_at: c.starts_at,
+                ends_at: c.ends_at,
+            })
+            .collect();
+        self.db.replace_market_campaigns(&rows, self.now).await?;
+        Ok(())
     }
 
     /// Sends what is ready while the photo lane uploads: products whose photos are all

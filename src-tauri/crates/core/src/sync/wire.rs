@@ -66,6 +66,8 @@ pub fn product_data(input: &ProductInput, category_uid: Option<String>) -> WireP
                 stock: Stock { available: v.stock },
                 unit_price: unit_price_of(input.unit, v.price_cents, net_quantity.as_deref()).map(unit_price_to_wire),
                 net_quantity,
+                // Filled by the caller from the promotions table ([`promotion`]).
+                promotions: Vec::new(),
             }
         })
         .collect();
@@ -337,5 +339,23 @@ mod tests {
         }
         assert_eq!(ALCOHOL_HEALTH_MESSAGE, crate::catalogue::food::ALCOHOL_HEALTH_MESSAGE);
         assert_eq!(wire::ALCOHOL_THRESHOLD_TENTHS, crate::catalogue::food::ALCOHOL_THRESHOLD_TENTHS);
+    }
+}
+
+/// A stored promotion as MSP/1.1 carries it: « p12 », its fixed price, its reference
+/// price, its period and its campaign (the marketplace's id when the campaign joins one).
+pub fn promotion(p: &crate::storage::promotions::StoredPromotion) -> wire::Promotion {
+    wire::Promotion {
+        id: format!("p{}", p.id),
+        price_ttc: p.price_cents,
+        reference_price_ttc: p.reference_cents,
+        percent_off: p.percent,
+        starts_at: p.starts_at,
+        ends_at: p.ends_at,
+        quantity_limit: p.quantity_limit,
+        campaign: p.campaign_id.zip(p.campaign_name.clone()).map(|(id, name)| wire::CampaignRef {
+            id: p.campaign_market_id.clone().unwrap_or_else(|| format!("shop-{id}")),
+            name,
+        }),
     }
 }

@@ -72,6 +72,8 @@ fn order(id: &str, customer: &str, sku: &str, qty: i64) -> Order {
             unit_price_ttc: 520,
             vat_rate: "5.5".into(),
             refused: false,
+            promotion_id: None,
+            regular_price_ttc: None,
         }],
         total_ttc: qty * 520,
         currency: "EUR".into(),

@@ -11,6 +11,7 @@ mod notif_server;
 mod order_exports;
 mod orders;
 mod photos;
+mod promotions;
 mod recover;
 mod support;
 mod sync;

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use comptoir_marketplace::{AppState, Config, Db, Hooks, RateLimitConfig, SystemClock};
+use comptoir_marketplace::{AppState, Clock, Config, Db, Hooks, RateLimitConfig, SystemClock};
 use comptoir_protocol::catalog::{CatalogBatchRequest, CatalogOp, OpStatus, ProductData, Stock, Variant};
 use comptoir_protocol::client::{AdminClient, Client, StorefrontClient};
 use comptoir_protocol::orders::{Customer, Order};
@@ -19,6 +19,7 @@ pub struct Market {
     pub port: u16,
     db_path: PathBuf,
     config: Config,
+    clock: Arc<dyn Clock>,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -45,14 +46,24 @@ impl Market {
     /// Same, with any server configuration and test hooks (the hooks are not kept
     /// across [`restart`](Self::restart); the configuration is).
     pub fn start_config(db_path: &Path, port: u16, config: Config, hooks: Hooks) -> Market {
+        Market::start_full(db_path, port, config, hooks, Arc::new(SystemClock))
+    }
+
+    /// Same, on a clock the test moves (promotions start and end by the server's clock).
+    pub fn start_clocked(db_path: &Path, clock: Arc<dyn Clock>) -> Market {
+        let config = Config { admin_token: Some(ADMIN_TOKEN.to_owned()), ..Config::default() };
+        Market::start_full(db_path, 0, config, Hooks::default(), clock)
+    }
+
+    fn start_full(db_path: &Path, port: u16, config: Config, hooks: Hooks, clock: Arc<dyn Clock>) -> Market {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-        let (path, cfg) = (db_path.to_path_buf(), config.clone());
+        let (path, cfg, server_clock) = (db_path.to_path_buf(), config.clone(), clock.clone());
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
             rt.block_on(async {
                 let db = Db::open(&path).await.unwrap();
-                let state = AppState::new(db, Arc::new(SystemClock), cfg, hooks);
+                let state = AppState::new(db, server_clock, cfg, hooks);
                 let mut listener = None;
                 for _ in 0..100 {
                     match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
@@ -80,6 +91,7 @@ impl Market {
             port,
             db_path: db_path.to_path_buf(),
             config,
+            clock,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -98,7 +110,13 @@ impl Market {
     /// Stops then starts again on the same port and file.
     pub fn restart(&mut self) {
         self.stop();
-        *self = Market::start_config(&self.db_path.clone(), self.port, self.config.clone(), Hooks::default());
+        *self = Market::start_full(
+            &self.db_path.clone(),
+            self.port,
+            self.config.clone(),
+            Hooks::default(),
+            self.clock.clone(),
+        );
     }
 
     pub fn admin(&self) -> AdminClient {

@@ -25,6 +25,8 @@ fn line(id: &str, sku: &str, title: &str, qty: i64, price: i64) -> OrderLine {
         unit_price_ttc: price,
         vat_rate: "5.5".into(),
         refused: false,
+        promotion_id: None,
+        regular_price_ttc: None,
     }
 }
 

@@ -321,6 +321,8 @@ async fn an_order_line_takes_no_stock_of_an_uncounted_product_and_gives_back_wha
         unit_price_ttc: 100,
         vat_rate: "5.5".into(),
         refused: false,
+        promotion_id: None,
+        regular_price_ttc: None,
     };
     let mut order = Order {
         id: "o-1".into(),

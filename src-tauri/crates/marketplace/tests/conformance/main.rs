@@ -11,6 +11,7 @@ mod media;
 mod openapi;
 mod openapi_fuzz;
 mod orders;
+mod promotions;
 mod ratelimit;
 mod stock;
 mod support;

@@ -422,6 +422,57 @@ async fn responses_match_their_documented_schemas() {
     conforms(rb, "post", "/admin/v1/shops/{shop_id}/tokens").await;
     conforms(admin(Method::POST, "/admin/v1/orders/expire"), "post", "/admin/v1/orders/expire").await;
     conforms(admin(Method::POST, "/admin/v1/media/sweep"), "post", "/admin/v1/media/sweep").await;
+
+    // MSP/1.1: a running, limited promotion on the storefront and in an order (split
+    // in two lines), refused promotions, campaigns.
+    let now = srv.state.now();
+    let mut promo = serde_json::to_value(product(&[("PROMO-1", 10)])).unwrap();
+    promo["variants"][0]["promotions"] = serde_json::json!([
+        {"id": "p1", "price_ttc": 396, "reference_price_ttc": 495, "percent_off": 20, "quantity_limit": 1,
+         "starts_at": now.to_rfc3339(), "ends_at": (now + chrono::Duration::days(1)).to_rfc3339(),
+         "campaign": {"id": "noel-2026", "name": "Noël en Orne"}},
+    ]);
+    let mut refused = promo.clone();
+    refused["variants"][0]["sku"] = "PROMO-2".into();
+    refused["variants"][0]["promotions"][0]["price_ttc"] = 495.into();
+    let batch = serde_json::json!({"ops": [
+        {"op": "upsert", "type": "product", "external_id": "p-promo", "base_version": 0, "data": promo},
+        {"op": "upsert", "type": "product", "external_id": "p-refused", "base_version": 0, "data": refused},
+    ]});
+    let rb = auth(Method::POST, "/v1/catalog/batch").header("idempotency-key", "promo").json(&batch);
+    let (_, r) = conforms(rb, "post", "/v1/catalog/batch").await;
+    assert_eq!((r["results"][0]["status"].as_str(), r["results"][1]["status"].as_str()), (Some("ok"), Some("invalid")));
+    assert_eq!(r["results"][1]["problem"]["code"], "promotion_invalid");
+    let (_, page) = conforms(
+        srv.raw(Method::GET, &format!("{storefront}/products")),
+        "get",
+        "/storefront/v1/shops/{shop_id}/products",
+    )
+    .await;
+    let shown = page["items"].as_array().unwrap().iter().find(|p| p["external_id"] == "p-promo").unwrap();
+    assert_eq!(shown["variants"][0]["promotion"]["remaining"], 1, "{shown}");
+    let rb = srv.raw(Method::POST, &format!("{storefront}/orders")).json(&order_req(&[("PROMO-1", 2)]));
+    let (_, order) = conforms(rb, "post", order_tpl).await;
+    assert_eq!(order["lines"].as_array().map(Vec::len), Some(2), "{order}");
+    assert_eq!(order["lines"][0]["promotion_id"], "p1");
+
+    let campaign = serde_json::json!({"id": "noel-2026", "name": "Noël en Orne", "starts_at": "2026-11-30T23:00:00Z"});
+    let (s, _) =
+        conforms(admin(Method::POST, "/admin/v1/campaigns").json(&campaign), "post", "/admin/v1/campaigns").await;
+    assert_eq!(s, 201);
+    let (s, _) =
+        conforms(admin(Method::POST, "/admin/v1/campaigns").json(&campaign), "post", "/admin/v1/campaigns").await;
+    assert_eq!(s, 200);
+    let backwards = serde_json::json!({"id": "x", "name": "X", "starts_at": "2026-12-01T00:00:00Z",
+        "ends_at": "2026-11-01T00:00:00Z"});
+    let (s, p) =
+        conforms(admin(Method::POST, "/admin/v1/campaigns").json(&backwards), "post", "/admin/v1/campaigns").await;
+    assert_eq!((s, p["code"].as_str()), (422, Some("campaign_invalid")));
+    let (_, list) = conforms(auth(Method::GET, "/v1/campaigns"), "get", "/v1/campaigns").await;
+    assert_eq!(list["items"][0]["id"], "noel-2026");
+    assert_eq!(conforms(auth(Method::GET, "/v1/campaigns?limit=0"), "get", "/v1/campaigns").await.0, 400);
+    let (_, me) = conforms(auth(Method::GET, "/v1/me"), "get", "/v1/me").await;
+    assert_eq!(me["protocol_version"], "1.1");
 }
 
 #[test]
