@@ -63,6 +63,13 @@ pub enum BenchCommand {
     /// with one real 12 MP photo each, at several upload rates (reference server
     /// in-process, loopback), then the photos read back and checked.
     SyncLink(crate::sync_link_bench::SyncLinkArgs),
+    #[cfg(feature = "market-benches")]
+    /// Promotions: a whole category of coffrets (5 sizes each) put on promotion at once,
+    /// then synced to the reference server (in-process, loopback).
+    Promos {
+        #[arg(long, default_value_t = 5000)]
+        variants: usize,
+    },
     /// Backups: first and second backup of a generated shop with photos (time, bytes
     /// written), verification, restore into an empty data directory.
     Backup {
@@ -92,6 +99,8 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Sync { products, photos } => crate::sync_bench::run(products, photos).await,
         #[cfg(feature = "market-benches")]
         BenchCommand::SyncLink(args) => crate::sync_link_bench::run(args).await,
+        #[cfg(feature = "market-benches")]
+        BenchCommand::Promos { variants } => crate::promos_bench::run(variants).await,
         BenchCommand::Backup { products, photos, photo_kb, keep } => {
             crate::backup_bench::run(products, photos, photo_kb, keep.as_deref()).await
         }

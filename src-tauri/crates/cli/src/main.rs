@@ -15,6 +15,8 @@ mod orders_bench;
 mod output;
 mod photos;
 mod promos;
+#[cfg(feature = "market-benches")]
+mod promos_bench;
 mod sync;
 #[cfg(feature = "market-benches")]
 mod sync_bench;

@@ -85,7 +85,11 @@ pub async fn promos(data_dir: Option<&Path>, cmd: PromosCommand) -> anyhow::Resu
                 line("Aucune promotion en cours ni prévue.");
             }
             for p in &list {
-                let until = p.ends_text.as_deref().map(|e| format!(" au {e}")).unwrap_or_else(|| " (jusqu'à épuisement)".into());
+                let until = p
+                    .ends_text
+                    .as_deref()
+                    .map(|e| format!(" au {e}"))
+                    .unwrap_or_else(|| " (jusqu'à épuisement)".into());
                 let reference = p.reference_cents.map(|r| format!(", référence {}", format_eur(r))).unwrap_or_default();
                 let campaign = p.campaign_name.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
                 let market = if p.on_market { "" } else { " — pas encore sur la place de marché" };

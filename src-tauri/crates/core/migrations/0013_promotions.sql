@@ -116,3 +116,6 @@ END;
 -- Order lines: the promotion the marketplace charged, and the regular price then.
 ALTER TABLE order_lines ADD COLUMN promotion_id TEXT;
 ALTER TABLE order_lines ADD COLUMN regular_price_cents INTEGER;
+
+-- The promotions an import set (JSON array of ids): undoing it withdraws them.
+ALTER TABLE import_batches ADD COLUMN promotions TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(promotions));

@@ -17,6 +17,23 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system clock shifted to start at a chosen instant, then running: `serve
+/// --clock-start` (an end-to-end test, or the support staff showing a shop its Christmas
+/// promotions in November, sees the storefront of that day with real HTTP).
+pub struct ShiftedClock(Duration);
+
+impl ShiftedClock {
+    pub fn starting_at(start: DateTime<Utc>) -> Self {
+        Self(start - Utc::now())
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.0
+    }
+}
+
 /// A clock that only moves when told to.
 pub struct ManualClock(Mutex<DateTime<Utc>>);
 

@@ -10,7 +10,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use comptoir_marketplace::catalog::moderate;
-use comptoir_marketplace::{AppState, Config, Db, Hooks, SystemClock, auth, bench, ids, simulate};
+use comptoir_marketplace::clock::ShiftedClock;
+use comptoir_marketplace::{AppState, Clock, Config, Db, Hooks, SystemClock, auth, bench, ids, simulate};
 use comptoir_protocol::catalog::ModerationStatus;
 
 #[derive(Parser)]
@@ -38,6 +39,11 @@ enum Command {
         #[arg(long, env = "COMPTOIR_MARKETPLACE_MEDIA_GRACE_HOURS", default_value_t = 24,
               value_parser = clap::value_parser!(u32).range(1..))]
         media_grace_hours: u32,
+        /// Start the server's clock at this instant (RFC 3339, e.g.
+        /// `2026-12-25T00:00:00+01:00`); it runs from there. Promotions start and end by
+        /// this clock: for tests and demonstrations.
+        #[arg(long)]
+        clock_start: Option<chrono::DateTime<chrono::FixedOffset>>,
     },
     /// Shops.
     Shop {
@@ -91,8 +97,12 @@ enum ShopCommand {
 }
 
 async fn state(db: &std::path::Path, config: Config) -> anyhow::Result<AppState> {
+    state_on(db, config, Arc::new(SystemClock)).await
+}
+
+async fn state_on(db: &std::path::Path, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let db = Db::open(db).await.with_context(|| format!("opening {}", db.display()))?;
-    Ok(AppState::new(db, Arc::new(SystemClock), config, Hooks::default()))
+    Ok(AppState::new(db, clock, config, Hooks::default()))
 }
 
 #[tokio::main]
@@ -100,14 +110,18 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Serve { addr, admin_token, media_grace_hours } => {
+        Command::Serve { addr, admin_token, media_grace_hours, clock_start } => {
             let admin_token = admin_token.unwrap_or_else(ids::token);
             let config = Config {
                 admin_token: Some(admin_token.clone()),
                 media_grace: chrono::Duration::hours(i64::from(media_grace_hours)),
                 ..Config::default()
             };
-            let st = state(&cli.db, config).await?;
+            let clock: Arc<dyn Clock> = match clock_start {
+                Some(start) => Arc::new(ShiftedClock::starting_at(start.with_timezone(&chrono::Utc))),
+                None => Arc::new(SystemClock),
+            };
+            let st = state_on(&cli.db, config, clock).await?;
             let listener = tokio::net::TcpListener::bind(addr).await?;
             writeln!(out, "listening on http://{}", listener.local_addr()?)?;
             writeln!(out, "admin token: {admin_token}")?;

@@ -81,7 +81,9 @@ mod tests {
 
     #[test]
     fn written_back_as_read() {
-        for (text, end) in [("01/12/2026", false), ("24/12/2026", true), ("01/12/2026 08:00", false), ("31/12/2026", true)] {
+        for (text, end) in
+            [("01/12/2026", false), ("24/12/2026", true), ("01/12/2026 08:00", false), ("31/12/2026", true)]
+        {
             assert_eq!(format_local(parse_local(text, end).unwrap(), end), text);
         }
         // Across the year end and the October change.

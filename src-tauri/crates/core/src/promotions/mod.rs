@@ -13,6 +13,7 @@
 
 pub mod dates;
 pub mod reference;
+pub mod sheet;
 
 use std::collections::HashMap;
 
@@ -60,24 +61,36 @@ impl Discount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "by", rename_all = "snake_case")]
 pub enum PromotionTarget {
-    Skus { skus: Vec<String> },
+    Skus {
+        skus: Vec<String>,
+    },
     /// Every variant of these products (one product, or a selection of the list).
-    Products { ids: Vec<i64> },
+    Products {
+        ids: Vec<i64>,
+    },
     /// Every variant of every product of this category and its descendants.
-    Category { id: i64 },
+    Category {
+        id: i64,
+    },
 }
 
 /// The campaign new promotions join.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CampaignChoice {
-    Existing { id: i64 },
+    Existing {
+        id: i64,
+    },
     /// By name: the shop's campaign of that name, else the marketplace's campaign of
     /// that id or name (joined), else a new campaign of the shop's, created with the
     /// promotions over their period.
-    Named { name: String },
+    Named {
+        name: String,
+    },
     /// One the marketplace announces, joined with these promotions.
-    Market { id: String },
+    Market {
+        id: String,
+    },
 }
 
 /// A promotion to set on many variants at once.
@@ -216,7 +229,9 @@ pub fn discount_percent(reference: i64, price: i64) -> Option<u8> {
 pub fn reference_text(r: &Reference) -> String {
     let price = format_eur(r.cents);
     match r.rule {
-        ReferenceRule::Lowest30Days => format!("{price}, le prix le plus bas pratiqué dans les 30 jours avant le début"),
+        ReferenceRule::Lowest30Days => {
+            format!("{price}, le prix le plus bas pratiqué dans les 30 jours avant le début")
+        }
         ReferenceRule::LowestSinceOnSale => {
             format!("{price}, le prix le plus bas pratiqué depuis la mise en vente (moins de 30 jours)")
         }
@@ -257,7 +272,10 @@ fn read_period(starts: &str, ends: Option<&str>, now: DateTime<Utc>, problems: &
         problems.push(FieldError::new(
             "starts",
             "past",
-            format!("Le début, {}, est déjà passé : une promotion commence maintenant ou plus tard.", format_local(start, false)),
+            format!(
+                "Le début, {}, est déjà passé : une promotion commence maintenant ou plus tard.",
+                format_local(start, false)
+            ),
         ));
     }
     if let Some(e) = end {
@@ -339,7 +357,8 @@ async fn plan(db: &Db, req: &PromotionRequest, now: DateTime<Utc>) -> Result<Pla
                     }
                 }
             } else if let Some(p) = &period {
-                campaign = CampaignLink::New { name: name.to_owned(), starts_at: p.starts, ends_at: p.ends, market_id: None };
+                campaign =
+                    CampaignLink::New { name: name.to_owned(), starts_at: p.starts, ends_at: p.ends, market_id: None };
             }
         }
         Some(CampaignChoice::Market { id }) => {
@@ -372,7 +391,10 @@ async fn plan(db: &Db, req: &PromotionRequest, now: DateTime<Utc>) -> Result<Pla
             problems.push(FieldError::new(
                 "starts",
                 "outside_campaign",
-                format!("La campagne « {name} » va du {}{until} : la promotion doit tenir dans ces dates.", format_local(c_start, false)),
+                format!(
+                    "La campagne « {name} » va du {}{until} : la promotion doit tenir dans ces dates.",
+                    format_local(c_start, false)
+                ),
             ));
         }
     }
@@ -421,7 +443,9 @@ fn market_period(
     campaigns: &[StoredCampaign],
 ) -> Option<(String, DateTime<Utc>, Option<DateTime<Utc>>)> {
     match link {
-        CampaignLink::New { name, starts_at, ends_at, market_id: Some(_) } => Some((name.clone(), *starts_at, *ends_at)),
+        CampaignLink::New { name, starts_at, ends_at, market_id: Some(_) } => {
+            Some((name.clone(), *starts_at, *ends_at))
+        }
         CampaignLink::Existing(id) => campaigns
             .iter()
             .find(|c| c.id == *id && c.market_id.is_some())
@@ -627,12 +651,18 @@ pub async fn edit(db: &Db, id: i64, e: &PromotionEdit, now: DateTime<Utc>) -> Re
     if state == PromotionState::Running {
         let facts = db.price_facts(&[current.variant_id]).await?;
         if let Some(other) = facts.get(&current.variant_id).and_then(|f| {
-            f.promotions.iter().find(|o| o.id != id && o.starts_at >= row.starts_at && row.ends_at.is_none_or(|e| o.starts_at < e))
+            f.promotions
+                .iter()
+                .find(|o| o.id != id && o.starts_at >= row.starts_at && row.ends_at.is_none_or(|e| o.starts_at < e))
         }) {
             problems.push(FieldError::new(
                 "ends",
                 "overlap",
-                format!("Cette fin chevaucherait la promotion n° {} qui commence le {}.", other.id, format_local(other.starts_at, false)),
+                format!(
+                    "Cette fin chevaucherait la promotion n° {} qui commence le {}.",
+                    other.id,
+                    format_local(other.starts_at, false)
+                ),
             ));
         }
     }
@@ -707,7 +737,11 @@ pub struct PromotionBadge {
 }
 
 /// The catalogue list's page with each product's promotion badge.
-pub async fn product_page(db: &Db, filter: &crate::catalogue::ProductFilter, now: DateTime<Utc>) -> Result<crate::catalogue::ProductPage> {
+pub async fn product_page(
+    db: &Db,
+    filter: &crate::catalogue::ProductFilter,
+    now: DateTime<Utc>,
+) -> Result<crate::catalogue::ProductPage> {
     let mut page = db.list_products(filter).await?;
     let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
     let select = PromotionSelect { product_ids: Some(ids), not_over_at: Some(now), ..Default::default() };

@@ -88,7 +88,11 @@ impl PriceFacts {
     pub fn regular_at(&self, t: DateTime<Utc>) -> i64 {
         // The price at t is the one whose period ends first after t: past prices are
         // recorded with the instant they stopped; the current one has not stopped.
-        self.history.iter().filter(|h| h.until > t).min_by_key(|h| h.until).map_or(self.current_cents, |h| h.price_cents)
+        self.history
+            .iter()
+            .filter(|h| h.until > t)
+            .min_by_key(|h| h.until)
+            .map_or(self.current_cents, |h| h.price_cents)
     }
 
     /// The price a buyer paid at `t`: the regular one, or a running promotion's when lower.
@@ -163,14 +167,30 @@ mod tests {
         PriceFacts { current_cents: current, since, history: Vec::new(), promotions: Vec::new() }
     }
 
-    fn promo(id: i64, price: i64, from: DateTime<Utc>, to: Option<DateTime<Utc>>, campaign: Option<i64>) -> OtherPromotion {
-        OtherPromotion { id, price_cents: price, starts_at: from, ends_at: to, campaign_id: campaign, reference_cents: None }
+    fn promo(
+        id: i64,
+        price: i64,
+        from: DateTime<Utc>,
+        to: Option<DateTime<Utc>>,
+        campaign: Option<i64>,
+    ) -> OtherPromotion {
+        OtherPromotion {
+            id,
+            price_cents: price,
+            starts_at: from,
+            ends_at: to,
+            campaign_id: campaign,
+            reference_cents: None,
+        }
     }
 
     #[test]
     fn one_price_for_months_is_the_reference() {
         let f = facts(1200, at(2026, 1, 5, 9, 0));
-        assert_eq!(f.reference(at(2026, 11, 30, 23, 0), None), Reference { cents: 1200, rule: ReferenceRule::Lowest30Days });
+        assert_eq!(
+            f.reference(at(2026, 11, 30, 23, 0), None),
+            Reference { cents: 1200, rule: ReferenceRule::Lowest30Days }
+        );
     }
 
     #[test]

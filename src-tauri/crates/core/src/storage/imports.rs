@@ -165,12 +165,15 @@ impl Db {
     /// categories it created go (when nothing else has been filed in them since).
     pub async fn undo_import(&self, batch_id: i64, now: DateTime<Utc>) -> Result<UndoReport> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row = sqlx::query("SELECT undone_at, created_categories, attached_photos FROM import_batches WHERE id = ?")
+        let row = sqlx::query(
+            "SELECT undone_at, created_categories, attached_photos, promotions FROM import_batches WHERE id = ?",
+        )
             .bind(batch_id)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| Error::not_found("Import", batch_id))?;
-        let (undone, cats, photos): (Option<String>, String, String) = (row.get(0), row.get(1), row.get(2));
+        let (undone, cats, photos, promotions): (Option<String>, String, String, String) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
         if undone.is_some() {
             return Err(Error::Conflict(format!("L'import n° {batch_id} a déjà été annulé")));
         }
@@ -191,6 +194,11 @@ impl Db {
             )));
         }
         let mut report = UndoReport { batch_id, products_deleted: 0, products_restored: 0, categories_deleted: 0 };
+        // Promotions the import set (on products it created or changed).
+        sqlx::query("DELETE FROM promotions WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(&promotions)
+            .execute(&mut *tx)
+            .await?;
         // Photos the import attached (to products it created or changed, or left as they were).
         sqlx::query("DELETE FROM product_photos WHERE id IN (SELECT value FROM json_each(?))")
             .bind(&photos)

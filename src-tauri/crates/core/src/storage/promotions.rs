@@ -48,7 +48,12 @@ pub enum CampaignLink {
     None,
     Existing(i64),
     /// Created in the same transaction as the promotions.
-    New { name: String, starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>, market_id: Option<String> },
+    New {
+        name: String,
+        starts_at: DateTime<Utc>,
+        ends_at: Option<DateTime<Utc>>,
+        market_id: Option<String>,
+    },
 }
 
 /// A stored promotion with what is shown beside it.
@@ -103,7 +108,8 @@ pub struct MarketCampaignRow {
     pub ends_at: Option<DateTime<Utc>>,
 }
 
-const PROMOTION_SELECT: &str = "SELECT pr.id, pr.variant_id, v.product_id, p.name, v.sku, v.price_cents, pr.price_cents,
+const PROMOTION_SELECT: &str =
+    "SELECT pr.id, pr.variant_id, v.product_id, p.name, v.sku, v.price_cents, pr.price_cents,
         pr.percent, pr.reference_cents, pr.starts_at, pr.ends_at, pr.quantity_limit, pr.campaign_id, c.name,
         c.market_id,
         EXISTS (SELECT 1 FROM sync_objects o WHERE o.entity = 'product' AND o.uid = p.uid AND o.version > 0)
@@ -184,10 +190,8 @@ impl Db {
                 price_cents: r.get(4),
             })
             .collect();
-        let missing = wanted
-            .into_iter()
-            .filter(|s| !targets.iter().any(|t| t.sku.to_lowercase() == s.to_lowercase()))
-            .collect();
+        let missing =
+            wanted.into_iter().filter(|s| !targets.iter().any(|t| t.sku.to_lowercase() == s.to_lowercase())).collect();
         Ok((targets, missing))
     }
 
@@ -202,15 +206,21 @@ impl Db {
     pub async fn price_facts(&self, variant_ids: &[i64]) -> Result<HashMap<i64, PriceFacts>> {
         let ids = json_ids(variant_ids);
         let mut facts = HashMap::with_capacity(variant_ids.len());
-        for r in sqlx::query("SELECT id, price_cents, created_at FROM variants WHERE id IN (SELECT value FROM json_each(?))")
-            .bind(&ids)
-            .fetch_all(&self.pool)
-            .await?
+        for r in
+            sqlx::query("SELECT id, price_cents, created_at FROM variants WHERE id IN (SELECT value FROM json_each(?))")
+                .bind(&ids)
+                .fetch_all(&self.pool)
+                .await?
         {
             let since: String = r.get(2);
             facts.insert(
                 r.get::<i64, _>(0),
-                PriceFacts { current_cents: r.get(1), since: instant(&since)?, history: Vec::new(), promotions: Vec::new() },
+                PriceFacts {
+                    current_cents: r.get(1),
+                    since: instant(&since)?,
+                    history: Vec::new(),
+                    promotions: Vec::new(),
+                },
             );
         }
         for r in sqlx::query(
@@ -372,6 +382,20 @@ impl Db {
             by_variant.entry(p.variant_id).or_default().push(p);
         }
         Ok(by_variant)
+    }
+
+    /// Records the promotions an import set, so that undoing it withdraws them.
+    pub async fn record_import_promotions(&self, batch_id: i64, ids: &[i64]) -> Result<()> {
+        sqlx::query(
+            "UPDATE import_batches SET promotions = (SELECT json_group_array(value) FROM (
+                SELECT value FROM json_each(promotions) UNION SELECT value FROM json_each(?2)))
+             WHERE id = ?1",
+        )
+        .bind(batch_id)
+        .bind(json_ids(ids))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     // ---- campaigns ------------------------------------------------------------------

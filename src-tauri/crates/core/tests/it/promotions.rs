@@ -72,9 +72,10 @@ async fn the_reference_price_is_the_lowest_of_the_thirty_days_and_a_raise_does_n
     coffrets(&t.db).await;
     // COF-CID was 30,00 € until 20 November, 35,00 € since: « −10 % » would be 31,50 €,
     // above the 30,00 € the law compares with.
-    let plan = promotions::preview(&t.db, &christmas(&["COF-CID", "COF-FRO"], Discount::PercentOff { percent: 10 }), now())
-        .await
-        .unwrap();
+    let plan =
+        promotions::preview(&t.db, &christmas(&["COF-CID", "COF-FRO"], Discount::PercentOff { percent: 10 }), now())
+            .await
+            .unwrap();
     assert_eq!((plan.count, plan.refused), (2, 1));
     assert_eq!(plan.starts_text.as_deref(), Some("01/12/2026"));
     assert_eq!(plan.ends_text.as_deref(), Some("24/12/2026"));
@@ -163,7 +164,8 @@ async fn overlaps_successive_reductions_edits_and_ends() {
     let v = promotions::edit(&t.db, 1, &edit, now()).await.unwrap();
     assert_eq!((v.price_cents, v.starts_text.as_str(), v.quantity_limit), (3150, "02/12/2026", Some(10)));
     let running_at = utc(2026, 12, 10, 9, 0, 0);
-    let edit = PromotionEdit { discount: Discount::PercentOff { percent: 50 }, ends: Some("20/12/2026".into()), ..edit };
+    let edit =
+        PromotionEdit { discount: Discount::PercentOff { percent: 50 }, ends: Some("20/12/2026".into()), ..edit };
     let v = promotions::edit(&t.db, 1, &edit, running_at).await.unwrap();
     assert_eq!((v.price_cents, v.ends_text.as_deref(), v.state), (3150, Some("20/12/2026"), PromotionState::Running));
     // Its end cannot run into the next one of the 25th.
@@ -243,7 +245,10 @@ async fn the_marketplace_applies_the_schedule_by_its_own_clock_with_the_shop_swi
     sync_until_done(&s, &mut rng).await;
     let announced = promotions::campaigns(&s.t.db, now()).await.unwrap();
     assert_eq!(announced.market.len(), 1, "{announced:?}");
-    assert_eq!((announced.market[0].name.as_str(), announced.market[0].starts_text.as_str()), ("Noël en Orne", "01/12/2026"));
+    assert_eq!(
+        (announced.market[0].name.as_str(), announced.market[0].starts_text.as_str()),
+        ("Noël en Orne", "01/12/2026")
+    );
 
     let mut join = christmas(&["COF-CID", "COF-FRO"], Discount::PercentOff { percent: 20 });
     join.campaign = Some(CampaignChoice::Market { id: "noel-en-orne-2026".into() });
@@ -358,7 +363,8 @@ async fn the_marketplace_applies_the_schedule_by_its_own_clock_with_the_shop_swi
     // Back on: the orders come in with the price charged.
     sync_until_done(&s, &mut rng).await;
     let local = s.t.db.order(&order.id).await.unwrap();
-    let charged: Vec<_> = local.lines.iter().map(|l| (l.quantity, l.unit_price_cents, l.promotion_id.clone())).collect();
+    let charged: Vec<_> =
+        local.lines.iter().map(|l| (l.quantity, l.unit_price_cents, l.promotion_id.clone())).collect();
     assert_eq!(charged, [(3, 1200, Some("p3".to_owned())), (2, 1500, None)]);
 }
 

@@ -155,7 +155,6 @@ async fn a_promotion_starts_and_ends_by_the_servers_clock_with_the_shop_switched
         set_clock(&srv, at);
         assert_eq!(shown(&srv, sid, "BUCHE-8").await, variant, "storefront at {at}");
         let html = page(&srv, sid).await;
-        if promoted { eprintln!("{html}"); }
         assert!(html.contains("<h1>Pâtisserie du Perche</h1>"), "{html}");
         assert!(html.contains("<h2>Bûche pâtissière chocolat-poire</h2>"), "{html}");
         assert!(html.contains(line), "page at {at}:\n{html}");
