@@ -91,6 +91,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         promotions::promotion_add,
         promotions::promotion_edit,
         promotions::promotion_end,
+        promotions::promotions_end,
         promotions::promotions_list,
         promotions::campaigns_list,
     ])

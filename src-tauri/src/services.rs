@@ -1,5 +1,6 @@
 //! The app's background services, started with the app state: core's orders feed
-//! supervisor (the feed restarted whenever the marketplace connection changes), and the
+//! supervisor (the feed restarted whenever the marketplace connection changes), the
+//! promotion reminders (core's `promotions::remind`), and the
 //! messages pushed to the window (sync state, new orders, a notification clicked).
 //!
 //! The window subscribes once with an IPC channel ([`Live::subscribe`]); a channel
@@ -108,6 +109,8 @@ pub fn start(db: Db, keychain: Arc<dyn TokenStore>, sync: WorkerHandle) -> Arc<L
             });
         }
     });
+    // The day before promotions start or end, a desktop reminder (informative).
+    comptoir_core::promotions::remind::spawn(db.clone(), Arc::new(DesktopNotifier::default()), Arc::new(Utc::now));
     let supervisor = FeedSupervisor::spawn(db, keychain, Arc::new(Utc::now), RestartPolicy::default(), sink);
     let _ = live.feed.set(supervisor);
     live
@@ -131,6 +134,8 @@ impl Notifier for ClickableNotifier {
                     Some(order_id.clone())
                 }
                 NotificationKind::Grouped { .. } => None,
+                // A promotion reminder only informs: nothing to open.
+                NotificationKind::Promotions { .. } => return DesktopNotifier::default().notify(n),
             };
             let mut note = DesktopNotifier::default().build(n);
             note.action("default", "Ouvrir la commande");

@@ -154,6 +154,63 @@ fn refused_input_comes_back_as_code_message_and_fields() {
     assert_eq!(h.ok("app_status", json!({}))["stats"]["products"], 0);
 }
 
+/// A date `days` from today, as the shop types it (the commands read the real clock).
+fn day_from_today(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days)).format("%d/%m/%Y").to_string()
+}
+
+#[test]
+fn promotions_are_previewed_set_listed_badged_and_withdrawn_through_ipc() {
+    let h = harness();
+    let product = h.ok("save_product", camembert());
+    let id = product["id"].as_i64().unwrap();
+    let (from, to) = (day_from_today(2), day_from_today(9));
+    let request = |discount: Value| {
+        json!({"request": {
+            "target": {"by": "products", "ids": [id]}, "discount": discount,
+            "starts": from, "ends": to, "quantity_limit": null,
+            "campaign": {"kind": "named", "name": "Semaine du pâté"}, "perishable": false
+        }})
+    };
+    // 5,90 € on sale since now: the reference price is 5,90 €, a « reduction » to it is none.
+    let plan = h.ok("promotion_preview", request(json!({"kind": "new_price", "cents": 590})));
+    assert_eq!((plan["count"].as_u64(), plan["refused"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(plan["variants"][0]["reference"]["cents"], 590);
+    assert_eq!(plan["variants"][0]["reference"]["rule"], "lowest_since_on_sale");
+    let err = h.invoke("promotion_add", request(json!({"kind": "new_price", "cents": 590}))).unwrap_err();
+    assert_eq!(err["code"], "validation");
+    assert_eq!(err["fields"][0]["field"], "variants.PAT-180");
+    assert!(err["fields"][0]["message"].as_str().unwrap().contains("n'est pas moins cher que le prix actuel"), "{err}");
+
+    let added = h.ok("promotion_add", request(json!({"kind": "percent_off", "percent": 15})));
+    assert_eq!(added["created"], 1);
+    let list =
+        h.ok("promotions_list", json!({"query": {"product_id": id, "campaign_id": null, "include_ended": false}}));
+    let p = &list[0];
+    // 5,90 € − 15 % = 5,015 € → 5,02 € (half-up).
+    assert_eq!((p["price_cents"].as_i64(), p["reference_cents"].as_i64()), (Some(502), Some(590)));
+    assert_eq!((p["starts_text"].as_str(), p["ends_text"].as_str()), (Some(from.as_str()), Some(to.as_str())));
+    assert_eq!((p["state"].as_str(), p["on_market"].as_bool()), (Some("planned"), Some(false)));
+    assert_eq!(p["campaign_name"], "Semaine du pâté");
+    let page =
+        h.ok("list_products", json!({"filter": {"search": null, "category_id": null, "offset": 0, "limit": 50}}));
+    assert_eq!(page["items"][0]["promotion"]["state"], "planned");
+    assert_eq!(page["items"][0]["promotion"]["when_text"], from.as_str());
+    let campaigns = h.ok("campaigns_list", json!({}));
+    assert_eq!(campaigns["own"][0]["promotion_count"], 1);
+
+    let pid = p["id"].clone();
+    assert_eq!(h.ok("promotion_end", json!({"id": pid})), "withdrawn");
+    assert!(
+        h.ok("promotions_list", json!({"query": {"product_id": id, "campaign_id": null, "include_ended": true}}))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let err = h.invoke("promotion_end", json!({"id": pid})).unwrap_err();
+    assert_eq!(err["code"], "not_found");
+}
+
 #[test]
 fn categories_are_managed_and_non_empty_ones_are_protected() {
     let h = harness();

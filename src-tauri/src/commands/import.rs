@@ -72,7 +72,7 @@ pub async fn import_simulate(
 ) -> CmdResult<Simulation> {
     let source = current_source(&state).await?;
     let control = begin(&state, on_progress);
-    let sim = import::simulate(&state.db, &source, &settings, &control).await;
+    let sim = import::simulate(&state.db, &source, &settings, now(), &control).await;
     end(&state);
     let sim = sim?;
     remember_errors(&state, &sim).await;
@@ -144,7 +144,7 @@ pub async fn import_undo(state: State<'_, AppState>, batch_id: i64) -> CmdResult
 #[tauri::command]
 #[specta::specta]
 pub async fn export_catalogue(state: State<'_, AppState>, dest: String) -> CmdResult<u32> {
-    Ok(comptoir_core::export::export_catalogue(&state.db, std::path::Path::new(&dest)).await? as u32)
+    Ok(comptoir_core::export::export_catalogue(&state.db, std::path::Path::new(&dest), now()).await? as u32)
 }
 
 async fn current_source(state: &AppState) -> CmdResult<Arc<comptoir_core::import::Source>> {

@@ -1,8 +1,8 @@
 //! The Promotions screen and the editor's promotion section.
 
 use comptoir_core::promotions::{
-    self, AddedPromotions, Campaigns, EndOutcome, PromotionEdit, PromotionPlan, PromotionQuery, PromotionRequest,
-    PromotionView,
+    self, AddedPromotions, Campaigns, EndOutcome, EndSummary, PromotionEdit, PromotionPlan, PromotionQuery,
+    PromotionRequest, PromotionView,
 };
 use tauri::State;
 
@@ -41,6 +41,15 @@ pub async fn promotion_end(state: State<'_, AppState>, id: i64) -> CmdResult<End
     let outcome = promotions::end(&state.db, id, now()).await?;
     state.changed();
     Ok(outcome)
+}
+
+/// Ends or withdraws many at once (a whole campaign's).
+#[tauri::command]
+#[specta::specta]
+pub async fn promotions_end(state: State<'_, AppState>, ids: Vec<i64>) -> CmdResult<EndSummary> {
+    let summary = promotions::end_many(&state.db, &ids, now()).await?;
+    state.changed();
+    Ok(summary)
 }
 
 #[tauri::command]

@@ -164,6 +164,8 @@ export const commands = {
 	promotionEdit: (id: number, edit: PromotionEdit) => typedError<PromotionView, ErrorPayload>(__TAURI_INVOKE("promotion_edit", { id, edit })),
 	/**  Ends a running promotion now, or withdraws a planned one. */
 	promotionEnd: (id: number) => typedError<EndOutcome, ErrorPayload>(__TAURI_INVOKE("promotion_end", { id })),
+	/**  Ends or withdraws many at once (a whole campaign's). */
+	promotionsEnd: (ids: number[]) => typedError<EndSummary, ErrorPayload>(__TAURI_INVOKE("promotions_end", { ids })),
 	promotionsList: (query: PromotionQuery) => typedError<PromotionView[], ErrorPayload>(__TAURI_INVOKE("promotions_list", { query })),
 	/**  The shop's campaigns and those the marketplace announces. */
 	campaignsList: () => typedError<Campaigns, ErrorPayload>(__TAURI_INVOKE("campaigns_list")),
@@ -415,6 +417,14 @@ export type EndOutcome =
 /**  It had not started: it is withdrawn. */
 "withdrawn";
 
+/**  What ending several promotions did. */
+export type EndSummary = {
+	ended: number,
+	withdrawn: number,
+	/**  Already over: left as they were. */
+	already_over: number,
+};
+
 /**
  *  Every code an error can carry out of Rust. One enum, exported through the generated
  *  bindings: the UI keys its French and English wording by it and TypeScript checks
@@ -479,7 +489,15 @@ export type Field = "sku" | "name" | "price_ttc" | "price_ht" | "vat" | "stock" 
 /**  Quality signs: AOP, Label Rouge, Agriculture Biologique… */
 "labels" | 
 /**  Alcoholic strength (% vol). */
-"abv";
+"abv" | 
+/**  The reduced price of a promotion (« Prix promo »). */
+"promo_price" | 
+/**  A promotion as a percentage off (« Remise », « -20 % »). */
+"discount" | 
+/**  When the promotion starts (« Début promo »), Paris time. */
+"promo_start" | 
+/**  When it ends (« Fin promo »); a date alone is the end of that day. */
+"promo_end";
 
 /**  One invalid field of an input, for inline messages next to the field. */
 export type FieldError = {
@@ -1105,6 +1123,18 @@ export type PromotionBadge = {
 };
 
 /**
+ *  The promotions of a file's rows (« Prix promo » or « Remise », « Début promo »,
+ *  « Fin promo »): created, changed, already there, refused. A promotion refused does
+ *  not refuse its row.
+ */
+export type PromotionCounts = {
+	created: number,
+	updated: number,
+	unchanged: number,
+	refused: number,
+};
+
+/**
  *  Changes one promotion: its discount, dates or limit. One that has started keeps
  *  its start and its price (buyers have seen them); only its end and limit move.
  */
@@ -1127,6 +1157,8 @@ export type PromotionPlan = {
 	/**  The period read, in Paris time, as it will be saved. */
 	starts_text: string | null,
 	ends_text: string | null,
+	/**  The campaign the promotions will join, as the request resolved it. */
+	campaign: ResolvedCampaign | null,
 };
 
 /**  Which promotions a screen lists. */
@@ -1182,6 +1214,8 @@ export type PromotionView = {
 	starts_text: string,
 	ends_text: string | null,
 	quantity_limit: number | null,
+	/**  Set as perishable goods: no reference price (art. L112-1-1, I, last paragraph). */
+	perishable: boolean,
 	campaign_id: number | null,
 	campaign_name: string | null,
 	state: PromotionState,
@@ -1248,6 +1282,15 @@ export type ReferenceRule =
 { rule: "lowest_since_on_sale" } | 
 /**  A later reduction of the same campaign keeps the first one's reference. */
 { rule: "first_of_campaign"; promotion_id: number };
+
+/**  What a [`CampaignChoice`] turned out to be (a name may be the marketplace's campaign). */
+export type ResolvedCampaign = {
+	name: string,
+	/**  Created with the promotions (else it exists already). */
+	new: boolean,
+	/**  The marketplace's campaign id, when it joins one. */
+	market_id: string | null,
+};
 
 export type RestoreReport = {
 	id: string,
@@ -1339,6 +1382,8 @@ export type Simulation = {
 	quantity_proposals: QuantityProposal[],
 	/**  Proposals left out of `quantity_proposals`. */
 	quantity_proposals_omitted: number,
+	/**  What the rows' promotion cells do (each one refused is also in `row_warnings`). */
+	promotions: PromotionCounts,
 };
 
 export type StockPolicy = 

@@ -196,6 +196,15 @@ fn print_report(
         "{verb} : {} à créer, {} à modifier, {} inchangé(s), {} refusé(s)",
         r.counts.create, r.counts.update, r.counts.unchanged, r.counts.rejected
     ));
+    let p = &r.promotions;
+    if p.created + p.updated + p.unchanged + p.refused > 0 {
+        let (created, updated) =
+            if batch_id.is_some() { ("créée(s)", "modifiée(s)") } else { ("à créer", "à modifier") };
+        line(format!(
+            "Promotions : {} {created}, {} {updated}, {} inchangée(s), {} refusée(s)",
+            p.created, p.updated, p.unchanged, p.refused
+        ));
+    }
     for row in r.rows.iter().filter(|o| o.action == RowAction::Update) {
         let changes: Vec<String> = row
             .changes
@@ -260,7 +269,7 @@ pub async fn export(data_dir: Option<&Path>, cmd: ExportCommand) -> anyhow::Resu
     let db = crate::open_db(data_dir).await?;
     match cmd {
         ExportCommand::Catalogue { out, json: as_json } => {
-            let n = comptoir_core::export::export_catalogue(&db, &out).await?;
+            let n = comptoir_core::export::export_catalogue(&db, &out, chrono::Utc::now()).await?;
             if as_json {
                 json(&serde_json::json!({ "file": out, "rows": n }))?;
             } else {
@@ -421,7 +430,7 @@ pub async fn bench_one(data_dir: &Path, file: &Path, way: BenchWay) -> anyhow::R
 
 /// utime + stime of the process so far (Linux `/proc/self/stat`, in clock ticks of
 /// 1/100 s, the value every Linux port uses for USER_HZ).
-fn cpu_seconds() -> Option<f64> {
+pub(crate) fn cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // The command name may hold spaces: fields are counted after its closing parenthesis.
     let rest = &stat[stat.rfind(')')? + 2..];

@@ -42,7 +42,7 @@ impl Notifier for StampingNotifier {
                     seen.entry(id.clone()).or_default().push(now);
                 }
             }
-            NotificationKind::Reminder { .. } => {}
+            NotificationKind::Reminder { .. } | NotificationKind::Promotions { .. } => {}
         }
         Ok(())
     }

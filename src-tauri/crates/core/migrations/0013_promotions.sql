@@ -67,6 +67,9 @@ CREATE TABLE promotions (
     starts_at        TEXT NOT NULL,
     ends_at          TEXT CHECK (ends_at IS NULL OR ends_at > starts_at),
     quantity_limit   INTEGER CHECK (quantity_limit IS NULL OR quantity_limit > 0),
+    -- When the desktop reminder of its start / end (the day before) was claimed: once.
+    reminded_start_at  TEXT,
+    reminded_end_at    TEXT,
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL
 );
@@ -84,7 +87,10 @@ BEGIN
     ON CONFLICT (entity, uid) DO UPDATE SET change_seq = change_seq + 1, changed_at = excluded.changed_at;
 END;
 
-CREATE TRIGGER sync_promotions_upd AFTER UPDATE ON promotions
+-- Only what the marketplace is sent: a reminder claimed is no change of the product.
+CREATE TRIGGER sync_promotions_upd
+AFTER UPDATE OF variant_id, campaign_id, price_cents, percent, reference_cents, starts_at, ends_at, quantity_limit
+ON promotions
 WHEN NOT EXISTS (SELECT 1 FROM sync_remote_apply)
 BEGIN
     INSERT INTO sync_outbox (entity, uid, changed_at)

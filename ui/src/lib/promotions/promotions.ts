@@ -187,14 +187,19 @@ export function targetOf(f: PromotionForm): PromotionTarget | { error: string } 
       : { error: "promotions.errors.target_empty" };
   }
   if (f.mode === "category") {
-    return f.categoryId !== null ? { by: "category", id: f.categoryId } : { error: "promotions.errors.category" };
+    return f.categoryId !== null
+      ? { by: "category", id: f.categoryId }
+      : { error: "promotions.errors.category" };
   }
   const skus = parseSkus(f.skus);
   return skus.length > 0 ? { by: "skus", skus } : { error: "promotions.errors.skus_required" };
 }
 
 /** The request for `promotionPreview` / `promotionAdd`, or what to fix first. */
-export function toRequest(f: PromotionForm, now: Date): { request: PromotionRequest } | { errors: KeyErrors } {
+export function toRequest(
+  f: PromotionForm,
+  now: Date,
+): { request: PromotionRequest } | { errors: KeyErrors } {
   const terms = readTerms(f, now);
   const errors: KeyErrors = "errors" in terms ? { ...terms.errors } : {};
   const target = targetOf(f);
@@ -228,8 +233,7 @@ export function termsOf(p: PromotionView): Terms {
     toDay: to.day,
     toTime: to.time,
     limit: p.quantity_limit !== null ? String(p.quantity_limit) : "",
-    // A promotion without a reference price was declared perishable.
-    perishable: p.reference_cents === null,
+    perishable: p.perishable,
   };
 }
 
@@ -237,7 +241,11 @@ export function termsOf(p: PromotionView): Terms {
  * The change for `promotionEdit`. A running promotion keeps its start, price and
  * reference (Rust enforces it): they are sent back as they are.
  */
-export function toEdit(p: PromotionView, t: Terms, now: Date): { edit: PromotionEdit } | { errors: KeyErrors } {
+export function toEdit(
+  p: PromotionView,
+  t: Terms,
+  now: Date,
+): { edit: PromotionEdit } | { errors: KeyErrors } {
   if (p.state === "running") {
     const locked: Terms = { ...termsOf(p), toDay: t.toDay, toTime: t.toTime, limit: t.limit };
     const r = readTerms(locked, now);
@@ -248,14 +256,20 @@ export function toEdit(p: PromotionView, t: Terms, now: Date): { edit: Promotion
         starts: p.starts_text,
         ends: r.ends,
         quantity_limit: r.limit,
-        perishable: p.reference_cents === null,
+        perishable: p.perishable,
       },
     };
   }
   const r = readTerms(t, now);
   if ("errors" in r) return r;
   return {
-    edit: { discount: r.discount, starts: r.starts, ends: r.ends, quantity_limit: r.limit, perishable: t.perishable },
+    edit: {
+      discount: r.discount,
+      starts: r.starts,
+      ends: r.ends,
+      quantity_limit: r.limit,
+      perishable: t.perishable,
+    },
   };
 }
 

@@ -5,5 +5,6 @@ mod catalogue;
 mod import;
 mod orders;
 mod photos;
+mod promos;
 mod support;
 mod sync;

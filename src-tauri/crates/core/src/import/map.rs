@@ -52,6 +52,14 @@ pub enum Field {
     Labels,
     /// Alcoholic strength (% vol).
     Abv,
+    /// The reduced price of a promotion (« Prix promo »).
+    PromoPrice,
+    /// A promotion as a percentage off (« Remise », « -20 % »).
+    Discount,
+    /// When the promotion starts (« Début promo »), Paris time.
+    PromoStart,
+    /// When it ends (« Fin promo »); a date alone is the end of that day.
+    PromoEnd,
 }
 
 impl Field {
@@ -66,7 +74,10 @@ impl Field {
         Field::Abv,
     ];
 
-    pub const ALL: [Field; 32] = [
+    /// The promotion columns, in the export's order (Prix promo … Fin promo).
+    pub const PROMOTION: [Field; 4] = [Field::PromoPrice, Field::Discount, Field::PromoStart, Field::PromoEnd];
+
+    pub const ALL: [Field; 36] = [
         Field::Sku,
         Field::Name,
         Field::PriceTtc,
@@ -99,6 +110,10 @@ impl Field {
         Field::Producer,
         Field::Labels,
         Field::Abv,
+        Field::PromoPrice,
+        Field::Discount,
+        Field::PromoStart,
+        Field::PromoEnd,
     ];
 
     /// Index in [`Field::ALL`] (the order of the enum).
@@ -156,6 +171,10 @@ impl Field {
             Field::Producer => "Producteur",
             Field::Labels => "Label",
             Field::Abv => "Degré",
+            Field::PromoPrice => "Prix promo",
+            Field::Discount => "Remise",
+            Field::PromoStart => "Début promo",
+            Field::PromoEnd => "Fin promo",
         }
     }
 
@@ -345,6 +364,84 @@ impl Field {
                 "abv",
                 "alcohol",
             ],
+            // Not « prix barré »: that is the price before the reduction.
+            Field::PromoPrice => &[
+                "prix promo",
+                "prix promotionnel",
+                "prix promotion",
+                "prix en promotion",
+                "prix en promo",
+                "prix de promotion",
+                "prix solde",
+                "prix soldes",
+                "prix remise",
+                "prix reduit",
+                "prix promo ttc",
+                "promo",
+                "promotion",
+                "promo price",
+                "sale price",
+                "discounted price",
+            ],
+            Field::Discount => &[
+                "remise",
+                "reduction",
+                "rabais",
+                "ristourne",
+                "de remise",
+                "de reduction",
+                "remise en",
+                "reduction en",
+                "pourcentage de remise",
+                "pourcentage remise",
+                "taux de remise",
+                "taux remise",
+                "remise promo",
+                "promo en",
+                "discount",
+                "percent off",
+            ],
+            Field::PromoStart => &[
+                "debut promo",
+                "debut promotion",
+                "debut de promo",
+                "debut de la promo",
+                "debut de promotion",
+                "debut de la promotion",
+                "date debut promo",
+                "date de debut promo",
+                "date debut promotion",
+                "date de debut promotion",
+                "date de debut de la promo",
+                "date de debut de la promotion",
+                "date promo",
+                "promo du",
+                "promotion du",
+                "promo a partir du",
+                "promo debut",
+                "promo start",
+                "sale start",
+            ],
+            Field::PromoEnd => &[
+                "fin promo",
+                "fin promotion",
+                "fin de promo",
+                "fin de la promo",
+                "fin de promotion",
+                "fin de la promotion",
+                "date fin promo",
+                "date de fin promo",
+                "date fin promotion",
+                "date de fin promotion",
+                "date de fin de la promo",
+                "date de fin de la promotion",
+                "promo au",
+                "promotion au",
+                "promo jusqu au",
+                "promo fin",
+                "promo end",
+                "sale end",
+            ],
         }
     }
 }
@@ -396,12 +493,18 @@ pub fn field_for_header(header: &str) -> Option<Field> {
             }
         }
     }
+    // « Promo (%) », « % promo »: a percentage, not a price.
+    let percent = header.contains('%');
     if let Some((_, f)) = best {
-        return Some(f);
+        return Some(if f == Field::PromoPrice && percent { Field::Discount } else { f });
     }
     // Looser forms: "Prix de vente TTC (€)", "Prix unitaire HT", "Quantité dispo".
     let words: Vec<&str> = n.split(' ').collect();
     let has = |w: &str| words.contains(&w);
+    // A promotion's columns before the price's: « Prix promo TTC (€) » is not the price.
+    if let Some(f) = promotion_field(&has, percent) {
+        return Some(f);
+    }
     if has("prix") || has("price") || has("tarif") {
         return Some(if has("ht") { Field::PriceHt } else { Field::PriceTtc });
     }
@@ -415,6 +518,33 @@ pub fn field_for_header(header: &str) -> Option<Field> {
         return Some(Field::Stock);
     }
     None
+}
+
+/// The promotion column a header not among the synonyms names: « Date de début de
+/// la promo (Paris) » is covered by the parenthesis, « Prix promo TTC (€) », « Promo
+/// jusqu'au », « Remise accordée (%) » are not.
+fn promotion_field(has: &dyn Fn(&str) -> bool, percent: bool) -> Option<Field> {
+    // A coupon's code is not a promotion of the catalogue.
+    if has("code") {
+        return None;
+    }
+    let promo = ["promo", "promotion", "promotions", "promotionnel", "promotionnelle"].iter().any(|w| has(w));
+    let off = ["remise", "reduction", "rabais", "ristourne"].iter().any(|w| has(w));
+    let price = has("prix") || has("price") || has("tarif");
+    // « Solde » alone is also an account's balance: only « prix soldé » says a sale.
+    let promo = promo || (price && (has("solde") || has("soldes")));
+    if promo && !price {
+        if ["debut", "du", "depuis", "start", "from"].iter().any(|w| has(w)) {
+            return Some(Field::PromoStart);
+        }
+        if ["fin", "au", "jusqu", "jusque", "end", "until"].iter().any(|w| has(w)) {
+            return Some(Field::PromoEnd);
+        }
+    }
+    if (off && !price) || ((promo || off) && percent) {
+        return Some(Field::Discount);
+    }
+    (promo || (off && price)).then_some(Field::PromoPrice)
 }
 
 /// Unit hint of a header: "Poids (kg)" → `kg`.
@@ -608,6 +738,59 @@ mod tests {
         // A bare « Dates » column (of creation, of arrival…) is not taken for sessions.
         assert_eq!(field_for_header("Dates"), None);
         assert_eq!(header_unit_hint("Poids (kg)").as_deref(), Some("kg"));
+    }
+
+    #[test]
+    fn promotion_headers_and_the_price_kept_apart() {
+        for (h, f) in [
+            ("Prix promo", Field::PromoPrice),
+            ("Prix promotionnel", Field::PromoPrice),
+            ("Prix soldé", Field::PromoPrice),
+            ("Prix remisé", Field::PromoPrice),
+            ("Promo", Field::PromoPrice),
+            ("Prix promo TTC (€)", Field::PromoPrice),
+            ("Prix de vente promo", Field::PromoPrice),
+            ("Remise", Field::Discount),
+            ("Réduction", Field::Discount),
+            ("% remise", Field::Discount),
+            ("Remise (%)", Field::Discount),
+            ("% de réduction", Field::Discount),
+            ("Rabais", Field::Discount),
+            ("Promo (%)", Field::Discount),
+            ("Promo %", Field::Discount),
+            ("Remise accordée", Field::Discount),
+            ("Début promo", Field::PromoStart),
+            ("Promo du", Field::PromoStart),
+            ("Date début promo", Field::PromoStart),
+            ("Date de début de la promotion", Field::PromoStart),
+            ("Début de la promo (heure de Paris)", Field::PromoStart),
+            ("Promotion à partir du", Field::PromoStart),
+            ("Fin promo", Field::PromoEnd),
+            ("Promo au", Field::PromoEnd),
+            ("Date fin promo", Field::PromoEnd),
+            ("Promo jusqu'au", Field::PromoEnd),
+            ("Fin de la promotion", Field::PromoEnd),
+        ] {
+            assert_eq!(field_for_header(h), Some(f), "{h}");
+        }
+        // The price's own headers are still the price, and words near a promotion's are
+        // not taken for one.
+        for (h, f) in [
+            ("Prix", Some(Field::PriceTtc)),
+            ("Prix TTC", Some(Field::PriceTtc)),
+            ("Prix de vente TTC (€)", Some(Field::PriceTtc)),
+            ("Prix public", Some(Field::PriceTtc)),
+            ("Prix HT", Some(Field::PriceHt)),
+            ("Code promo", None),
+            ("Solde", None),
+            ("Début", None),
+            ("Fin", None),
+            ("Date", None),
+            ("Prix barré", Some(Field::PriceTtc)),
+        ] {
+            assert_eq!(field_for_header(h), f, "{h}");
+        }
+        assert_eq!(Field::PROMOTION.map(Field::label), ["Prix promo", "Remise", "Début promo", "Fin promo"]);
     }
 
     #[test]

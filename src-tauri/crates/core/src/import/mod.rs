@@ -9,7 +9,10 @@
 //! 3. [`simulate`] checks every row against the catalogue without writing: counts,
 //!    per-row old → new values, precise row errors;
 //! 4. [`apply`] does the same inside one write transaction and commits it as an
-//!    import batch; [`undo`] puts the catalogue back exactly as it was;
+//!    import batch, then sets the rows' promotions (« Prix promo » or « Remise »,
+//!    « Début promo », « Fin promo ») by the rules of the promotions screen, each one
+//!    refused a warning on its row; [`undo`] puts the catalogue back exactly as it was
+//!    and withdraws the promotions the import created;
 //! 5. [`rejected_rows_xlsx`] gives the refused rows back with an "Erreur" column.
 //!
 //! Long runs report progress and can be cancelled through a [`Control`].
@@ -39,10 +42,12 @@ pub use plan::{
 };
 pub use read::{Cell, GridRow, Source, read_bytes, read_file, stream_bytes, stream_file};
 
+use crate::promotions::sheet::{SheetOutcome, from_sheet};
+use crate::promotions::{self, PromotionQuery};
 use crate::storage::ImportTx;
 use crate::storage::imports::{BatchInfo, CatalogueIndex, ProductSnapshot, UndoReport};
 use crate::{Db, Error, Result};
-use plan::{Ids, PlanSink, Planner, Report, WriteBatch};
+use plan::{Ids, PlanSink, Planner, Report, RowPromotion, WriteBatch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -190,6 +195,19 @@ pub struct Simulation {
     pub quantity_proposals: Vec<QuantityProposal>,
     /// Proposals left out of `quantity_proposals`.
     pub quantity_proposals_omitted: u32,
+    /// What the rows' promotion cells do (each one refused is also in `row_warnings`).
+    pub promotions: PromotionCounts,
+}
+
+/// The promotions of a file's rows (« Prix promo » or « Remise », « Début promo »,
+/// « Fin promo »): created, changed, already there, refused. A promotion refused does
+/// not refuse its row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct PromotionCounts {
+    pub created: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub refused: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -441,12 +459,14 @@ fn plan(
     }
 }
 
-fn to_simulation(mut report: Report, s: &ImportSettings) -> Simulation {
+/// The simulation of a report, and its rows' promotions (for [`promote`]).
+fn to_simulation(mut report: Report, s: &ImportSettings) -> (Simulation, Vec<RowPromotion>) {
+    let promotions = std::mem::take(&mut report.promotions);
     let (rows, rows_omitted) = report.outcomes();
     let mut quantity_proposals = std::mem::take(&mut report.proposals);
     let quantity_proposals_omitted = quantity_proposals.len().saturating_sub(OUTCOMES_KEPT) as u32;
     quantity_proposals.truncate(OUTCOMES_KEPT);
-    Simulation {
+    let sim = Simulation {
         quantity_proposals,
         quantity_proposals_omitted,
         counts: report.counts,
@@ -458,6 +478,93 @@ fn to_simulation(mut report: Report, s: &ImportSettings) -> Simulation {
         photos: report.photos,
         row_warnings: report.row_warnings,
         warnings: mapping_warnings(&s.mapping),
+        promotions: PromotionCounts::default(),
+    };
+    (sim, promotions)
+}
+
+/// Checks (`batch` `None`) or saves (after the import's commit, recorded on the batch
+/// so that [`undo`] withdraws them) the rows' promotions: counted in `sim`, each one
+/// refused a warning on its row, pointed at its Remise or Prix promo cell.
+async fn promote(
+    db: &Db,
+    sim: &mut Simulation,
+    rows: Vec<RowPromotion>,
+    batch: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut refused: Vec<RowError> = Vec::new();
+    // A price and a discount that disagree are refused, unless the variant has that very
+    // promotion (an exported row whose regular price changed since it was set).
+    let stored = if rows.iter().any(|r| r.disagreement.is_some()) {
+        promotions::list(db, &PromotionQuery { include_ended: true, ..PromotionQuery::default() }, now).await?
+    } else {
+        Vec::new()
+    };
+    let mut items = Vec::with_capacity(rows.len());
+    let mut at: HashMap<u32, RowError> = HashMap::with_capacity(rows.len());
+    for r in rows {
+        if let Some(message) = r.disagreement {
+            let percent = match r.item.discount {
+                promotions::Discount::PercentOff { percent } => Some(percent),
+                promotions::Discount::NewPrice { .. } => None,
+            };
+            let same = stored.iter().any(|p| {
+                p.sku.to_lowercase() == r.item.sku.to_lowercase()
+                    && DateTime::parse_from_rfc3339(&p.starts_at).is_ok_and(|s| s == r.item.starts)
+                    && p.percent == percent
+                    && r.given_price_cents == Some(p.price_cents)
+            });
+            if !same {
+                refused.push(RowError { message, ..r.at });
+                continue;
+            }
+        }
+        at.insert(r.item.row, r.at);
+        items.push(r.item);
+    }
+    let counts = &mut sim.promotions;
+    for result in from_sheet(db, &items, batch, now).await? {
+        match result.outcome {
+            SheetOutcome::Created => counts.created += 1,
+            SheetOutcome::Updated => counts.updated += 1,
+            SheetOutcome::Unchanged => counts.unchanged += 1,
+            SheetOutcome::Refused(message) => {
+                if let Some(e) = at.remove(&result.row) {
+                    refused.push(RowError { message, ..e });
+                }
+            }
+        }
+    }
+    counts.refused = refused.len() as u32;
+    // The row's note said what the promotion would be: it says it is refused instead.
+    for e in &refused {
+        if let Some(o) = sim.rows.iter_mut().find(|o| o.row == e.row)
+            && let Some(note) = o.notes.iter_mut().find(|n| n.starts_with(plan::PROMOTION_NOTE))
+        {
+            *note = format!("{} refusée : {}", plan::PROMOTION_NOTE, e.message);
+        }
+    }
+    sim.row_warnings.extend(refused);
+    sim.row_warnings.sort_by_key(|e| e.row);
+    Ok(())
+}
+
+/// [`promote`] after the import's commit: the import is saved whatever happens to its
+/// promotions, so a failure is a warning of the result, not the import's error.
+async fn promote_after_commit(
+    db: &Db,
+    sim: &mut Simulation,
+    rows: Vec<RowPromotion>,
+    batch_id: i64,
+    now: DateTime<Utc>,
+) {
+    if let Err(e) = promote(db, sim, rows, Some(batch_id), now).await {
+        tracing::warn!("import {batch_id}, promotions: {e}");
+        sim.warnings.push(format!("Les produits sont importés, mais pas les promotions du fichier : {e}"));
     }
 }
 
@@ -470,25 +577,28 @@ fn blocking<T: Send + 'static>(
     async move { task.await.map_err(|e| Error::Io(std::io::Error::other(e.to_string())))? }
 }
 
-/// Everything the import would do, nothing written.
+/// Everything the import would do at `now`, nothing written.
 pub async fn simulate(
     db: &Db,
     source: &Arc<Source>,
     settings: &ImportSettings,
+    now: DateTime<Utc>,
     control: &Control,
 ) -> Result<Simulation> {
-    let (db, source, settings, control) = (db.clone(), source.clone(), settings.clone(), control.clone());
+    let (db2, source, settings, control) = (db.clone(), source.clone(), settings.clone(), control.clone());
     let rt = tokio::runtime::Handle::current();
-    blocking(move || {
-        let mut tx = db.import_read()?;
-        let setup = setup(&mut tx, &db, &rt, &source, &settings)?;
+    let (mut sim, promotions) = blocking(move || {
+        let mut tx = db2.import_read()?;
+        let setup = setup(&mut tx, &db2, &rt, &source, &settings)?;
         let total = setup.total;
         control.report(Phase::Checking, 0, total);
         let (report, _) = plan(setup, Feed::Sheet(source), &settings.options, false, &control, &mut ReadSink(&mut tx))?;
         control.report(Phase::Checking, total, total);
         Ok(to_simulation(report, &settings))
     })
-    .await
+    .await?;
+    promote(db, &mut sim, promotions, None, now).await?;
+    Ok(sim)
 }
 
 /// Imports the valid rows in one transaction, recorded as a batch that [`undo`]
@@ -502,11 +612,12 @@ pub async fn apply(
 ) -> Result<ImportReport> {
     let (db2, sheet, settings, control) = (db.clone(), source.clone(), settings.clone(), control.clone());
     let rt = tokio::runtime::Handle::current();
-    let (batch_id, result, _) = blocking(move || {
+    let (batch_id, mut result, _, promotions) = blocking(move || {
         let feed = Feed::Sheet(sheet.clone());
         write(&db2, &rt, &sheet, feed, None, &settings, now, &control)
     })
     .await?;
+    promote_after_commit(db, &mut result, promotions, batch_id, now).await;
     checkpoint_later(db);
     Ok(ImportReport { batch_id, result })
 }
@@ -526,7 +637,7 @@ fn write(
     settings: &ImportSettings,
     now: DateTime<Utc>,
     control: &Control,
-) -> Result<(i64, Simulation, Arc<Source>)> {
+) -> Result<(i64, Simulation, Arc<Source>, Vec<RowPromotion>)> {
     let mut tx = db.import_write()?;
     let setup = setup(&mut tx, db, rt, sheet, settings)?;
     let total = setup.total;
@@ -587,7 +698,8 @@ fn write(
     tx.commit()?;
     let done = (source.rows.len() - source.rows.partition_point(|r| r.number <= settings.mapping.header_row)) as u64;
     control.report(Phase::Writing, done, done);
-    Ok((batch_id, to_simulation(report, settings), source))
+    let (sim, promotions) = to_simulation(report, settings);
+    Ok((batch_id, sim, source, promotions))
 }
 
 /// The commit left the write-ahead log as it is (a large import's log is as big as what
@@ -645,7 +757,7 @@ pub async fn import_file(
                 let r = apply(db, &source, &settings, now, control).await?;
                 (Some(r.batch_id), r.result)
             } else {
-                (None, simulate(db, &source, &settings, control).await?)
+                (None, simulate(db, &source, &settings, now, control).await?)
             };
             Ok(FileImport { source, preview, settings, batch_id, result })
         }
@@ -707,19 +819,20 @@ async fn stream_import(
         blocking(move || {
             let feed = Feed::Reading { sheet: sheet.clone(), rows, done };
             if write_it {
-                let (batch_id, result, source) =
+                let (batch_id, result, source, promotions) =
                     write(&db, &rt, &sheet, feed, Some(expected), &settings, now, &control)?;
-                Ok((Some(batch_id), result, source))
+                Ok((Some(batch_id), result, source, promotions))
             } else {
                 let mut tx = db.import_read()?;
                 let setup = setup(&mut tx, &db, &rt, &sheet, &settings)?;
                 let (report, source) = plan(setup, feed, &settings.options, false, &control, &mut ReadSink(&mut tx))?;
-                Ok((None, to_simulation(report, &settings), source))
+                let (sim, promotions) = to_simulation(report, &settings);
+                Ok((None, sim, source, promotions))
             }
         })
     };
     let (done, read) = (job.await, reader.await);
-    let (batch_id, result, source) = match (done, read) {
+    let (batch_id, mut result, source, promotions) = match (done, read) {
         (Ok(done), Ok(())) => done,
         // The reader stopped because the import gave up (a write failed, say): the
         // import's error is the one to tell, not the reader's « cancelled ».
@@ -727,8 +840,12 @@ async fn stream_import(
         // A reading error is the one to tell: the planner only saw the rows stop.
         (_, Err(e)) => return Err(e),
     };
-    if batch_id.is_some() {
-        checkpoint_later(db);
+    match batch_id {
+        Some(b) => {
+            promote_after_commit(db, &mut result, promotions, b, now).await;
+            checkpoint_later(db);
+        }
+        None => promote(db, &mut result, promotions, None, now).await?,
     }
     preview.data_rows = (source.rows.len() - source.rows.partition_point(|r| r.number <= preview.header_row)) as u32;
     Ok(FileImport { source, preview, settings, batch_id, result })

@@ -5,14 +5,15 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::errors::RowError;
 use super::map::Field;
 use super::read::GridRow;
 use super::values::{
-    Columns, FoodCells, Record, days_text, food_cells_text, kind_label, policy_label, read_record, sessions_text,
-    status_label,
+    Columns, FoodCells, Record, days_text, discount_text, food_cells_text, kind_label, policy_label, read_record,
+    sessions_text, status_label,
 };
 use super::{PhotoFound, PhotoRef};
 use crate::FieldError;
@@ -20,6 +21,9 @@ use crate::catalogue::{
     Category, FoodInfo, Offer, ProductInput, ProductKind, ProductStatus, Unit, VariantInput, VariantOption,
     format_duration, net_quantity_in_name, publish_problems, unit_price, validate_product,
 };
+use crate::money::format_eur;
+use crate::promotions::sheet::SheetPromotion;
+use crate::promotions::{Discount, format_local};
 use crate::storage::imports::{CatalogueIndex, ProductSnapshot};
 use crate::storage::offer::StoredOffer;
 use crate::text::fold;
@@ -57,9 +61,20 @@ impl ImportMode {
 
     fn uses(self, f: Field) -> bool {
         match self {
-            ImportMode::Stock => {
-                matches!(f, Field::Sku | Field::Ean | Field::PriceTtc | Field::PriceHt | Field::Vat | Field::Stock)
-            }
+            // A promotion is a price too: « stock et prix » sets it.
+            ImportMode::Stock => matches!(
+                f,
+                Field::Sku
+                    | Field::Ean
+                    | Field::PriceTtc
+                    | Field::PriceHt
+                    | Field::Vat
+                    | Field::Stock
+                    | Field::PromoPrice
+                    | Field::Discount
+                    | Field::PromoStart
+                    | Field::PromoEnd
+            ),
             _ => true,
         }
     }
@@ -304,6 +319,21 @@ pub trait PlanSink {
     fn write(&mut self, batch: WriteBatch) -> crate::Result<()>;
 }
 
+/// A row's promotion, for `promotions::sheet::from_sheet` once the rows are planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowPromotion {
+    pub item: SheetPromotion,
+    /// Where a refusal of it is shown: the row's Remise cell if it gave one, else its
+    /// Prix promo cell (`code` `promotion_refused`, the message to fill in).
+    pub at: RowError,
+    /// Both a price and a discount given that do not agree with the regular price: the
+    /// promotion is refused with this message, unless the variant has that very
+    /// promotion already (an export's row, the regular price changed since it was set).
+    pub disagreement: Option<String>,
+    /// The row's « Prix promo », when it gave one with a discount.
+    pub given_price_cents: Option<i64>,
+}
+
 /// Per-row outcomes kept for the report: the first [`OUTCOMES_KEPT`] rows of each
 /// action (the counts are complete). A 100,000-row file would otherwise hold a diff per
 /// row that nobody reads: the screen lists 300 and the rejected rows are all in `errors`.
@@ -322,6 +352,8 @@ pub struct Report {
     pub unknown_categories: Vec<String>,
     /// Net quantities read in names, every one (the simulation keeps the first ones).
     pub proposals: Vec<QuantityProposal>,
+    /// The promotions of the rows not refused, in file order.
+    pub promotions: Vec<RowPromotion>,
 }
 
 #[derive(Debug)]
@@ -391,6 +423,7 @@ struct RowCtx {
     warnings: Vec<RowError>,
     /// Boxed: rare, and a row is moved a few times on its way.
     proposal: Option<Box<QuantityProposal>>,
+    promotion: Option<Box<RowPromotion>>,
 }
 
 impl RowCtx {
@@ -405,6 +438,7 @@ impl RowCtx {
             notes: Vec::new(),
             warnings: Vec::new(),
             proposal: None,
+            promotion: None,
         }
     }
 }
@@ -627,6 +661,7 @@ impl<'a> Planner<'a> {
         report.row_warnings.sort_by_key(|e| e.row);
         report.photos.sort_by_key(|p| p.row);
         report.proposals.sort_by_key(|p| p.row);
+        report.promotions.sort_by_key(|p| p.item.row);
         let used: Vec<&NewCategory> =
             self.planned.iter().zip(&self.category_ids).filter(|(_, id)| id.is_some()).map(|(c, _)| c).collect();
         report.new_categories = used.iter().map(|c| c.path.clone()).collect();
@@ -755,7 +790,7 @@ impl<'a> Planner<'a> {
     /// The row's outcome, counted and kept; its photos go onto `product` (the product
     /// the row ends up on).
     fn conclude(&mut self, ctx: RowCtx, product: Option<i64>) {
-        let RowCtx { mut rec, existing, key, action, note, changes, notes, warnings, proposal } = ctx;
+        let RowCtx { mut rec, existing, key, action, note, changes, notes, warnings, proposal, promotion } = ctx;
         let act = match action {
             Some(a) => a,
             None if existing.is_none() => RowAction::Create,
@@ -786,6 +821,7 @@ impl<'a> Planner<'a> {
             self.report.row_warnings.extend(warnings);
             all_notes.extend(notes);
             self.report.proposals.extend(proposal.map(|p| *p));
+            self.report.promotions.extend(promotion.map(|p| *p));
         }
         self.report.keep(RowOutcome {
             row: rec.row,
@@ -967,6 +1003,60 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Each row's promotion, on its variant as validated (its SKU, its regular price
+    /// after the row), with a note saying what it will be.
+    fn promotions(&self, variant_of: &[Option<usize>], valid: &ProductInput, rows: &mut [RowCtx]) {
+        let cols = self.cols;
+        for (ctx, vi) in rows.iter_mut().zip(variant_of) {
+            let Some(v) = vi.and_then(|vi| valid.variants.get(vi)) else { continue };
+            let Some(p) = ctx.rec.promotion.as_deref() else { continue };
+            let Some(starts) = p.starts else { continue };
+            let regular = v.price_cents;
+            let (discount, disagreement) = match (p.price_cents, p.percent) {
+                (_, Some(percent)) => {
+                    let off = Discount::PercentOff { percent };
+                    let disagreement = p.price_cents.filter(|c| *c != off.price_for(regular)).map(|c| {
+                        format!(
+                            "Prix promo {} et remise {} ne s'accordent pas : {} de moins sur {} font {}. Laissez l'une des deux cases vide.",
+                            format_eur(c),
+                            discount_text(percent),
+                            discount_text(percent),
+                            format_eur(regular),
+                            format_eur(off.price_for(regular))
+                        )
+                    });
+                    (off, disagreement)
+                }
+                (Some(cents), None) => (Discount::NewPrice { cents }, None),
+                (None, None) => continue,
+            };
+            let field =
+                if p.percent.is_some() && cols.has(Field::Discount) { Field::Discount } else { Field::PromoPrice };
+            let mut at = cols_error(cols, &ctx.rec, field, "promotion_refused", "");
+            // The cell as read (`describe` shows it): « 20 % », « 8,00 € ».
+            at.value = match (field, p.percent, p.price_cents) {
+                (Field::Discount, Some(percent), _) => discount_text(percent),
+                (_, _, Some(cents)) => format_eur(cents),
+                (_, Some(percent), None) => discount_text(percent),
+                _ => String::new(),
+            };
+            ctx.notes.push(promotion_note(discount, regular, starts, p.ends));
+            ctx.promotion = Some(Box::new(RowPromotion {
+                item: SheetPromotion {
+                    row: ctx.rec.row,
+                    sku: v.sku.clone(),
+                    row_price_cents: Some(regular),
+                    discount,
+                    starts,
+                    ends: p.ends,
+                },
+                at,
+                disagreement,
+                given_price_cents: p.price_cents,
+            }));
+        }
+    }
+
     /// A product meant to be published whose food information is incomplete goes in as
     /// a draft: each problem is a warning on its cell (the variant's row for a net
     /// quantity, else the product's first row), and every row of the product says so in
@@ -1143,6 +1233,8 @@ impl<'a> Planner<'a> {
             return None;
         }
         let mut next_position = draft.variants.iter().map(|v| v.position + 1).max().unwrap_or(0);
+        // The variant of each row: two rows may name the same one (by SKU and by EAN).
+        let mut variant_of: Vec<Option<usize>> = vec![None; rows.len()];
         for (i, ctx) in rows.iter_mut().enumerate() {
             let r = &ctx.rec;
             let vat = if mode == ImportMode::Stock { r.vat.unwrap_or(draft.vat) } else { draft.vat };
@@ -1153,6 +1245,7 @@ impl<'a> Planner<'a> {
                 Some(s) => {
                     let v = &mut draft.variants[s];
                     draft.variant_rows[s] = Some(i);
+                    variant_of[i] = Some(s);
                     if let Some(p) = price {
                         v.price_cents = p;
                     }
@@ -1196,6 +1289,7 @@ impl<'a> Planner<'a> {
                         ean_changed: r.ean.is_some(),
                     });
                     draft.variant_rows.push(Some(i));
+                    variant_of[i] = Some(draft.variants.len() - 1);
                     next_position += 1;
                 }
             }
@@ -1220,6 +1314,7 @@ impl<'a> Planner<'a> {
                         self.warn_unpublished(&draft, rows, &problems);
                     }
                 }
+                self.promotions(&variant_of, &valid, rows);
                 let mut changes: Vec<Vec<Change>> = vec![Vec::new(); rows.len()];
                 let w = to_write(&draft, valid, &mut changes, &self.index.categories, &self.planned);
                 for (ctx, c) in rows.iter_mut().zip(changes) {
@@ -1261,6 +1356,24 @@ impl<'a> Planner<'a> {
                 None
             }
         }
+    }
+}
+
+/// How a row's note on its promotion starts.
+pub(crate) const PROMOTION_NOTE: &str = "Promotion";
+
+/// « Promotion −20 % (9,60 €) du 01/12/2026 au 24/12/2026 », as the row's note.
+fn promotion_note(d: Discount, regular: i64, starts: DateTime<Utc>, ends: Option<DateTime<Utc>>) -> String {
+    let what = match d {
+        Discount::PercentOff { percent } => {
+            format!("−{} ({})", discount_text(percent), format_eur(d.price_for(regular)))
+        }
+        Discount::NewPrice { cents } => format_eur(cents),
+    };
+    let start = format_local(starts, false);
+    match ends {
+        Some(e) => format!("{PROMOTION_NOTE} {what} du {start} au {}", format_local(e, true)),
+        None => format!("{PROMOTION_NOTE} {what} à partir du {start}, jusqu'à épuisement du stock"),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, Xls, Xlsx};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::Serialize;
 
 use super::detect::{FileFormat, decode_text, detect_delimiter, format_of};
@@ -17,7 +17,8 @@ pub enum Cell {
     Empty,
     Text(String),
     Number(f64),
-    Date(NaiveDate),
+    /// A date cell, with its time of day (midnight for a date alone), to the second.
+    Date(NaiveDateTime),
     Bool(bool),
 }
 
@@ -30,13 +31,16 @@ impl Cell {
         }
     }
 
-    /// What a person sees in the cell (numbers the French way, dates `dd/mm/yyyy`).
+    /// What a person sees in the cell (numbers the French way, dates `dd/mm/yyyy`, with
+    /// `hh:mm` when they have a time of day: what `promotions::parse_local` reads).
     pub fn display(&self) -> String {
         match self {
             Cell::Empty => String::new(),
             Cell::Text(s) => s.trim().to_owned(),
             Cell::Number(n) => number_to_string(*n).replace('.', ","),
-            Cell::Date(d) => d.format("%d/%m/%Y").to_string(),
+            Cell::Date(d) if d.time() == NaiveTime::MIN => d.format("%d/%m/%Y").to_string(),
+            Cell::Date(d) if d.second() == 0 => d.format("%d/%m/%Y %H:%M").to_string(),
+            Cell::Date(d) => d.format("%d/%m/%Y %H:%M:%S").to_string(),
             Cell::Bool(b) => if *b { "VRAI" } else { "FAUX" }.to_owned(),
         }
     }
@@ -714,19 +718,32 @@ fn convert(d: &Data) -> Cell {
         Data::Bool(b) => Cell::Bool(*b),
         Data::DateTime(dt) => {
             if dt.is_datetime() {
-                dt.as_datetime().map(|d| Cell::Date(d.date())).unwrap_or(Cell::Number(dt.as_f64()))
+                dt.as_datetime().map(|d| Cell::Date(to_second(d))).unwrap_or(Cell::Number(dt.as_f64()))
             } else {
                 Cell::Number(dt.as_f64())
             }
         }
-        Data::DateTimeIso(s) => s
-            .get(..10)
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        // ODS: `2026-12-01` or `2026-12-01T08:00:00`.
+        Data::DateTimeIso(s) => NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .map(to_second)
+            .ok()
+            .or_else(|| {
+                s.get(..10)
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .map(|d| d.and_time(NaiveTime::MIN))
+            })
             .map(Cell::Date)
             .unwrap_or_else(|| Cell::Text(s.clone())),
         Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => Cell::Text(format!("#{e:?}")),
     }
+}
+
+/// A spreadsheet's time to the nearest second (Excel keeps a fraction of a day: 08:00
+/// may come back as 07:59:59.999).
+fn to_second(d: NaiveDateTime) -> NaiveDateTime {
+    let whole = d.with_nanosecond(0).unwrap_or(d);
+    if d.nanosecond() >= 500_000_000 { whole + chrono::Duration::seconds(1) } else { whole }
 }
 
 /// The same as [`convert`], from calamine's borrowed cell (a shared string is copied once, here).
@@ -748,6 +765,23 @@ fn convert_ref(d: &DataRef) -> Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_cells_show_their_time_of_day() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let at = |h, m, sec| Cell::Date(day.and_hms_opt(h, m, sec).unwrap());
+        assert_eq!(at(0, 0, 0).display(), "01/12/2026");
+        assert_eq!(at(8, 30, 0).display(), "01/12/2026 08:30");
+        assert_eq!(at(8, 30, 15).display(), "01/12/2026 08:30:15");
+        // Excel's fraction of a day, to the second.
+        let almost = day.and_hms_milli_opt(7, 59, 59, 999).unwrap();
+        assert_eq!(to_second(almost), day.and_hms_opt(8, 0, 0).unwrap());
+        assert_eq!(
+            convert(&Data::DateTimeIso("2026-12-01T08:00:00".into())),
+            Cell::Date(day.and_hms_opt(8, 0, 0).unwrap())
+        );
+        assert_eq!(convert(&Data::DateTimeIso("2026-12-01".into())), at(0, 0, 0));
+    }
 
     #[test]
     fn csv_rows_keep_spreadsheet_numbers() {

@@ -23,6 +23,9 @@ pub enum NotificationKind {
     Grouped { order_ids: Vec<String> },
     /// An order still waiting for acceptance after the configured delay.
     Reminder { order_id: String },
+    /// Promotions starting (`starting`) or ending within the next day
+    /// ([`crate::promotions::remind`]): it only informs.
+    Promotions { starting: bool, ids: Vec<i64> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

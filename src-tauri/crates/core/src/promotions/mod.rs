@@ -13,14 +13,16 @@
 
 pub mod dates;
 pub mod reference;
+pub mod remind;
 pub mod sheet;
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::money::{div_round_half_up, format_eur};
+use crate::orders::time::paris;
 use crate::storage::promotions::{
     CampaignLink, NewPromotion, PromotionSelect, StoredCampaign, StoredPromotion, TargetVariant,
 };
@@ -135,6 +137,18 @@ pub struct PromotionPlan {
     /// The period read, in Paris time, as it will be saved.
     pub starts_text: Option<String>,
     pub ends_text: Option<String>,
+    /// The campaign the promotions will join, as the request resolved it.
+    pub campaign: Option<ResolvedCampaign>,
+}
+
+/// What a [`CampaignChoice`] turned out to be (a name may be the marketplace's campaign).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ResolvedCampaign {
+    pub name: String,
+    /// Created with the promotions (else it exists already).
+    pub new: bool,
+    /// The marketplace's campaign id, when it joins one.
+    pub market_id: Option<String>,
 }
 
 /// How many variants a plan lists (all of them are checked).
@@ -175,6 +189,8 @@ pub struct PromotionView {
     pub starts_text: String,
     pub ends_text: Option<String>,
     pub quantity_limit: Option<u32>,
+    /// Set as perishable goods: no reference price (art. L112-1-1, I, last paragraph).
+    pub perishable: bool,
     pub campaign_id: Option<i64>,
     pub campaign_name: Option<String>,
     pub state: PromotionState,
@@ -200,6 +216,7 @@ impl PromotionView {
             starts_text: format_local(p.starts_at, false),
             ends_text: p.ends_at.map(|e| format_local(e, true)),
             quantity_limit: p.quantity_limit,
+            perishable: p.reference_cents.is_none(),
             campaign_id: p.campaign_id,
             campaign_name: p.campaign_name,
             state,
@@ -251,6 +268,10 @@ struct Period {
 
 fn read_period(starts: &str, ends: Option<&str>, now: DateTime<Utc>, problems: &mut Vec<FieldError>) -> Option<Period> {
     let start = match parse_local(starts, false) {
+        // Today's date alone: from now (to the minute), not from a midnight already past.
+        Ok(t) if t < now && paris(t).date() == paris(now).date() && paris(t).time() == chrono::NaiveTime::MIN => {
+            Some(now.with_second(0).and_then(|n| n.with_nanosecond(0)).unwrap_or(now))
+        }
         Ok(t) => Some(t),
         Err(m) => {
             problems.push(FieldError::new("starts", "invalid", format!("Début : {m}")));
@@ -434,6 +455,17 @@ async fn plan(db: &Db, req: &PromotionRequest, now: DateTime<Utc>) -> Result<Pla
         problems,
         starts_text: period.as_ref().map(|p| format_local(p.starts, false)),
         ends_text: period.as_ref().and_then(|p| p.ends).map(|e| format_local(e, true)),
+        campaign: match &campaign {
+            CampaignLink::None => None,
+            CampaignLink::Existing(id) => campaigns.iter().find(|c| c.id == *id).map(|c| ResolvedCampaign {
+                name: c.name.clone(),
+                new: false,
+                market_id: c.market_id.clone(),
+            }),
+            CampaignLink::New { name, market_id, .. } => {
+                Some(ResolvedCampaign { name: name.clone(), new: true, market_id: market_id.clone() })
+            }
+        },
     };
     Ok(Planned { plan, rows, campaign })
 }
@@ -514,10 +546,16 @@ fn plan_variant(
             })
             .map(|o| {
                 let until = o.ends_at.map(|e| format!(" au {}", format_local(e, true))).unwrap_or_default();
+                // A promotion not saved yet (another row of the same file) has no id:
+                // `reference::OtherPromotion::id` is then minus its row number.
+                let other = if o.id > 0 {
+                    format!("la promotion n° {}", o.id)
+                } else {
+                    format!("celle de la ligne {}", -o.id)
+                };
                 format!(
-                    "{} : chevauche la promotion n° {} (du {}{until}) ; une déclinaison n'a qu'une promotion à la fois.",
+                    "{} : chevauche {other} (du {}{until}) ; une déclinaison n'a qu'une promotion à la fois.",
                     t.sku,
-                    o.id,
                     format_local(o.starts_at, false)
                 )
             })
@@ -697,6 +735,36 @@ pub async fn end(db: &Db, id: i64, now: DateTime<Utc>) -> Result<EndOutcome> {
             Ok(EndOutcome::Ended)
         }
     }
+}
+
+/// What ending several promotions did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct EndSummary {
+    pub ended: u32,
+    pub withdrawn: u32,
+    /// Already over: left as they were.
+    pub already_over: u32,
+}
+
+/// Ends the running ones of `ids` now and withdraws the planned ones (a whole campaign's,
+/// thousands at once): two statements.
+pub async fn end_many(db: &Db, ids: &[i64], now: DateTime<Utc>) -> Result<EndSummary> {
+    let found = db.promotions(&PromotionSelect { ids: Some(ids.to_vec()), ..Default::default() }).await?;
+    if found.is_empty() && !ids.is_empty() {
+        return Err(Error::not_found("Promotion", ids[0]));
+    }
+    let (mut running, mut planned, mut over) = (Vec::new(), Vec::new(), 0u32);
+    for p in &found {
+        match state_at(p.starts_at, p.ends_at, now) {
+            PromotionState::Running => running.push(p.id),
+            PromotionState::Planned => planned.push(p.id),
+            PromotionState::Ended => over += 1,
+        }
+    }
+    db.set_promotion_ends(&running, now, now).await?;
+    db.delete_promotions(&planned).await?;
+    let n = |v: &[i64]| u32::try_from(v.len()).unwrap_or(u32::MAX);
+    Ok(EndSummary { ended: n(&running), withdrawn: n(&planned), already_over: over })
 }
 
 async fn one(db: &Db, id: i64) -> Result<StoredPromotion> {

@@ -42,6 +42,7 @@ pub struct PastPrice {
 /// Another promotion of the same variant, as far as the reference price cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OtherPromotion {
+    /// Its id; minus its row number for one of a spreadsheet not saved yet.
     pub id: i64,
     pub price_cents: i64,
     pub starts_at: DateTime<Utc>,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::reference::PastPrice;
 use super::{Discount, Period, PromotionRequest, PromotionState, PromotionTarget, plan_variant, state_at};
-use crate::storage::promotions::{CampaignLink, NewPromotion, TargetVariant};
+use crate::storage::promotions::{NewPromotion, TargetVariant};
 use crate::{Db, Result};
 
 /// A row's promotion, read by the import.
@@ -188,7 +188,7 @@ pub async fn from_sheet(
                         // Two rows of the file for the same variant must not overlap either.
                         if let Some(f) = facts.get_mut(&target.variant_id) {
                             f.promotions.push(super::reference::OtherPromotion {
-                                id: 0,
+                                id: -i64::from(item.row),
                                 price_cents: row.price_cents,
                                 starts_at: row.starts_at,
                                 ends_at: row.ends_at,
@@ -208,11 +208,7 @@ pub async fn from_sheet(
 
     if let Some(batch_id) = batch {
         let rows: Vec<NewPromotion> = created.iter().map(|(_, r)| r.clone()).collect();
-        let (_, ids) = db.insert_promotions(&CampaignLink::None, &rows, now).await?;
-        for (id, row) in &updated {
-            db.update_promotion(*id, row, now).await?;
-        }
-        db.record_import_promotions(batch_id, &ids).await?;
+        db.save_sheet_promotions(batch_id, &rows, &updated, now).await?;
     }
     Ok(results)
 }

@@ -264,73 +264,43 @@ impl Db {
         rows: &[NewPromotion],
         now: DateTime<Utc>,
     ) -> Result<(Option<i64>, Vec<i64>)> {
-        let now = ts(now);
         let mut tx = self.pool.begin().await?;
-        let campaign_id = match campaign {
-            CampaignLink::None => None,
-            CampaignLink::Existing(id) => Some(*id),
-            CampaignLink::New { name, starts_at, ends_at, market_id } => Some(
-                sqlx::query_scalar(
-                    "INSERT INTO campaigns (name, starts_at, ends_at, market_id, created_at) VALUES (?, ?, ?, ?, ?)
-                     RETURNING id",
-                )
-                .bind(name.trim())
-                .bind(ts(*starts_at))
-                .bind(ends_at.map(ts))
-                .bind(market_id)
-                .bind(&now)
-                .fetch_one(&mut *tx)
-                .await?,
-            ),
-        };
-        let mut ids = Vec::with_capacity(rows.len());
-        // 11 values a row: 500 rows stay well under SQLite's 32,766 bound parameters.
-        for chunk in rows.chunks(500) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO promotions (variant_id, campaign_id, price_cents, percent, reference_cents, starts_at,
-                    ends_at, quantity_limit, created_at, updated_at) ",
-            );
-            qb.push_values(chunk, |mut b, p| {
-                b.push_bind(p.variant_id)
-                    .push_bind(campaign_id)
-                    .push_bind(p.price_cents)
-                    .push_bind(p.percent.map(i64::from))
-                    .push_bind(p.reference_cents)
-                    .push_bind(ts(p.starts_at))
-                    .push_bind(p.ends_at.map(ts))
-                    .push_bind(p.quantity_limit.map(i64::from))
-                    .push_bind(now.clone())
-                    .push_bind(now.clone());
-            });
-            qb.push(" RETURNING id");
-            let chunk_ids: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
-            ids.extend(chunk_ids);
-        }
+        let out = insert_promotions_tx(&mut tx, campaign, rows, now).await?;
         tx.commit().await?;
-        Ok((campaign_id, ids))
+        Ok(out)
+    }
+
+    /// A spreadsheet's promotions, after its import: the new ones, the changed ones and
+    /// the batch's record of what it created (for undo), in one transaction.
+    pub async fn save_sheet_promotions(
+        &self,
+        batch_id: i64,
+        created: &[NewPromotion],
+        updated: &[(i64, NewPromotion)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let (_, ids) = insert_promotions_tx(&mut tx, &CampaignLink::None, created, now).await?;
+        for (id, row) in updated {
+            update_promotion_tx(&mut tx, *id, row, now).await?;
+        }
+        sqlx::query(
+            "UPDATE import_batches SET promotions = (SELECT json_group_array(value) FROM (
+                SELECT value FROM json_each(promotions) UNION SELECT value FROM json_each(?2)))
+             WHERE id = ?1",
+        )
+        .bind(batch_id)
+        .bind(json_ids(&ids))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Replaces what may change of a promotion (its price, reference, dates, limit).
     pub async fn update_promotion(&self, id: i64, p: &NewPromotion, now: DateTime<Utc>) -> Result<()> {
-        let changed = sqlx::query(
-            "UPDATE promotions SET price_cents = ?, percent = ?, reference_cents = ?, starts_at = ?, ends_at = ?,
-                quantity_limit = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(p.price_cents)
-        .bind(p.percent.map(i64::from))
-        .bind(p.reference_cents)
-        .bind(ts(p.starts_at))
-        .bind(p.ends_at.map(ts))
-        .bind(p.quantity_limit.map(i64::from))
-        .bind(ts(now))
-        .bind(id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if changed == 0 {
-            return Err(Error::not_found("Promotion", id));
-        }
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        update_promotion_tx(&mut conn, id, p, now).await
     }
 
     /// Sets the end of promotions (ending them early) in one transaction.
@@ -384,18 +354,24 @@ impl Db {
         Ok(by_variant)
     }
 
-    /// Records the promotions an import set, so that undoing it withdraws them.
-    pub async fn record_import_promotions(&self, batch_id: i64, ids: &[i64]) -> Result<()> {
-        sqlx::query(
-            "UPDATE import_batches SET promotions = (SELECT json_group_array(value) FROM (
-                SELECT value FROM json_each(promotions) UNION SELECT value FROM json_each(?2)))
-             WHERE id = ?1",
-        )
-        .bind(batch_id)
-        .bind(json_ids(ids))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    /// Claims, in one statement (so each is told once, even across restarts), the
+    /// promotions starting (`starting`) or ending in `(now, until]` not told yet.
+    pub async fn claim_promotion_reminders(
+        &self,
+        starting: bool,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let sql = if starting {
+            "UPDATE promotions SET reminded_start_at = ?1
+              WHERE reminded_start_at IS NULL AND starts_at > ?1 AND starts_at <= ?2 RETURNING id"
+        } else {
+            "UPDATE promotions SET reminded_end_at = ?1
+              WHERE reminded_end_at IS NULL AND ends_at IS NOT NULL AND ends_at > ?1 AND ends_at <= ?2 RETURNING id"
+        };
+        let mut ids: Vec<i64> = sqlx::query_scalar(sql).bind(ts(now)).bind(ts(until)).fetch_all(&self.pool).await?;
+        ids.sort_unstable();
+        Ok(ids)
     }
 
     // ---- campaigns ------------------------------------------------------------------
@@ -458,4 +434,81 @@ impl Db {
         tx.commit().await?;
         Ok(())
     }
+}
+
+async fn insert_promotions_tx(
+    conn: &mut sqlx::SqliteConnection,
+    campaign: &CampaignLink,
+    rows: &[NewPromotion],
+    now: DateTime<Utc>,
+) -> Result<(Option<i64>, Vec<i64>)> {
+    let now = ts(now);
+    let campaign_id = match campaign {
+        CampaignLink::None => None,
+        CampaignLink::Existing(id) => Some(*id),
+        CampaignLink::New { name, starts_at, ends_at, market_id } => Some(
+            sqlx::query_scalar(
+                "INSERT INTO campaigns (name, starts_at, ends_at, market_id, created_at) VALUES (?, ?, ?, ?, ?)
+                     RETURNING id",
+            )
+            .bind(name.trim())
+            .bind(ts(*starts_at))
+            .bind(ends_at.map(ts))
+            .bind(market_id)
+            .bind(&now)
+            .fetch_one(&mut *conn)
+            .await?,
+        ),
+    };
+    let mut ids = Vec::with_capacity(rows.len());
+    // 11 values a row: 500 rows stay well under SQLite's 32,766 bound parameters.
+    for chunk in rows.chunks(500) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO promotions (variant_id, campaign_id, price_cents, percent, reference_cents, starts_at,
+                    ends_at, quantity_limit, created_at, updated_at) ",
+        );
+        qb.push_values(chunk, |mut b, p| {
+            b.push_bind(p.variant_id)
+                .push_bind(campaign_id)
+                .push_bind(p.price_cents)
+                .push_bind(p.percent.map(i64::from))
+                .push_bind(p.reference_cents)
+                .push_bind(ts(p.starts_at))
+                .push_bind(p.ends_at.map(ts))
+                .push_bind(p.quantity_limit.map(i64::from))
+                .push_bind(now.clone())
+                .push_bind(now.clone());
+        });
+        qb.push(" RETURNING id");
+        let chunk_ids: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
+        ids.extend(chunk_ids);
+    }
+    Ok((campaign_id, ids))
+}
+
+async fn update_promotion_tx(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    p: &NewPromotion,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let changed = sqlx::query(
+        "UPDATE promotions SET price_cents = ?, percent = ?, reference_cents = ?, starts_at = ?, ends_at = ?,
+            quantity_limit = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(p.price_cents)
+    .bind(p.percent.map(i64::from))
+    .bind(p.reference_cents)
+    .bind(ts(p.starts_at))
+    .bind(p.ends_at.map(ts))
+    .bind(p.quantity_limit.map(i64::from))
+    .bind(ts(now))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(Error::not_found("Promotion", id));
+    }
+    Ok(())
 }

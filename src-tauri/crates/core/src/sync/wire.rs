@@ -178,6 +178,24 @@ pub fn offer_from_wire(d: &ProductData) -> Offer {
     }
 }
 
+/// A stored promotion as MSP/1.1 carries it: « p12 », its fixed price, its reference
+/// price, its period and its campaign (the marketplace's id when the campaign joins one).
+pub fn promotion(p: &crate::storage::promotions::StoredPromotion) -> wire::Promotion {
+    wire::Promotion {
+        id: format!("p{}", p.id),
+        price_ttc: p.price_cents,
+        reference_price_ttc: p.reference_cents,
+        percent_off: p.percent,
+        starts_at: p.starts_at,
+        ends_at: p.ends_at,
+        quantity_limit: p.quantity_limit,
+        campaign: p.campaign_id.zip(p.campaign_name.clone()).map(|(id, name)| wire::CampaignRef {
+            id: p.campaign_market_id.clone().unwrap_or_else(|| format!("shop-{id}")),
+            name,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,23 +357,5 @@ mod tests {
         }
         assert_eq!(ALCOHOL_HEALTH_MESSAGE, crate::catalogue::food::ALCOHOL_HEALTH_MESSAGE);
         assert_eq!(wire::ALCOHOL_THRESHOLD_TENTHS, crate::catalogue::food::ALCOHOL_THRESHOLD_TENTHS);
-    }
-}
-
-/// A stored promotion as MSP/1.1 carries it: « p12 », its fixed price, its reference
-/// price, its period and its campaign (the marketplace's id when the campaign joins one).
-pub fn promotion(p: &crate::storage::promotions::StoredPromotion) -> wire::Promotion {
-    wire::Promotion {
-        id: format!("p{}", p.id),
-        price_ttc: p.price_cents,
-        reference_price_ttc: p.reference_cents,
-        percent_off: p.percent,
-        starts_at: p.starts_at,
-        ends_at: p.ends_at,
-        quantity_limit: p.quantity_limit,
-        campaign: p.campaign_id.zip(p.campaign_name.clone()).map(|(id, name)| wire::CampaignRef {
-            id: p.campaign_market_id.clone().unwrap_or_else(|| format!("shop-{id}")),
-            name,
-        }),
     }
 }

@@ -71,7 +71,7 @@ async fn cp1252_semicolon_csv_from_french_excel() {
     assert_eq!(p.data_rows, 4);
 
     let s = settings(&t.db, &source, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!((sim.counts.create, sim.counts.rejected), (4, 0), "{:?}", sim.errors);
     // Nothing written by a simulation.
     assert_eq!(t.db.catalogue_stats().await.unwrap().products, 0);
@@ -129,7 +129,7 @@ A-5;Lait cru;1,20;5,5;3,76E+12\r\n\
 A-6;;1,00;5,5;\r\n";
     let source = read(csv.as_bytes(), "erreurs.csv");
     let s = settings(&t.db, &source, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!((sim.counts.create, sim.counts.rejected), (1, 6));
     let described: Vec<String> = sim.errors.iter().map(|e| e.describe()).collect();
     assert_eq!(
@@ -259,7 +259,7 @@ async fn updates_show_old_and_new_values_and_modes_limit_them() {
     let source = read(csv.as_bytes(), "maj.csv");
 
     let full = settings(&t.db, &source, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &source, &full, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &full, now(), &Control::default()).await.unwrap();
     assert_eq!((sim.counts.create, sim.counts.update, sim.counts.unchanged), (1, 1, 1));
     let cam = &sim.rows[0];
     let changes: Vec<(Field, Option<&str>, Option<&str>)> =
@@ -274,7 +274,7 @@ async fn updates_show_old_and_new_values_and_modes_limit_them() {
     );
 
     let stock = settings(&t.db, &source, ImportMode::Stock).await;
-    let sim = import::simulate(&t.db, &source, &stock, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &stock, now(), &Control::default()).await.unwrap();
     assert_eq!((sim.counts.update, sim.counts.unchanged, sim.counts.rejected), (1, 1, 1));
     assert_eq!(sim.rows[0].changes.len(), 2, "stock mode leaves the name");
     assert_eq!(sim.errors[0].code, "sku_unknown");
@@ -322,7 +322,7 @@ BOL;Bol en grès;;;18;20;Maison et décoration\n";
     // A new size later joins the same product.
     let more = read("Réf;Produit;Taille;Couleur;Prix\nTS-L-B;Tee-shirt brodé;L;Bleu;25\n".as_bytes(), "plus.csv");
     let s = settings(&t.db, &more, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &more, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &more, &s, now(), &Control::default()).await.unwrap();
     assert_eq!(sim.counts.create, 1);
 }
 
@@ -337,7 +337,7 @@ C;Torchon;6;Divers;\n";
     let mut s = settings(&t.db, &source, ImportMode::Full).await;
     let epicerie = t.db.find_category("Épicerie").await.unwrap().unwrap();
     s.options.category_map = vec![CategoryChoice { name: "Divers".into(), category_id: Some(epicerie.id) }];
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!(
         sim.new_categories,
         vec!["Alimentation › Crèmerie › Fromages de chèvre", "Épicerie fine", "Épicerie fine › Sel"]
@@ -578,8 +578,8 @@ async fn an_export_reimports_to_an_identical_catalogue() {
     let original = comparable(&t.db).await;
     assert!(original.len() > 10);
     for (name, bytes) in [
-        ("catalogue.xlsx", comptoir_core::export::catalogue_xlsx(&t.db).await.unwrap()),
-        ("catalogue.csv", comptoir_core::export::catalogue_csv(&t.db).await.unwrap()),
+        ("catalogue.xlsx", comptoir_core::export::catalogue_xlsx(&t.db, now()).await.unwrap()),
+        ("catalogue.csv", comptoir_core::export::catalogue_csv(&t.db, now()).await.unwrap()),
     ] {
         let fresh = fresh_db().await;
         let source = read(&bytes, name);
@@ -589,7 +589,7 @@ async fn an_export_reimports_to_an_identical_catalogue() {
         assert_eq!(comparable(&fresh.db).await, original, "{name}");
         assert_constraints_hold(&fresh.db).await;
         // And importing the export over the catalogue it came from changes nothing.
-        let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+        let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
         assert_eq!(
             sim.counts.unchanged as usize,
             original.len(),
@@ -603,7 +603,7 @@ async fn an_export_reimports_to_an_identical_catalogue() {
 async fn csv_export_is_what_french_excel_expects() {
     let t = fresh_db().await;
     rich_catalogue(&t.db).await;
-    let bytes = comptoir_core::export::catalogue_csv(&t.db).await.unwrap();
+    let bytes = comptoir_core::export::catalogue_csv(&t.db, now()).await.unwrap();
     assert!(bytes.starts_with("\u{feff}Référence;Désignation;Catégorie;Prix TTC;TVA;".as_bytes()));
     let text = String::from_utf8(bytes).unwrap();
     assert!(text.contains("\r\n"));
@@ -619,7 +619,7 @@ async fn csv_export_is_what_french_excel_expects() {
 async fn xlsx_export_writes_formula_lookalikes_as_strings() {
     let t = fresh_db().await;
     rich_catalogue(&t.db).await;
-    let bytes = comptoir_core::export::catalogue_xlsx(&t.db).await.unwrap();
+    let bytes = comptoir_core::export::catalogue_xlsx(&t.db, now()).await.unwrap();
     let source = read(&bytes, "c.xlsx");
     let cell = source.rows.iter().flat_map(|r| r.cells.iter()).find(|c| c.display().starts_with("=HYPERLINK"));
     assert!(matches!(cell, Some(import::Cell::Text(_))));
@@ -771,7 +771,7 @@ async fn a_remembered_mapping_follows_the_header_row_and_ignores_notes_beside_th
     assert!(p.remembered);
     assert_eq!(p.header_row, 3);
     assert_eq!(p.mapping.columns, vec![Some(Field::Sku), Some(Field::Name), Some(Field::PriceTtc), None]);
-    let sim = import::simulate(&t.db, &next, &import::default_settings(&p), &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &next, &import::default_settings(&p), now(), &Control::default()).await.unwrap();
     assert_eq!(sim.counts.create, 2, "{:?}", sim.errors);
 }
 
@@ -820,7 +820,7 @@ async fn photo_column_is_matched_against_the_photo_library() {
     let s = settings(&t.db, &source, ImportMode::Full).await;
     assert_eq!(s.mapping.columns[3], Some(Field::Photo));
 
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     let found: Vec<(u32, &str, Vec<&str>, Vec<&str>)> = sim
         .photos
         .iter()
@@ -924,7 +924,7 @@ async fn rows_far_apart_in_a_large_file_are_planned_as_one_file() {
     let source = read(csv.as_bytes(), "gros.csv");
     let s = settings(&t.db, &source, ImportMode::Full).await;
 
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!(
         (sim.counts.create, sim.counts.update, sim.counts.unchanged, sim.counts.rejected),
         (5004, 1203, 0, 1),
@@ -1212,7 +1212,7 @@ async fn the_issue_s_22_till_rows_all_import_with_what_their_words_mean() {
     assert_eq!(p.columns[5].field, Some(Field::Unit));
     let s = ImportSettings { mapping: p.mapping, options: PlanOptions::default() };
 
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!((sim.counts.create, sim.counts.rejected), (22, 0), "{:?}", sim.errors);
     assert!(sim.row_warnings.is_empty(), "{:?}", sim.row_warnings);
     // What the simulation says it understood.
@@ -1278,7 +1278,7 @@ async fn the_issue_s_22_till_rows_all_import_with_what_their_words_mean() {
     // Accepted: the same file stores them, and the unit prices follow, half-up to the cent.
     import::undo(&t.db, report.batch_id, now()).await.unwrap();
     let s = ImportSettings { options: PlanOptions { quantities_from_names: true, ..s.options }, ..s };
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert!(sim.quantity_proposals.iter().all(|q| q.applied));
     assert_eq!(notes_of(&sim, 5)[1], "Quantité nette lue dans le nom : 75 cl, soit 8,67 € / l");
     import::apply(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
@@ -1614,7 +1614,7 @@ async fn a_french_excel_catalogue_with_food_services_and_made_to_order_imports_e
         ]
     );
     let s = ImportSettings { mapping: p.mapping, options: PlanOptions::default() };
-    let sim = import::simulate(&t.db, &committed, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &committed, &s, now(), &Control::default()).await.unwrap();
     assert_eq!((sim.counts.create, sim.counts.rejected), (10, 0), "{:?}", sim.errors);
     assert!(sim.quantity_proposals.is_empty(), "a quantity column: nothing to propose");
     assert_eq!(notes_of(&sim, 5), ["« boîte » : conditionnement boîte"]);
@@ -1705,7 +1705,7 @@ BOU;Bougie;14;Publié;;;;\n\
 TER;Terrine;douze;Publié;180 g;Porc;;Au frais\n";
     let source = read(csv.as_bytes(), "epicerie.csv");
     let s = settings(&t.db, &source, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!((sim.counts.create, sim.counts.rejected), (3, 1));
     let errors: Vec<String> = sim.errors.iter().map(|e| e.describe()).collect();
     assert_eq!(errors, ["Ligne 5, colonne C (Prix) « douze » : Prix illisible (exemple attendu : 12,50)"]);
@@ -1735,7 +1735,7 @@ TER;Terrine;douze;Publié;180 g;Porc;;Au frais\n";
 
     let more = read("Réf;Statut;Allergènes;Origine\nMIE;Publié;aucun;Orne\n".as_bytes(), "complement.csv");
     let s = settings(&t.db, &more, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &more, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &more, &s, now(), &Control::default()).await.unwrap();
     assert_eq!(sim.counts.update, 1);
     assert!(sim.row_warnings.is_empty(), "{:?}", sim.row_warnings);
     let changes: Vec<(Field, Option<&str>, Option<&str>)> =
@@ -1766,7 +1766,7 @@ async fn stock_words_apply_in_the_stock_mode_and_unread_columns_stay_silent() {
         "Réf;Stock;Allergènes;Type;Unité\nCAD;illimité;kryptonite;Fromage;bouteille\nPAN;sur commande 5 jours;;;\n";
     let source = read(csv.as_bytes(), "stock.csv");
     let s = settings(&t.db, &source, ImportMode::Stock).await;
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!((sim.counts.update, sim.counts.rejected), (2, 0), "{:?}", sim.errors);
     assert!(sim.errors.is_empty() && sim.row_warnings.is_empty(), "{:?} {:?}", sim.errors, sim.row_warnings);
     assert_eq!(notes_of(&sim, 2), ["« illimité » : stock non compté, toujours disponible"]);
@@ -1784,7 +1784,7 @@ async fn stock_words_apply_in_the_stock_mode_and_unread_columns_stay_silent() {
 
     // The full mode reads them all: the unknown allergen refuses its row.
     let s = settings(&t.db, &source, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!(sim.counts.rejected, 1);
     assert_eq!(sim.errors[0].code, "allergens_invalid");
     assert_eq!(sim.errors[0].column.as_deref(), Some("C"));
@@ -1838,7 +1838,7 @@ async fn an_origin_column_alone_does_not_turn_crafts_into_food() {
 CAF;Café moulu;7,50;Publié;Éthiopie;\n";
     let source = read(csv.as_bytes(), "poterie.csv");
     let s = settings(&t.db, &source, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!(sim.counts.create, 2);
     assert!(sim.row_warnings.is_empty(), "{:?}", sim.row_warnings);
     assert!(sim.rows[0].notes.iter().any(|n| n.starts_with("Origine, producteur et labels non enregistrés")));
@@ -1857,7 +1857,7 @@ ATL;Atelier couronne;45;service;\"19/12/2026 9h30 ; 12/12/2026 14 h (8 places)\"
 POT;Pot en grès;12;produit;12/12/2026 14:00\n";
     let source = read(csv.as_bytes(), "ateliers.csv");
     let s = settings(&t.db, &source, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &source, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &source, &s, now(), &Control::default()).await.unwrap();
     assert_eq!((sim.counts.create, sim.counts.rejected), (2, 0), "{:?}", sim.errors);
     assert!(notes_of(&sim, 2).is_empty(), "{:?}", notes_of(&sim, 2));
     assert_eq!(
@@ -1872,7 +1872,7 @@ POT;Pot en grès;12;produit;12/12/2026 14:00\n";
 
     let more = read("Réf;Séances\nATL;12/12/2026 14:00 (6 pl.)\n".as_bytes(), "dates.csv");
     let s = settings(&t.db, &more, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &more, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &more, &s, now(), &Control::default()).await.unwrap();
     assert_eq!(sim.counts.update, 1, "{:?}", sim.errors);
     let changes: Vec<(Field, Option<&str>, Option<&str>)> =
         sim.rows[0].changes.iter().map(|c| (c.field, c.old.as_deref(), c.new.as_deref())).collect();
@@ -1888,7 +1888,7 @@ POT;Pot en grès;12;produit;12/12/2026 14:00\n";
     // An unreadable session refuses its row, naming the cell.
     let bad = read("Réf;Séances\nATL;\"12/12/2026 ; 19/12/2026 9h30\"\n".as_bytes(), "bad.csv");
     let s = settings(&t.db, &bad, ImportMode::Full).await;
-    let sim = import::simulate(&t.db, &bad, &s, &Control::default()).await.unwrap();
+    let sim = import::simulate(&t.db, &bad, &s, now(), &Control::default()).await.unwrap();
     assert_eq!(sim.counts.rejected, 1);
     assert_eq!(
         sim.errors[0].describe(),

@@ -6,6 +6,7 @@ mod catalogue;
 mod cutting_proxy;
 mod fault_proxy;
 mod import;
+mod import_promotions;
 mod market;
 mod notif_server;
 mod order_exports;

@@ -66,7 +66,7 @@ fn notified_ids(list: &[Notification]) -> HashMap<String, usize> {
                     *out.entry(id.clone()).or_default() += 1;
                 }
             }
-            NotificationKind::Reminder { .. } => {}
+            NotificationKind::Reminder { .. } | NotificationKind::Promotions { .. } => {}
         }
     }
     out

@@ -390,3 +390,33 @@ async fn a_regular_price_change_during_a_promotion_does_not_cut_it_short() {
     // 30 days before 5 January: the promotion's 33,60 € ran until 25 December.
     assert_eq!(plan.variants[0].reference.map(|r| r.cents), Some(3360));
 }
+
+#[tokio::test]
+async fn a_reminder_the_day_before_a_start_and_an_end_told_once() {
+    let t = fresh_db().await;
+    coffrets(&t.db).await;
+    promotions::add(&t.db, &christmas(&["COF-CID", "COF-FRO"], Discount::PercentOff { percent: 20 }), now())
+        .await
+        .unwrap();
+    // More than a day before the start (1 December, 00:00 Paris = 30 November 23:00 UTC).
+    assert!(promotions::remind::due(&t.db, utc(2026, 11, 29, 22, 59, 0)).await.unwrap().is_empty());
+    let due = promotions::remind::due(&t.db, utc(2026, 11, 30, 8, 0, 0)).await.unwrap();
+    let got: Vec<(&str, &str)> = due.iter().map(|n| (n.title.as_str(), n.body.as_str())).collect();
+    assert_eq!(
+        got,
+        [(
+            "2 promotions commencent bientôt",
+            "Coffret cidre et pommeau, Coffret fromages de l'Orne (Noël 2026) : prix réduit le 01/12/2026."
+        )]
+    );
+    assert!(
+        matches!(&due[0].kind, comptoir_core::orders::NotificationKind::Promotions { starting: true, ids } if ids == &[1, 2])
+    );
+    // Told once, even asked again (or after a restart: it is claimed in the database).
+    assert!(promotions::remind::due(&t.db, utc(2026, 11, 30, 9, 0, 0)).await.unwrap().is_empty());
+    let due = promotions::remind::due(&t.db, utc(2026, 12, 24, 7, 0, 0)).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].title, "2 promotions se terminent bientôt");
+    assert!(due[0].body.ends_with("retour au prix normal après le 24/12/2026."), "{}", due[0].body);
+    assert!(promotions::remind::due(&t.db, utc(2026, 12, 24, 8, 0, 0)).await.unwrap().is_empty());
+}
