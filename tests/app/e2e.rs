@@ -485,17 +485,46 @@ impl Marketplace {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("market.sqlite3");
         let port = free_port();
-        let child = Command::new(Self::binary())
-            .args(["--db", db.to_str().unwrap(), "serve", "--addr", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
+        let child = Self::serve(&db, port, None);
+        Self { child, url: format!("http://127.0.0.1:{port}"), db, _dir: dir }
+    }
+
+    fn serve(db: &Path, port: u16, clock_start: Option<&str>) -> Child {
+        let mut cmd = Command::new(Self::binary());
+        cmd.args(["--db", db.to_str().unwrap(), "serve", "--addr", &format!("127.0.0.1:{port}")]);
+        if let Some(start) = clock_start {
+            cmd.args(["--clock-start", start]);
+        }
+        let child = cmd.stdout(Stdio::null()).spawn().unwrap();
         let deadline = Instant::now() + WAIT;
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "the marketplace did not listen on {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self { child, url: format!("http://127.0.0.1:{port}"), db, _dir: dir }
+        child
+    }
+
+    /// Stops the server and starts it again on the same file and port with its clock
+    /// at `clock_start` (RFC 3339): the days pass for the marketplace only.
+    fn restart_at(&mut self, clock_start: &str) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let port: u16 = self.url.rsplit(':').next().unwrap().parse().unwrap();
+        self.child = Self::serve(&self.db, port, Some(clock_start));
+    }
+
+    /// `GET path` over plain HTTP/1.1: the body, as a buyer's browser would get it.
+    fn get(&self, path: &str) -> String {
+        use std::io::{Read, Write};
+        let host = self.url.trim_start_matches("http://");
+        let mut tcp = std::net::TcpStream::connect(host).unwrap();
+        write!(tcp, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut raw = String::new();
+        tcp.read_to_string(&mut raw).unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"), "GET {path}: {head}");
+        assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "GET {path}: chunked");
+        body.to_owned()
     }
 
     fn cli(&self, args: &[&str]) -> serde_json::Value {
@@ -557,6 +586,114 @@ async fn connect_to_the_marketplace_sync_the_demo_shop_and_accept_an_incoming_or
     click(&c, "[data-testid=order-accept]").await;
     wait_text(&c, "[data-testid=tab-to_prepare]", "À préparer 1").await;
     c.close().await.unwrap();
+}
+
+/// Issue 20, end to end: a Christmas campaign on three products set in the window,
+/// synced, shown by the marketplace's storefront with the reduced price beside the
+/// reference price struck through; past its end — by the marketplace's own clock, the
+/// shop not involved — the regular price is back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_campaign_on_three_products_reaches_the_storefront_then_ends_by_the_marketplace_clock() {
+    let mut market = Marketplace::start();
+    let shop = market.cli(&["shop", "create", "Fromagerie du Perche", "--json"]);
+    let code = shop["pairing_code"].as_str().unwrap().to_owned();
+    let shop_id = shop["shop_id"].as_str().unwrap().to_owned();
+
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    click(&c, "[data-testid=start-demo]").await;
+    click(&c, "[data-testid=nav-market]").await;
+    type_into(&c, "[data-testid=market-url]", &market.url).await;
+    type_into(&c, "[data-testid=market-code]", &code).await;
+    click(&c, "[data-testid=market-connect]").await;
+    wait_text(&c, "[data-testid=sync-label]", "Synchronisé").await;
+
+    // Three products the storefront shows, one variant each, and their prices.
+    let products: serde_json::Value =
+        serde_json::from_str(&market.get(&format!("/storefront/v1/shops/{shop_id}/products?limit=100"))).unwrap();
+    let picked: Vec<(String, String, i64)> = products["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["variants"].as_array().unwrap().len() == 1)
+        .take(3)
+        .map(|p| {
+            let v = &p["variants"][0];
+            (
+                p["title"].as_str().unwrap().to_owned(),
+                v["sku"].as_str().unwrap().to_owned(),
+                v["price_ttc"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(picked.len(), 3, "{products}");
+    let euros = |cents: i64| format!("{},{:02} €", cents / 100, cents % 100);
+
+    // The campaign: from now (today's date) to tomorrow included, −20 %.
+    click(&c, "[data-testid=nav-promotions]").await;
+    click(&c, "[data-testid=promo-new]").await;
+    let skus: Vec<&str> = picked.iter().map(|(_, sku, _)| sku.as_str()).collect();
+    type_into(&c, "[data-testid=promo-target-skus]", &skus.join(" ")).await;
+    click(&c, "[data-testid=promo-kind-percent]").await;
+    type_into(&c, "[data-testid=promo-percent]", "20").await;
+    let paris = chrono::Utc::now() + chrono::Duration::hours(1);
+    let tomorrow = (paris + chrono::Duration::days(1)).format("%d/%m/%Y").to_string();
+    type_into(&c, "[data-testid=promo-to]", &tomorrow).await;
+    type_into(&c, "[data-testid=promo-campaign-name]", "Noël 2026").await;
+    let preview = wait_text(&c, "[data-testid=promo-preview]", "3 déclinaisons").await;
+    assert!(preview.contains("aucune refusée"), "{preview}");
+    screenshot(&c, "e2e-promotion-form.png").await;
+    click(&c, "[data-testid=promo-save]").await;
+    wait_js(&c, "three promotions listed", "document.querySelectorAll('[data-testid=promo-row]').length === 3").await;
+    // The background sync sends them; the list says so.
+    wait_js(
+        &c,
+        "all three on the marketplace",
+        "[...document.querySelectorAll('[data-testid=promo-market-state]')].every(e => e.textContent.includes('Sur la place de marché'))",
+    )
+    .await;
+    screenshot(&c, "e2e-promotions.png").await;
+
+    // What a buyer's browser gets: the reduced price, the reference price struck through.
+    let page = market.get(&format!("/storefront/v1/shops/{shop_id}/page"));
+    for (title, _, price) in &picked {
+        // Half-up to the cent, as Comptoir rounds a percentage off.
+        let reduced = (price * 80 + 50) / 100;
+        let at = page.find(&html_text(title)).unwrap_or_else(|| panic!("{title} not on the page:\n{page}"));
+        let article = &page[at..page[at..].find("</article>").map_or(page.len(), |e| at + e)];
+        let shown = format!(
+            "<strong class=\"price\">{}</strong> <del>{}</del> <span class=\"discount\">\u{2212}20 %</span>",
+            euros(reduced),
+            euros(*price)
+        );
+        assert!(article.contains(&shown), "{title}: {shown} missing:\n{article}");
+    }
+
+    // Three days later for the marketplace only: the campaign is over, the prices are back.
+    let later = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    market.restart_at(&later);
+    let page = market.get(&format!("/storefront/v1/shops/{shop_id}/page"));
+    assert!(!page.contains("<del>"), "still on promotion:\n{page}");
+    let products: serde_json::Value =
+        serde_json::from_str(&market.get(&format!("/storefront/v1/shops/{shop_id}/products?limit=100"))).unwrap();
+    for (_, sku, price) in &picked {
+        let v = products["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["variants"].as_array().unwrap())
+            .find(|v| v["sku"] == sku.as_str())
+            .unwrap();
+        assert_eq!(v["price_ttc"].as_i64(), Some(*price), "{sku}");
+        assert!(v.get("promotion").is_none(), "{sku}: {v}");
+    }
+    c.close().await.unwrap();
+}
+
+/// Text as the storefront page writes it (HTML-escaped).
+fn html_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Polls a JavaScript expression until it is true.
