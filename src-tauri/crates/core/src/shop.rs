@@ -150,7 +150,7 @@ pub fn quick_start_html(version: &str) -> String {
         h.push_str("</ul>\n");
     }
     h.push_str(
-        "<div class=\"keys\"><strong>Raccourcis</strong> : F1 ou « ? » aide de l'écran · Alt+1…7 les écrans · \
+        "<div class=\"keys\"><strong>Raccourcis</strong> : F1 ou « ? » aide de l'écran · Alt+1…8 les écrans · \
          Ctrl+N nouveau produit · Ctrl+S enregistrer · Échap fermer · Ctrl + / Ctrl − taille du texte.</div>\n",
     );
     h.push_str(&format!(

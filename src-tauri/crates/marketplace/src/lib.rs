@@ -21,7 +21,6 @@ pub mod link;
 pub mod media;
 pub mod openapi;
 pub mod orders;
-pub mod paris;
 pub mod promotions;
 pub mod ratelimit;
 pub mod routes;

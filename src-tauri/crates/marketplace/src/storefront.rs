@@ -27,7 +27,8 @@ use crate::catalog::{decode_cursor, encode_cursor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Params};
 use crate::promotions::{self, Running, Usage};
-use crate::{AppState, Effects, ids, orders, paris, stock};
+use crate::{AppState, Effects, ids, orders, stock};
+use comptoir_protocol::paris;
 
 /// `GET /storefront/v1/shops/{shop_id}/products`
 pub async fn products(

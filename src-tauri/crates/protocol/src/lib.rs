@@ -16,6 +16,7 @@ pub mod hash;
 pub mod me;
 pub mod media;
 pub mod orders;
+pub mod paris;
 pub mod problem;
 pub mod quantity;
 pub mod sse;

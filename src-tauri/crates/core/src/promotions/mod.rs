@@ -406,18 +406,18 @@ async fn plan(db: &Db, req: &PromotionRequest, now: DateTime<Utc>) -> Result<Pla
         }
     }
     // A marketplace campaign's promotions stay within its period.
-    if let (Some(p), Some((name, c_start, c_end))) = (&period, market_period(&campaign, &campaigns)) {
-        if p.starts < c_start || c_end.is_some_and(|e| p.ends.is_none_or(|pe| pe > e)) {
-            let until = c_end.map(|e| format!(" au {}", format_local(e, true))).unwrap_or_default();
-            problems.push(FieldError::new(
-                "starts",
-                "outside_campaign",
-                format!(
-                    "La campagne « {name} » va du {}{until} : la promotion doit tenir dans ces dates.",
-                    format_local(c_start, false)
-                ),
-            ));
-        }
+    if let (Some(p), Some((name, c_start, c_end))) = (&period, market_period(&campaign, &campaigns))
+        && (p.starts < c_start || c_end.is_some_and(|e| p.ends.is_none_or(|pe| pe > e)))
+    {
+        let until = c_end.map(|e| format!(" au {}", format_local(e, true))).unwrap_or_default();
+        problems.push(FieldError::new(
+            "starts",
+            "outside_campaign",
+            format!(
+                "La campagne « {name} » va du {}{until} : la promotion doit tenir dans ces dates.",
+                format_local(c_start, false)
+            ),
+        ));
     }
 
     let (skus, products, categories): (&[String], &[i64], Vec<i64>) = match &req.target {

@@ -168,10 +168,10 @@ impl Db {
         let row = sqlx::query(
             "SELECT undone_at, created_categories, attached_photos, promotions FROM import_batches WHERE id = ?",
         )
-            .bind(batch_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| Error::not_found("Import", batch_id))?;
+        .bind(batch_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::not_found("Import", batch_id))?;
         let (undone, cats, photos, promotions): (Option<String>, String, String, String) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
         if undone.is_some() {

@@ -601,7 +601,8 @@ impl Db {
                 net_quantity: r.get(7),
             });
         }
-        let variant_ids: Vec<i64> = by_id.values().flat_map(|(_, i, _)| i.variants.iter().filter_map(|v| v.id)).collect();
+        let variant_ids: Vec<i64> =
+            by_id.values().flat_map(|(_, i, _)| i.variants.iter().filter_map(|v| v.id)).collect();
         let mut promotions = self.promotions_of_variants(&variant_ids).await?;
         // `images` stays empty here: what the marketplace is sent of a photo is its render
         // (`sync::renders`), which only core knows how to make.
