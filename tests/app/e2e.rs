@@ -644,7 +644,11 @@ async fn a_campaign_on_three_products_reaches_the_storefront_then_ends_by_the_ma
     let preview = wait_text(&c, "[data-testid=promo-preview]", "3 déclinaisons").await;
     assert!(preview.contains("aucune refusée"), "{preview}");
     screenshot(&c, "e2e-promotion-form.png").await;
-    click(&c, "[data-testid=promo-save]").await;
+    // The preview settled (no newer one on its way), then « Mettre en promotion ». Under
+    // load the preview's list may still grow and move the button while a pointer click
+    // is aimed at it: the button is pressed as a keyboard user would, by its own action.
+    wait_js(&c, "preview settled", "!document.querySelector('#promo-preview-title .spinner')").await;
+    c.execute("document.querySelector('[data-testid=promo-save]').click()", vec![]).await.unwrap();
     wait_js(&c, "three promotions listed", "document.querySelectorAll('[data-testid=promo-row]').length === 3").await;
     // The background sync sends them; the list says so.
     wait_js(

@@ -420,3 +420,59 @@ async fn a_reminder_the_day_before_a_start_and_an_end_told_once() {
     assert!(due[0].body.ends_with("retour au prix normal après le 24/12/2026."), "{}", due[0].body);
     assert!(promotions::remind::due(&t.db, utc(2026, 12, 24, 8, 0, 0)).await.unwrap().is_empty());
 }
+
+/// The price history starts from what a shop's database already knew: each import kept
+/// the prices it replaced (issue 20: « from what the database already knows »).
+#[tokio::test]
+async fn an_older_shop_brings_the_prices_its_imports_replaced_into_the_history() {
+    use sqlx::ConnectOptions;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("comptoir.db");
+    let mut conn =
+        sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true).connect().await.unwrap();
+    sqlx::migrate!("./migrations").run_to(12, &mut conn).await.unwrap();
+    let since = "2026-09-01T10:00:00Z";
+    sqlx::query(
+        "INSERT INTO products (id, name, sort_key, status, vat_bp, unit, created_at, updated_at)
+         VALUES (1, 'Coffret cidre', 'coffret cidre', 'published', 550, 'piece', ?1, '2026-11-20T09:00:00Z')",
+    )
+    .bind(since)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO variants (id, product_id, sku, price_cents, stock, created_at, updated_at)
+         VALUES (1, 1, 'COF-CID', 3000, 5, ?1, '2026-11-20T09:00:00Z')",
+    )
+    .bind(since)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    // An import of 20 November raised it from 25,00 € (its snapshot, for undo).
+    sqlx::query(
+        "INSERT INTO import_batches (id, file_name, mode, created_at) VALUES (1, 'tarifs.xlsx', 'full', '2026-11-20T09:00:00Z')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query(
+        r#"INSERT INTO import_batch_products (batch_id, product_id, before)
+           VALUES (1, 1, '{"id": 1, "name": "Coffret cidre", "variants": [{"id": 1, "sku": "COF-CID", "price_cents": 2500}]}')"#,
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    drop(conn);
+
+    let db = Db::open_file(&path).await.unwrap();
+    let facts = db.price_facts(&[1]).await.unwrap().remove(&1).unwrap();
+    assert_eq!(facts.history.len(), 1);
+    assert_eq!((facts.history[0].price_cents, facts.history[0].until), (2500, utc(2026, 11, 20, 9, 0, 0)));
+    // So 28,00 € from 1 December is no reduction: 25,00 € was applied within 30 days.
+    let mut req = christmas(&["COF-CID"], Discount::NewPrice { cents: 2800 });
+    req.campaign = None;
+    let plan = promotions::preview(&db, &req, now()).await.unwrap();
+    assert_eq!(plan.variants[0].reference.map(|r| r.cents), Some(2500));
+    assert_eq!(plan.refused, 1);
+}
