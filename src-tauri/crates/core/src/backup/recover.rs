@@ -29,6 +29,7 @@ use crate::photos::batch::CancelFlag;
 use crate::photos::probe::Format;
 use crate::photos::store::{Kind, sha256_hex};
 use crate::photos::{Studio, settings};
+use crate::storage::promotions::{NewPromotion, RestoredCampaign};
 use crate::storage::sync::{Entity, KnownObject};
 use crate::sync::SyncError;
 use crate::sync::credentials::TokenStore;
@@ -161,11 +162,17 @@ async fn fill(
     let mut variants = 0u64;
     let mut stock = Vec::new();
     let mut media = Vec::new();
+    let mut promotions = Promotions::default();
     for item in &products {
         let Some(p) = &item.product else { continue };
         let input = product_input(p, &cat_ids).map_err(core)?;
         variants += input.variants.len() as u64;
         let saved = db.save_product(&input, now).await?;
+        for wv in &p.variants {
+            if let Some(v) = saved.variants.iter().find(|v| v.sku.eq_ignore_ascii_case(&wv.sku)) {
+                promotions.add(v.id, &wv.promotions);
+            }
+        }
         db.adopt_remote_uid(Entity::Product, saved.id, &item.external_id, None).await?;
         for sha in &p.images {
             let row = db.attach_photo(saved.id, sha, now).await?;
@@ -186,6 +193,8 @@ async fn fill(
             },
         ));
     }
+    let (campaigns, rows) = promotions.finish();
+    db.restore_promotions(&campaigns, &rows, now).await?;
     db.set_known_objects(&known).await?;
     db.set_known_stock(&stock).await?;
     db.mark_media_on_server(&media, now).await?;
@@ -293,4 +302,78 @@ fn product_input(p: &ProductData, cats: &HashMap<String, i64>) -> crate::Result<
             })
             .collect(),
     })
+}
+
+/// The promotions the marketplace holds, gathered product by product, with their
+/// campaigns (a campaign's period is its promotions' span: the wire carries only its id
+/// and name).
+#[derive(Default)]
+struct Promotions {
+    rows: Vec<(i64, Option<wire::WireCampaign>, NewPromotion)>,
+    campaigns: HashMap<wire::WireCampaign, (String, DateTime<Utc>, Option<Option<DateTime<Utc>>>)>,
+}
+
+impl Promotions {
+    fn add(&mut self, variant_id: i64, list: &[comptoir_protocol::catalog::Promotion]) {
+        for p in list {
+            // An id this shop did not write cannot be kept: left out (the next sync
+            // sends the variant without it).
+            let Some((id, campaign)) = wire::promotion_back(p) else { continue };
+            let key = campaign.map(|(key, name)| {
+                let span = self.campaigns.entry(key.clone()).or_insert((name, p.starts_at, None));
+                span.1 = span.1.min(p.starts_at);
+                span.2 = Some(match (span.2, p.ends_at) {
+                    (Some(None), _) | (_, None) => None,
+                    (Some(Some(a)), Some(b)) => Some(a.max(b)),
+                    (None, Some(b)) => Some(b),
+                });
+                key
+            });
+            self.rows.push((
+                id,
+                key,
+                NewPromotion {
+                    variant_id,
+                    price_cents: p.price_ttc,
+                    percent: p.percent_off,
+                    reference_cents: p.reference_price_ttc,
+                    starts_at: p.starts_at,
+                    ends_at: p.ends_at,
+                    quantity_limit: p.quantity_limit,
+                },
+            ));
+        }
+    }
+
+    /// The campaigns with their ids (the shop's keep theirs; the marketplace's get the
+    /// next free ones) and the promotions pointing at them.
+    fn finish(self) -> (Vec<RestoredCampaign>, Vec<(i64, Option<i64>, NewPromotion)>) {
+        let mut next = self
+            .campaigns
+            .keys()
+            .filter_map(|k| match k {
+                wire::WireCampaign::Shop(n) => Some(*n),
+                wire::WireCampaign::Market(_) => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let mut ids: HashMap<wire::WireCampaign, i64> = HashMap::new();
+        let mut campaigns: Vec<RestoredCampaign> = Vec::new();
+        let mut keys: Vec<_> = self.campaigns.into_iter().collect();
+        keys.sort_by(|a, b| a.1.1.cmp(&b.1.1).then_with(|| a.1.0.cmp(&b.1.0)));
+        for (key, (name, starts_at, ends_at)) in keys {
+            let (id, market_id) = match &key {
+                wire::WireCampaign::Shop(n) => (*n, None),
+                wire::WireCampaign::Market(m) => {
+                    next += 1;
+                    (next, Some(m.clone()))
+                }
+            };
+            ids.insert(key, id);
+            campaigns.push(RestoredCampaign { id, name, starts_at, ends_at: ends_at.flatten(), market_id });
+        }
+        let rows =
+            self.rows.into_iter().map(|(id, key, row)| (id, key.and_then(|k| ids.get(&k).copied()), row)).collect();
+        (campaigns, rows)
+    }
 }

@@ -89,6 +89,16 @@ pub struct PromotionSelect {
     pub not_over_at: Option<DateTime<Utc>>,
 }
 
+/// A campaign brought back by recovery, with its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredCampaign {
+    pub id: i64,
+    pub name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub market_id: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCampaign {
     pub id: i64,
@@ -352,6 +362,53 @@ impl Db {
             by_variant.entry(p.variant_id).or_default().push(p);
         }
         Ok(by_variant)
+    }
+
+    /// Recovery: campaigns and promotions with the ids the marketplace knows them by
+    /// (`shop-3`, `p12`), so that the shop's next sync finds them unchanged. Into an
+    /// empty shop only (the ids are free), in one transaction.
+    pub async fn restore_promotions(
+        &self,
+        campaigns: &[RestoredCampaign],
+        rows: &[(i64, Option<i64>, NewPromotion)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = ts(now);
+        let mut tx = self.pool.begin().await?;
+        for c in campaigns {
+            sqlx::query(
+                "INSERT INTO campaigns (id, name, starts_at, ends_at, market_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(c.id)
+            .bind(&c.name)
+            .bind(ts(c.starts_at))
+            .bind(c.ends_at.map(ts))
+            .bind(&c.market_id)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (id, campaign_id, p) in rows {
+            sqlx::query(
+                "INSERT INTO promotions (id, variant_id, campaign_id, price_cents, percent, reference_cents, starts_at,
+                    ends_at, quantity_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(p.variant_id)
+            .bind(campaign_id)
+            .bind(p.price_cents)
+            .bind(p.percent.map(i64::from))
+            .bind(p.reference_cents)
+            .bind(ts(p.starts_at))
+            .bind(p.ends_at.map(ts))
+            .bind(p.quantity_limit.map(i64::from))
+            .bind(&now)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Claims, in one statement (so each is told once, even across restarts), the

@@ -196,6 +196,28 @@ pub fn promotion(p: &crate::storage::promotions::StoredPromotion) -> wire::Promo
     }
 }
 
+/// A campaign as the wire names it: one of the shop's (`shop-3` is its campaign n° 3)
+/// or one of the marketplace's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum WireCampaign {
+    Shop(i64),
+    Market(String),
+}
+
+/// [`promotion`] read back (recovery): the shop's promotion id (`p12` → 12) and its
+/// campaign; `None` for an id this shop did not write.
+pub fn promotion_back(p: &wire::Promotion) -> Option<(i64, Option<(WireCampaign, String)>)> {
+    let id = p.id.strip_prefix('p')?.parse::<i64>().ok().filter(|n| *n > 0)?;
+    let campaign = p.campaign.as_ref().map(|c| {
+        let key = match c.id.strip_prefix("shop-").and_then(|n| n.parse::<i64>().ok()) {
+            Some(n) => WireCampaign::Shop(n),
+            None => WireCampaign::Market(c.id.clone()),
+        };
+        (key, c.name.clone())
+    });
+    Some((id, campaign))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 use comptoir_core::backup;
 use comptoir_core::catalogue::{CategoryInput, ProductStatus, VariantOption};
 use comptoir_core::photos::store::PhotoStore;
+use comptoir_core::promotions;
 use comptoir_core::sync::credentials::MemoryKeychain;
 use comptoir_core::sync::{Rng, SyncOptions, sync_once};
 use comptoir_core::{Db, photos::probe::Format};
@@ -43,6 +44,49 @@ async fn recovery_fills_an_empty_shop_with_every_product_and_its_photos_byte_ide
         add_photo_sized(db, s.t.dir.path(), *id, n as u8, 64, 48).await;
     }
     add_photo_sized(db, s.t.dir.path(), ids[0], 99, 48, 64).await;
+    // Promotions: a Christmas campaign of the shop's on two variants, one alone with no
+    // end, and one joining a campaign the marketplace announces.
+    s.server
+        .admin()
+        .create_campaign(&comptoir_protocol::campaigns::CampaignCreate {
+            id: "noel-en-orne-2026".into(),
+            name: "Noël en Orne".into(),
+            description: String::new(),
+            starts_at: chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 23, 0, 0).unwrap(),
+            ends_at: Some(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 24, 23, 0, 0).unwrap()),
+        })
+        .await
+        .unwrap();
+    sync_until_done(&s, &mut Rng::seeded(6)).await;
+    let promo = |skus: &[&str], discount, from: &str, to: Option<&str>, campaign| promotions::PromotionRequest {
+        target: promotions::PromotionTarget::Skus { skus: skus.iter().map(|s| (*s).to_owned()).collect() },
+        discount,
+        starts: from.into(),
+        ends: to.map(str::to_owned),
+        quantity_limit: None,
+        campaign,
+        perishable: false,
+    };
+    let named = |n: &str| Some(promotions::CampaignChoice::Named { name: n.into() });
+    for req in [
+        promo(
+            &["CID-0", "CID-1-M"],
+            promotions::Discount::PercentOff { percent: 20 },
+            "01/12/2026",
+            Some("24/12/2026"),
+            named("Noël 2026"),
+        ),
+        promo(&["CID-2"], promotions::Discount::NewPrice { cents: 400 }, "05/12/2026 08:00", None, None),
+        promo(
+            &["CID-3"],
+            promotions::Discount::PercentOff { percent: 10 },
+            "01/12/2026",
+            Some("24/12/2026"),
+            named("Noël en Orne"),
+        ),
+    ] {
+        promotions::add(db, &req, now()).await.unwrap();
+    }
     sync_until_done(&s, &mut Rng::seeded(7)).await;
     // A draft never synced: it stays on the old PC only.
     db.save_product(&product("Poiré en cours", "POI-1", 900), now()).await.unwrap();
@@ -84,6 +128,21 @@ async fn recovery_fills_an_empty_shop_with_every_product_and_its_photos_byte_ide
     }
     assert_eq!(published, 5);
     assert!(recovered.product_by_sku("POI-1").await.is_err(), "the unsynced draft is lost, as said");
+
+    // The promotions came back with their ids, prices, reference prices and campaigns.
+    let all = promotions::PromotionQuery { include_ended: true, ..Default::default() };
+    let summary = |list: Vec<promotions::PromotionView>| -> Vec<_> {
+        list.into_iter()
+            .map(|p| (p.id, p.sku, p.price_cents, p.reference_cents, p.starts_at, p.ends_at, p.campaign_name))
+            .collect()
+    };
+    assert_eq!(
+        summary(promotions::list(&recovered, &all, now()).await.unwrap()),
+        summary(promotions::list(db, &all, now()).await.unwrap())
+    );
+    let joined = promotions::campaigns(&recovered, now()).await.unwrap();
+    let own: Vec<_> = joined.own.iter().map(|c| (c.name.as_str(), c.market_id.as_deref(), c.promotion_count)).collect();
+    assert_eq!(own, [("Noël 2026", None, 2), ("Noël en Orne", Some("noel-en-orne-2026"), 1)]);
 
     // Connected, and nothing to send: no duplicate, no photo uploaded again.
     let report = sync_once(&recovered, fresh.path(), &keychain, &SyncOptions::default(), &mut Rng::seeded(8), now())
