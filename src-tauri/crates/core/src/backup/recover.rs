@@ -29,7 +29,7 @@ use crate::photos::batch::CancelFlag;
 use crate::photos::probe::Format;
 use crate::photos::store::{Kind, sha256_hex};
 use crate::photos::{Studio, settings};
-use crate::storage::promotions::{NewPromotion, RestoredCampaign};
+use crate::storage::promotions::{NewPromotion, RestoredCampaign, RestoredPromotion};
 use crate::storage::sync::{Entity, KnownObject};
 use crate::sync::SyncError;
 use crate::sync::credentials::TokenStore;
@@ -310,8 +310,12 @@ fn product_input(p: &ProductData, cats: &HashMap<String, i64>) -> crate::Result<
 #[derive(Default)]
 struct Promotions {
     rows: Vec<(i64, Option<wire::WireCampaign>, NewPromotion)>,
-    campaigns: HashMap<wire::WireCampaign, (String, DateTime<Utc>, Option<Option<DateTime<Utc>>>)>,
+    campaigns: HashMap<wire::WireCampaign, CampaignSpan>,
 }
+
+/// A campaign's name and the span of its promotions so far: the earliest start, and
+/// the latest end (`Some(None)`: one of them has no end).
+struct CampaignSpan(String, DateTime<Utc>, Option<Option<DateTime<Utc>>>);
 
 impl Promotions {
     fn add(&mut self, variant_id: i64, list: &[comptoir_protocol::catalog::Promotion]) {
@@ -320,7 +324,7 @@ impl Promotions {
             // sends the variant without it).
             let Some((id, campaign)) = wire::promotion_back(p) else { continue };
             let key = campaign.map(|(key, name)| {
-                let span = self.campaigns.entry(key.clone()).or_insert((name, p.starts_at, None));
+                let span = self.campaigns.entry(key.clone()).or_insert(CampaignSpan(name, p.starts_at, None));
                 span.1 = span.1.min(p.starts_at);
                 span.2 = Some(match (span.2, p.ends_at) {
                     (Some(None), _) | (_, None) => None,
@@ -347,7 +351,7 @@ impl Promotions {
 
     /// The campaigns with their ids (the shop's keep theirs; the marketplace's get the
     /// next free ones) and the promotions pointing at them.
-    fn finish(self) -> (Vec<RestoredCampaign>, Vec<(i64, Option<i64>, NewPromotion)>) {
+    fn finish(self) -> (Vec<RestoredCampaign>, Vec<RestoredPromotion>) {
         let mut next = self
             .campaigns
             .keys()
@@ -361,7 +365,7 @@ impl Promotions {
         let mut campaigns: Vec<RestoredCampaign> = Vec::new();
         let mut keys: Vec<_> = self.campaigns.into_iter().collect();
         keys.sort_by(|a, b| a.1.1.cmp(&b.1.1).then_with(|| a.1.0.cmp(&b.1.0)));
-        for (key, (name, starts_at, ends_at)) in keys {
+        for (key, CampaignSpan(name, starts_at, ends_at)) in keys {
             let (id, market_id) = match &key {
                 wire::WireCampaign::Shop(n) => (*n, None),
                 wire::WireCampaign::Market(m) => {

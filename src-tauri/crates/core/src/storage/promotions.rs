@@ -89,6 +89,9 @@ pub struct PromotionSelect {
     pub not_over_at: Option<DateTime<Utc>>,
 }
 
+/// A promotion brought back by recovery: its id, its campaign's, what it is.
+pub type RestoredPromotion = (i64, Option<i64>, NewPromotion);
+
 /// A campaign brought back by recovery, with its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestoredCampaign {
@@ -370,7 +373,7 @@ impl Db {
     pub async fn restore_promotions(
         &self,
         campaigns: &[RestoredCampaign],
-        rows: &[(i64, Option<i64>, NewPromotion)],
+        rows: &[RestoredPromotion],
         now: DateTime<Utc>,
     ) -> Result<()> {
         let now = ts(now);
