@@ -56,9 +56,11 @@ CREATE TABLE market_campaigns (
 -- One announced reduction of one variant. Its price is fixed when it is set, even when
 -- given as a percentage off; its reference price too (NULL: perishable goods threatened
 -- by rapid deterioration, which art. L112-1-1 exempts). The end is exclusive; NULL: until
--- the stock runs out.
+-- the stock runs out. AUTOINCREMENT: an id (« p12 » on the wire) is never given again,
+-- not even after the last promotion is deleted, so the units the marketplace counted
+-- sold at one promotion's price can never be taken for another's.
 CREATE TABLE promotions (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     variant_id       INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
     campaign_id      INTEGER REFERENCES campaigns(id) ON DELETE SET NULL,
     price_cents      INTEGER NOT NULL CHECK (price_cents > 0),

@@ -151,7 +151,12 @@ async fn connect_token_stdin_sync_json_status_json_and_disconnect_session_bus() 
     let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(c["shop_name"], "Cave de Mortagne");
     assert!(c["max_batch_ops"].as_u64().unwrap() > 0);
-    // The token is in the keychain, not in any file of the data directory.
+    // The token is in the keychain, not in any file of the data directory. The files are
+    // read with this test's own connections closed: closing any descriptor of a SQLite
+    // file drops every POSIX lock the process holds on it, and a connection whose locks
+    // vanished lets the next process to close reset the write-ahead log under it (read
+    // as « database disk image is malformed », or a stale snapshot).
+    db.close().await;
     for entry in std::fs::read_dir(shop.dir.path()).unwrap() {
         let p = entry.unwrap().path();
         if p.is_file() {
@@ -159,6 +164,7 @@ async fn connect_token_stdin_sync_json_status_json_and_disconnect_session_bus() 
             assert!(!bytes.windows(m.token.len()).any(|w| w == m.token.as_bytes()), "token in {}", p.display());
         }
     }
+    let db = Db::open_in(shop.dir.path()).await.unwrap();
 
     let st = json(&shop, &["sync", "status", "--json"]).await;
     assert_eq!(st["state"], "pending");
