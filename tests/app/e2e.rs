@@ -661,17 +661,22 @@ async fn a_campaign_on_three_products_reaches_the_storefront_then_ends_by_the_ma
 
     // What a buyer's browser gets: the reduced price, the reference price struck through.
     let page = market.get(&format!("/storefront/v1/shops/{shop_id}/page"));
-    for (title, _, price) in &picked {
+    for (title, sku, price) in &picked {
         // Half-up to the cent, as Comptoir rounds a percentage off.
         let reduced = (price * 80 + 50) / 100;
-        let at = page.find(&html_text(title)).unwrap_or_else(|| panic!("{title} not on the page:\n{page}"));
-        let article = &page[at..page[at..].find("</article>").map_or(page.len(), |e| at + e)];
-        let shown = format!(
-            "<strong class=\"price\">{}</strong> <del>{}</del> <span class=\"discount\">\u{2212}20 %</span>",
-            euros(reduced),
-            euros(*price)
-        );
-        assert!(article.contains(&shown), "{title}: {shown} missing:\n{article}");
+        let at = page
+            .find(&format!("data-sku=\"{}\"", html_text(sku)))
+            .unwrap_or_else(|| panic!("{title} ({sku}) not on the page:\n{page}"));
+        let variant = &page[at..page[at..].find("</li>").map_or(page.len(), |e| at + e)];
+        // The reduced price, the reference price struck through, the reduction (a unit
+        // such as « le lot » may stand between them).
+        for shown in [
+            format!("<strong class=\"price\">{}</strong>", euros(reduced)),
+            format!("<del>{}</del>", euros(*price)),
+            "<span class=\"discount\">\u{2212}20 %</span>".to_owned(),
+        ] {
+            assert!(variant.contains(&shown), "{title}: {shown} missing:\n{variant}");
+        }
     }
 
     // Three days later for the marketplace only: the campaign is over, the prices are back.
@@ -773,7 +778,10 @@ async fn photos_are_matched_to_products_shown_turned_and_taken_with_the_webcam()
     let landscape = "(() => { const i = document.querySelector('[data-testid=product-photo-img]'); \
                      return i && i.complete && i.naturalWidth > i.naturalHeight && i.naturalHeight > 0; })()";
     wait_js(&c, "the product photo", landscape).await;
-    click(&c, "[data-testid=photo-rotate]").await;
+    // Pressed by its own action, as a keyboard user would: a pointer click aimed at the
+    // lower edge of the editor's panel can land beside the button while the panel is
+    // still settling on a loaded machine.
+    c.execute("document.querySelector('[data-testid=photo-rotate]').click()", vec![]).await.unwrap();
     let portrait = "(() => { const i = document.querySelector('[data-testid=product-photo-img]'); \
                     return i && i.complete && i.naturalHeight > i.naturalWidth && i.naturalWidth > 0; })()";
     wait_js(&c, "the turned photo", portrait).await;

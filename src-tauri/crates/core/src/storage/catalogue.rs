@@ -664,7 +664,7 @@ fn parse_status(s: String) -> Result<ProductStatus> {
     }
 }
 
-fn parse_vat(bp: i64) -> Result<VatRate> {
+pub(crate) fn parse_vat(bp: i64) -> Result<VatRate> {
     VatRate::from_basis_points(bp).ok_or_else(|| corrupt("vat_bp", bp))
 }
 

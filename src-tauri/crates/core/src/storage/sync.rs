@@ -13,7 +13,6 @@ use super::offer::{OFFER_COLUMNS_P, StoredOffer};
 use super::{Db, ts};
 use crate::catalogue::{ProductInput, ProductStatus, VariantInput, VariantOption};
 use crate::sync::wire::WireProduct;
-use crate::vat::VatRate;
 use crate::{Error, Result};
 
 /// Kind of object the outbox carries.
@@ -560,8 +559,9 @@ impl Db {
         for r in rows {
             let name: String = r.get(2);
             let status: String = r.get(5);
-            // A VAT rate this version does not know was always sent as the normal rate.
-            let vat = VatRate::from_basis_points(r.get(6)).unwrap_or(VatRate::Normal);
+            // A rate this version does not know is corrupt data, named, as everywhere
+            // a product is read (storage holds no default rate).
+            let vat = super::catalogue::parse_vat(r.get(6))?;
             let offer = StoredOffer::from_sqlx(&r, 8).into_offer(&format!("« {name} »"))?;
             let input = ProductInput {
                 id: Some(r.get(0)),
