@@ -33,7 +33,8 @@ pub fn fingerprint(method: &str, path: &str, body: &Value) -> String {
 type KeyRow = (String, String, Option<i64>, Option<String>, i64);
 
 enum Claim {
-    Fresh,
+    /// This request runs; the key was claimed at this instant (ms).
+    Fresh(i64),
     Replay(u16, String),
 }
 
@@ -58,7 +59,7 @@ async fn claim(st: &AppState, shop: &str, key: &str, fp: &str) -> ApiResult<Clai
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            Claim::Fresh
+            Claim::Fresh(now)
         }
         Some((old_fp, ..)) if old_fp != fp => {
             return Err(ApiError::new(
@@ -77,7 +78,7 @@ async fn claim(st: &AppState, shop: &str, key: &str, fp: &str) -> ApiResult<Clai
                 .bind(key)
                 .execute(&mut *tx)
                 .await?;
-            Claim::Fresh
+            Claim::Fresh(now)
         }
         Some(_) => {
             return Err(ApiError::new(
@@ -135,10 +136,12 @@ where
     F: FnOnce(Tx, Effects) -> Fut,
     Fut: Future<Output = ApiResult<(Tx, Effects, StatusCode, Value)>>,
 {
-    match claim(st, shop, key, fp).await? {
+    let mut release = match claim(st, shop, key, fp).await? {
         Claim::Replay(status, body) => return Ok(stored_response(status, body, true)),
-        Claim::Fresh => {}
-    }
+        Claim::Fresh(claimed_at) => {
+            Release { st: st.clone(), shop: shop.to_owned(), key: key.to_owned(), claimed_at, armed: true }
+        }
+    };
     if let Some(gate) = &st.hooks.idempotency_gate {
         gate.entered.notify_one();
         gate.release.notified().await;
@@ -158,6 +161,8 @@ where
         Ok::<_, ApiError>((fx, status, body))
     }
     .await;
+    // Finished either way: settled below, nothing left to release.
+    release.armed = false;
     match result {
         Ok((fx, status, body)) => {
             st.published(fx);
@@ -167,5 +172,42 @@ where
             settle_failure(st, shop, key, &e).await;
             Err(e)
         }
+    }
+}
+
+/// Gives back a claimed key whose request stopped half-way: the client went away (a cut
+/// line, a killed process) and the server dropped the handler with its transaction. A
+/// retry then runs at once instead of meeting `409 idempotency_in_flight` until
+/// `idempotency_stale_after` passes. Only the row of this very claim, still in flight,
+/// is released: one taken over since, or finished, is left alone.
+struct Release {
+    st: AppState,
+    shop: String,
+    key: String,
+    claimed_at: i64,
+    armed: bool,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+        let (st, shop, key, at) =
+            (self.st.clone(), std::mem::take(&mut self.shop), std::mem::take(&mut self.key), self.claimed_at);
+        rt.spawn(async move {
+            let res = sqlx::query(
+                "DELETE FROM idempotency WHERE shop_id = ? AND key = ? AND state = 'in_flight' AND created_at = ?",
+            )
+            .bind(&shop)
+            .bind(&key)
+            .bind(at)
+            .execute(&st.db.writer)
+            .await;
+            if let Err(e) = res {
+                eprintln!("cannot release idempotency key {key}: {e}");
+            }
+        });
     }
 }
