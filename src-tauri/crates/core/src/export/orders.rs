@@ -19,7 +19,7 @@ use crate::orders::time::{day_fr, format_fr, paris};
 use crate::orders::{LocalOrder, OrderFilter, OrderStatus, status_label, text::short_name};
 use crate::{Db, Error, Result};
 
-pub const ORDER_HEADERS: [&str; 15] = [
+pub const ORDER_HEADERS: [&str; 16] = [
     "N° commande",
     "Date",
     "Statut",
@@ -35,9 +35,12 @@ pub const ORDER_HEADERS: [&str; 15] = [
     "Prix unitaire TTC",
     "Total TTC",
     "TVA",
+    // Lines charged at a promotion's price: the variant's regular price then (the
+    // discount given, for the accounts). Last, so earlier columns keep their place.
+    "Prix normal TTC",
 ];
-const ORDER_WIDTHS: [f64; 15] =
-    [12.0, 17.0, 12.0, 26.0, 26.0, 15.0, 17.0, 14.0, 12.0, 16.0, 40.0, 10.0, 16.0, 12.0, 7.0];
+const ORDER_WIDTHS: [f64; 16] =
+    [12.0, 17.0, 12.0, 26.0, 26.0, 15.0, 17.0, 14.0, 12.0, 16.0, 40.0, 10.0, 16.0, 12.0, 7.0, 16.0];
 
 const EURO: &str = "#,##0.00\\ \"€\"";
 const DATE_TIME: &str = "dd/mm/yyyy hh:mm";
@@ -127,6 +130,9 @@ pub fn orders_xlsx(orders: &[LocalOrder]) -> Result<Vec<u8>> {
             ws.write_number_with_format(row, 12, cents_to_number(l.unit_price_cents), &euro).map_err(xlsx_err)?;
             ws.write_number_with_format(row, 13, cents_to_number(total), &euro).map_err(xlsx_err)?;
             s(ws, 14, &format!("{} %", l.vat_rate.replace('.', ",")))?;
+            if let Some(regular) = l.regular_price_cents {
+                ws.write_number_with_format(row, 15, cents_to_number(regular), &euro).map_err(xlsx_err)?;
+            }
         }
     }
     let total_row = row + 1;
@@ -166,7 +172,7 @@ pub fn orders_csv(orders: &[LocalOrder]) -> Result<Vec<u8>> {
             qty_sum += qty;
             total_sum += total;
             let title = line_title(l);
-            let record: [Cow<str>; 15] = [
+            let record: [Cow<str>; 16] = [
                 o.number.to_string().into(),
                 format_fr(o.created_at).into(),
                 status_label(o.status).into(),
@@ -182,6 +188,7 @@ pub fn orders_csv(orders: &[LocalOrder]) -> Result<Vec<u8>> {
                 plain_amount(l.unit_price_cents).into(),
                 plain_amount(total).into(),
                 format!("{} %", l.vat_rate.replace('.', ",")).into(),
+                l.regular_price_cents.map(plain_amount).unwrap_or_default().into(),
             ];
             w.write_record(record.iter().map(|c| c.as_bytes())).map_err(io)?;
         }

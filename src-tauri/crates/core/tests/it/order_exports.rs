@@ -66,7 +66,15 @@ async fn seeded() -> crate::support::TestDb {
             "Marie Dupont",
             d(28, 8),
             OrderStatus::PendingAcceptance,
-            vec![line("l1", "MIEL", "Miel 500 g", 10, 850), line("l2", "COMTE", "Comté 18 mois", 2, 2400)],
+            vec![
+                // Charged at a promotion's price: 8,50 € instead of 10,00 €.
+                OrderLine {
+                    promotion_id: Some("p3".into()),
+                    regular_price_ttc: Some(1000),
+                    ..line("l1", "MIEL", "Miel 500 g", 10, 850)
+                },
+                line("l2", "COMTE", "Comté 18 mois", 2, 2400),
+            ],
         ),
         now(),
     )
@@ -135,7 +143,7 @@ async fn orders_xlsx_reads_back_cell_by_cell() {
     let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
     let r = wb.worksheet_range("Commandes").unwrap();
     assert_eq!(r.height(), 7, "en-tête + 5 lignes + total");
-    let headers: Vec<String> = (0..15).map(|c| cell_str(&r, 0, c)).collect();
+    let headers: Vec<String> = (0..16).map(|c| cell_str(&r, 0, c)).collect();
     assert_eq!(headers, ox::ORDER_HEADERS);
     // Row 1: Marie's honey.
     assert_eq!(cell_f(&r, 1, 0), 1001.0);
@@ -154,6 +162,9 @@ async fn orders_xlsx_reads_back_cell_by_cell() {
     assert_eq!(cell_f(&r, 1, 12), 8.5);
     assert_eq!(cell_f(&r, 1, 13), 85.0);
     assert_eq!(cell_str(&r, 1, 14), "5,5 %");
+    // The regular price beside a promotion's, and nothing for a line at the regular price.
+    assert_eq!(cell_f(&r, 1, 15), 10.0);
+    assert!(r.get_value((2, 15)).is_none_or(|v| *v == Data::Empty), "{:?}", r.get_value((2, 15)));
     // The formula customer is text, not a formula; so is the pickup code.
     assert_eq!(cell_str(&r, 3, 3), EVIL);
     assert_eq!(cell_str(&r, 3, 7), "=1+1");
@@ -186,6 +197,8 @@ async fn orders_csv_is_french_excel_and_injection_safe() {
     assert_eq!(&rows[0][1], "28/11/2026 09:00");
     assert_eq!(&rows[0][12], "8,50");
     assert_eq!(&rows[0][13], "85,00");
+    assert_eq!(&rows[0][15], "10,00");
+    assert_eq!(&rows[1][15], "");
     assert_eq!(&rows[2][3], format!("'{EVIL}"));
     assert_eq!(&rows[2][6], "28/11/2026 17:00");
     assert_eq!(&rows[2][7], "'=1+1");
