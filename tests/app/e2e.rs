@@ -527,6 +527,21 @@ impl Marketplace {
         body.to_owned()
     }
 
+    /// A new shop on this marketplace: its id and a pairing code.
+    fn create_shop(&self, name: &str) -> (String, String) {
+        let shop = self.cli(&["shop", "create", name, "--json"]);
+        (shop["shop_id"].as_str().unwrap().to_owned(), shop["pairing_code"].as_str().unwrap().to_owned())
+    }
+
+    /// Pairs the app in the window with `code` from the Place de marché screen (the token
+    /// goes to the keychain: gnome-keyring in CI).
+    async fn connect(&self, c: &Client, code: &str) {
+        click(c, "[data-testid=nav-market]").await;
+        type_into(c, "[data-testid=market-url]", &self.url).await;
+        type_into(c, "[data-testid=market-code]", code).await;
+        click(c, "[data-testid=market-connect]").await;
+    }
+
     fn cli(&self, args: &[&str]) -> serde_json::Value {
         let out = Command::new(Self::binary()).arg("--db").arg(&self.db).args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -544,9 +559,7 @@ impl Drop for Marketplace {
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_to_the_marketplace_sync_the_demo_shop_and_accept_an_incoming_order() {
     let market = Marketplace::start();
-    let shop = market.cli(&["shop", "create", "Fromagerie du Perche", "--json"]);
-    let code = shop["pairing_code"].as_str().unwrap().to_owned();
-    let shop_id = shop["shop_id"].as_str().unwrap().to_owned();
+    let (shop_id, code) = market.create_shop("Fromagerie du Perche");
 
     let data = tempfile::tempdir().unwrap();
     let driver = Driver::start(data.path());
@@ -555,10 +568,7 @@ async fn connect_to_the_marketplace_sync_the_demo_shop_and_accept_an_incoming_or
     wait_text(&c, "[data-testid=sync-label]", "Non connecté").await;
 
     // Connect with the pairing code; the token goes to the keychain (gnome-keyring in CI).
-    click(&c, "[data-testid=nav-market]").await;
-    type_into(&c, "[data-testid=market-url]", &market.url).await;
-    type_into(&c, "[data-testid=market-code]", &code).await;
-    click(&c, "[data-testid=market-connect]").await;
+    market.connect(&c, &code).await;
     wait_text(&c, "[data-testid=market-connected] h2", "Fromagerie du Perche").await;
     // The background worker sends the whole demo catalogue by itself.
     wait_text(&c, "[data-testid=sync-label]", "Synchronisé").await;
@@ -595,18 +605,13 @@ async fn connect_to_the_marketplace_sync_the_demo_shop_and_accept_an_incoming_or
 #[tokio::test(flavor = "multi_thread")]
 async fn a_campaign_on_three_products_reaches_the_storefront_then_ends_by_the_marketplace_clock() {
     let mut market = Marketplace::start();
-    let shop = market.cli(&["shop", "create", "Fromagerie du Perche", "--json"]);
-    let code = shop["pairing_code"].as_str().unwrap().to_owned();
-    let shop_id = shop["shop_id"].as_str().unwrap().to_owned();
+    let (shop_id, code) = market.create_shop("Fromagerie du Perche");
 
     let data = tempfile::tempdir().unwrap();
     let driver = Driver::start(data.path());
     let c = driver.session().await;
     click(&c, "[data-testid=start-demo]").await;
-    click(&c, "[data-testid=nav-market]").await;
-    type_into(&c, "[data-testid=market-url]", &market.url).await;
-    type_into(&c, "[data-testid=market-code]", &code).await;
-    click(&c, "[data-testid=market-connect]").await;
+    market.connect(&c, &code).await;
     wait_text(&c, "[data-testid=sync-label]", "Synchronisé").await;
 
     // Three products the storefront shows, one variant each, and their prices.

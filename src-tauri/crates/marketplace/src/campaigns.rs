@@ -69,13 +69,7 @@ pub async fn create(
     req.starts_at = from_ms(to_ms(req.starts_at));
     req.ends_at = req.ends_at.map(|t| from_ms(to_ms(t)));
     check(&req)?;
-    let campaign = Campaign {
-        id: req.id,
-        name: req.name.trim().to_owned(),
-        description: req.description,
-        starts_at: req.starts_at,
-        ends_at: req.ends_at,
-    };
+    let campaign = Campaign { name: req.name.trim().to_owned(), ..req };
     let mut tx = st.db.begin().await?;
     let existed = sqlx::query_scalar::<_, i64>("SELECT 1 FROM campaigns WHERE id = ?")
         .bind(&campaign.id)

@@ -18,18 +18,8 @@ pub struct Campaign {
 }
 
 /// `POST /admin/v1/campaigns`: the département announces a campaign (or replaces the
-/// one with the same id).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignCreate {
-    /// `[a-z0-9-]{1,64}`.
-    pub id: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    pub starts_at: DateTime<Utc>,
-    /// After `starts_at` (`422 campaign_invalid` otherwise); absent: open-ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ends_at: Option<DateTime<Utc>>,
-}
+/// one with the same id) with exactly what the shops will read: `id` is
+/// `[a-z0-9-]{1,64}`, `ends_at` after `starts_at` (`422 campaign_invalid` otherwise).
+pub type CampaignCreate = Campaign;
 
 pub type CampaignPage = crate::Page<Campaign>;
