@@ -8,6 +8,7 @@ pub mod commands;
 pub mod services;
 mod state;
 mod tray;
+pub mod updates;
 mod webview;
 
 use std::path::PathBuf;
@@ -94,6 +95,11 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         promotions::promotions_end,
         promotions::promotions_list,
         promotions::campaigns_list,
+        support::update_status,
+        support::update_check,
+        support::update_install_now,
+        support::update_install_at_quit,
+        support::support_report,
     ])
 }
 
@@ -126,7 +132,17 @@ fn data_dir_from_env() -> Option<PathBuf> {
     std::env::var_os(comptoir_core::paths::DATA_DIR_ENV).map(PathBuf::from)
 }
 
+static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// This build's version as its package says: tauri.conf.json's, which a packaging run
+/// may set (scripts/package.sh --version); shown, reported, and compared by the updater.
+pub fn version() -> &'static str {
+    VERSION.get().map(String::as_str).unwrap_or(env!("CARGO_PKG_VERSION"))
+}
+
 pub fn run() {
+    let context = tauri::generate_context!();
+    let _ = VERSION.set(context.package_info().version.to_string());
     let builder = specta_builder::<tauri::Wry>();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     tauri::async_runtime::set(runtime.handle().clone());
@@ -144,10 +160,20 @@ pub fn run() {
             Ok(k) => std::sync::Arc::new(k),
             Err(e) => std::sync::Arc::new(NoKeychain(e.to_string())),
         };
-    let state = match runtime.block_on(AppState::open(data_dir_from_env().as_deref(), keychain, backup_keychain)) {
+    // Log files first, so that a start that fails is in them (the support report reads them).
+    let data_dir = data_dir_from_env();
+    // Held until the app exits, when the last lines are written (see the exit hook).
+    let logs = std::sync::Mutex::new(
+        comptoir_core::paths::resolve_data_dir(data_dir.as_deref())
+            .and_then(|dir| comptoir_core::logs::init(&dir, comptoir_core::logs::Program::App, version()))
+            .ok(),
+    );
+    let state = match runtime.block_on(AppState::open(data_dir.as_deref(), keychain, backup_keychain)) {
         Ok(s) => s,
         Err(e) => {
             // Nothing to show a window with: say it where a technician will look.
+            tracing::error!(error = %e, "Comptoir ne peut pas démarrer");
+            drop(logs.lock().unwrap_or_else(|e| e.into_inner()).take());
             eprintln!("Comptoir ne peut pas démarrer : {e}");
             std::process::exit(1);
         }
@@ -155,6 +181,9 @@ pub fn run() {
     let photo_store = state.studio().store.clone();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        // Checks, downloads and verifies updates (public key and address: tauri.conf.json).
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(updates::Updates::new(updates::platform()))
         // Thumbnails and product photos: `photo://localhost/<name>` (see commands::photos::serve).
         .register_asynchronous_uri_scheme_protocol("photo", move |_ctx, request, responder| {
             let store = photo_store.clone();
@@ -181,6 +210,8 @@ pub fn run() {
             state.set_restarter(std::sync::Arc::new(move || handle.request_restart()));
             tray::install(app);
             webview::configure(app);
+            updates::attach(app.handle());
+            updates::spawn_checks(app.handle().clone());
             // A clicked order notification brings the window to the front on that order.
             let handle = app.handle().clone();
             let live = state.live.clone();
@@ -192,8 +223,24 @@ pub fn run() {
             }));
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .expect("Comptoir n'a pas pu ouvrir sa fenêtre");
+        .build(context)
+        .expect("Comptoir n'a pas pu ouvrir sa fenêtre")
+        .run(move |app, event| {
+            // An update chosen « à la prochaine fermeture » is installed as Comptoir quits
+            // (after the work running ends and a backup); the install then exits.
+            // (A restart — after a restore, after an update — goes on as asked.)
+            match event {
+                tauri::RunEvent::ExitRequested { api, code, .. }
+                    if code != Some(tauri::RESTART_EXIT_CODE) && updates::on_exit_requested(app) =>
+                {
+                    api.prevent_exit();
+                }
+                // Tauri exits the process without unwinding: the log lines still queued
+                // (« mise à jour installée » before a restart) are written now.
+                tauri::RunEvent::Exit => drop(logs.lock().unwrap_or_else(|e| e.into_inner()).take()),
+                _ => {}
+            }
+        });
 }
 
 /// Stands in for the OS keychain when there is none: every use fails with the reason,

@@ -46,6 +46,11 @@ pub enum LiveEvent {
     Backup {
         error: Option<String>,
     },
+    /// An update of Comptoir was found, or its install moved on (downloading, waiting
+    /// for an import, backing up, failed…).
+    Update {
+        status: comptoir_core::update::UpdateStatus,
+    },
 }
 
 #[derive(Default)]

@@ -56,8 +56,13 @@ impl Driver {
     }
 
     pub async fn session(&self) -> Client {
+        self.session_of(Path::new(env!("CARGO_BIN_EXE_comptoir"))).await
+    }
+
+    /// A session with another build of the app (the packaging test's installed one).
+    pub async fn session_of(&self, app: &Path) -> Client {
         let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), json!({"application": env!("CARGO_BIN_EXE_comptoir")}));
+        caps.insert("tauri:options".into(), json!({"application": app}));
         ClientBuilder::native()
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.port))
@@ -86,9 +91,9 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.wait()
         .at_most(WAIT)
         .for_element(Locator::Css(css))
@@ -131,7 +136,7 @@ async fn wait_for_rows(c: &Client, names: &[&str]) {
     }
 }
 
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     // Two animation frames, or the capture may predate the last change.
     c.execute_async(
         "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
@@ -377,7 +382,7 @@ fn answer_file_dialog(title: &str, path: &Path) {
 }
 
 /// Text of every element matching `css`, through textContent (see `wait_for_rows`).
-async fn texts(c: &Client, css: &str) -> Vec<String> {
+pub(crate) async fn texts(c: &Client, css: &str) -> Vec<String> {
     serde_json::from_value(
         c.execute(
             "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim().replace(/\\s+/g, ' '))",
@@ -389,7 +394,7 @@ async fn texts(c: &Client, css: &str) -> Vec<String> {
     .unwrap()
 }
 
-async fn wait_text(c: &Client, css: &str, want: &str) -> String {
+pub(crate) async fn wait_text(c: &Client, css: &str, want: &str) -> String {
     let deadline = Instant::now() + WAIT;
     loop {
         let t = texts(c, css).await.join(" | ");
@@ -711,7 +716,7 @@ fn html_text(s: &str) -> String {
 }
 
 /// Polls a JavaScript expression until it is true.
-async fn wait_js(c: &Client, what: &str, expr: &str) {
+pub(crate) async fn wait_js(c: &Client, what: &str, expr: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
         if c.execute(&format!("return !!({expr})"), vec![]).await.unwrap() == json!(true) {
@@ -820,4 +825,33 @@ async fn a_backup_taken_from_its_screen_is_listed_and_the_status_bar_says_its_ag
         .filter(|e| e.file_name().to_string_lossy().starts_with("comptoir-"))
         .collect();
     assert_eq!(backups.len(), 1, "one finished backup on the PC");
+}
+
+/// Issue 16: « Aide › Créer un rapport pour l'assistance » through the native save
+/// dialog: the zip is where the shopkeeper chose, with the report and the app's log, and
+/// the help shows the version.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_support_report_is_saved_from_the_help() {
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    click(&c, "[data-testid=start-demo]").await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=search]")).await.unwrap();
+    click(&c, "[data-testid=help-button]").await;
+    wait_text(&c, "[data-testid=app-version]", &format!("Comptoir {}", env!("CARGO_PKG_VERSION"))).await;
+    c.execute("document.querySelector('[data-testid=support-report]').click()", vec![]).await.unwrap();
+    let path = out.path().join("rapport-boutique.zip");
+    let answer = path.clone();
+    tokio::task::spawn_blocking(move || answer_file_dialog("Enregistrer sous", &answer)).await.unwrap();
+    let said = wait_text(&c, "[data-testid=toast]", "Rapport enregistré").await;
+    assert!(said.contains("rapport-boutique.zip"), "{said}");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let names: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().unwrap().into_owned()).collect();
+    assert!(names.iter().any(|n| n == "rapport.txt"), "{names:?}");
+    assert!(names.iter().any(|n| n.starts_with("journaux/comptoir-app")), "{names:?}");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("rapport.txt").unwrap(), &mut text).unwrap();
+    assert!(text.contains(&format!("Comptoir {}", env!("CARGO_PKG_VERSION"))), "{text}");
+    c.close().await.unwrap();
 }

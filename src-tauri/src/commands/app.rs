@@ -24,7 +24,7 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         stats: db.catalogue_stats().await?,
         onboarded: shop::has_started(db).await?,
         data_dir: db.path().parent().map(|p| p.display().to_string()).unwrap_or_default(),
-        version: env!("CARGO_PKG_VERSION").into(),
+        version: crate::version().into(),
     })
 }
 
@@ -39,7 +39,7 @@ pub async fn first_steps(state: State<'_, AppState>) -> CmdResult<FirstSteps> {
 #[tauri::command]
 #[specta::specta]
 pub fn quick_start_html() -> String {
-    shop::quick_start_html(env!("CARGO_PKG_VERSION"))
+    shop::quick_start_html(crate::version())
 }
 
 /// Installs the demo shop (only into an empty catalogue).

@@ -29,6 +29,8 @@ pub enum FileKind {
     Html,
     /// Photos: JPEG, PNG, WebP, HEIC.
     Photos,
+    /// The support report.
+    Zip,
 }
 
 impl FileKind {
@@ -39,6 +41,7 @@ impl FileKind {
             FileKind::Csv => ("CSV (Excel)", &["csv"]),
             FileKind::Html => ("Page à imprimer", &["html"]),
             FileKind::Photos => ("Photos", &["jpg", "jpeg", "png", "webp", "heic", "heif", "JPG", "JPEG", "PNG"]),
+            FileKind::Zip => ("Archive zip", &["zip"]),
         }
     }
 }

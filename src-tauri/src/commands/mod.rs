@@ -10,6 +10,7 @@ pub mod market;
 pub mod orders;
 pub mod photos;
 pub mod promotions;
+pub mod support;
 
 use comptoir_core::ErrorPayload;
 

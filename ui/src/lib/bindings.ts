@@ -169,6 +169,19 @@ export const commands = {
 	promotionsList: (query: PromotionQuery) => typedError<PromotionView[], ErrorPayload>(__TAURI_INVOKE("promotions_list", { query })),
 	/**  The shop's campaigns and those the marketplace announces. */
 	campaignsList: () => typedError<Campaigns, ErrorPayload>(__TAURI_INVOKE("campaigns_list")),
+	/**  The running version and the update known of (offered, downloading, waiting…). */
+	updateStatus: () => __TAURI_INVOKE<UpdateStatus>("update_status"),
+	/**  « Rechercher une mise à jour »: asks the server now; unreachable or refused is said. */
+	updateCheck: () => typedError<UpdateStatus, ErrorPayload>(__TAURI_INVOKE("update_check")),
+	/**  « Installer maintenant »: Comptoir restarts into the new version once it is in. */
+	updateInstallNow: () => typedError<UpdateStatus, ErrorPayload>(__TAURI_INVOKE("update_install_now")),
+	/**  « À la prochaine fermeture »: downloaded now, installed when Comptoir is quit. */
+	updateInstallAtQuit: () => typedError<UpdateStatus, ErrorPayload>(__TAURI_INVOKE("update_install_at_quit")),
+	/**
+	 *  « Créer un rapport pour l'assistance »: one zip at `path` (chosen in the save
+	 *  dialog), with no token and no customer's details in it.
+	 */
+	supportReport: (path: string) => typedError<ReportSummary, ErrorPayload>(__TAURI_INVOKE("support_report", { path })),
 };
 
 /* Types */
@@ -446,7 +459,16 @@ export type ErrorCode = "validation" | "not_found" | "conflict" | "data_dir" | "
 /**  The chosen destination cannot be reached or written. */
 "backup_destination" | 
 /**  Recovery from the marketplace only fills an empty shop. */
-"recover_not_empty";
+"recover_not_empty" | 
+/**  An update refused: bad signature, not newer, not a package, install refused. */
+"update_refused" | 
+/**  An update's download did not finish. */
+"update_download" | 
+/**
+ *  This installation cannot be updated from Comptoir (built from the sources, no
+ *  administrator rights to be had); the message says what to do instead.
+ */
+"update_unsupported";
 
 /**  What an error looks like once it leaves Rust (IPC, `--json`). */
 export type ErrorPayload = {
@@ -520,7 +542,9 @@ export type FileKind =
 /**  A printable page. */
 "html" | 
 /**  Photos: JPEG, PNG, WebP, HEIC. */
-"photos";
+"photos" | 
+/**  The support report. */
+"zip";
 
 export type FilePreview = {
 	file_name: string,
@@ -668,7 +692,12 @@ export type LiveEvent =
  *  A backup was taken in the background (the daily one): refresh the backup status;
  *  `error` (French) when it failed.
  */
-{ type: "backup"; error: string | null };
+{ type: "backup"; error: string | null } | 
+/**
+ *  An update of Comptoir was found, or its install moved on (downloading, waiting
+ *  for an import, backing up, failed…).
+ */
+{ type: "update"; status: UpdateStatus };
 
 export type LocalLine = {
 	line_id: string,
@@ -1283,6 +1312,16 @@ export type ReferenceRule =
 /**  A later reduction of the same campaign keeps the first one's reference. */
 { rule: "first_of_campaign"; promotion_id: number };
 
+/**  What was written, for the window and the terminal. */
+export type ReportSummary = {
+	path: string,
+	bytes: number,
+	/**  Files in the zip. */
+	files: number,
+	/**  `PRAGMA integrity_check` answered « ok ». */
+	integrity_ok: boolean,
+};
+
 /**  What a [`CampaignChoice`] turned out to be (a name may be the marketplace's campaign). */
 export type ResolvedCampaign = {
 	name: string,
@@ -1385,6 +1424,19 @@ export type Simulation = {
 	/**  What the rows' promotion cells do (each one refused is also in `row_warnings`). */
 	promotions: PromotionCounts,
 };
+
+/**  Where an update stands, pushed to the window at each change. */
+export type Stage = 
+/**  Nothing offered (or not looked yet). */
+{ stage: "idle" } | { stage: "available" } | 
+/**  Bytes received, and the size when the server said it. */
+{ stage: "downloading"; received: number; total: number | null } | 
+/**  Downloaded and verified, installed when Comptoir is closed. */
+{ stage: "at_quit" } | 
+/**  Waiting for the work named (French) to end. */
+{ stage: "waiting"; what: string } | { stage: "backing_up" } | { stage: "installing" } | 
+/**  Refused or failed; nothing changed. The offer stays, to try again. */
+{ stage: "failed"; error: ErrorPayload };
 
 export type StockPolicy = 
 /**  Stock is counted; an order beyond it is refused (today's behaviour). */
@@ -1506,6 +1558,31 @@ export type UnitPrice = {
 };
 
 export type UnitPricePer = "kg" | "l" | "m" | "m2";
+
+/**  An update the marketplace's server announced, as the window shows it. */
+export type UpdateOffer = {
+	version: string,
+	/**  The release notes, in French, as published. */
+	notes: string,
+	/**
+	 *  Why this installation cannot take it from Comptoir, and what to do instead
+	 *  ([`can_apply`]); the window then shows the sentence instead of the buttons.
+	 */
+	blocked: ErrorPayload | null,
+};
+
+export type UpdateStatus = {
+	/**  The version running. */
+	current: string,
+	offer: UpdateOffer | null,
+	stage: Stage,
+	/**
+	 *  When the server was last asked (RFC 3339), and what the last look found when it
+	 *  was not an offer (up to date, unreachable, a refused manifest), in French.
+	 */
+	checked_at: string | null,
+	last_check: string | null,
+};
 
 /**  Where the photos of a sync pass stand, for the status bar and the marketplace screen. */
 export type UploadProgress = {

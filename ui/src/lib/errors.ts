@@ -31,6 +31,9 @@ export const ERROR_KEYS: Record<UiErrorCode, string> = {
   backup_passphrase: "errors.backup_passphrase",
   backup_destination: "errors.backup_destination",
   recover_not_empty: "errors.recover_not_empty",
+  update_refused: "errors.update_refused",
+  update_download: "errors.update_download",
+  update_unsupported: "errors.update_unsupported",
   ipc: "errors.ipc",
 };
 
@@ -83,6 +86,9 @@ export function describe(e: AppError, t: (key: string) => string, lang: string):
     "sync_bad_url",
     "backup_damaged",
     "backup_incomplete",
+    "update_refused",
+    "update_download",
+    "update_unsupported",
   ];
   if (lang === "fr" && named.includes(e.code) && e.detail) {
     return e.fields.length > 0 ? base : e.detail;

@@ -1,5 +1,5 @@
 // What the background pushes to the window, shared by the status bar and the screens.
-import type { MarketStatus, PhotoImportReport } from "./bindings";
+import type { MarketStatus, PhotoImportReport, UpdateStatus } from "./bindings";
 
 export const live = $state({
   /** Bumped when orders were stored or changed: order screens refresh. */
@@ -14,4 +14,6 @@ export const live = $state({
   lastPhotos: null as PhotoImportReport | null,
   /** Bumped when a backup finished (the daily one, or « Sauvegarder maintenant ») or the destination changed: the backup status refreshes. */
   backupSeq: 0,
+  /** The update of Comptoir known of (offered, downloading, waiting…), as last pushed. */
+  update: null as UpdateStatus | null,
 });

@@ -17,6 +17,7 @@ mod photos;
 mod promos;
 #[cfg(feature = "market-benches")]
 mod promos_bench;
+mod report;
 mod sync;
 #[cfg(feature = "market-benches")]
 mod sync_bench;
@@ -26,7 +27,7 @@ mod sync_link_bench;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use comptoir_core::Db;
 
 // An import plans rows on one thread while SQLite writes them on another: the system
@@ -100,6 +101,10 @@ enum Command {
     /// On a new PC with no backup: fills an empty shop with what the marketplace holds
     /// (drafts never synced are lost; photos are the marketplace's renders).
     Recover(backup::RecoverArgs),
+    /// Writes the report for support (a zip: versions, system, database checks and
+    /// counts, sync, backups, the last days of logs), with no token and no customer's
+    /// details in it.
+    Report(report::ReportArgs),
     /// Benchmarks (figures for the README and closing notes).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -116,8 +121,26 @@ pub(crate) async fn open_db(data_dir: Option<&std::path::Path>) -> anyhow::Resul
     Ok(db)
 }
 
+/// Starts this run's log file in the shop's data directory (`logs/comptoir-cli.*.log`),
+/// for the commands that work on a shop: `bench` and `quickstart` touch none, and must
+/// not create the default data directory. A log that cannot be written stops nothing.
+fn start_log(cli: &Cli, command: &str) -> Option<comptoir_core::logs::LogGuard> {
+    if matches!(cli.command, Command::Bench(_) | Command::Quickstart { .. }) {
+        return None;
+    }
+    let dir = comptoir_core::paths::resolve_data_dir(cli.data_dir.as_deref()).ok()?;
+    let guard = comptoir_core::logs::init(&dir, comptoir_core::logs::Program::Cli, env!("CARGO_PKG_VERSION")).ok()?;
+    // The command's name only: its arguments may hold a pairing code.
+    tracing::info!("commande « {command} »");
+    Some(guard)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let command = matches.subcommand_name().unwrap_or_default().to_owned();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // Held until main returns: queued lines are written when it is dropped.
+    let _log = start_log(&cli, &command);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return output::fail(&anyhow::Error::from(e)),
@@ -142,6 +165,7 @@ fn main() -> ExitCode {
             Command::Backup(cmd) => backup::run(data_dir.as_deref(), cmd).await,
             Command::Restore(args) => backup::restore(data_dir.as_deref(), args).await,
             Command::Recover(args) => backup::recover(data_dir.as_deref(), args).await,
+            Command::Report(args) => report::run(data_dir.as_deref(), args).await,
             Command::Bench(cmd) => bench::run(cmd).await,
             Command::Photos(cmd) => photos::run(data_dir.as_deref(), cmd).await,
             Command::Promos(cmd) => promos::promos(data_dir.as_deref(), cmd).await,
@@ -150,6 +174,9 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => output::fail(&e),
+        Err(e) => {
+            tracing::error!("commande « {command} » en échec : {e:#}");
+            output::fail(&e)
+        }
     }
 }

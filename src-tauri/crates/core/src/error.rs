@@ -59,6 +59,13 @@ pub enum ErrorCode {
     BackupDestination,
     /// Recovery from the marketplace only fills an empty shop.
     RecoverNotEmpty,
+    /// An update refused: bad signature, not newer, not a package, install refused.
+    UpdateRefused,
+    /// An update's download did not finish.
+    UpdateDownload,
+    /// This installation cannot be updated from Comptoir (built from the sources, no
+    /// administrator rights to be had); the message says what to do instead.
+    UpdateUnsupported,
 }
 
 impl ErrorCode {
@@ -85,6 +92,9 @@ impl ErrorCode {
             ErrorCode::BackupPassphrase => "backup_passphrase",
             ErrorCode::BackupDestination => "backup_destination",
             ErrorCode::RecoverNotEmpty => "recover_not_empty",
+            ErrorCode::UpdateRefused => "update_refused",
+            ErrorCode::UpdateDownload => "update_download",
+            ErrorCode::UpdateUnsupported => "update_unsupported",
         }
     }
 }
@@ -114,6 +124,10 @@ pub enum Error {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("Erreur de lecture ou d'écriture : {0}")]
     Io(#[from] std::io::Error),
+    /// A file or folder Comptoir was asked to write (a support report, the log folder)
+    /// cannot be written; the message names it.
+    #[error("Impossible d'écrire {path} : {source}")]
+    Write { path: String, source: std::io::Error },
     /// A long operation (an import) stopped at the user's request; nothing was written.
     #[error("Opération annulée : rien n'a été modifié")]
     Cancelled,
@@ -130,6 +144,10 @@ pub enum Error {
     /// `Backup…`/`RecoverNotEmpty` codes and `message` names the backup and the damaged or missing part.
     #[error("{message}")]
     Backup { code: ErrorCode, message: String },
+    /// An update of Comptoir not installed; `code` is one of the `Update…` codes and
+    /// `message` says why and that nothing changed (see [`crate::update`]).
+    #[error("{message}")]
+    Update { code: ErrorCode, message: String },
 }
 
 impl Error {
@@ -150,9 +168,9 @@ impl Error {
             Error::DataDir { .. } => ErrorCode::DataDir,
             Error::Database(_) | Error::Sqlite(_) | Error::Corrupt(_) => ErrorCode::Database,
             Error::Migration(_) => ErrorCode::Migration,
-            Error::Io(_) => ErrorCode::Io,
+            Error::Io(_) | Error::Write { .. } => ErrorCode::Io,
             Error::Cancelled => ErrorCode::Cancelled,
-            Error::Backup { code, .. } => *code,
+            Error::Backup { code, .. } | Error::Update { code, .. } => *code,
         }
     }
 

@@ -15,15 +15,18 @@ pub mod ean;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod logs;
 pub mod money;
 pub mod orders;
 pub mod paths;
 pub mod photos;
 pub mod promotions;
+pub mod report;
 pub mod shop;
 pub mod storage;
 pub mod sync;
 pub mod text;
+pub mod update;
 pub mod vat;
 
 pub use error::{Error, ErrorCode, ErrorPayload, FieldError, Result};

@@ -6,5 +6,6 @@ mod import;
 mod orders;
 mod photos;
 mod promos;
+mod report;
 mod support;
 mod sync;

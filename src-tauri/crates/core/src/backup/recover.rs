@@ -75,6 +75,10 @@ pub async fn recover(
     let db = Db::open_in(data_dir).await?;
     let result = fill(&db, data_dir, url, pairing_code, keychain, now).await;
     db.close().await;
+    match &result {
+        Ok(_) => tracing::info!("boutique récupérée depuis la place de marché {url}"),
+        Err(e) => tracing::error!("récupération depuis la place de marché {url} impossible : {e}"),
+    }
     result
 }
 

@@ -97,7 +97,15 @@ pub async fn restore(
     .await;
     let _ = files::remove_any(&staging);
     drop(lock);
-    let photos_copied = result?;
+    let photos_copied = result.inspect_err(|e| tracing::error!("restauration de {} impossible : {e}", m.id))?;
+    tracing::info!(
+        "sauvegarde {} restaurée ({} produit(s), {} commande(s), schéma {} → {}, {photos_copied} photo(s) copiée(s))",
+        m.id,
+        m.counts.products,
+        m.counts.orders,
+        m.schema_version,
+        latest_schema_version()
+    );
     Ok(RestoreReport {
         id: m.id,
         created_at: m.created_at,

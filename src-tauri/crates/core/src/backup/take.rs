@@ -115,8 +115,49 @@ pub async fn backup_now(
         )),
         (None, false, _) => Ok(None),
     };
+    let reason = opts.reason.unwrap_or(Reason::Manual);
     let (data_dir, opts) = (data_dir.to_path_buf(), opts.clone());
-    blocking(move || run(&data_dir, &opts, &cfg, passphrase, now)).await
+    let result = blocking(move || run(&data_dir, &opts, &cfg, passphrase, now)).await;
+    log_outcome(reason, &result);
+    result
+}
+
+/// One line per backup in the log file: the support report's « last backup » is only
+/// what is still on disk, a failure is only here.
+fn log_outcome(reason: Reason, result: &Result<BackupReport>) {
+    let r = match result {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("sauvegarde {} impossible : {e}", reason.label());
+            return;
+        }
+    };
+    for t in &r.targets {
+        tracing::info!(
+            "sauvegarde {} faite : {} ({} octets écrits, {} photo(s) copiée(s){})",
+            reason.label(),
+            t.path.display(),
+            t.bytes_written,
+            t.photos_copied,
+            if t.encrypted { ", chiffrée" } else { "" }
+        );
+    }
+    match &r.destination {
+        DestinationOutcome::Missing { path } => {
+            tracing::warn!("sauvegarde {} : la destination {} est absente", reason.label(), path.display());
+        }
+        DestinationOutcome::Failed { path, message } => {
+            tracing::error!("sauvegarde {} : échec sur la destination {} : {message}", reason.label(), path.display());
+        }
+        DestinationOutcome::None | DestinationOutcome::Written => {}
+    }
+    if !r.photos_missing.is_empty() {
+        tracing::warn!(
+            "sauvegarde {} : {} photo(s) manquantes ou abîmées dans le dossier de la boutique",
+            reason.label(),
+            r.photos_missing.len()
+        );
+    }
 }
 
 fn run(

@@ -616,7 +616,8 @@ pub async fn apply(
         let feed = Feed::Sheet(sheet.clone());
         write(&db2, &rt, &sheet, feed, None, &settings, now, &control)
     })
-    .await?;
+    .await
+    .inspect_err(|e| log_failure(&source.file_name, e))?;
     promote_after_commit(db, &mut result, promotions, batch_id, now).await;
     checkpoint_later(db);
     Ok(ImportReport { batch_id, result })
@@ -696,10 +697,29 @@ fn write(
     let batch_id = tx.finish_batch(&report.counts)?;
     tx.save_mapping(&layout_hash, &settings.mapping, now)?;
     tx.commit()?;
+    let c = &report.counts;
+    tracing::info!(
+        "import {batch_id} de « {} » enregistré : {} créé(s), {} modifié(s), {} inchangé(s), {} ligne(s) refusée(s)",
+        sheet.file_name,
+        c.create,
+        c.update,
+        c.unchanged,
+        c.rejected
+    );
     let done = (source.rows.len() - source.rows.partition_point(|r| r.number <= settings.mapping.header_row)) as u64;
     control.report(Phase::Writing, done, done);
     let (sim, promotions) = to_simulation(report, settings);
     Ok((batch_id, sim, source, promotions))
+}
+
+/// A failed import in the log file (a simulation's errors are shown, not logged).
+/// Cells out of row order are no failure: the file is then read whole.
+fn log_failure(file_name: &str, e: &Error) {
+    match e {
+        Error::UnorderedSheet(_) => {}
+        Error::Cancelled => tracing::info!("import de « {file_name} » annulé"),
+        e => tracing::warn!("import de « {file_name} » impossible : {e}"),
+    }
 }
 
 /// The commit left the write-ahead log as it is (a large import's log is as big as what
@@ -832,13 +852,22 @@ async fn stream_import(
         })
     };
     let (done, read) = (job.await, reader.await);
-    let (batch_id, mut result, source, promotions) = match (done, read) {
-        (Ok(done), Ok(())) => done,
+    let outcome = match (done, read) {
+        (Ok(done), Ok(())) => Ok(done),
         // The reader stopped because the import gave up (a write failed, say): the
         // import's error is the one to tell, not the reader's « cancelled ».
-        (Err(e), Err(Error::Cancelled) | Ok(())) => return Err(e),
+        (Err(e), Err(Error::Cancelled) | Ok(())) => Err(e),
         // A reading error is the one to tell: the planner only saw the rows stop.
-        (_, Err(e)) => return Err(e),
+        (_, Err(e)) => Err(e),
+    };
+    let (batch_id, mut result, source, promotions) = match outcome {
+        Ok(done) => done,
+        Err(e) => {
+            if write_it {
+                log_failure(&path.file_name().unwrap_or_default().to_string_lossy(), &e);
+            }
+            return Err(e);
+        }
     };
     match batch_id {
         Some(b) => {
@@ -853,7 +882,14 @@ async fn stream_import(
 
 /// Puts the catalogue back as it was before batch `batch_id`.
 pub async fn undo(db: &Db, batch_id: i64, now: DateTime<Utc>) -> Result<UndoReport> {
-    db.undo_import(batch_id, now).await
+    let r = db.undo_import(batch_id, now).await?;
+    tracing::info!(
+        "import {batch_id} annulé : {} produit(s) supprimé(s), {} remis comme avant, {} catégorie(s) supprimée(s)",
+        r.products_deleted,
+        r.products_restored,
+        r.categories_deleted
+    );
+    Ok(r)
 }
 
 /// The refused rows of a simulation, as an XLSX with an "Erreur" column.

@@ -109,7 +109,8 @@ pub async fn send_all(notifier: &Arc<dyn Notifier>, list: Vec<Notification>) -> 
             .map(|n| {
                 let r = notifier.notify(n);
                 if let Err(e) = &r {
-                    tracing::warn!("notification « {} » non affichée : {e}", n.title);
+                    // By its kind and ids: the title names the customer.
+                    tracing::warn!("notification non affichée ({:?}) : {e}", n.kind);
                 }
                 r
             })

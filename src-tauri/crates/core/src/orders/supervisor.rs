@@ -114,7 +114,14 @@ impl FeedSupervisor {
 
     fn set_view(&self, link: FeedLink, error: Option<String>) {
         let view = FeedView { link, error };
-        *self.view.lock().unwrap_or_else(|e| e.into_inner()) = view.clone();
+        let before = std::mem::replace(&mut *self.view.lock().unwrap_or_else(|e| e.into_inner()), view.clone());
+        // Changes of link only: a feed retrying offline says so once, not at each try.
+        if before.link != view.link {
+            match &view.error {
+                Some(e) => tracing::warn!("commandes : flux {:?} : {e}", view.link),
+                None => tracing::info!("commandes : flux {:?}", view.link),
+            }
+        }
         (self.sink)(SupervisorEvent::Feed(view));
     }
 

@@ -251,7 +251,36 @@ pub fn process_batch(
         Ok(pool) => pool.install(|| files.par_iter().with_max_len(1).map(work).collect()),
         Err(_) => files.iter().map(work).collect(),
     };
-    BatchReport { files: files_out, cancelled: cancel.is_cancelled(), seconds: start.elapsed().as_secs_f32() }
+    let report =
+        BatchReport { files: files_out, cancelled: cancel.is_cancelled(), seconds: start.elapsed().as_secs_f32() };
+    log_report(&report);
+    report
+}
+
+/// One line per batch, and one per photo refused (by file name: product photos).
+fn log_report(r: &BatchReport) {
+    let mut counts = [0u32; 4];
+    for f in &r.files {
+        let i = match &f.outcome {
+            Outcome::Processed(_) => 0,
+            Outcome::Known { .. } => 1,
+            Outcome::Failed(p) => {
+                tracing::warn!("photo « {} » refusée : {}", f.name, p.message);
+                2
+            }
+            Outcome::Cancelled => 3,
+        };
+        counts[i] += 1;
+    }
+    tracing::info!(
+        "lot de photos : {} traitée(s), {} déjà connue(s), {} refusée(s), {} non traitée(s){} en {:.1} s",
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3],
+        if r.cancelled { " (annulé)" } else { "" },
+        r.seconds
+    );
 }
 
 /// Format of a stored original, by sniffing (for re-rendering).

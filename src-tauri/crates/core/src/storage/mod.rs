@@ -11,6 +11,7 @@ pub mod offer;
 mod orders;
 mod photos;
 pub mod promotions;
+pub mod report;
 pub mod sync;
 pub mod sync_photos;
 

@@ -213,6 +213,7 @@ pub async fn connect(db: &Db, url: &str, cred: Credential, keychain: &dyn TokenS
     keychain.set(&me.shop.id, &token)?;
     let limits = serde_json::to_string(&me.limits).unwrap_or_default();
     db.set_sync_connection(&url, &me.shop.id, &me.shop.name, &limits).await?;
+    tracing::info!("connecté à la place de marché {url}, boutique {}", me.shop.id);
     Ok(connection(&url, &me))
 }
 
@@ -233,6 +234,7 @@ pub async fn disconnect(db: &Db, keychain: &dyn TokenStore) -> SResult<()> {
         keychain.delete(&shop)?;
     }
     db.clear_sync_connection().await?;
+    tracing::info!("déconnecté de la place de marché");
     Ok(())
 }
 
@@ -304,7 +306,7 @@ pub async fn sync_once(
     let (Some(url), Some(shop)) = (st.marketplace_url.clone(), st.shop_id.clone()) else {
         return Err(SyncError::NotConnected);
     };
-    let token = keychain.get(&shop)?;
+    let token = keychain.get(&shop).inspect_err(|e| tracing::warn!("synchronisation impossible : {e}"))?;
     let limits = st.limits.as_deref().and_then(|l| serde_json::from_str::<comptoir_protocol::me::Limits>(l).ok());
     let max_ops = limits.as_ref().map_or(100, |l| l.max_batch_ops as usize).max(1);
     // The body limit the server announced (1 MiB when unknown, the reference server's).
@@ -331,6 +333,19 @@ pub async fn sync_once(
         Ok(()) => {
             db.record_sync_success(now, reconcile).await?;
             pass.report.pending_after = db.outbox_len().await?;
+            let r = &pass.report;
+            // A pass every minute that found nothing to do is not worth a line.
+            if r.operations > 0 || r.photos_uploaded > 0 || r.stock_changes_applied > 0 || r.rejected > 0 || reconcile {
+                tracing::info!(
+                    "synchronisation : {} opération(s), {} photo(s) envoyée(s), {} mouvement(s) de stock reçus, {} refus, {} en attente{}",
+                    r.operations,
+                    r.photos_uploaded,
+                    r.stock_changes_applied,
+                    r.rejected,
+                    r.pending_after,
+                    if reconcile { " (rapprochement complet)" } else { "" }
+                );
+            }
             Ok(pass.report)
         }
         Err(SyncError::Offline { message, retry_in }) => {
@@ -342,6 +357,10 @@ pub async fn sync_once(
             let delay = opts.backoff.delay(failures, Some(retry_in), pass.rng);
             let retry_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
             db.record_sync_failure(now, true, progressed, &message, retry_at).await?;
+            tracing::warn!(
+                "synchronisation : place de marché injoignable ({message}), échec n° {failures}, nouvel essai dans {} s",
+                delay.as_secs()
+            );
             Err(SyncError::Offline { message, retry_in: delay })
         }
         Err(e) => {
@@ -349,6 +368,7 @@ pub async fn sync_once(
             let delay = opts.backoff.delay(failures, None, pass.rng);
             let retry_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
             db.record_sync_failure(now, false, false, &e.to_string(), retry_at).await?;
+            tracing::warn!("synchronisation échouée (échec n° {failures}) : {e}");
             Err(e)
         }
     }

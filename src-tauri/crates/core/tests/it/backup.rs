@@ -15,9 +15,9 @@ use comptoir_core::photos::NewPhoto;
 use comptoir_core::photos::probe::Format;
 use comptoir_core::photos::store::{PhotoStore, sha256_hex};
 use comptoir_core::storage::backup::{ContentDigest, content_digest, latest_schema_version};
-use comptoir_protocol::orders::{Customer, Order, OrderLine, OrderStatus};
+use comptoir_protocol::orders::{Customer, Order, OrderStatus};
 
-use crate::support::{fresh_db, now, product};
+use crate::support::{camembert_order, fresh_db, now, product};
 
 /// A fake photo original: distinct bytes per `n` (a backup treats photos as opaque,
 /// content-addressed files), stored and attached to `product_id`.
@@ -51,39 +51,9 @@ pub(crate) async fn add_fake_photo(db: &Db, data_dir: &Path, product_id: i64, n:
 }
 
 fn order(id: &str, customer: &str, sku: &str, qty: i64) -> Order {
-    let at = now() - Duration::hours(3);
-    Order {
-        id: id.into(),
-        shop_id: "shop_1".into(),
-        version: 1,
-        status: OrderStatus::PendingAcceptance,
-        customer: Customer {
-            name: customer.into(),
-            email: Some("client@example.fr".into()),
-            phone: Some("0233000000".into()),
-        },
-        lines: vec![OrderLine {
-            line_id: "l1".into(),
-            sku: sku.into(),
-            product_external_id: format!("p-{sku}"),
-            title: "Camembert".into(),
-            options: BTreeMap::new(),
-            quantity: qty,
-            unit_price_ttc: 520,
-            vat_rate: "5.5".into(),
-            refused: false,
-            promotion_id: None,
-            regular_price_ttc: None,
-        }],
-        total_ttc: qty * 520,
-        currency: "EUR".into(),
-        created_at: at,
-        updated_at: at,
-        accept_before: at + Duration::hours(2),
-        pickup: None,
-        refusal_reason: None,
-        cancellation: None,
-    }
+    let customer =
+        Customer { name: customer.into(), email: Some("client@example.fr".into()), phone: Some("0233000000".into()) };
+    camembert_order(id, customer, OrderStatus::PendingAcceptance, sku, qty)
 }
 
 /// A shop with a generated catalogue, `photos` photos and two orders (one customer
