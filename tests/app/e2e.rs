@@ -363,12 +363,25 @@ fn answer_file_dialog(title: &str, path: &Path) {
     for attempt in 0..4 {
         std::thread::sleep(Duration::from_millis(700 + 500 * attempt));
         run(&["windowfocus", "--sync", &window]);
+        if path.is_dir() {
+            // A folder chooser opens on « Recent », where nothing can be chosen: go to a
+            // real folder first (Alt+Home, the home folder) so that « Open » can take one.
+            run(&["key", "--clearmodifiers", "alt+Home"]);
+            std::thread::sleep(Duration::from_millis(500));
+        }
         run(&["key", "--clearmodifiers", "ctrl+l"]);
         std::thread::sleep(Duration::from_millis(250));
         run(&["key", "--clearmodifiers", "ctrl+a"]);
         run(&["type", "--delay", "15", &path.display().to_string()]);
         std::thread::sleep(Duration::from_millis(300));
         run(&["key", "Return"]);
+        if path.is_dir() {
+            // The folder typed opens; then « Open » (the dialog's default, Alt+O) takes it.
+            std::thread::sleep(Duration::from_millis(800));
+            if find().is_some() {
+                run(&["key", "--clearmodifiers", "alt+o"]);
+            }
+        }
         let gone_by = Instant::now() + Duration::from_secs(4);
         while Instant::now() < gone_by {
             match find() {
@@ -854,4 +867,335 @@ async fn a_support_report_is_saved_from_the_help() {
     std::io::Read::read_to_string(&mut zip.by_name("rapport.txt").unwrap(), &mut text).unwrap();
     assert!(text.contains(&format!("Comptoir {}", env!("CARGO_PKG_VERSION"))), "{text}");
     c.close().await.unwrap();
+}
+
+/// axe-core (ui/node_modules, locked in ui/package-lock.json) run in the real window.
+/// The WebDriver wraps a script in a function: a newline after axe's source keeps its
+/// last line comment (if any) from swallowing the wrapper's closing brace.
+async fn axe_violations(c: &Client, what: &str) -> Vec<String> {
+    let axe =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/node_modules/axe-core/axe.min.js"))
+            .expect("axe-core (scripts/setup-ui.sh installs it)");
+    let loaded = c.execute(&format!("{axe}\n;return typeof window.axe;"), vec![]).await.unwrap();
+    assert_eq!(loaded, json!("object"), "axe-core did not load");
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+                                resultTypes: ['violations']})
+               .then(r => done(r.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(' | ')}`)))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let found: Vec<String> = serde_json::from_value(found).unwrap();
+    found.into_iter().map(|v| format!("[{what}] {v}")).collect()
+}
+
+/// Issue 18: every screen and the main dialogs audited by axe-core in the real window
+/// (WCAG 2.1 A and AA, and axe's best practices): no serious or critical violation.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_screen_and_dialog_passes_the_axe_audit() {
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    let mut all = Vec::new();
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=start-demo]")).await.unwrap();
+    all.extend(axe_violations(&c, "accueil").await);
+    click(&c, "[data-testid=start-demo]").await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=product-row]")).await.unwrap();
+    for screen in ["catalogue", "photos", "categories", "import", "promotions", "orders", "market", "backups"] {
+        c.execute(&format!("document.querySelector('[data-testid=nav-{screen}]').click()"), vec![]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        all.extend(axe_violations(&c, screen).await);
+    }
+    // The dialogs: the product editor, a new promotion, the help.
+    c.execute("document.querySelector('[data-testid=nav-catalogue]').click()", vec![]).await.unwrap();
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=product-row]")).await.unwrap();
+    c.execute(
+        "document.querySelector('[data-testid=product-row]').dispatchEvent(new MouseEvent('dblclick', {bubbles: true}))",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=product-editor]")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    all.extend(axe_violations(&c, "fiche produit").await);
+    c.execute("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));", vec![])
+        .await
+        .unwrap();
+    c.execute("document.querySelector('[data-testid=nav-promotions]').click()", vec![]).await.unwrap();
+    click(&c, "[data-testid=promo-new]").await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    all.extend(axe_violations(&c, "nouvelle promotion").await);
+    c.execute("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));", vec![])
+        .await
+        .unwrap();
+    click(&c, "[data-testid=help-button]").await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=help]")).await.unwrap();
+    all.extend(axe_violations(&c, "aide").await);
+    c.execute("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));", vec![])
+        .await
+        .unwrap();
+
+    // At 200 % text zoom, every screen still fits the window's width: nothing runs off
+    // the edge (WCAG 1.4.4, 1.4.10); the window scrolls down, never sideways.
+    for _ in 0..5 {
+        c.execute(
+            "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: '+', ctrlKey: true, bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    }
+    let mut overflow = Vec::new();
+    for screen in ["catalogue", "photos", "categories", "import", "promotions", "orders", "market", "backups"] {
+        c.execute(&format!("document.querySelector('[data-testid=nav-{screen}]').click()"), vec![]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let wide = c
+            .execute(
+                "const w = document.documentElement.clientWidth;
+                 // Inside a box that scrolls sideways (a wide table) is allowed (WCAG 1.4.10).
+                 const inScroller = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+                     const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; }
+                   return false; };
+                 return [...document.querySelectorAll('main *, header *, footer *')]
+                   .filter(e => e.getClientRects().length && e.getBoundingClientRect().right > w + 1
+                                && getComputedStyle(e).position !== 'fixed' && !inScroller(e))
+                   .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.dataset.testid || ''));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let wide: Vec<String> = serde_json::from_value(wide).unwrap();
+        if !wide.is_empty() {
+            screenshot(&c, &format!("e2e-zoom-200-{screen}.png")).await;
+            overflow.push(format!("[{screen} à 200 %] {}", wide.join(", ")));
+        }
+    }
+    c.execute(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: '0', ctrlKey: true, bubbles: true}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.close().await.unwrap();
+    all.extend(overflow);
+    assert!(all.is_empty(), "{} problems:\n{}", all.len(), all.join("\n"));
+}
+
+/// What a person did in the window: clicks, and keys typed (file dialogs counted apart:
+/// a person browses them, the test types the path).
+#[derive(Default)]
+struct Gestures {
+    clicks: u32,
+    keys: u32,
+    dialogs: u32,
+}
+
+impl Gestures {
+    async fn click(&mut self, c: &Client, css: &str) {
+        self.clicks += 1;
+        click(c, css).await;
+    }
+
+    async fn type_into(&mut self, c: &Client, css: &str, text: &str) {
+        self.clicks += 1;
+        self.keys += text.chars().count() as u32;
+        type_into(c, css, text).await;
+    }
+
+    async fn answer(&mut self, title: &'static str, path: &Path) {
+        self.dialogs += 1;
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || answer_file_dialog(title, &path)).await.unwrap();
+    }
+}
+
+/// Issue 18, measured: a new shop's first hour in the real window. An empty data
+/// directory → import a 50-row spreadsheet with a Photo column → add the folder of its 50
+/// photos (named by SKU), review and attach → pair with the reference marketplace → sync
+/// → the marketplace's storefront lists the 50 products, each with its photo. Prints the
+/// wall time of each step and the gestures; asserts what the marketplace holds, never a
+/// time. Figures in release: `cargo test --release -p comptoir --test app first_hour -- --nocapture`
+/// under xvfb-run (README, Benchmarks).
+#[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::print_stdout)] // the figures are this test's output
+async fn the_first_hour_fifty_products_with_photos_on_the_marketplace() {
+    use comptoir_core::photos::fixtures::{jpeg, test_card};
+    const N: usize = 50;
+    let market = Marketplace::start();
+    let (shop_id, code) = market.create_shop("L'Atelier des Bougies");
+    let data = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let photos = files.path().join("photos boutique");
+    std::fs::create_dir_all(&photos).unwrap();
+    let mut sheet = String::from("Référence;Nom;Prix TTC;TVA;Catégorie;Stock;Statut;Photo\r\n");
+    for i in 1..=N {
+        sheet.push_str(&format!(
+            "BOU-{i:03};Bougie parfumée n° {i};{},50 €;20 %;Maison;10;Publié;BOU-{i:03}.jpg\r\n",
+            10 + i % 15
+        ));
+        std::fs::write(photos.join(format!("BOU-{i:03}.jpg")), jpeg(&test_card(1600, 1200), false)).unwrap();
+    }
+    let csv = files.path().join("mes produits.csv");
+    std::fs::write(&csv, sheet).unwrap();
+
+    let mut g = Gestures::default();
+    let mut steps: Vec<(&str, Duration)> = Vec::new();
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    let start = Instant::now();
+
+    let t = Instant::now();
+    g.click(&c, "[data-testid=start-clean]").await;
+    g.click(&c, "[data-testid=nav-import]").await;
+    g.click(&c, "[data-testid=import-choose]").await;
+    g.answer("Choisir un fichier", &csv).await;
+    wait_text(&c, "[data-testid=import-fileinfo]", "mes produits.csv").await;
+    g.click(&c, "[data-testid=import-simulate]").await;
+    wait_text(&c, "[data-testid=import-counts]", &format!("{N} produits à créer")).await;
+    g.click(&c, "[data-testid=import-apply]").await;
+    wait_text(&c, "[data-testid=import-done]", &format!("{N} créé(s)")).await;
+    steps.push(("import du tableur (50 lignes)", t.elapsed()));
+
+    let t = Instant::now();
+    g.click(&c, "[data-testid=nav-photos]").await;
+    g.click(&c, "[data-testid=photos-folder]").await;
+    g.answer("Choisir un dossier", &photos).await;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let rows = texts(&c, "[data-testid=photos-review] tbody tr").await;
+        if rows.len() == N && rows.iter().all(|r| r.contains("BOU-")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "review: {} rows", rows.len());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    g.click(&c, "[data-testid=photos-apply]").await;
+    wait_text(&c, "[data-testid=toast]", &format!("{N} photos rattachées")).await;
+    steps.push(("photos : dossier, revue, rattachement (50)", t.elapsed()));
+
+    let t = Instant::now();
+    g.click(&c, "[data-testid=nav-market]").await;
+    g.type_into(&c, "[data-testid=market-url]", &market.url).await;
+    g.type_into(&c, "[data-testid=market-code]", &code).await;
+    g.click(&c, "[data-testid=market-connect]").await;
+    wait_text(&c, "[data-testid=market-connected] h2", "L'Atelier des Bougies").await;
+    steps.push(("appairage avec la place de marché", t.elapsed()));
+
+    let t = Instant::now();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let listed = loop {
+        let products: serde_json::Value =
+            serde_json::from_str(&market.get(&format!("/storefront/v1/shops/{shop_id}/products?limit=100"))).unwrap();
+        let items = products["items"].as_array().cloned().unwrap_or_default();
+        if items.len() == N && items.iter().all(|p| !p["images"].as_array().unwrap().is_empty()) {
+            break items;
+        }
+        assert!(Instant::now() < deadline, "the marketplace lists {} products", items.len());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    steps.push(("synchronisation : 50 produits publiés avec leur photo", t.elapsed()));
+    let total = start.elapsed();
+    assert!(listed.iter().all(|p| p["title"].as_str().unwrap().starts_with("Bougie parfumée")));
+    wait_text(&c, "[data-testid=sync-label]", "Synchronisé").await;
+    screenshot(&c, "e2e-first-hour.png").await;
+    c.close().await.unwrap();
+
+    println!("first hour: from an empty data directory to {N} products with their photos on the marketplace");
+    for (what, d) in &steps {
+        println!("  {what:<55} {:>6.1} s", d.as_secs_f64());
+    }
+    println!("  {:<55} {:>6.1} s", "total", total.as_secs_f64());
+    println!("  gestures: {} clicks, {} keys typed, {} file dialogs", g.clicks, g.keys, g.dialogs);
+}
+
+/// Presses Tab (as the keyboard does, through WebDriver) until `css` has the focus, and
+/// checks at each stop that the focused control shows it (an outline or a ring): no
+/// mouse. Returns the number of Tab presses.
+async fn tab_to(c: &Client, css: &str) -> u32 {
+    for presses in 1..=60 {
+        c.active_element().await.unwrap().send_keys(&fantoccini::key::Key::Tab.to_string()).await.unwrap();
+        let (here, visible): (bool, bool) = serde_json::from_value(
+            c.execute(
+                "const e = document.activeElement, s = getComputedStyle(e);
+                 const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+                 return [e.matches(arguments[0]), ring || e === document.body];",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        if !visible {
+            screenshot(c, "e2e-focus-invisible.png").await;
+            let what = c.execute("return document.activeElement.outerHTML.slice(0, 200)", vec![]).await.unwrap();
+            panic!("the focus is not visible on {what}");
+        }
+        if here {
+            return presses;
+        }
+    }
+    panic!("{css} never got the focus by Tab");
+}
+
+/// Alt + a key, as the keyboard sends it (the modifier held for the key, then released).
+async fn alt(c: &Client, key: char) {
+    use fantoccini::key::Key;
+    c.active_element().await.unwrap().send_keys(&format!("{}{key}{}", Key::Alt, Key::Null)).await.unwrap();
+}
+
+async fn press(c: &Client, key: fantoccini::key::Key) {
+    c.active_element().await.unwrap().send_keys(&key.to_string()).await.unwrap();
+}
+
+/// Issue 18: the onboarding path by keyboard alone — the welcome screen, a spreadsheet
+/// imported, the marketplace paired — with the focus visible at every stop.
+#[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::print_stdout)]
+async fn the_onboarding_path_by_keyboard_alone() {
+    use fantoccini::key::Key;
+    let market = Marketplace::start();
+    let (_, code) = market.create_shop("Miellerie du Houlme");
+    let data = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let csv = files.path().join("miels.csv");
+    std::fs::write(&csv, "Référence;Nom;Prix TTC;TVA\r\nMIEL-500;Miel de fleurs 500 g;8,90 €;5,5 %\r\nMIEL-250;Miel de châtaignier 250 g;5,20 €;5,5 %\r\n").unwrap();
+    let driver = Driver::start(data.path());
+    let c = driver.session().await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=start-clean]")).await.unwrap();
+    let mut tabs = 0;
+    tabs += tab_to(&c, "[data-testid=start-clean]").await;
+    press(&c, Key::Enter).await;
+    c.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=nav-import]")).await.unwrap();
+    // Alt+4: the import screen.
+    alt(&c, '4').await;
+    tabs += tab_to(&c, "[data-testid=import-choose]").await;
+    press(&c, Key::Enter).await;
+    let path = csv.clone();
+    tokio::task::spawn_blocking(move || answer_file_dialog("Choisir un fichier", &path)).await.unwrap();
+    wait_text(&c, "[data-testid=import-fileinfo]", "miels.csv").await;
+    tabs += tab_to(&c, "[data-testid=import-simulate]").await;
+    press(&c, Key::Enter).await;
+    wait_text(&c, "[data-testid=import-counts]", "2 produits à créer").await;
+    tabs += tab_to(&c, "[data-testid=import-apply]").await;
+    press(&c, Key::Enter).await;
+    wait_text(&c, "[data-testid=import-done]", "2 créé(s)").await;
+    // Alt+7: the marketplace; the address and the pairing code typed, Entrée.
+    alt(&c, '7').await;
+    tabs += tab_to(&c, "[data-testid=market-url]").await;
+    c.active_element().await.unwrap().send_keys(&market.url).await.unwrap();
+    tabs += tab_to(&c, "[data-testid=market-code]").await;
+    c.active_element().await.unwrap().send_keys(&code).await.unwrap();
+    tabs += tab_to(&c, "[data-testid=market-connect]").await;
+    press(&c, Key::Enter).await;
+    wait_text(&c, "[data-testid=market-connected] h2", "Miellerie du Houlme").await;
+    wait_text(&c, "[data-testid=sync-label]", "Synchronisé").await;
+    screenshot(&c, "e2e-keyboard-onboarding.png").await;
+    c.close().await.unwrap();
+    println!("keyboard onboarding: {tabs} Tab presses, no mouse");
 }

@@ -3,7 +3,7 @@
 //! The desktop shell (`comptoir`) and the terminal front (`comptoir-cli`) are thin
 //! layers over this crate: they parse input, call one function here, and present the
 //! result. Rules that hold everywhere (see ARCHITECTURE.md):
-//! - SQL lives only in [`storage`];
+//! - SQL lives only in [`storage`], which depends only on the plain values of [`model`];
 //! - money is integer cents ([`money`]);
 //! - the current time is a parameter, never read from the clock inside logic;
 //! - errors carry a stable `code` and a French message ([`error`]).
@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod logs;
+pub mod model;
 pub mod money;
 pub mod orders;
 pub mod paths;

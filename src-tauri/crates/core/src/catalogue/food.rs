@@ -6,29 +6,8 @@
 //! health mention (Code de la santé publique, art. L3323-4) and the ban on sales to
 //! minors (art. L3342-1).
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::model::catalogue::{Allergen, FoodInfo};
 use crate::text::fold;
-
-/// The 14 allergens of Annex II of Regulation (EU) No 1169/2011.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Allergen {
-    Gluten,
-    Crustaceans,
-    Eggs,
-    Fish,
-    Peanuts,
-    Soy,
-    Milk,
-    Nuts,
-    Celery,
-    Mustard,
-    Sesame,
-    Sulphites,
-    Lupin,
-    Molluscs,
-}
 
 impl Allergen {
     pub const ALL: [Allergen; 14] = [
@@ -214,34 +193,6 @@ pub fn abv_text(tenths: u16) -> String {
 
 /// The health message French law requires on alcohol advertising and sales pages.
 pub const ALCOHOL_HEALTH_MESSAGE: &str = "L'abus d'alcool est dangereux pour la santé, à consommer avec modération.";
-
-/// The mandatory food information of one product. Present (`Some` on the product) means
-/// the product is pre-packed food sold at a distance, and must be complete to be sold.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct FoodInfo {
-    /// The list of ingredients, as on the label.
-    #[serde(default)]
-    pub ingredients: String,
-    /// The allergens present; `None` until the shop has said (an empty list says
-    /// « aucun »): "not filled in" and "none" are different answers.
-    #[serde(default)]
-    pub allergens: Option<Vec<Allergen>>,
-    /// Storage conditions (« À conserver entre 0 et 4 °C »).
-    #[serde(default)]
-    pub storage: String,
-    /// Origin (« Normandie », « France »), where required.
-    #[serde(default)]
-    pub origin: String,
-    /// The producer or operator when it is not the shop (name and address).
-    #[serde(default)]
-    pub producer: String,
-    /// Quality signs (AOP, Label Rouge, Agriculture Biologique…).
-    #[serde(default)]
-    pub labels: Vec<String>,
-    /// Alcoholic strength by volume in tenths of a percent (55 = 5,5 % vol).
-    #[serde(default)]
-    pub abv_tenths: Option<u16>,
-}
 
 impl FoodInfo {
     /// An alcoholic beverage: more than 1.2 % by volume.

@@ -1,32 +1,10 @@
 //! What is offered and how it is available: goods or a service, and whether stock is
 //! counted, not counted, or the product is made to order with a lead time.
 
-use serde::{Deserialize, Serialize};
-
+use crate::model::catalogue::ProductKind;
 use crate::text::fold;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum ProductKind {
-    /// Something made or sold: the default.
-    #[default]
-    Goods,
-    /// An atelier, a course, a session, a rental, a repair: no stock is counted.
-    Service,
-}
-
 impl ProductKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProductKind::Goods => "goods",
-            ProductKind::Service => "service",
-        }
-    }
-
-    pub fn from_stored(s: &str) -> Option<Self> {
-        [ProductKind::Goods, ProductKind::Service].into_iter().find(|k| k.as_str() == s)
-    }
-
     /// « service », « prestation », « atelier »… or « produit », « article ».
     pub fn parse(s: &str) -> Option<Self> {
         match fold(s.trim()).as_str() {
@@ -36,36 +14,6 @@ impl ProductKind {
             }
             _ => None,
         }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum StockPolicy {
-    /// Stock is counted; an order beyond it is refused (today's behaviour).
-    #[default]
-    Counted,
-    /// Always available (a service, a product the shop never runs out of).
-    Unlimited,
-    /// Made for each order, ready after the lead time.
-    MadeToOrder,
-}
-
-impl StockPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StockPolicy::Counted => "counted",
-            StockPolicy::Unlimited => "unlimited",
-            StockPolicy::MadeToOrder => "made_to_order",
-        }
-    }
-
-    pub fn from_stored(s: &str) -> Option<Self> {
-        [StockPolicy::Counted, StockPolicy::Unlimited, StockPolicy::MadeToOrder].into_iter().find(|p| p.as_str() == s)
-    }
-
-    pub fn counts_stock(self) -> bool {
-        self == StockPolicy::Counted
     }
 }
 
@@ -147,22 +95,6 @@ pub fn format_duration(minutes: u32) -> String {
         (0, m) => format!("{m} min"),
         (h, 0) => format!("{h} h"),
         (h, m) => format!("{h} h {m:02}"),
-    }
-}
-
-/// One dated session of a service: « samedi 12 décembre 14 h, 8 places ».
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct ServiceSession {
-    /// Local time in the shop (Europe/Paris), `YYYY-MM-DDTHH:MM`.
-    pub starts_at: String,
-    /// Places offered; `None` when not limited.
-    pub places: Option<u32>,
-}
-
-impl ServiceSession {
-    /// The session's start as a date and time, if it is well formed.
-    pub fn start(&self) -> Option<chrono::NaiveDateTime> {
-        chrono::NaiveDateTime::parse_from_str(&self.starts_at, "%Y-%m-%dT%H:%M").ok()
     }
 }
 

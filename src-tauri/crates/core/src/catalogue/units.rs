@@ -5,62 +5,11 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
+use crate::model::catalogue::{Unit, UnitPrice, UnitPricePer};
 use crate::money::div_round_half_up;
 use crate::text::fold;
 
-/// What the price is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    /// Sold by the piece (un camembert, une bouteille, une séance): the default.
-    Piece,
-    /// Sold by the kilogram; the price is per kg.
-    Kg,
-    /// Sold by 100 g (charcuterie à la coupe); the price is per 100 g.
-    HundredGrams,
-    /// Sold by the litre (vrac); the price is per litre.
-    Litre,
-    /// Sold by the metre (tissu, ruban); the price is per metre.
-    Metre,
-    /// Sold by the square metre (toile, parquet); the price is per m².
-    SquareMetre,
-    /// A lot or box (coffret).
-    Lot,
-    /// A dozen (œufs).
-    Dozen,
-}
-
 impl Unit {
-    pub const ALL: [Unit; 8] = [
-        Unit::Piece,
-        Unit::Kg,
-        Unit::HundredGrams,
-        Unit::Litre,
-        Unit::Metre,
-        Unit::SquareMetre,
-        Unit::Lot,
-        Unit::Dozen,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Unit::Piece => "piece",
-            Unit::Kg => "kg",
-            Unit::HundredGrams => "hundred_grams",
-            Unit::Litre => "litre",
-            Unit::Metre => "metre",
-            Unit::SquareMetre => "square_metre",
-            Unit::Lot => "lot",
-            Unit::Dozen => "dozen",
-        }
-    }
-
-    pub fn from_stored(s: &str) -> Option<Self> {
-        Unit::ALL.into_iter().find(|u| u.as_str() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Unit::Piece => "pièce",
@@ -357,20 +306,6 @@ pub fn normalise_net_quantity(s: &str) -> Result<String, String> {
     })
 }
 
-/// The net quantity of a variant stored before schema 0011 (grams, millilitres), as
-/// migration 0011 writes it: the volume if any, else the weight.
-pub fn legacy_net_quantity(weight_g: Option<i64>, volume_ml: Option<i64>) -> Option<String> {
-    let q = |milli: i64, unit| NetQuantity { count: 1, milli, unit }.to_string();
-    match (volume_ml.filter(|v| *v > 0), weight_g.filter(|g| *g > 0)) {
-        (Some(ml), _) if ml % 1000 == 0 => Some(q(ml, QuantityUnit::L)),
-        (Some(ml), _) if ml % 10 == 0 => Some(q(ml * 100, QuantityUnit::Cl)),
-        (Some(ml), _) => Some(q(ml * 1000, QuantityUnit::Ml)),
-        (None, Some(g)) if g % 1000 == 0 => Some(q(g, QuantityUnit::Kg)),
-        (None, Some(g)) => Some(q(g * 1000, QuantityUnit::G)),
-        (None, None) => None,
-    }
-}
-
 /// A quantity at the end of a product name (« Cidre brut 75 cl » → 75 cl), proposed when
 /// the file has no quantity column: shown for confirmation, never stored unasked.
 pub fn net_quantity_in_name(name: &str) -> Option<NetQuantity> {
@@ -388,23 +323,6 @@ pub fn net_quantity_in_name(name: &str) -> Option<NetQuantity> {
         .windows(2)
         .find_map(|w| NetQuantity::parse(&w.join(" ")))
         .or_else(|| words.iter().find_map(|w| NetQuantity::parse(w)))
-}
-
-/// The price of a reference quantity, as French labelling requires for goods sold by
-/// quantity ("prix au kilo", "prix au litre", arrêté du 3 décembre 1987).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct UnitPrice {
-    pub cents: i64,
-    pub per: UnitPricePer,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitPricePer {
-    Kg,
-    L,
-    M,
-    M2,
 }
 
 impl UnitPricePer {
@@ -466,6 +384,7 @@ pub fn unit_price_of(unit: Unit, price_cents: i64, net_quantity: Option<&str>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::catalogue::legacy_net_quantity;
 
     fn q(s: &str) -> NetQuantity {
         NetQuantity::parse(s).unwrap_or_else(|| panic!("{s} must parse"))
@@ -547,6 +466,21 @@ mod tests {
         assert_eq!(legacy_net_quantity(Some(2000), None).as_deref(), Some("2 kg"));
         assert_eq!(legacy_net_quantity(Some(1200), Some(750)).as_deref(), Some("75 cl"));
         assert_eq!(legacy_net_quantity(None, None), None);
+        // Written without `NetQuantity` (it lives in `model`, below the catalogue), the
+        // same text as the net quantity of that volume or weight prints.
+        let q = |milli: i64, unit| NetQuantity { count: 1, milli, unit }.to_string();
+        for n in [1, 5, 10, 75, 100, 250, 333, 750, 1000, 1500, 2000, 12_345, 1_000_000] {
+            let volume = if n % 1000 == 0 {
+                q(n, QuantityUnit::L)
+            } else if n % 10 == 0 {
+                q(n * 100, QuantityUnit::Cl)
+            } else {
+                q(n * 1000, QuantityUnit::Ml)
+            };
+            assert_eq!(legacy_net_quantity(Some(7), Some(n)), Some(volume), "{n} ml");
+            let weight = if n % 1000 == 0 { q(n, QuantityUnit::Kg) } else { q(n * 1000, QuantityUnit::G) };
+            assert_eq!(legacy_net_quantity(Some(n), None), Some(weight), "{n} g");
+        }
     }
 
     #[test]

@@ -1,66 +1,9 @@
 //! Which column is what: the header row under any title rows, and each header mapped
 //! to a catalogue field through French and English synonyms.
 
-use serde::{Deserialize, Serialize};
-
 use super::read::{Cell, GridRow};
+pub use crate::model::import::{Field, Mapping};
 use crate::text::fold;
-
-/// A catalogue field a column can fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    Sku,
-    Name,
-    PriceTtc,
-    PriceHt,
-    Vat,
-    Stock,
-    Category,
-    Subcategory,
-    Ean,
-    Description,
-    Unit,
-    /// What the goods come in, as the shop writes it (bouteille, pot…).
-    Packaging,
-    Weight,
-    Volume,
-    Size,
-    Color,
-    Options,
-    Photo,
-    Status,
-    /// Rows sharing this value are variants of one product.
-    Group,
-    /// Goods or service (« produit », « prestation »); « alimentaire » makes it food.
-    Kind,
-    /// How long a service lasts (« 1 h », « 2 h 30 »).
-    Duration,
-    /// Dated sessions of a service.
-    Sessions,
-    /// Days to make a product made to order.
-    LeadTime,
-    /// Counted, unlimited or made to order (« illimité », « sur commande »).
-    StockPolicy,
-    Ingredients,
-    Allergens,
-    /// Storage conditions (« À conserver entre 2 et 6 °C »).
-    Storage,
-    Origin,
-    Producer,
-    /// Quality signs: AOP, Label Rouge, Agriculture Biologique…
-    Labels,
-    /// Alcoholic strength (% vol).
-    Abv,
-    /// The reduced price of a promotion (« Prix promo »).
-    PromoPrice,
-    /// A promotion as a percentage off (« Remise », « -20 % »).
-    Discount,
-    /// When the promotion starts (« Début promo »), Paris time.
-    PromoStart,
-    /// When it ends (« Fin promo »); a date alone is the end of that day.
-    PromoEnd,
-}
 
 impl Field {
     /// The food columns, in the export's order (Ingrédients … Degré).
@@ -554,25 +497,6 @@ pub fn header_unit_hint(header: &str) -> Option<String> {
     let end = f[start..].find([')', ']'])? + start;
     let hint = f[start + 1..end].trim().to_owned();
     (!hint.is_empty()).then_some(hint)
-}
-
-/// How a file's columns map to fields. Remembered per layout.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct Mapping {
-    /// Spreadsheet row number of the header row.
-    pub header_row: u32,
-    /// One entry per column from A; `None`: "ne pas importer".
-    pub columns: Vec<Option<Field>>,
-}
-
-impl Mapping {
-    pub fn column_of(&self, field: Field) -> Option<usize> {
-        self.columns.iter().position(|f| *f == Some(field))
-    }
-
-    pub fn has(&self, field: Field) -> bool {
-        self.column_of(field).is_some()
-    }
 }
 
 /// How many of a sheet's first rows may hold the header row.

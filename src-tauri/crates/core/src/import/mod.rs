@@ -42,6 +42,8 @@ pub use plan::{
 };
 pub use read::{Cell, GridRow, Source, read_bytes, read_file, stream_bytes, stream_file};
 
+pub use crate::model::import::photo_name_key;
+
 use crate::promotions::sheet::{SheetOutcome, from_sheet};
 use crate::promotions::{self, PromotionQuery};
 use crate::storage::ImportTx;
@@ -306,12 +308,6 @@ fn check_settings(s: &ImportSettings) -> Result<()> {
     Ok(())
 }
 
-/// The name a photo is known by: the last path component (a cell may hold
-/// `C:\Photos\camembert.jpg`), without case.
-pub fn photo_name_key(name: &str) -> String {
-    name.rsplit(['/', '\\']).next().unwrap_or(name).trim().to_lowercase()
-}
-
 /// What planning needs besides the sheet: the columns, the catalogue as the import's
 /// transaction sees it, the photo library when a column names photos, the ids to hand
 /// out, and where the data rows start.
@@ -341,9 +337,11 @@ fn setup(tx: &mut ImportTx, db: &Db, rt: &tokio::runtime::Handle, sheet: &Source
     let library = if s.mapping.has(Field::Photo) { Some(tx.photo_library()?) } else { None };
     // Through the pool: `tx` holds the write lock (or its read snapshot is as recent).
     let categories = rt.block_on(db.categories())?;
+    let index = tx.index(categories)?;
+    let (next_product, next_category, seed) = tx.next_ids()?;
     Ok(Setup {
-        index: tx.index(categories)?,
-        ids: tx.next_ids()?,
+        index,
+        ids: Ids::new(next_product, next_category, seed),
         cols,
         library,
         first,

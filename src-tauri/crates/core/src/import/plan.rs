@@ -21,6 +21,10 @@ use crate::catalogue::{
     Category, FoodInfo, Offer, ProductInput, ProductKind, ProductStatus, Unit, VariantInput, VariantOption,
     format_duration, net_quantity_in_name, publish_problems, unit_price, validate_product,
 };
+pub use crate::model::import::{
+    CategoryRef, CategoryRow, Counts, CreatedProduct, PhotoAttach, ProductWrite, UpdatedProduct, VariantWrite,
+    WriteBatch,
+};
 use crate::money::format_eur;
 use crate::promotions::sheet::SheetPromotion;
 use crate::promotions::{Discount, format_local};
@@ -128,22 +132,6 @@ pub struct QuantityProposal {
     pub applied: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct Counts {
-    pub create: u32,
-    pub update: u32,
-    pub unchanged: u32,
-    pub rejected: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CategoryRef {
-    None,
-    Existing(i64),
-    /// Index in [`Plan::new_categories`].
-    New(usize),
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCategory {
     pub name: String,
@@ -152,40 +140,6 @@ pub struct NewCategory {
     /// The category as the file wrote it (`Fromages › Chèvre`): what the shopkeeper
     /// may map to an existing category instead ([`CategoryChoice::name`]).
     pub written: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct VariantWrite {
-    pub id: Option<i64>,
-    pub sku: String,
-    pub options: Vec<VariantOption>,
-    pub price_cents: i64,
-    pub stock: i64,
-    pub ean: Option<String>,
-    pub net_quantity: Option<String>,
-    pub position: i64,
-    /// New, or different from the stored one.
-    pub changed: bool,
-    /// Stored EAN differs (the write parks it first so swaps pass the UNIQUE check).
-    pub ean_changed: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProductWrite {
-    /// `None`: created.
-    pub id: Option<i64>,
-    pub name: String,
-    pub description: String,
-    pub category: CategoryRef,
-    pub status: ProductStatus,
-    pub vat: VatRate,
-    pub unit: Unit,
-    pub offer: Offer,
-    pub product_changed: bool,
-    /// Every variant of the product after the import, stored order.
-    pub variants: Vec<VariantWrite>,
-    pub search_changed: bool,
-    pub before: Option<ProductSnapshot>,
 }
 
 /// What the user chose beside the mapping.
@@ -210,66 +164,10 @@ pub struct CategoryChoice {
     pub category_id: Option<i64>,
 }
 
-/// What one write carries to the storage layer: every id is assigned already (the
-/// import holds the write lock, so the next free ids are known when it starts).
-#[derive(Debug, Default)]
-pub struct WriteBatch {
-    /// Data rows of the file dealt with so far, this batch included (progress).
-    pub rows_done: u64,
-    /// Categories to create before the products, parents first.
-    pub categories: Vec<CategoryRow>,
-    pub created: Vec<CreatedProduct>,
-    pub updated: Vec<UpdatedProduct>,
-    /// Library photos to show on products, after their current photos.
-    pub photos: Vec<PhotoAttach>,
-}
-
 impl WriteBatch {
     fn is_empty(&self) -> bool {
         self.categories.is_empty() && self.created.is_empty() && self.updated.is_empty() && self.photos.is_empty()
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CategoryRow {
-    pub id: i64,
-    pub parent_id: Option<i64>,
-    pub name: String,
-}
-
-/// A product the import creates, with what its rows and search entry hold.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreatedProduct {
-    pub id: i64,
-    pub uid: String,
-    pub name: String,
-    pub sort_key: String,
-    pub description: String,
-    pub category_id: Option<i64>,
-    pub status: ProductStatus,
-    pub vat: VatRate,
-    pub unit: Unit,
-    pub offer: StoredOffer,
-    /// With their options as the JSON text stored.
-    pub variants: Vec<(VariantWrite, String)>,
-    pub search_body: String,
-    /// Its EANs are set once every batch is written: planned at the end of the file, it
-    /// may take an EAN that a stored variant gives up in a later batch.
-    pub ean_later: bool,
-}
-
-/// A stored product the import changes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdatedProduct {
-    pub id: i64,
-    pub write: ProductWrite,
-    pub category_id: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PhotoAttach {
-    pub product_id: i64,
-    pub sha256: Vec<String>,
 }
 
 /// Ids the planner hands out: the next free product and category ids, and product uids

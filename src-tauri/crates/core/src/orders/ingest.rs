@@ -8,20 +8,9 @@
 use chrono::{DateTime, Utc};
 use comptoir_protocol::events::Event;
 use comptoir_protocol::orders::Order;
-use serde::Serialize;
 
+pub use crate::model::orders::StoreOutcome;
 use crate::{Db, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StoreOutcome {
-    /// First time this order is seen.
-    New,
-    /// A newer version of a known order.
-    Updated,
-    /// Same or older version than stored: a duplicate or out of order.
-    Ignored,
-}
 
 /// Stores the order an event carries (other events only move the position).
 /// Does **not** acknowledge: call [`acknowledge`] once this returned.

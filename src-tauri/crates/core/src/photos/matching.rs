@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::photos::{CodeMatch, MatchedBy};
+
 /// A code to look up, and the photo's rank among the product's photos (1 = main).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameCandidate {
@@ -52,24 +54,6 @@ fn split_number(stem: &str) -> Option<(&str, u32)> {
         return None;
     }
     Some((base, digits.parse().ok()?))
-}
-
-/// How a file name was tied to a product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchedBy {
-    Sku,
-    Ean,
-}
-
-/// A product found for a code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct CodeMatch {
-    pub product_id: i64,
-    pub product_name: String,
-    /// The SKU or EAN as stored.
-    pub code: String,
-    pub matched_by: MatchedBy,
 }
 
 /// "Attach this photo to that product": shown for review, applied on confirmation.

@@ -39,8 +39,9 @@ mod studio;
 mod tests;
 pub mod watch;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+pub use crate::model::photos::{NewPhoto, PhotoRecord, ProductPhotoRow};
 pub use batch::{BatchOptions, BatchReport, CancelFlag, FileOutcome, Outcome, Progress, process_batch};
 pub use heif::{Capabilities, capabilities};
 pub use matching::{CodeMatch, MatchProposal, MatchedBy};
@@ -51,51 +52,6 @@ pub use quality::{QualityFlag, QualityReport};
 pub use store::PhotoStore;
 pub use studio::{ImportReport, ImportedFile, LibraryPhoto, ProductPhoto, Studio};
 pub use watch::{FolderWatcher, watch_folder};
-
-/// A photo known to the shop (one per distinct original, by sha256).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
-pub struct PhotoRecord {
-    pub sha256: String,
-    /// File name at first import.
-    pub original_name: String,
-    pub format: Format,
-    /// Upright size of the original.
-    pub width: u32,
-    pub height: u32,
-    pub byte_size: u64,
-    pub quality_flags: Vec<QualityFlag>,
-    pub sharpness: f32,
-    /// Fingerprint of the preset its stored derivatives were made with.
-    pub preset_fp: String,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-/// What storage needs to record a photo.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewPhoto {
-    pub sha256: String,
-    pub original_name: String,
-    pub format: Format,
-    pub width: u32,
-    pub height: u32,
-    pub byte_size: u64,
-    pub quality_flags: Vec<QualityFlag>,
-    pub sharpness: f32,
-    pub preset_fp: String,
-}
-
-/// A product's photo as stored (see [`ProductPhoto`] for the version with files).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
-pub struct ProductPhotoRow {
-    pub id: i64,
-    pub product_id: i64,
-    pub photo_sha: String,
-    /// 0 is the main photo.
-    pub position: i64,
-    pub alt_text: String,
-    pub edits: Edits,
-}
 
 /// A quality flag with its French badge and explanation, for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::model::photos::{Crop, Edits};
+
 /// Bumped whenever the pipeline's output changes for the same input and preset, so
 /// stored derivatives are rebuilt.
 pub const PIPELINE_VERSION: u32 = 1;
@@ -54,15 +56,6 @@ impl Preset {
     }
 }
 
-/// A crop rectangle in fractions (0–1) of the upright, rotated image.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
-pub struct Crop {
-    pub x: f32,
-    pub y: f32,
-    pub w: f32,
-    pub h: f32,
-}
-
 impl Crop {
     /// The largest centred square of a `width` × `height` image.
     pub fn centered_square(width: u32, height: u32) -> Self {
@@ -81,14 +74,6 @@ impl Crop {
         let whole = x < 1e-4 && y < 1e-4 && w > 0.9999 && h > 0.9999;
         (!whole).then_some(Self { x, y, w, h })
     }
-}
-
-/// Non-destructive edits of one product photo, applied to the upright original.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, specta::Type)]
-pub struct Edits {
-    /// Clockwise quarter turns in degrees: 0, 90, 180 or 270.
-    pub rotation: u16,
-    pub crop: Option<Crop>,
 }
 
 impl Edits {

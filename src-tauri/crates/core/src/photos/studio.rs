@@ -352,7 +352,8 @@ impl Studio {
     }
 
     async fn edit(&self, product_photo_id: i64, edits: Edits, now: DateTime<Utc>) -> Result<ProductPhoto> {
-        self.db.set_photo_edits(product_photo_id, &edits, now).await?;
+        // Stored as the studio draws them: quarter turns, a crop inside the image.
+        self.db.set_photo_edits(product_photo_id, &edits.normalized(), now).await?;
         let row = self.db.product_photo_row(product_photo_id).await?;
         let is_main = self.db.product_photo_rows(row.product_id).await?.first().map(|r| r.id) == Some(row.id);
         self.with_files(row, is_main).await

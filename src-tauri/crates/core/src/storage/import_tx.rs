@@ -20,13 +20,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::catalogue::{SEARCH_PARTS_SQL, search_text};
 use super::imports::{BatchInfo, CatalogueIndex, ProductSnapshot, VariantKey, VariantSnapshot};
 use super::offer::{OFFER_COLUMNS, OFFER_SET, StoredOffer};
+use super::products::{SEARCH_PARTS_SQL, search_text};
 use super::{Db, ts};
-use crate::catalogue::Category;
-use crate::import::Mapping;
-use crate::import::plan::{Counts, CreatedProduct, Ids, UpdatedProduct, VariantWrite, WriteBatch};
+use crate::model::catalogue::Category;
+use crate::model::import::{Counts, CreatedProduct, Mapping, UpdatedProduct, VariantWrite, WriteBatch, photo_name_key};
 use crate::{Error, Result};
 
 pub struct ImportTx {
@@ -161,25 +160,25 @@ impl ImportTx {
         Ok(out)
     }
 
-    /// The photo library by file name ([`crate::import::photo_name_key`]) → sha256; of
+    /// The photo library by file name ([`photo_name_key`]) → sha256; of
     /// two photos with the same name, the last one imported.
     pub fn photo_library(&mut self) -> Result<HashMap<String, String>> {
         let mut stmt =
             self.conn.prepare_cached("SELECT original_name, sha256 FROM photos ORDER BY created_at, sha256")?;
-        let rows = stmt.query_map([], |r| Ok((crate::import::photo_name_key(&r.get::<_, String>(0)?), r.get(1)?)))?;
+        let rows = stmt.query_map([], |r| Ok((photo_name_key(&r.get::<_, String>(0)?), r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The ids an import hands out from here: the next free product and category ids
+    /// Where the ids an import hands out start: the next free product and category ids
     /// (the write transaction holds the lock, so nobody else takes them) and a random
     /// seed for product uids (SQLite's `randomblob`, as the column default uses).
-    pub fn next_ids(&mut self) -> Result<Ids> {
+    pub fn next_ids(&mut self) -> Result<(i64, i64, [u8; 16])> {
         let (p, c, seed): (i64, i64, Vec<u8>) = self.conn.query_row(
             "SELECT (SELECT coalesce(max(id), 0) + 1 FROM products), (SELECT coalesce(max(id), 0) + 1 FROM categories), randomblob(16)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        Ok(Ids::new(p, c, seed.try_into().unwrap_or([7; 16])))
+        Ok((p, c, seed.try_into().unwrap_or([7; 16])))
     }
 
     /// Records the import batch (its counts are filled in by [`ImportTx::finish_batch`]).
@@ -634,7 +633,7 @@ impl WriteState {
     }
 }
 
-/// `storage::catalogue::reindex_product` on this connection: the same parts, the same text.
+/// `storage::products::reindex_product` on this connection: the same parts, the same text.
 fn reindex_product(conn: &Connection, id: i64) -> Result<()> {
     let parts = conn
         .prepare_cached(SEARCH_PARTS_SQL)?

@@ -5,14 +5,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
-use super::catalogue::reindex_product;
 use super::offer::{OFFER_COLUMNS, OFFER_COLUMNS_P, OFFER_PLACEHOLDERS, StoredOffer};
-use super::{Db, ts};
-use crate::catalogue::{Category, Offer, ProductStatus, Unit, VariantOption};
-use crate::import::Mapping;
+use super::products::{parse_status, parse_unit, parse_vat, reindex_product};
+use super::{Db, stored_json_at, ts};
+use crate::model::catalogue::{Category, Offer, ProductStatus, Unit, VariantOption, legacy_net_quantity};
+use crate::model::import::Mapping;
+pub use crate::model::stored::{ProductSnapshot, VariantSnapshot};
 use crate::text::fold;
 use crate::vat::VatRate;
 use crate::{Error, Result};
@@ -33,47 +34,6 @@ pub struct CatalogueIndex {
     pub by_sku: HashMap<String, usize>,
     pub by_ean: HashMap<String, usize>,
     pub categories: Vec<Category>,
-}
-
-/// A product's stored rows, exactly, for undo.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProductSnapshot {
-    pub id: i64,
-    pub uid: String,
-    pub name: String,
-    pub sort_key: String,
-    pub description: String,
-    pub category_id: Option<i64>,
-    pub status: String,
-    pub vat_bp: i64,
-    pub unit: String,
-    pub created_at: String,
-    pub updated_at: String,
-    #[serde(flatten)]
-    pub offer: StoredOffer,
-    pub variants: Vec<VariantSnapshot>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VariantSnapshot {
-    pub id: i64,
-    pub sku: String,
-    /// JSON text as stored.
-    pub options: String,
-    pub price_cents: i64,
-    pub stock: i64,
-    pub ean: Option<String>,
-    #[serde(default)]
-    pub net_quantity: Option<String>,
-    /// Snapshots taken before schema 0011 hold grams and millilitres: read, turned into
-    /// a net quantity on undo, never written again.
-    #[serde(default, skip_serializing)]
-    pub weight_g: Option<i64>,
-    #[serde(default, skip_serializing)]
-    pub volume_ml: Option<i64>,
-    pub position: i64,
-    pub created_at: String,
-    pub updated_at: String,
 }
 
 /// An import as the history lists it.
@@ -133,7 +93,7 @@ impl Db {
             .bind(layout_hash)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+        json.map(|j| stored_json_at("import_mappings", layout_hash, "mapping", &j)).transpose()
     }
 
     pub async fn import_batches(&self) -> Result<Vec<ImportBatch>> {
@@ -245,17 +205,18 @@ impl Db {
             report.products_deleted += n as u32;
         }
         // Changed products: every stored column back.
-        let snapshots: Vec<String> = sqlx::query_scalar(
-            "SELECT before FROM import_batch_products WHERE batch_id = ? AND before IS NOT NULL ORDER BY product_id",
+        let snapshots: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT product_id, before FROM import_batch_products WHERE batch_id = ? AND before IS NOT NULL ORDER BY product_id",
         )
         .bind(batch_id)
         .fetch_all(&mut *tx)
         .await?;
         let snapshots: Vec<ProductSnapshot> = snapshots
             .iter()
-            .map(|s| serde_json::from_str(s))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| Error::Database(sqlx::Error::Decode(Box::new(e))))?;
+            .map(|(product, s)| {
+                stored_json_at("import_batch_products", format_args!("{batch_id}/{product}"), "before", s)
+            })
+            .collect::<Result<_>>()?;
         // Park the EANs of every variant involved so swaps do not trip UNIQUE.
         for s in &snapshots {
             sqlx::query("UPDATE variants SET ean = NULL WHERE product_id = ?").bind(s.id).execute(&mut *tx).await?;
@@ -313,9 +274,11 @@ impl Db {
                     name,
                     description: r.get(2),
                     category_path: cat.and_then(|c| paths.get(&c).cloned()),
-                    status: if status == "published" { ProductStatus::Published } else { ProductStatus::Draft },
-                    vat: VatRate::from_basis_points(r.get(5)).unwrap_or(VatRate::Normal),
-                    unit: Unit::from_stored(&unit).unwrap_or(Unit::Piece),
+                    // Damaged values are errors naming them, as everywhere a product is
+                    // read: storage holds no default status, rate or unit.
+                    status: parse_status(status)?,
+                    vat: parse_vat(r.get(5))?,
+                    unit: parse_unit(unit)?,
                     options: super::stored_json(format_args!("options de la déclinaison {sku}"), &options)?,
                     sku,
                     price_cents: r.get(9),
@@ -375,7 +338,7 @@ async fn restore_snapshot(conn: &mut SqliteConnection, s: &ProductSnapshot) -> R
         .bind(v.price_cents)
         .bind(v.stock)
         .bind(&v.ean)
-        .bind(v.net_quantity.clone().or_else(|| crate::catalogue::legacy_net_quantity(v.weight_g, v.volume_ml)))
+        .bind(v.net_quantity.clone().or_else(|| legacy_net_quantity(v.weight_g, v.volume_ml)))
         .bind(v.position)
         .bind(&v.created_at)
         .bind(&v.updated_at)

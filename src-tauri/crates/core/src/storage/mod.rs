@@ -2,22 +2,30 @@
 //!
 //! One SQLite file per shop, in WAL mode so the UI can read while a sync or an
 //! import writes; foreign keys on; forward-only migrations embedded in the binary.
+//!
+//! Storage stores and loads: it depends on the plain values of [`crate::model`] and
+//! the value modules only, never on a feature module. A `Db` method that applies a
+//! rule (validating a product, deriving its unit prices, its wire form) is declared
+//! beside that rule, in its feature module, over the methods here.
 
 pub mod backup;
-mod catalogue;
+mod categories;
 mod import_tx;
 pub mod imports;
 pub mod offer;
 mod orders;
 mod photos;
+mod products;
 pub mod promotions;
 pub mod report;
 pub mod sync;
 pub mod sync_photos;
 
-pub use catalogue::{PATH_SEP, product_to_input};
+pub use crate::model::catalogue::product_to_input;
+pub use categories::PATH_SEP;
 pub use import_tx::{ImportTx, Spent};
 pub use orders::QueuedTransition;
+pub use products::ListedProduct;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -183,6 +191,16 @@ impl Db {
 /// Reads back JSON Comptoir stored; corrupt data is an error naming `what` it is.
 pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(what: impl std::fmt::Display, json: &str) -> Result<T> {
     serde_json::from_str(json).map_err(|e| crate::Error::Corrupt(format!("{what} ({e})")))
+}
+
+/// [`stored_json`] for one cell, named by its table, its row (its key) and its column.
+pub(crate) fn stored_json_at<T: serde::de::DeserializeOwned>(
+    table: &str,
+    row: impl std::fmt::Display,
+    column: &str,
+    json: &str,
+) -> Result<T> {
+    stored_json(format_args!("colonne « {column} » de la table « {table} », ligne {row}"), json)
 }
 
 /// See [`Db::shop_facts`].

@@ -3,7 +3,8 @@
 //! of how each is written and read back.
 
 use crate::Result;
-use crate::catalogue::{Offer, ProductKind, StockPolicy};
+use crate::model::catalogue::{Offer, ProductKind, StockPolicy};
+pub use crate::model::stored::StoredOffer;
 
 /// The offer's columns in `products`, in [`StoredOffer`]'s order.
 pub(crate) const OFFER_COLUMNS: &str = "packaging, kind, stock_policy, lead_time_days, duration_min, sessions, food";
@@ -16,72 +17,7 @@ pub(crate) const OFFER_SET: &str =
 /// Placeholders for [`OFFER_COLUMNS`] in an INSERT.
 pub(crate) const OFFER_PLACEHOLDERS: &str = "?, ?, ?, ?, ?, ?, ?";
 
-/// An [`Offer`] as its columns hold it (also inside an import's undo snapshots, where
-/// snapshots taken before these columns existed read as the defaults).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct StoredOffer {
-    #[serde(default)]
-    pub packaging: Option<String>,
-    #[serde(default = "goods")]
-    pub kind: String,
-    #[serde(default = "counted")]
-    pub stock_policy: String,
-    #[serde(default)]
-    pub lead_time_days: Option<i64>,
-    #[serde(default)]
-    pub duration_min: Option<i64>,
-    #[serde(default = "no_sessions")]
-    pub sessions: String,
-    #[serde(default)]
-    pub food: Option<String>,
-}
-
-impl Default for StoredOffer {
-    fn default() -> Self {
-        StoredOffer::from_offer(&Offer::default())
-    }
-}
-
-fn goods() -> String {
-    ProductKind::Goods.as_str().into()
-}
-fn counted() -> String {
-    StockPolicy::Counted.as_str().into()
-}
-fn no_sessions() -> String {
-    "[]".into()
-}
-
 impl StoredOffer {
-    pub fn from_offer(o: &Offer) -> Self {
-        StoredOffer {
-            packaging: o.packaging.clone(),
-            kind: o.kind.as_str().to_owned(),
-            stock_policy: o.stock_policy.as_str().to_owned(),
-            lead_time_days: o.lead_time_days.map(i64::from),
-            duration_min: o.duration_minutes.map(i64::from),
-            // Most products have no session: not worth serde for every row of an import.
-            sessions: if o.sessions.is_empty() {
-                "[]".into()
-            } else {
-                serde_json::to_string(&o.sessions).unwrap_or_else(|_| "[]".into())
-            },
-            food: o.food.as_ref().and_then(|f| serde_json::to_string(f).ok()),
-        }
-    }
-
-    /// The offer of a plain product (goods, stock counted, nothing else said), which is
-    /// what the columns' own defaults hold (migration 0011): an INSERT may leave them out.
-    pub fn is_default(&self) -> bool {
-        self.packaging.is_none()
-            && self.kind == ProductKind::Goods.as_str()
-            && self.stock_policy == StockPolicy::Counted.as_str()
-            && self.lead_time_days.is_none()
-            && self.duration_min.is_none()
-            && self.sessions == "[]"
-            && self.food.is_none()
-    }
-
     /// Back to an [`Offer`]; `what` names the product in the error if a value is damaged.
     pub fn into_offer(self, what: &str) -> Result<Offer> {
         let damaged = |field: &str, value: &str| crate::Error::Corrupt(format!("{field} de {what} : « {value} »"));

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use comptoir_protocol::orders::{Order, OrderStatus};
+use comptoir_protocol::paris;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::{Db, ts};
-use crate::catalogue::{ProductKind, StockPolicy};
-use crate::orders::time::paris_midnight;
-use crate::orders::{LocalLine, LocalOrder, OrderFilter, StoreOutcome};
+use crate::model::catalogue::{ProductKind, StockPolicy, Unit};
+use crate::model::orders::{LocalLine, LocalOrder, OrderFilter, StoreOutcome};
 use crate::{Error, Result};
 
 const ORDER_COLUMNS: &str = "o.id, o.server_id, o.number, o.status, o.version, o.customer_name, o.customer_email,
@@ -347,12 +347,12 @@ impl Db {
             qb.push(" AND o.status = ").push_bind(s.as_str());
         }
         if let Some(d) = filter.from {
-            qb.push(" AND o.created_at >= ").push_bind(ts_ms(paris_midnight(d)));
+            qb.push(" AND o.created_at >= ").push_bind(ts_ms(paris::midnight(d)));
         }
         if let Some(d) = filter.to
             && let Some(next) = d.succ_opt()
         {
-            qb.push(" AND o.created_at < ").push_bind(ts_ms(paris_midnight(next)));
+            qb.push(" AND o.created_at < ").push_bind(ts_ms(paris::midnight(next)));
         }
         qb.push(" ORDER BY o.created_at DESC, o.number DESC");
         let mut conn = self.pool.acquire().await?;
@@ -462,7 +462,7 @@ impl Db {
     }
 
     /// The sale unit of each known SKU (keys lower-cased; SKUs are case-insensitive).
-    pub async fn units_of_skus(&self, skus: &[String]) -> Result<HashMap<String, crate::catalogue::Unit>> {
+    pub async fn units_of_skus(&self, skus: &[String]) -> Result<HashMap<String, Unit>> {
         let mut out = HashMap::new();
         for chunk in skus.chunks(500) {
             let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -475,7 +475,7 @@ impl Db {
             qb.push(")");
             for r in qb.build().fetch_all(&self.pool).await? {
                 let unit: &str = r.get(1);
-                if let Some(u) = crate::catalogue::Unit::ALL.into_iter().find(|u| u.as_str() == unit) {
+                if let Some(u) = Unit::from_stored(unit) {
                     out.insert(r.get::<String, _>(0).to_lowercase(), u);
                 }
             }

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Db, ts};
-use crate::photos::{CodeMatch, Crop, Edits, Format, MatchedBy, NewPhoto, PhotoRecord, ProductPhotoRow, QualityFlag};
+use super::{Db, stored_json_at, ts};
+use crate::model::photos::{CodeMatch, Edits, Format, MatchedBy, NewPhoto, PhotoRecord, ProductPhotoRow, QualityFlag};
 use crate::{Error, Result};
 
 macro_rules! photo_columns {
@@ -17,26 +17,25 @@ macro_rules! photo_columns {
     };
 }
 
-fn photo_from_row(r: &SqliteRow) -> PhotoRecord {
+fn photo_from_row(r: &SqliteRow) -> Result<PhotoRecord> {
+    let sha256: String = r.get(0);
     let flags: String = r.get(6);
     let format: String = r.get(2);
-    PhotoRecord {
-        sha256: r.get(0),
+    let flags: Vec<String> = stored_json_at("photos", &sha256, "quality_flags", &flags)?;
+    Ok(PhotoRecord {
+        sha256,
         original_name: r.get(1),
         format: Format::parse(&format).unwrap_or(Format::Jpeg),
         width: r.get::<i64, _>(3) as u32,
         height: r.get::<i64, _>(4) as u32,
         byte_size: r.get::<i64, _>(5) as u64,
-        quality_flags: serde_json::from_str::<Vec<String>>(&flags)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|f| QualityFlag::parse(f))
-            .collect(),
+        // A flag this version does not know (a newer one wrote it) is left out.
+        quality_flags: flags.iter().filter_map(|f| QualityFlag::parse(f)).collect(),
         sharpness: r.get::<f64, _>(7) as f32,
         preset_fp: r.get(8),
         created_at: r.get(9),
         updated_at: r.get(10),
-    }
+    })
 }
 
 macro_rules! pp_columns {
@@ -45,19 +44,20 @@ macro_rules! pp_columns {
     };
 }
 
-fn product_photo_from_row(r: &SqliteRow) -> ProductPhotoRow {
+fn product_photo_from_row(r: &SqliteRow) -> Result<ProductPhotoRow> {
+    let id: i64 = r.get(0);
     let crop: Option<String> = r.get(6);
-    ProductPhotoRow {
-        id: r.get(0),
+    Ok(ProductPhotoRow {
+        id,
         product_id: r.get(1),
         photo_sha: r.get(2),
         position: r.get(3),
         alt_text: r.get(4),
         edits: Edits {
             rotation: r.get::<i64, _>(5) as u16,
-            crop: crop.and_then(|c| serde_json::from_str::<Crop>(&c).ok()),
+            crop: crop.map(|c| stored_json_at("product_photos", id, "crop", &c)).transpose()?,
         },
-    }
+    })
 }
 
 impl Db {
@@ -89,12 +89,12 @@ impl Db {
 
     pub async fn photo(&self, sha: &str) -> Result<Option<PhotoRecord>> {
         let sql = concat!("SELECT ", photo_columns!(), " FROM photos WHERE sha256 = ?");
-        Ok(sqlx::query(sql).bind(sha).fetch_optional(&self.pool).await?.as_ref().map(photo_from_row))
+        sqlx::query(sql).bind(sha).fetch_optional(&self.pool).await?.as_ref().map(photo_from_row).transpose()
     }
 
     pub async fn photos(&self) -> Result<Vec<PhotoRecord>> {
         let sql = concat!("SELECT ", photo_columns!(), " FROM photos ORDER BY created_at DESC, sha256");
-        Ok(sqlx::query(sql).fetch_all(&self.pool).await?.iter().map(photo_from_row).collect())
+        sqlx::query(sql).fetch_all(&self.pool).await?.iter().map(photo_from_row).collect()
     }
 
     /// The library, newest first, each photo with the names of the products it is on
@@ -113,7 +113,7 @@ impl Db {
         rows.iter()
             .map(|r| {
                 let names: Option<String> = r.get(11);
-                let photo = photo_from_row(r);
+                let photo = photo_from_row(r)?;
                 let names = match names {
                     Some(n) => super::stored_json(format_args!("produits de la photo {}", photo.sha256), &n)?,
                     None => Vec::new(),
@@ -182,7 +182,7 @@ impl Db {
     /// The photos of a product in display order (the first is the main photo).
     pub async fn product_photo_rows(&self, product_id: i64) -> Result<Vec<ProductPhotoRow>> {
         let sql = concat!("SELECT ", pp_columns!(), " FROM product_photos WHERE product_id = ? ORDER BY position, id");
-        Ok(sqlx::query(sql).bind(product_id).fetch_all(&self.pool).await?.iter().map(product_photo_from_row).collect())
+        sqlx::query(sql).bind(product_id).fetch_all(&self.pool).await?.iter().map(product_photo_from_row).collect()
     }
 
     pub async fn product_photo_row(&self, id: i64) -> Result<ProductPhotoRow> {
@@ -193,7 +193,7 @@ impl Db {
             .await?
             .as_ref()
             .map(product_photo_from_row)
-            .ok_or_else(|| Error::not_found("Photo du produit", id))
+            .ok_or_else(|| Error::not_found("Photo du produit", id))?
     }
 
     /// Adds a photo at the end of a product's photos, alt text prefilled with the product
@@ -271,7 +271,6 @@ impl Db {
     }
 
     pub async fn set_photo_edits(&self, product_photo_id: i64, edits: &Edits, now: DateTime<Utc>) -> Result<()> {
-        let edits = edits.normalized();
         let crop = edits.crop.map(|c| serde_json::to_string(&c).unwrap_or_default());
         let n = sqlx::query("UPDATE product_photos SET rotation = ?, crop = ?, updated_at = ? WHERE id = ?")
             .bind(i64::from(edits.rotation))

@@ -1,5 +1,5 @@
 //! Promotions, campaigns and the price history (schema 0013). Rows in, rows out: what
-//! a reduction may be, and its reference price, are decided in [`crate::promotions`].
+//! a reduction may be, and its reference price, are decided in the `promotions` module.
 
 use std::collections::HashMap;
 
@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{Db, ts};
-use crate::promotions::reference::{OtherPromotion, PastPrice, PriceFacts};
+use crate::model::promotions::{OtherPromotion, PastPrice, PriceFacts};
 use crate::{Error, Result};
 
 fn instant(s: &str) -> Result<DateTime<Utc>> {

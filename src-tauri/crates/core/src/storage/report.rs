@@ -1,4 +1,4 @@
-//! The SQL of the support report (`crate::report`): what the shop holds, counted; the
+//! The SQL of the support report (the `report` module): what the shop holds, counted; the
 //! database's own checks; the errors stored beside the data; and the customers' details
 //! the report must mask wherever they turn up (logs, error messages).
 

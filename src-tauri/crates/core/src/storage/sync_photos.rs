@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use super::Db;
 use crate::Result;
-use crate::photos::{Crop, Edits, Format};
+use crate::model::photos::{Crop, Edits, Format};
 
 /// One photo of a product as the sync needs it: the original it is rendered from, the
 /// edits, and the render the sync last resolved for it.

@@ -11,15 +11,17 @@
 //! shop to act on — never published without what the law requires a buyer to read
 //! (Regulation (EU) No 1169/2011, art. 9 and 14), and never silently skipped.
 
+use std::collections::BTreeMap;
+
 use comptoir_protocol::catalog::{
     self as wire, ALCOHOL_HEALTH_MESSAGE, FoodData, ProductData, SellingUnit, Session, Stock, Variant as WireVariant,
 };
 
-use crate::FieldError;
 use crate::catalogue::{
     Allergen, FoodInfo, Offer, ProductInput, ProductKind, ProductStatus, ServiceSession, StockPolicy, Unit, UnitPrice,
     UnitPricePer, normalise_net_quantity, publish_problems, unit_price_of,
 };
+use crate::{Db, FieldError, Result};
 
 /// One product ready for the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,37 @@ pub struct WireProduct {
     pub data: ProductData,
     /// Published in Comptoir but sent unpublished: the sync issue's French message.
     pub withheld: Option<String>,
+}
+
+impl Db {
+    /// Wire data of products by uid, without their images: all of them (`None`) or the
+    /// given ones. A uid with no row is absent from the map (deleted locally). A product
+    /// published but incomplete is sent unpublished (see the module's comment).
+    pub async fn sync_product_data(&self, uids: Option<&[String]>) -> Result<BTreeMap<String, ProductData>> {
+        Ok(self.sync_products(uids).await?.into_iter().map(|(uid, p)| (uid, p.data)).collect())
+    }
+
+    /// [`Db::sync_product_data`] with, for each product, whether it is withheld and why.
+    pub async fn sync_products(&self, uids: Option<&[String]>) -> Result<BTreeMap<String, WireProduct>> {
+        let products = self.sync_product_inputs(uids).await?;
+        let variant_ids: Vec<i64> =
+            products.values().flat_map(|(i, _)| i.variants.iter().filter_map(|v| v.id)).collect();
+        let mut promotions = self.promotions_of_variants(&variant_ids).await?;
+        // `images` stays empty here: what the marketplace is sent of a photo is its render
+        // (`sync::renders`), which only core knows how to make.
+        Ok(products
+            .into_iter()
+            .map(|(uid, (input, category_uid))| {
+                let mut product = product_data(&input, category_uid);
+                for (wv, v) in product.data.variants.iter_mut().zip(&input.variants) {
+                    if let Some(list) = v.id.and_then(|id| promotions.remove(&id)) {
+                        wv.promotions = list.iter().map(promotion).collect();
+                    }
+                }
+                (uid, product)
+            })
+            .collect())
+    }
 }
 
 /// The wire data of a stored product (as [`crate::storage::product_to_input`]

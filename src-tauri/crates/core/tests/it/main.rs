@@ -15,6 +15,7 @@ mod photos;
 mod promotions;
 mod recover;
 mod report;
+mod stored_json;
 mod support;
 mod sync;
 mod sync_faults;

@@ -1,4 +1,6 @@
-//! SQL of the catalogue. Writes are transactional and keep the search index in step.
+//! SQL of the catalogue's products: the list, one product, writes (transactional, the
+//! search index kept in step) and the search index itself. Values come in valid (the
+//! catalogue validates) and go out as stored (the catalogue derives unit prices).
 
 use std::collections::HashMap;
 
@@ -7,163 +9,43 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::offer::{OFFER_COLUMNS, OFFER_PLACEHOLDERS, OFFER_SET, StoredOffer};
 use super::{Db, ts};
-use crate::catalogue::{
-    CatalogueStats, Category, CategoryInput, Product, ProductFilter, ProductInput, ProductPage, ProductRow,
-    ProductStatus, Unit, Variant, VariantOption, VariantPatch, unit_price_of, validate_product,
+use crate::model::catalogue::{
+    Product, ProductFilter, ProductInput, ProductKind, ProductStatus, StockPolicy, Unit, Variant, VariantOption,
 };
 use crate::text::fold;
 use crate::vat::VatRate;
 use crate::{Error, FieldError, Result};
 
-/// Separator in category paths, as shown to people.
-pub const PATH_SEP: &str = " › ";
-
 /// Largest page the list hands out at once; the UI asks for what is on screen.
 const MAX_PAGE: u32 = 500;
 
+/// A line of the catalogue list as stored. The catalogue's `ProductRow` is this with
+/// what it derives (the unit price) and what promotions add (the badge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedProduct {
+    pub id: i64,
+    pub name: String,
+    pub category_path: Option<String>,
+    pub status: ProductStatus,
+    pub vat: VatRate,
+    pub unit: Unit,
+    pub variant_count: i64,
+    /// SKU of the first variant.
+    pub sku: Option<String>,
+    pub min_price_cents: Option<i64>,
+    pub max_price_cents: Option<i64>,
+    pub total_stock: i64,
+    pub kind: ProductKind,
+    pub stock_policy: StockPolicy,
+    pub packaging: Option<String>,
+    /// The first variant's price and net quantity (its unit price is the list's).
+    pub first_price_cents: Option<i64>,
+    pub first_net_quantity: Option<String>,
+}
+
 impl Db {
-    pub async fn catalogue_stats(&self) -> Result<CatalogueStats> {
-        let row = sqlx::query(
-            "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM variants), (SELECT count(*) FROM categories)",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(CatalogueStats { products: row.get(0), variants: row.get(1), categories: row.get(2) })
-    }
-
-    // ---- categories -------------------------------------------------------------
-
-    /// The whole tree, depth-first in display order, each with its full path.
-    pub async fn categories(&self) -> Result<Vec<Category>> {
-        self.category_tree(true).await
-    }
-
-    /// The tree; product counts are optional because counting scans every product, which
-    /// the catalogue list (asked on every keystroke) does not need.
-    async fn category_tree(&self, with_counts: bool) -> Result<Vec<Category>> {
-        let sql = if with_counts {
-            "SELECT c.id, c.uid, c.parent_id, c.name, c.position, coalesce(n.products, 0)
-             FROM categories c
-             LEFT JOIN (SELECT category_id, count(*) AS products FROM products GROUP BY category_id) n
-                    ON n.category_id = c.id"
-        } else {
-            "SELECT c.id, c.uid, c.parent_id, c.name, c.position, 0 FROM categories c"
-        };
-        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
-        let mut by_parent: HashMap<Option<i64>, Vec<Category>> = HashMap::new();
-        for r in rows {
-            let c = Category {
-                id: r.get(0),
-                uid: r.get(1),
-                parent_id: r.get(2),
-                name: r.get(3),
-                path: String::new(),
-                depth: 0,
-                position: r.get(4),
-                product_count: r.get(5),
-            };
-            by_parent.entry(c.parent_id).or_default().push(c);
-        }
-        for children in by_parent.values_mut() {
-            children.sort_by(|a, b| a.position.cmp(&b.position).then_with(|| fold(&a.name).cmp(&fold(&b.name))));
-        }
-        let mut out = Vec::new();
-        fn walk(
-            parent: Option<i64>,
-            prefix: &str,
-            depth: u32,
-            by_parent: &mut HashMap<Option<i64>, Vec<Category>>,
-            out: &mut Vec<Category>,
-        ) {
-            let Some(children) = by_parent.remove(&parent) else { return };
-            for mut c in children {
-                c.path = if prefix.is_empty() { c.name.clone() } else { format!("{prefix}{PATH_SEP}{}", c.name) };
-                c.depth = depth;
-                let (id, path) = (c.id, c.path.clone());
-                out.push(c);
-                walk(Some(id), &path, depth + 1, by_parent, out);
-            }
-        }
-        walk(None, "", 0, &mut by_parent, &mut out);
-        Ok(out)
-    }
-
-    pub async fn save_category(&self, input: &CategoryInput, now: DateTime<Utc>) -> Result<Category> {
-        let name = input.name.trim();
-        if name.is_empty() {
-            return Err(Error::invalid("name", "required", "Le nom de la catégorie est obligatoire"));
-        }
-        let mut tx = self.pool.begin().await?;
-        let saved = save_category_in(&mut tx, input, name, now).await;
-        let id = match saved {
-            Ok(id) => {
-                tx.commit().await?;
-                id
-            }
-            Err(e) => {
-                // Roll back now: a dropped transaction is only rolled back when its pooled
-                // connection is next used, and until then it keeps SQLite's write lock (the
-                // next write on another connection would fail with "database is locked").
-                tx.rollback().await?;
-                return Err(e);
-            }
-        };
-        self.categories().await?.into_iter().find(|c| c.id == id).ok_or_else(|| Error::not_found("Catégorie", id))
-    }
-
-    /// Deletes an empty category. One that still holds products or sub-categories is
-    /// refused rather than emptied: nothing the shopkeeper filed disappears silently.
-    pub async fn delete_category(&self, id: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "SELECT name, (SELECT count(*) FROM products WHERE category_id = ?1), (SELECT count(*) FROM categories WHERE parent_id = ?1)
-             FROM categories WHERE id = ?1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| Error::not_found("Catégorie", id))?;
-        let (name, products, children): (String, i64, i64) = (row.get(0), row.get(1), row.get(2));
-        if products > 0 || children > 0 {
-            return Err(Error::Conflict(format!(
-                "La catégorie « {name} » contient encore {products} produit(s) et {children} sous-catégorie(s) : déplacez-les d'abord"
-            )));
-        }
-        sqlx::query("DELETE FROM categories WHERE id = ?").bind(id).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Finds a category by its path (`Alimentation › Crèmerie`, or `Alimentation/Crèmerie`,
-    /// or just `Crèmerie` when that name is unique), ignoring case and accents.
-    pub async fn find_category(&self, path: &str) -> Result<Option<Category>> {
-        let all = self.categories().await?;
-        // A name may itself contain a separator ("Boissons/Cave"): a whole-name match wins.
-        let whole = fold(path.trim());
-        if let Some(c) = all.iter().find(|c| fold(&c.name) == whole || fold(&c.path) == whole) {
-            return Ok(Some(c.clone()));
-        }
-        let wanted: Vec<String> =
-            path.split(['›', '>', '/']).map(|s| fold(s.trim())).filter(|s| !s.is_empty()).collect();
-        if wanted.is_empty() {
-            return Ok(None);
-        }
-        let matches: Vec<&Category> = all
-            .iter()
-            .filter(|c| {
-                let parts: Vec<String> = c.path.split(PATH_SEP).map(fold).collect();
-                parts.ends_with(&wanted)
-            })
-            .collect();
-        Ok(match matches.as_slice() {
-            [one] => Some((*one).clone()),
-            many => many.iter().find(|c| c.path.split(PATH_SEP).count() == wanted.len()).map(|c| (*c).clone()),
-        })
-    }
-
-    // ---- products -----------------------------------------------------------------
-
-    pub async fn list_products(&self, filter: &ProductFilter) -> Result<ProductPage> {
+    /// One page of the catalogue list matching `filter`, and how many match in all.
+    pub async fn list_product_rows(&self, filter: &ProductFilter) -> Result<(u32, Vec<ListedProduct>)> {
         let limit = filter.limit.clamp(1, MAX_PAGE);
         let terms = filter.search.as_deref().map(crate::text::search_terms).unwrap_or_default();
         // Each word is a quoted prefix: "pate" finds "pâté" and "pâtes"; quoting keeps
@@ -228,40 +110,35 @@ impl Db {
             .into_iter()
             .map(|r| {
                 let category_id: Option<i64> = r.get(2);
-                let unit = parse_unit(r.get(5))?;
                 let kind: String = r.get(11);
                 let stock_policy: String = r.get(12);
-                let first_price: Option<i64> = r.get(14);
-                let first_net: Option<String> = r.get(15);
-                Ok(ProductRow {
+                Ok(ListedProduct {
                     id: r.get(0),
                     name: r.get(1),
                     category_path: category_id.and_then(|c| paths.get(&c).cloned()),
                     status: parse_status(r.get(3))?,
                     vat: parse_vat(r.get(4))?,
-                    unit,
+                    unit: parse_unit(r.get(5))?,
                     variant_count: r.get(6),
                     sku: r.get(7),
                     min_price_cents: r.get(8),
                     max_price_cents: r.get(9),
                     total_stock: r.get(10),
-                    kind: crate::catalogue::ProductKind::from_stored(&kind).ok_or_else(|| corrupt("kind", &kind))?,
-                    stock_policy: crate::catalogue::StockPolicy::from_stored(&stock_policy)
+                    kind: ProductKind::from_stored(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+                    stock_policy: StockPolicy::from_stored(&stock_policy)
                         .ok_or_else(|| corrupt("stock_policy", &stock_policy))?,
                     packaging: r.get(13),
-                    unit_price: first_price.and_then(|p| unit_price_of(unit, p, first_net.as_deref())),
-                    promotion: None,
+                    first_price_cents: r.get(14),
+                    first_net_quantity: r.get(15),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(ProductPage { total: u32::try_from(total).unwrap_or(u32::MAX), offset: filter.offset, items })
+        Ok((u32::try_from(total).unwrap_or(u32::MAX), items))
     }
 
-    async fn category_paths(&self) -> Result<HashMap<i64, String>> {
-        Ok(self.category_tree(false).await?.into_iter().map(|c| (c.id, c.path)).collect())
-    }
-
-    pub async fn product(&self, id: i64) -> Result<Product> {
+    /// One product as stored, with its category's path; its variants' unit prices are
+    /// left for the catalogue to derive (`Db::product`).
+    pub async fn stored_product(&self, id: i64) -> Result<Product> {
         let mut conn = self.pool.acquire().await?;
         let product = load_product(&mut conn, id).await?;
         drop(conn);
@@ -272,30 +149,29 @@ impl Db {
         Ok(product)
     }
 
-    pub async fn product_by_sku(&self, sku: &str) -> Result<Product> {
+    /// The product a SKU (any case) belongs to.
+    pub async fn product_id_of_sku(&self, sku: &str) -> Result<i64> {
         let id: Option<i64> = sqlx::query_scalar("SELECT product_id FROM variants WHERE sku = ? COLLATE NOCASE")
             .bind(sku.trim())
             .fetch_optional(&self.pool)
             .await?;
-        self.product(id.ok_or_else(|| Error::not_found("Référence", sku.trim()))?).await
+        id.ok_or_else(|| Error::not_found("Référence", sku.trim()))
     }
 
-    /// Creates or replaces a product with exactly the given variants.
-    pub async fn save_product(&self, input: &ProductInput, now: DateTime<Utc>) -> Result<Product> {
-        let input = validate_product(input)?;
+    /// Creates or replaces a validated product with exactly the given variants; returns
+    /// its id.
+    pub async fn write_product(&self, input: &ProductInput, now: DateTime<Utc>) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let id = save_product_tx(&mut tx, &input, now).await?;
+        let id = save_product_tx(&mut tx, input, now).await?;
         tx.commit().await?;
-        self.product(id).await
+        Ok(id)
     }
 
-    /// Creates many products in one transaction (demo data, benchmarks): all or none.
-    pub async fn create_products(&self, inputs: &[ProductInput], now: DateTime<Utc>) -> Result<usize> {
+    /// Writes many validated products in one transaction: all or none.
+    pub async fn write_products(&self, inputs: &[ProductInput], now: DateTime<Utc>) -> Result<usize> {
         let mut tx = self.pool.begin().await?;
         for input in inputs {
-            let mut input = validate_product(input)?;
-            input.id = None;
-            save_product_tx(&mut tx, &input, now).await?;
+            save_product_tx(&mut tx, input, now).await?;
         }
         tx.commit().await?;
         Ok(inputs.len())
@@ -317,89 +193,6 @@ impl Db {
         Ok(sqlx::query_scalar("SELECT id FROM products WHERE food IS NOT NULL ORDER BY sort_key, id")
             .fetch_all(&self.pool)
             .await?)
-    }
-
-    /// Changes one variant (and its product's shared fields) addressed by SKU.
-    pub async fn patch_variant(&self, sku: &str, patch: &VariantPatch, now: DateTime<Utc>) -> Result<Product> {
-        let product = self.product_by_sku(sku).await?;
-        let mut input = product_to_input(&product);
-        let v = input
-            .variants
-            .iter_mut()
-            .find(|v| v.sku.eq_ignore_ascii_case(sku.trim()))
-            .ok_or_else(|| Error::not_found("Référence", sku))?;
-        if let Some(p) = patch.price_cents {
-            v.price_cents = p;
-        }
-        if let Some(s) = patch.stock {
-            v.stock = s;
-        }
-        if let Some(e) = &patch.ean {
-            v.ean = e.clone();
-        }
-        if let Some(n) = &patch.name {
-            input.name = n.clone();
-        }
-        if let Some(vat) = patch.vat {
-            input.vat = vat;
-        }
-        if let Some(c) = patch.category_id {
-            input.category_id = c;
-        }
-        if let Some(q) = &patch.net_quantity {
-            v.net_quantity = q.clone();
-        }
-        if let Some(s) = patch.status {
-            input.status = s;
-        }
-        if let Some(u) = patch.unit {
-            input.unit = u;
-        }
-        let o = &mut input.offer;
-        if let Some(p) = &patch.packaging {
-            o.packaging = p.clone();
-        }
-        if let Some(k) = patch.kind {
-            o.kind = k;
-        }
-        if let Some(s) = patch.stock_policy {
-            o.stock_policy = s;
-        }
-        if let Some(d) = patch.lead_time_days {
-            o.lead_time_days = d;
-        }
-        if let Some(d) = patch.duration_minutes {
-            o.duration_minutes = d;
-        }
-        o.food = patch.food.apply(o.food.take());
-        self.save_product(&input, now).await
-    }
-}
-
-/// The editable form of a stored product (what the editor would send back unchanged).
-pub fn product_to_input(p: &Product) -> ProductInput {
-    ProductInput {
-        id: Some(p.id),
-        name: p.name.clone(),
-        description: p.description.clone(),
-        category_id: p.category_id,
-        status: p.status,
-        vat: p.vat,
-        unit: p.unit,
-        offer: p.offer.clone(),
-        variants: p
-            .variants
-            .iter()
-            .map(|v| crate::catalogue::VariantInput {
-                id: Some(v.id),
-                sku: v.sku.clone(),
-                options: v.options.clone(),
-                price_cents: v.price_cents,
-                stock: v.stock,
-                ean: v.ean.clone(),
-                net_quantity: v.net_quantity.clone(),
-            })
-            .collect(),
     }
 }
 
@@ -626,8 +419,8 @@ async fn load_product(conn: &mut SqliteConnection, id: i64) -> Result<Option<Pro
             price_cents,
             stock: v.get(4),
             ean: v.get(5),
-            unit_price: unit_price_of(unit, price_cents, net_quantity.as_deref()),
             net_quantity,
+            unit_price: None,
         })
     })
     .collect::<Result<Vec<_>>>()?;
@@ -648,7 +441,7 @@ async fn load_product(conn: &mut SqliteConnection, id: i64) -> Result<Option<Pro
     }))
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
 
@@ -656,7 +449,7 @@ fn corrupt(what: &str, value: impl std::fmt::Display) -> Error {
     Error::Database(sqlx::Error::Decode(format!("valeur inattendue pour {what} : {value}").into()))
 }
 
-fn parse_status(s: String) -> Result<ProductStatus> {
+pub(crate) fn parse_status(s: String) -> Result<ProductStatus> {
     match s.as_str() {
         "draft" => Ok(ProductStatus::Draft),
         "published" => Ok(ProductStatus::Published),
@@ -670,83 +463,4 @@ pub(crate) fn parse_vat(bp: i64) -> Result<VatRate> {
 
 pub(crate) fn parse_unit(s: String) -> Result<Unit> {
     Unit::from_stored(&s).ok_or_else(|| corrupt("unit", s))
-}
-
-/// The body of [`Db::save_category`], inside its transaction; returns the id.
-async fn save_category_in(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    input: &CategoryInput,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    if let Some(parent) = input.parent_id {
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM categories WHERE id = ?").bind(parent).fetch_optional(&mut **tx).await?;
-        if exists.is_none() {
-            return Err(Error::not_found("Catégorie parente", parent));
-        }
-        if let Some(id) = input.id {
-            // Moving a category under itself or one of its descendants would make a cycle.
-            let cycle: bool = sqlx::query_scalar(
-                "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
-                 SELECT EXISTS (SELECT 1 FROM sub WHERE id = ?)",
-            )
-            .bind(id)
-            .bind(parent)
-            .fetch_one(&mut **tx)
-            .await?;
-            if cycle {
-                return Err(Error::invalid(
-                    "parent_id",
-                    "cycle",
-                    "Une catégorie ne peut pas être rangée dans elle-même ou dans une de ses sous-catégories",
-                ));
-            }
-        }
-    }
-    let result = match input.id {
-        None => {
-            sqlx::query(
-                "INSERT INTO categories (parent_id, name, position, created_at, updated_at)
-                 VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM categories WHERE parent_id IS ?1), ?3, ?3)",
-            )
-            .bind(input.parent_id)
-            .bind(name)
-            .bind(ts(now))
-            .execute(&mut **tx)
-            .await
-        }
-        Some(id) => {
-            sqlx::query("UPDATE categories SET name = ?, parent_id = ?, updated_at = ? WHERE id = ?")
-                .bind(name)
-                .bind(input.parent_id)
-                .bind(ts(now))
-                .bind(id)
-                .execute(&mut **tx)
-                .await
-        }
-    };
-    let id = match result {
-        Ok(r) if input.id.is_none() => r.last_insert_rowid(),
-        Ok(r) if r.rows_affected() == 0 => return Err(Error::not_found("Catégorie", input.id.unwrap_or_default())),
-        Ok(_) => input.id.unwrap_or_default(),
-        Err(e) if is_unique_violation(&e) => {
-            return Err(Error::invalid("name", "taken", format!("Une catégorie « {name} » existe déjà à cet endroit")));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    // Paths appear in the search text of products: reindex those under this category.
-    if input.id.is_some() {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
-             SELECT p.id FROM products p JOIN sub ON p.category_id = sub.id",
-        )
-        .bind(id)
-        .fetch_all(&mut **tx)
-        .await?;
-        for pid in ids {
-            reindex_product(tx, pid).await?;
-        }
-    }
-    Ok(id)
 }

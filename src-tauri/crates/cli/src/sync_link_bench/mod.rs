@@ -29,8 +29,22 @@
 //! corpus, photo k is a variant of photo k mod 24, decoded, marked with its number as
 //! black and white squares in a corner, re-encoded at q92 and given back the original's
 //! EXIF/IPTC, so every product has a distinct photo with a phone's metadata.
+//!
+//! This module runs the bench, one fresh line, server and shop per rate, and holds its
+//! results; its parts:
+//!
+//! - `corpus`: the N photos — the corpus's own, then marked variants with the
+//!   originals' metadata;
+//! - `shop`: the shop of one rate — products, photos imported through the studio, and
+//!   the catalogue bytes a first sync must send;
+//! - `check`: what the server holds, read back and checked;
+//! - `report`: progress on stderr and the table on stdout.
 
-use std::collections::HashMap;
+mod check;
+mod corpus;
+mod report;
+mod shop;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,20 +53,20 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Args;
 use comptoir_core::Db;
-use comptoir_core::catalogue::ProductInput;
-use comptoir_core::photos::{CancelFlag, Limits, Studio};
 use comptoir_core::sync::credentials::MemoryKeychain;
 use comptoir_core::sync::engine::Credential;
 use comptoir_core::sync::{Rng, SyncError, SyncOptions, SyncReport};
 use comptoir_marketplace::link::{LinkProfile, LinkShaper, LinkStats};
 use comptoir_marketplace::{AppState, Config, Hooks, SystemClock};
-use comptoir_protocol::catalog::{CatalogBatchRequest, CatalogOp};
 use comptoir_protocol::client::{AdminClient, Client};
-use comptoir_protocol::hash::sha256_hex;
 use serde::Serialize;
 use tokio::net::TcpListener;
 
-use crate::output::{json, line};
+use crate::output::json;
+use check::check_server;
+use corpus::{corpus_files, prepare_photos};
+use report::{mb, print_table, progress};
+use shop::{catalogue_bytes, prepare_shop};
 
 /// Download capacity as a multiple of the upload's: ADSL lines are about 10:1.
 const DOWN_PER_UP: u64 = 10;
@@ -211,228 +225,6 @@ pub async fn run(args: SyncLinkArgs) -> anyhow::Result<()> {
     if args.json { json(&out) } else { print_table(&out) }
 }
 
-/// Progress for people, on stderr (stdout is the table or the JSON).
-fn progress(s: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "{s}");
-}
-
-fn mb(bytes: u64) -> String {
-    format!("{:.1} Mo", bytes as f64 / 1e6)
-}
-
-fn corpus_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("corpus {} illisible", dir.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg"))
-        })
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        bail!(
-            "{} ne contient aucun JPEG : construisez le corpus avec bash ../shared/corpus/make-photo-corpus.sh {}",
-            dir.display(),
-            dir.display()
-        );
-    }
-    Ok(files)
-}
-
-/// The N photos: the corpus's own, then variants of them (see the module's doc).
-fn prepare_photos(sources: &[PathBuf], n: usize, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut out: Vec<PathBuf> = sources.iter().take(n).cloned().collect();
-    let variants: Vec<usize> = (sources.len()..n).collect();
-    if variants.is_empty() {
-        return Ok(out);
-    }
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(variants.len());
-    let made: Vec<anyhow::Result<Vec<PathBuf>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let mine: Vec<usize> = variants.iter().copied().skip(t).step_by(threads).collect();
-                s.spawn(move || mine.into_iter().map(|i| make_variant(&sources[i % sources.len()], i, dir)).collect())
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("variante : panique")))).collect()
-    });
-    for m in made {
-        out.extend(m?);
-    }
-    Ok(out)
-}
-
-fn make_variant(source: &Path, number: usize, dir: &Path) -> anyhow::Result<PathBuf> {
-    use comptoir_core::photos::{decode, encode, probe};
-    let bytes = std::fs::read(source)?;
-    let what = || format!("variante de {}", source.display());
-    let p = probe::probe(&bytes, &Limits::default()).map_err(|e| anyhow::anyhow!("{e:?}")).with_context(what)?;
-    let mut img =
-        decode::decode(&bytes, &p, p.width, p.height).map_err(|e| anyhow::anyhow!("{e:?}")).with_context(what)?;
-    // The number in binary, 12 squares of 96 px, black for 1: still distinct after
-    // the studio shrinks the photo 2.5 times and re-encodes it.
-    let side = 96usize.min(img.width as usize / 12).max(1);
-    for bit in 0..12 {
-        let v = if (number >> bit) & 1 == 1 { 0 } else { 255 };
-        for y in 0..side.min(img.height as usize) {
-            let row = y * img.width as usize;
-            for x in bit * side..(bit + 1) * side {
-                let at = (row + x) * 3;
-                img.data[at..at + 3].copy_from_slice(&[v, v, v]);
-            }
-        }
-    }
-    let encoded = encode::encode_jpeg(&img, 92).map_err(|e| anyhow::anyhow!("{e:?}")).with_context(what)?;
-    let stem = source.file_stem().and_then(|s| s.to_str()).unwrap_or("photo");
-    let path = dir.join(format!("{stem}_v{number:03}.jpg"));
-    std::fs::write(&path, with_metadata_of(&bytes, &encoded))?;
-    Ok(path)
-}
-
-/// `encoded` with the EXIF/XMP (APP1) and IPTC (APP13) segments of `original` after
-/// its SOI: the variant carries orientation, GPS and camera fields like the phone's
-/// file (the ICC profile is left out: the decode already converted the pixels).
-fn with_metadata_of(original: &[u8], encoded: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(encoded.len() + 64 * 1024);
-    out.extend_from_slice(&encoded[..2.min(encoded.len())]);
-    for (marker, segment) in segments(original) {
-        if marker == 0xE1 || marker == 0xED {
-            out.extend_from_slice(segment);
-        }
-    }
-    out.extend_from_slice(encoded.get(2..).unwrap_or_default());
-    out
-}
-
-/// The marker segments of a JPEG before its image data, as (marker, whole segment
-/// with its 0xFF marker and length); stops at SOS, EOI or anything malformed.
-fn segments(b: &[u8]) -> Vec<(u8, &[u8])> {
-    let mut out = Vec::new();
-    if !b.starts_with(&[0xFF, 0xD8]) {
-        return out;
-    }
-    let mut i = 2;
-    while i + 1 < b.len() && b[i] == 0xFF {
-        let start = i;
-        // Fill bytes: any number of 0xFF before the marker.
-        while i < b.len() && b[i] == 0xFF {
-            i += 1;
-        }
-        let Some(&marker) = b.get(i) else { break };
-        i += 1;
-        match marker {
-            0x01 | 0xD0..=0xD7 => continue,
-            0xD9 | 0xDA => {
-                out.push((marker, &b[start..i]));
-                break;
-            }
-            _ => {}
-        }
-        let Some(len) = b.get(i..i + 2).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) else { break };
-        if len < 2 || i + len > b.len() {
-            break;
-        }
-        i += len;
-        out.push((marker, &b[start..i]));
-    }
-    out
-}
-
-/// What a photo read back from the server must be: a JPEG, no metadata segment, no
-/// larger than the preset's main image. Returns its size.
-fn inspect_jpeg(b: &[u8], main_max: u32) -> Result<(u32, u32), String> {
-    if !b.starts_with(&[0xFF, 0xD8]) {
-        return Err("pas un JPEG".into());
-    }
-    let mut size = None;
-    let mut scan = false;
-    for (marker, seg) in segments(b) {
-        match marker {
-            0xE1 => return Err("segment APP1 (EXIF ou XMP) présent".into()),
-            0xED => return Err("segment APP13 (IPTC) présent".into()),
-            // Every SOFn (C4 is DHT, C8 reserved, CC is DAC): height then width.
-            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) && seg.len() >= 9 => {
-                let h = u32::from(u16::from_be_bytes([seg[5], seg[6]]));
-                let w = u32::from(u16::from_be_bytes([seg[7], seg[8]]));
-                size = Some((w, h));
-            }
-            0xDA => scan = true,
-            _ => {}
-        }
-    }
-    if !scan {
-        return Err("JPEG tronqué ou illisible (pas de données d'image)".into());
-    }
-    let (w, h) = size.ok_or("JPEG sans dimensions")?;
-    if w.max(h) > main_max {
-        return Err(format!("{w} × {h} : plus grand que {main_max} px"));
-    }
-    Ok((w, h))
-}
-
-fn product(i: usize) -> ProductInput {
-    crate::sync_bench::published_product(
-        format!("Produit de la ligne {i:04}"),
-        format!("Produit fermier de l'Orne numéro {i}, photographié au téléphone, envoyé par une ligne rurale."),
-        format!("LIGNE{i:04}"),
-        350 + (i as i64 % 900),
-        12,
-    )
-}
-
-/// A product of this shop with its main render, as the marketplace should get it.
-struct Prepared {
-    uid: String,
-    render_sha: String,
-    render_bytes: u64,
-}
-
-/// The shop of one rate: products, photos imported through the studio, one attached to
-/// each product.
-async fn prepare_shop(db: &Db, data_dir: &Path, files: &[PathBuf]) -> anyhow::Result<(Vec<Prepared>, u32)> {
-    let now = Utc::now();
-    let mut studio = Studio::new(db.clone(), data_dir);
-    studio.preset = comptoir_core::photos::settings::preset(db).await?;
-    let report = studio.import(files.to_vec(), Arc::new(|_| {}), CancelFlag::new(), now).await?;
-    let by_path: HashMap<&Path, &str> =
-        report.files.iter().filter_map(|f| f.photo.as_ref().map(|p| (f.path.as_path(), p.sha256.as_str()))).collect();
-    let mut out = Vec::with_capacity(files.len());
-    for (i, file) in files.iter().enumerate() {
-        let Some(sha) = by_path.get(file.as_path()) else {
-            let why = report.files.iter().find(|f| f.path == *file).and_then(|f| f.problem.as_ref());
-            bail!("la photo {} n'a pas été importée : {why:?}", file.display());
-        };
-        let p = db.save_product(&product(i), now).await?;
-        let photo = studio.attach(p.id, sha, now).await?;
-        let render = tokio::fs::read(&photo.main_path).await?;
-        out.push(Prepared { uid: p.uid, render_sha: sha256_hex(&render), render_bytes: render.len() as u64 });
-    }
-    Ok((out, studio.preset.normalized().main_max))
-}
-
-/// The catalogue batch bodies of a first sync: every product's upsert (base version 0,
-/// `images` = its render), in batches of the server's size, as JSON.
-async fn catalogue_bytes(db: &Db, shop: &[Prepared], max_ops: usize) -> anyhow::Result<u64> {
-    let images: HashMap<&str, &str> = shop.iter().map(|p| (p.uid.as_str(), p.render_sha.as_str())).collect();
-    let mut ops = Vec::new();
-    for (uid, (data, _)) in db.sync_category_data().await? {
-        ops.push(CatalogOp::upsert_category(uid, 0, &data));
-    }
-    for (uid, mut data) in db.sync_product_data(None).await? {
-        data.images = images.get(uid.as_str()).map(|s| vec![(*s).to_owned()]).unwrap_or_default();
-        ops.push(CatalogOp::upsert_product(uid, 0, &data));
-    }
-    let mut total = 0;
-    for chunk in ops.chunks(max_ops.max(1)) {
-        total += serde_json::to_vec(&CatalogBatchRequest { ops: chunk.to_vec() })?.len() as u64;
-    }
-    Ok(total)
-}
-
 async fn run_rate(
     args: &SyncLinkArgs,
     rate_kb: u64,
@@ -564,117 +356,10 @@ async fn run_rate(
     })
 }
 
-/// Reads back every photo the server holds for the shop and checks it.
-async fn check_server(client: &Client, shop: &[Prepared], main_max: u32) -> anyhow::Result<Check> {
-    let local: std::collections::HashSet<&str> = shop.iter().map(|p| p.render_sha.as_str()).collect();
-    let mut check = Check { expected: shop.len(), ..Check::default() };
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = client.media_list(cursor.as_deref(), Some(500)).await.context("GET /v1/media")?;
-        for item in page.items {
-            check.listed += 1;
-            let (content_type, bytes) =
-                client.media_get(&item.sha256).await.with_context(|| format!("GET /v1/media/{}", item.sha256))?;
-            let verdict = if sha256_hex(&bytes) != item.sha256 {
-                Err("contenu différent de son empreinte".to_owned())
-            } else if content_type != "image/jpeg" {
-                Err(format!("servie comme {content_type}"))
-            } else {
-                inspect_jpeg(&bytes, main_max).map(|_| ())
-            };
-            match verdict {
-                Ok(()) => check.conform += 1,
-                Err(why) if check.problems.len() < 5 => check.problems.push(format!("{} : {why}", &item.sha256[..12])),
-                Err(_) => {}
-            }
-            if local.contains(item.sha256.as_str()) {
-                check.same_as_local_render += 1;
-            }
-        }
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
-    Ok(check)
-}
-
-fn print_table(out: &Out) -> anyhow::Result<()> {
-    line(format!(
-        "bench sync-link : {} produits, une photo 12 Mpx chacun (originaux {}), latence {} ms, {}",
-        out.products,
-        mb(out.originals_bytes),
-        out.latency_ms,
-        out.cut_every_kb.map_or_else(|| "pas de coupure".to_owned(), |k| format!("coupure tous les ~{k} Ko (±25 %)"))
-    ));
-    line(format!(
-        "{:>9} {:>9} {:>10} {:>10} {:>10} {:>6} {:>11} {:>10} {:>6} {:>7} {:>8}",
-        "débit",
-        "durée",
-        "min photos",
-        "min +lots",
-        "min relayé",
-        "effic.",
-        "photos env.",
-        "originaux",
-        "ratio",
-        "passes",
-        "requêtes"
-    ));
-    for r in &out.runs {
-        line(format!(
-            "{:>5} Ko/s {:>7.1} s {:>8.1} s {:>8.1} s {:>8.1} s {:>6.2} {:>11} {:>10} {:>6.3} {:>7} {:>8}{}",
-            r.rate_kb_per_s,
-            r.wall_s,
-            r.min_photos_s,
-            r.min_s,
-            r.min_relayed_s,
-            r.efficiency,
-            mb(r.photo_bytes_sent),
-            mb(r.originals_bytes),
-            r.ratio,
-            format!("{}/{}", r.passes, r.offline_passes),
-            r.requests,
-            if r.complete { "" } else { "  INCOMPLET" }
-        ));
-    }
-    line(
-        "min photos : rendus ÷ débit ; min +lots : rendus + corps des lots du catalogue ÷ débit (la base de l'efficacité) ;",
-    );
-    line("min relayé : tout ce que la ligne a porté vers le serveur, perdu aux coupures compris, ÷ débit ;");
-    line("passes : toutes / hors ligne ; objectif d'efficacité ≥ 0,8");
-    for r in &out.runs {
-        let c = &r.check;
-        line(format!(
-            "{:>5} Ko/s : rendus {}, lots {:.1} Ko, relayé {} en {} connexion(s), {} coupure(s) ({} perdus) ; \
-             serveur : {}/{} photos conformes (JPEG, sans EXIF/XMP/IPTC, ≤ côté max), {} identiques aux rendus locaux",
-            r.rate_kb_per_s,
-            mb(r.renders_bytes),
-            r.catalogue_bytes as f64 / 1e3,
-            mb(r.bytes_relayed_up),
-            r.connections,
-            r.cuts,
-            mb(r.bytes_lost_at_cuts),
-            c.conform,
-            c.listed,
-            c.same_as_local_render
-        ));
-        if c.listed != c.expected {
-            line(format!("      attendu {} photos sur le serveur, {} listées", c.expected, c.listed));
-        }
-        for p in &c.problems {
-            line(format!("      ✗ {p}"));
-        }
-        if let Some(e) = &r.last_error {
-            line(format!("      dernier échec : {e}"));
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::check::inspect_jpeg;
+    use super::corpus::{segments, with_metadata_of};
 
     fn jpeg(segments: &[(u8, &[u8])], w: u16, h: u16) -> Vec<u8> {
         let mut b = vec![0xFF, 0xD8];

@@ -1,0 +1,157 @@
+//! What the marketplace tells a pass: its events (sales merged into the local stock,
+//! orders stored, moderation), the full reconciliation of its hashes against ours, and
+//! the campaigns it announces.
+
+use std::collections::HashMap;
+
+use comptoir_protocol::catalog::ObjectType;
+use comptoir_protocol::hash::content_hash;
+
+use super::catalogue::split_withheld;
+use super::{Pass, SResult, api_error};
+use crate::storage::promotions::MarketCampaignRow;
+use crate::storage::sync::{Entity, KnownObject, RemoteStock};
+
+impl Pass<'_> {
+    /// Keeps the campaigns the marketplace announces (MSP/1.1), for the Promotions
+    /// screen to offer. A server of MSP/1.0 has none (404): nothing to keep, no error.
+    pub(super) async fn fetch_campaigns(&mut self) -> SResult<()> {
+        self.report.requests += 1;
+        let page = match self.patiently(|c| async move { c.campaigns().await }).await {
+            Ok(page) => page,
+            Err(e) if e.status() == Some(404) => return Ok(()),
+            Err(e) => return Err(api_error(&e)),
+        };
+        let rows: Vec<MarketCampaignRow> = page
+            .items
+            .into_iter()
+            .map(|c| MarketCampaignRow {
+                id: c.id,
+                name: c.name,
+                description: c.description,
+                starts_at: c.starts_at,
+                ends_at: c.ends_at,
+            })
+            .collect();
+        self.db.replace_market_campaigns(&rows, self.now).await?;
+        Ok(())
+    }
+
+    pub(super) async fn pull_events(&mut self, mut after: i64) -> SResult<()> {
+        loop {
+            self.report.requests += 1;
+            let page = match self.patiently(|c| async move { c.events(after, None, Some(500)).await }).await {
+                Ok(p) => p,
+                // A token without orders:read cannot see events: nothing to merge.
+                Err(e) if e.status() == Some(403) => return Ok(()),
+                Err(e) => return Err(api_error(&e)),
+            };
+            let mut orders = Vec::new();
+            let mut stock = Vec::new();
+            let mut moderations = Vec::new();
+            for ev in &page.events {
+                if let Some(o) = ev.order() {
+                    // Stored here too (a replay is ignored by version), so the stock of
+                    // a sale is in the local stock before any re-send of the product.
+                    orders.push(o);
+                } else if let Some(s) = ev.stock() {
+                    use comptoir_protocol::events::StockChangeReason as R;
+                    // The shop's own stock writes are already in the local stock.
+                    if s.reason != R::Merchant {
+                        self.report.stock_changes_applied += 1;
+                    }
+                    stock.push(RemoteStock {
+                        sku: s.sku,
+                        product_uid: s.product_external_id,
+                        available: s.available,
+                        product_version: s.product_version,
+                        // An order's stock moves with the order (stored above or by the
+                        // orders feed), exactly once.
+                        apply_delta: !matches!(s.reason, R::OrderPlaced | R::OrderReleased),
+                    });
+                } else if let Some(m) = ev.moderation() {
+                    let status = match m.moderation.status {
+                        comptoir_protocol::catalog::ModerationStatus::Rejected => "rejected",
+                        comptoir_protocol::catalog::ModerationStatus::Approved => "approved",
+                        comptoir_protocol::catalog::ModerationStatus::Unknown => "unknown",
+                    };
+                    if status == "rejected" {
+                        self.report.rejected += 1;
+                    }
+                    moderations.push((m.external_id, m.version, status.to_owned(), m.moderation.reason));
+                }
+            }
+            if !page.events.is_empty() || page.last_seq != after {
+                self.db.apply_remote_stock(&orders, &stock, &moderations, page.last_seq, self.now).await?;
+            }
+            after = page.last_seq;
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Full reconciliation: the server's hashes against ours; only differences are queued.
+    pub(super) async fn reconcile(&mut self) -> SResult<()> {
+        let mut server: HashMap<(Entity, String), (i64, bool, Option<String>)> = HashMap::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            self.report.requests += 1;
+            let at = cursor.clone();
+            let page = self
+                .patiently(|c| {
+                    let at = at.clone();
+                    async move { c.catalog_state(at.as_deref(), None).await }
+                })
+                .await
+                .map_err(|e| api_error(&e))?;
+            for it in page.items {
+                let e = match it.object_type {
+                    ObjectType::Product => Entity::Product,
+                    ObjectType::Category => Entity::Category,
+                    ObjectType::Unknown => continue,
+                };
+                server.insert((e, it.external_id), (it.version, it.deleted, it.hash));
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let mut local: HashMap<(Entity, String), String> = HashMap::new();
+        for (uid, (data, _)) in self.db.sync_category_data().await? {
+            local.insert((Entity::Category, uid), content_hash(&data));
+        }
+        let (mut products, withheld) = split_withheld(self.db.sync_products(None).await?);
+        let uids: Vec<String> = products.keys().cloned().collect();
+        self.db.set_withheld_issues(&uids, &withheld, self.now).await?;
+        self.renders.fill(&mut products, true).await?;
+        for (uid, data) in products {
+            local.insert((Entity::Product, uid), content_hash(&data));
+        }
+        let mut known = Vec::new();
+        let mut queue = Vec::new();
+        for (key, hash) in &local {
+            match server.get(key) {
+                Some((v, false, Some(h))) if h == hash => {
+                    let k = KnownObject { version: *v, sent_hash: Some(h.clone()), sent_images: None };
+                    known.push((key.0, key.1.clone(), k));
+                }
+                Some((v, _, _)) => {
+                    known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: None, sent_images: None }));
+                    queue.push(key.clone());
+                }
+                None => queue.push(key.clone()),
+            }
+        }
+        for (key, (v, deleted, _)) in &server {
+            if !deleted && !local.contains_key(key) {
+                known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: None, sent_images: None }));
+                queue.push(key.clone());
+            }
+        }
+        self.db.set_known_objects(&known).await?;
+        self.db.enqueue_sync(&queue).await?;
+        Ok(())
+    }
+}
