@@ -7,11 +7,19 @@
 # once with a restart — and refuses a tampered 0.1.3.
 # Needs root (apt, dpkg), an X display or Xvfb, tauri-driver; starts what it needs like
 # scripts/test-all.sh. Prints the timings and the sizes for the closing note.
+# `--keep DIR`: build in DIR and keep it (the packages, the throwaway key); a second run
+# with the same DIR reuses the packages already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-work=$(mktemp -d /tmp/comptoir-packages.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+if [ "${1:-}" = "--keep" ]; then
+  work=$2
+  mkdir -p "$work"
+  cleanup_work() { :; }
+else
+  work=$(mktemp -d /tmp/comptoir-packages.XXXXXX)
+  cleanup_work() { rm -rf "$work"; }
+fi
+trap cleanup_work EXIT
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # The updater installs a .deb through pkexec or sudo; a Debian desktop has one of them.
@@ -19,18 +27,21 @@ command -v sudo >/dev/null || apt-get install -y -q sudo
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 
 # A throwaway key pair: the real private key never leaves the publisher's machine.
-ui/node_modules/.bin/tauri signer generate --ci -p test -w "$work/test.key" >/dev/null
+[ -f "$work/test.key" ] || ui/node_modules/.bin/tauri signer generate --ci -p test -w "$work/test.key" >/dev/null
 export TAURI_SIGNING_PRIVATE_KEY="$work/test.key" TAURI_SIGNING_PRIVATE_KEY_PASSWORD=test
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The port is built into the packages: kept with them.
+[ -f "$work/port" ] || python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' >"$work/port"
+port=$(cat "$work/port")
 endpoint="http://127.0.0.1:$port/latest.json"
 
+built() { ls "$work/v$1"/Comptoir_"$1"_*.deb >/dev/null 2>&1; }
 t0=$(date +%s)
-scripts/package.sh --version 0.1.0 --pubkey "$work/test.key.pub" --endpoint "$endpoint" --out "$work/v0.1.0"
+built 0.1.0 || scripts/package.sh --version 0.1.0 --pubkey "$work/test.key.pub" --endpoint "$endpoint" --out "$work/v0.1.0"
 t1=$(date +%s)
-scripts/package.sh --version 0.1.1 --pubkey "$work/test.key.pub" --endpoint "$endpoint" --out "$work/v0.1.1" \
+built 0.1.1 || scripts/package.sh --version 0.1.1 --pubkey "$work/test.key.pub" --endpoint "$endpoint" --out "$work/v0.1.1" \
   --notes "Comptoir 0.1.1 : corrections pour les fêtes de fin d'année."
 t2=$(date +%s)
-scripts/package.sh --version 0.1.2 --pubkey "$work/test.key.pub" --endpoint "$endpoint" --out "$work/v0.1.2" \
+built 0.1.2 || scripts/package.sh --version 0.1.2 --pubkey "$work/test.key.pub" --endpoint "$endpoint" --out "$work/v0.1.2" \
   --notes "Comptoir 0.1.2 : les soldes d'hiver."
 t3=$(date +%s)
 echo "test-packages: 0.1.0 built in $((t1 - t0)) s, 0.1.1 in $((t2 - t1)) s, 0.1.2 in $((t3 - t2)) s"
@@ -46,7 +57,7 @@ ls -l "$work"/v0.1.0 "$work/serve"
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
 start_services
-trap 'stop_services; rm -rf "$work"' EXIT
+trap 'stop_services; cleanup_work' EXIT
 
 COMPTOIR_PKG_OLD=$(ls "$work"/v0.1.0/Comptoir_0.1.0_*.deb) \
 COMPTOIR_PKG_SERVE="$work/serve" \

@@ -145,7 +145,7 @@ pub enum Error {
     #[error("{message}")]
     Backup { code: ErrorCode, message: String },
     /// An update of Comptoir not installed; `code` is one of the `Update…` codes and
-    /// `message` says why and that nothing changed (see [`crate::update`]).
+    /// `message` says why and that nothing changed (see the `update` module).
     #[error("{message}")]
     Update { code: ErrorCode, message: String },
 }

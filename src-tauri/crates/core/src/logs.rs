@@ -1,5 +1,5 @@
 //! Rotating log files in `<data dir>/logs/`, written by the app and by the CLI, so that
-//! what happened on a shop's PC can be sent to support ([`crate::report`]) long after the
+//! what happened on a shop's PC can be sent to support (the `report` module) long after the
 //! window that showed it was closed.
 //!
 //! One file a day per program (`comptoir-app.2026-11-28.log`, `comptoir-cli.…`), the

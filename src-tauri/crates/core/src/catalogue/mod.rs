@@ -46,8 +46,8 @@ pub struct ProductRow {
     pub packaging: Option<String>,
     /// The first variant's unit price (what the list shows beside the price).
     pub unit_price: Option<UnitPrice>,
-    /// Running or planned promotion (filled by [`crate::promotions::product_page`]).
-    pub promotion: Option<crate::promotions::PromotionBadge>,
+    /// Running or planned promotion (filled by `promotions::product_page`).
+    pub promotion: Option<crate::model::promotions::PromotionBadge>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

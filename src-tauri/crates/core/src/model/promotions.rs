@@ -1,8 +1,10 @@
 //! What a variant's reference price is computed from, as storage reads it: its price
-//! now, its past prices and its other promotions. The rule (Code de la consommation,
-//! art. L112-1-1) is in `promotions::reference`.
+//! now, its past prices and its other promotions (the rule, Code de la consommation,
+//! art. L112-1-1, is in `promotions::reference`); and a promotion's state and badge, as
+//! the catalogue list carries them.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// A regular price a variant had before its current one, and the instant it ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,4 +37,24 @@ pub struct PriceFacts {
     pub history: Vec<PastPrice>,
     /// The variant's other promotions (the one being computed excluded).
     pub promotions: Vec<OtherPromotion>,
+}
+
+/// Where a promotion stands at an instant (`promotions::state_at` decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionState {
+    Planned,
+    Running,
+    Ended,
+}
+
+/// What the catalogue list shows of a product's promotions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct PromotionBadge {
+    /// Running if one of its variants is on promotion now, else planned.
+    pub state: PromotionState,
+    /// The lowest reduced price of those in that state.
+    pub price_cents: i64,
+    /// Paris time: when the running one ends, or when the planned one starts.
+    pub when_text: Option<String>,
 }

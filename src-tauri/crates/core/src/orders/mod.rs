@@ -12,7 +12,7 @@
 //! - [`connection`]: the marketplace client from the stored connection (issue 6).
 //! - [`supervisor`]: keeps one feed running on the stored connection, for the app.
 //!
-//! The pick list and the order exports live in [`crate::export::orders`].
+//! The pick list and the order exports live in `export::orders`, above this module.
 
 pub mod actions;
 pub mod connection;

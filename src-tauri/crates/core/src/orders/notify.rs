@@ -24,7 +24,7 @@ pub enum NotificationKind {
     /// An order still waiting for acceptance after the configured delay.
     Reminder { order_id: String },
     /// Promotions starting (`starting`) or ending within the next day
-    /// ([`crate::promotions::remind`]): it only informs.
+    /// (`promotions::remind`): it only informs.
     Promotions { starting: bool, ids: Vec<i64> },
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{PromotionState, PromotionView, format_local, state_at};
+use super::{PromotionBadge, PromotionState, PromotionView, format_local, state_at};
 use crate::storage::promotions::PromotionSelect;
 use crate::{Db, Result};
 
@@ -27,17 +27,6 @@ pub async fn list(db: &Db, q: &PromotionQuery, now: DateTime<Utc>) -> Result<Vec
         not_over_at: (!q.include_ended).then_some(now),
     };
     Ok(db.promotions(&select).await?.into_iter().map(|p| PromotionView::new(p, now)).collect())
-}
-
-/// What the catalogue list shows of a product's promotions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct PromotionBadge {
-    /// Running if one of its variants is on promotion now, else planned.
-    pub state: PromotionState,
-    /// The lowest reduced price of those in that state.
-    pub price_cents: i64,
-    /// Paris time: when the running one ends, or when the planned one starts.
-    pub when_text: Option<String>,
 }
 
 /// The catalogue list's page with each product's promotion badge.

@@ -37,13 +37,14 @@ mod validate;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::promotions::{PromotionBadge, PromotionState};
 use crate::money::{div_round_half_up, format_eur};
 use crate::storage::promotions::{PromotionSelect, StoredPromotion};
 use crate::{Db, Error, Result};
 pub use campaigns::{CampaignView, Campaigns, MarketCampaignView, campaigns};
 pub use dates::{format_local, parse_local};
 pub use edit::{EndOutcome, EndSummary, PromotionEdit, edit, end, end_many};
-pub use list::{PromotionBadge, PromotionQuery, list, product_page, shown_by_variant};
+pub use list::{PromotionQuery, list, product_page, shown_by_variant};
 pub use reference::{Reference, ReferenceRule};
 pub use request::{
     AddedPromotions, CampaignChoice, PLAN_SHOWN, PlannedPromotion, PromotionPlan, PromotionRequest, PromotionTarget,
@@ -78,14 +79,6 @@ impl Discount {
             Discount::NewPrice { .. } => None,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum PromotionState {
-    Planned,
-    Running,
-    Ended,
 }
 
 /// A promotion as every screen shows it.
