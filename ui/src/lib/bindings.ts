@@ -1080,7 +1080,7 @@ export type ProductRow = {
 	packaging: string | null,
 	/**  The first variant's unit price (what the list shows beside the price). */
 	unit_price: UnitPrice | null,
-	/**  Running or planned promotion (filled by [`crate::promotions::product_page`]). */
+	/**  Running or planned promotion (filled by `promotions::product_page`). */
 	promotion: PromotionBadge | null,
 };
 
@@ -1215,6 +1215,7 @@ export type PromotionRequest = {
 	perishable: boolean,
 };
 
+/**  Where a promotion stands at an instant (`promotions::state_at` decides). */
 export type PromotionState = "planned" | "running" | "ended";
 
 /**  What a promotion is set on. */
