@@ -224,23 +224,13 @@ pub async fn check<R: Runtime>(app: &AppHandle<R>, manual: bool) -> std::result:
     inner.status.checked_at = Some(now);
     let outcome: std::result::Result<Option<tauri_plugin_updater::Update>, comptoir_core::Error> = match checked {
         Ok(None) => Ok(None),
-        Ok(Some(u)) => match update::compare(crate::version(), &u.version) {
-            Ok(std::cmp::Ordering::Greater) => Ok(Some(u)),
-            Ok(std::cmp::Ordering::Equal) => Ok(None),
-            Ok(std::cmp::Ordering::Less) => Err(update::not_newer(crate::version(), &u.version)),
-            Err(e) => Err(e),
-        },
+        Ok(Some(u)) => update::is_offer(crate::version(), &u.version).map(|newer| newer.then_some(u)),
         Err(e @ (tauri_plugin_updater::Error::TargetNotFound(_) | tauri_plugin_updater::Error::TargetsNotFound(_))) => {
             Err(refusal(&e, "annoncée"))
         }
         Err(e) => {
             tracing::info!(error = %e, "serveur des mises à jour injoignable");
-            Err(comptoir_core::Error::Update {
-                code: comptoir_core::ErrorCode::UpdateDownload,
-                message: "Le serveur des mises à jour n'a pas pu être joint, ou sa réponse est illisible. \
-                          Comptoir réessaiera demain ; rien n'a changé."
-                    .into(),
-            })
+            Err(update::unreachable())
         }
     };
     match outcome {
@@ -261,7 +251,7 @@ pub async fn check<R: Runtime>(app: &AppHandle<R>, manual: bool) -> std::result:
             inner.status.last_check = None;
         }
         Ok(None) => {
-            inner.status.last_check = Some(format!("Comptoir {} est à jour.", crate::version()));
+            inner.status.last_check = Some(update::up_to_date(crate::version()));
         }
         Err(e) => {
             tracing::warn!(error = %e, "vérification des mises à jour");

@@ -81,9 +81,36 @@ pub fn can_apply(platform: Platform, offered: &str) -> Result<()> {
     }
 }
 
+/// Whether a version the server announced is offered to the shopkeeper: a newer one
+/// is (`true`), the one installed is not (`false`: up to date), an older one is refused
+/// in words — a stale or replayed manifest, never a downgrade.
+pub fn is_offer(current: &str, offered: &str) -> Result<bool> {
+    match compare(current, offered)? {
+        Ordering::Greater => Ok(true),
+        Ordering::Equal => Ok(false),
+        Ordering::Less => Err(not_newer(current, offered)),
+    }
+}
+
+/// What a look that found nothing newer says.
+pub fn up_to_date(current: &str) -> String {
+    format!("Comptoir {current} est à jour.")
+}
+
+/// The update server could not be reached or answered something unreadable: not the
+/// shop's problem, the next look is tomorrow.
+pub fn unreachable() -> Error {
+    Error::Update {
+        code: ErrorCode::UpdateDownload,
+        message: "Le serveur des mises à jour n'a pas pu être joint, ou sa réponse est illisible. \
+                  Comptoir réessaiera demain ; rien n'a changé."
+            .into(),
+    }
+}
+
 /// Compares the installed version with the one offered (semantic versions, as in
 /// Cargo.toml: `0.1.10` is newer than `0.1.9`, `0.2.0-rc.1` older than `0.2.0`).
-pub fn compare(current: &str, offered: &str) -> Result<Ordering> {
+fn compare(current: &str, offered: &str) -> Result<Ordering> {
     let parse = |v: &str| {
         semver::Version::parse(v.trim_start_matches('v')).map_err(|e| Error::Update {
             code: ErrorCode::UpdateRefused,
@@ -95,7 +122,7 @@ pub fn compare(current: &str, offered: &str) -> Result<Ordering> {
 
 /// An offer that is not newer than what is installed: a stale or replayed manifest
 /// (never a downgrade, which could run an older schema against a newer database).
-pub fn not_newer(current: &str, offered: &str) -> Error {
+fn not_newer(current: &str, offered: &str) -> Error {
     Error::Update {
         code: ErrorCode::UpdateRefused,
         message: format!(
@@ -327,6 +354,15 @@ mod tests {
         let e = compare("0.1.0", "deux").unwrap_err();
         assert_eq!(e.code(), ErrorCode::UpdateRefused);
         assert!(e.to_string().contains("« deux »"), "{e}");
+    }
+
+    #[test]
+    fn only_a_newer_version_is_offered() {
+        assert!(is_offer("0.1.0", "0.1.1").unwrap());
+        assert!(!is_offer("0.1.1", "0.1.1").unwrap());
+        assert_eq!(is_offer("0.1.1", "0.1.0").unwrap_err().code(), ErrorCode::UpdateRefused);
+        assert_eq!(up_to_date("0.1.1"), "Comptoir 0.1.1 est à jour.");
+        assert_eq!(unreachable().code(), ErrorCode::UpdateDownload);
     }
 
     #[test]
