@@ -200,7 +200,31 @@ pub(crate) fn stored_json_at<T: serde::de::DeserializeOwned>(
     column: &str,
     json: &str,
 ) -> Result<T> {
-    stored_json(format_args!("colonne « {column} » de la table « {table} », ligne {row}"), json)
+    serde_json::from_str(json).map_err(|e| corrupt_at(table, row, column, e))
+}
+
+/// A stored value that cannot be read back, named by its table, its row (its key) and
+/// its column, with what is wrong with it.
+pub(crate) fn corrupt_at(
+    table: &str,
+    row: impl std::fmt::Display,
+    column: &str,
+    detail: impl std::fmt::Display,
+) -> crate::Error {
+    crate::Error::Corrupt(format!("colonne « {column} » de la table « {table} », ligne {row} ({detail})"))
+}
+
+/// A stored instant (RFC 3339) read back. A damaged one is an error naming its cell:
+/// read as the epoch, an order would sort last and its deadline pass unnoticed.
+pub(crate) fn stored_instant(
+    table: &str,
+    row: impl std::fmt::Display,
+    column: &str,
+    s: &str,
+) -> Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .map_err(|e| corrupt_at(table, row, column, format_args!("« {s} » : {e}")))
 }
 
 /// See [`Db::shop_facts`].

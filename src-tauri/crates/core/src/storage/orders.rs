@@ -18,18 +18,40 @@ const ORDER_COLUMNS: &str = "o.id, o.server_id, o.number, o.status, o.version, o
     o.refusal_reason, o.created_at, o.updated_at, o.received_at, o.notified_at,
     (SELECT count(*) FROM order_transitions t WHERE t.order_server_id = o.server_id AND t.state = 'pending')";
 
-fn parse_ts(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).unwrap_or_default()
-}
-
 fn ts_ms(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn order_from_row(r: &sqlx::sqlite::SqliteRow) -> LocalOrder {
-    let opt_ts = |i: usize| r.get::<Option<String>, _>(i).map(|s| parse_ts(&s));
-    LocalOrder {
-        id: r.get(0),
+/// The names of [`ORDER_COLUMNS`] a damaged value is reported under.
+const ORDER_COLUMN_NAMES: [&str; 18] = [
+    "id",
+    "server_id",
+    "number",
+    "status",
+    "version",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "pickup_at",
+    "pickup_code",
+    "payment_status",
+    "total_cents",
+    "accept_before",
+    "refusal_reason",
+    "created_at",
+    "updated_at",
+    "received_at",
+    "notified_at",
+];
+
+fn order_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<LocalOrder> {
+    let id: i64 = r.get(0);
+    let at = |i: usize| super::stored_instant("orders", id, ORDER_COLUMN_NAMES[i], r.get::<&str, _>(i));
+    let opt_at = |i: usize| {
+        r.get::<Option<&str>, _>(i).map(|s| super::stored_instant("orders", id, ORDER_COLUMN_NAMES[i], s)).transpose()
+    };
+    Ok(LocalOrder {
+        id,
         server_id: r.get(1),
         number: r.get(2),
         status: OrderStatus::parse(r.get::<&str, _>(3)),
@@ -37,19 +59,19 @@ fn order_from_row(r: &sqlx::sqlite::SqliteRow) -> LocalOrder {
         customer_name: r.get(5),
         customer_email: r.get(6),
         customer_phone: r.get(7),
-        pickup_at: opt_ts(8),
+        pickup_at: opt_at(8)?,
         pickup_code: r.get(9),
         payment_status: r.get(10),
         total_cents: r.get(11),
-        accept_before: parse_ts(r.get(12)),
+        accept_before: at(12)?,
         refusal_reason: r.get(13),
-        created_at: parse_ts(r.get(14)),
-        updated_at: parse_ts(r.get(15)),
-        received_at: parse_ts(r.get(16)),
-        notified_at: opt_ts(17),
+        created_at: at(14)?,
+        updated_at: at(15)?,
+        received_at: at(16)?,
+        notified_at: opt_at(17)?,
         pending_actions: r.get(18),
         lines: Vec::new(),
-    }
+    })
 }
 
 /// Fills `lines` of the given orders in one query.
@@ -285,7 +307,7 @@ impl Db {
     pub async fn orders_reconciled_until(&self) -> Result<Option<DateTime<Utc>>> {
         let s: Option<String> =
             sqlx::query_scalar("SELECT reconciled_until FROM order_feed WHERE id = 1").fetch_one(&self.pool).await?;
-        Ok(s.map(|s| parse_ts(&s)))
+        s.map(|s| super::stored_instant("order_feed", 1, "reconciled_until", &s)).transpose()
     }
 
     pub async fn set_orders_reconciled_until(&self, t: DateTime<Utc>) -> Result<()> {
@@ -310,7 +332,7 @@ impl Db {
             .bind(ts_ms(now))
             .execute(&mut *tx)
             .await?;
-        let orders = with_lines(&mut tx, rows.iter().map(order_from_row).collect()).await?;
+        let orders = with_lines(&mut tx, rows.iter().map(order_from_row).collect::<Result<_>>()?).await?;
         tx.commit().await?;
         Ok(orders)
     }
@@ -326,7 +348,7 @@ impl Db {
         .bind(ts_ms(due))
         .fetch_all(&mut *tx)
         .await?;
-        let orders: Vec<LocalOrder> = rows.iter().map(order_from_row).collect();
+        let orders: Vec<LocalOrder> = rows.iter().map(order_from_row).collect::<Result<_>>()?;
         for o in &orders {
             sqlx::query("UPDATE orders SET reminded_at = ? WHERE id = ?")
                 .bind(ts_ms(now))
@@ -357,7 +379,7 @@ impl Db {
         qb.push(" ORDER BY o.created_at DESC, o.number DESC");
         let mut conn = self.pool.acquire().await?;
         let rows = qb.build().fetch_all(&mut *conn).await?;
-        let mut orders: Vec<LocalOrder> = rows.iter().map(order_from_row).collect();
+        let mut orders: Vec<LocalOrder> = rows.iter().map(order_from_row).collect::<Result<_>>()?;
         if let Some(day) = filter.pickup_day {
             orders.retain(|o| o.pickup_day() == day);
         }
@@ -377,7 +399,7 @@ impl Db {
         .await?
         .ok_or_else(|| Error::not_found("Commande", reference))?;
         let mut conn = self.pool.acquire().await?;
-        Ok(with_lines(&mut conn, vec![order_from_row(&row)]).await?.remove(0))
+        Ok(with_lines(&mut conn, vec![order_from_row(&row)?]).await?.remove(0))
     }
 
     /// Queues a merchant action; the key is what the marketplace deduplicates on.

@@ -22,10 +22,11 @@ fn photo_from_row(r: &SqliteRow) -> Result<PhotoRecord> {
     let flags: String = r.get(6);
     let format: String = r.get(2);
     let flags: Vec<String> = stored_json_at("photos", &sha256, "quality_flags", &flags)?;
+    let format = stored_format(&sha256, &format)?;
     Ok(PhotoRecord {
         sha256,
         original_name: r.get(1),
-        format: Format::parse(&format).unwrap_or(Format::Jpeg),
+        format,
         width: r.get::<i64, _>(3) as u32,
         height: r.get::<i64, _>(4) as u32,
         byte_size: r.get::<i64, _>(5) as u64,
@@ -36,6 +37,13 @@ fn photo_from_row(r: &SqliteRow) -> Result<PhotoRecord> {
         created_at: r.get(9),
         updated_at: r.get(10),
     })
+}
+
+/// A photo's stored format. An unknown one is damaged data, named: read as JPEG, the
+/// original would be decoded as what it is not.
+pub(super) fn stored_format(sha256: &str, format: &str) -> Result<Format> {
+    Format::parse(format)
+        .ok_or_else(|| super::corrupt_at("photos", sha256, "format", format_args!("format inconnu « {format} »")))
 }
 
 macro_rules! pp_columns {

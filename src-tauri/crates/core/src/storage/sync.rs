@@ -12,6 +12,9 @@ mod status;
 
 use chrono::{DateTime, Utc};
 
+use crate::Result;
+use crate::storage::corrupt_at;
+
 /// Kind of object the outbox carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Entity {
@@ -33,6 +36,12 @@ impl Entity {
             "product" => Some(Entity::Product),
             _ => None,
         }
+    }
+
+    /// The kind read back from `table`'s `entity` column. An unknown one is damaged data,
+    /// named, not an entry skipped: skipped, the change it stands for would never be sent.
+    fn stored(table: &str, row: impl std::fmt::Display, s: &str) -> Result<Self> {
+        Self::parse(s).ok_or_else(|| corrupt_at(table, row, "entity", format_args!("type inconnu « {s} »")))
     }
 }
 
@@ -139,8 +148,4 @@ pub enum OpOutcome {
     Conflict { current_version: i64 },
     /// Refused for good until the shop changes it: kept as an issue for a person.
     Invalid { message: String },
-}
-
-fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
-    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
 }

@@ -39,23 +39,19 @@ impl Db {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let format: String = r.get(3);
-            let crop: Option<String> = r.get(5);
-            let crop = match crop {
-                Some(c) => Some(serde_json::from_str::<Crop>(&c).map_err(|e| {
-                    crate::Error::Conflict(format!(
-                        "Recadrage illisible dans la base pour la photo {} : {e}",
-                        r.get::<String, _>(2)
-                    ))
-                })?),
-                None => None,
-            };
+            let product_photo_id: i64 = r.get(1);
+            let photo_sha: String = r.get(2);
+            let format = super::photos::stored_format(&photo_sha, r.get::<&str, _>(3))?;
+            let crop = r
+                .get::<Option<&str>, _>(5)
+                .map(|c| super::stored_json_at::<Crop>("product_photos", product_photo_id, "crop", c))
+                .transpose()?;
             let fingerprint: Option<String> = r.get(6);
             out.push(SyncPhotoRow {
                 product_uid: r.get(0),
-                product_photo_id: r.get(1),
-                photo_sha: r.get(2),
-                format: Format::parse(&format).unwrap_or(Format::Jpeg),
+                product_photo_id,
+                photo_sha,
+                format,
                 edits: Edits { rotation: r.get::<i64, _>(4) as u16, crop },
                 render: fingerprint.map(|fp| (fp, r.get(7), r.get::<i64, _>(8) as u64)),
             });

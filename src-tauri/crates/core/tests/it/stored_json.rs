@@ -1,17 +1,45 @@
-//! Stored JSON that cannot be read back (a damaged file, a hand edit) is an error whose
-//! French message names the table, the row and the column, never a silent default: a
-//! photo's crop, its quality flags, a remembered column mapping (issue 19).
+//! Stored values that cannot be read back (a damaged file, a hand edit) are an error
+//! whose French message names the table, the row and the column, never a silent
+//! default: a photo's crop, its quality flags, a remembered column mapping, a stored
+//! instant, a photo's format, the kind of an outbox entry (issue 19).
 
+use comptoir_core::orders::OrderFilter;
 use comptoir_core::photos::{Format, NewPhoto};
 use comptoir_core::{Error, ErrorCode};
+use comptoir_protocol::orders::{Customer, OrderStatus};
 
-use crate::support::{fresh_db, now, product};
+use crate::support::{TestDb, camembert_order, fresh_db, now, product};
 
 /// The message of a `Corrupt` error, as the user reads it.
 fn corrupt(err: Error) -> String {
     assert_eq!(err.code(), ErrorCode::Database, "{err:?}");
     assert!(matches!(err, Error::Corrupt(_)), "{err:?}");
     err.to_string()
+}
+
+/// Runs `sql` on the shop's file straight, beside the open pool (WAL). The tables' CHECK
+/// constraints are switched off on this connection: a damaged file or a hand edit does
+/// not go through them either.
+fn damage(t: &TestDb, sql: &str) {
+    let conn = rusqlite::Connection::open(t.db.path()).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    conn.execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
+    let changed = conn.execute(sql, []).unwrap();
+    assert!(changed > 0, "nothing damaged by {sql}");
+}
+
+fn jpeg(sha: &str) -> NewPhoto {
+    NewPhoto {
+        sha256: sha.repeat(32),
+        original_name: "camembert.jpg".into(),
+        format: Format::Jpeg,
+        width: 1600,
+        height: 1200,
+        byte_size: 180_000,
+        quality_flags: vec![],
+        sharpness: 120.0,
+        preset_fp: "fp".into(),
+    }
 }
 
 #[tokio::test]
@@ -65,4 +93,74 @@ async fn corrupt_stored_json_is_an_error_naming_its_table_row_and_column() {
     assert!(mapping.contains("colonne « mapping » de la table « import_mappings », ligne f00d"), "{mapping}");
     // A layout never remembered is no error.
     assert_eq!(t.db.import_mapping("beef").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_damaged_order_instant_is_an_error_not_the_epoch() {
+    let t = fresh_db().await;
+    let customer = Customer { name: "Madeleine Quatrebarbes".into(), email: None, phone: None };
+    t.db.store_order(&camembert_order("ord_1", customer, OrderStatus::PendingAcceptance, "CAM-250", 1), now())
+        .await
+        .unwrap();
+    let id = t.db.order("ord_1").await.unwrap().id;
+    damage(&t, "UPDATE orders SET accept_before = 'demain midi' WHERE server_id = 'ord_1'");
+
+    let at = format!("colonne « accept_before » de la table « orders », ligne {id} (« demain midi »");
+    let one = corrupt(t.db.order("1001").await.unwrap_err());
+    assert!(one.starts_with("Donnée enregistrée illisible : "), "{one}");
+    assert!(one.contains(&at), "{one}");
+    let list = corrupt(t.db.orders(&OrderFilter::default()).await.unwrap_err());
+    assert!(list.contains(&at), "{list}");
+    // The notification of a damaged order is not claimed either (nor marked shown).
+    let claim = corrupt(t.db.claim_unnotified_orders(now()).await.unwrap_err());
+    assert!(claim.contains(&at), "{claim}");
+
+    t.db.set_orders_reconciled_until(now()).await.unwrap();
+    damage(&t, "UPDATE order_feed SET reconciled_until = '2026-13-45' WHERE id = 1");
+    let feed = corrupt(t.db.orders_reconciled_until().await.unwrap_err());
+    assert!(feed.contains("colonne « reconciled_until » de la table « order_feed », ligne 1"), "{feed}");
+}
+
+#[tokio::test]
+async fn a_damaged_sync_instant_is_an_error_not_never() {
+    let t = fresh_db().await;
+    t.db.record_sync_failure(now(), true, false, "Serveur injoignable", now()).await.unwrap();
+    assert_eq!(t.db.sync_state().await.unwrap().retry_at, Some(now()));
+    damage(&t, "UPDATE sync_state SET retry_at = 'bientôt' WHERE id = 1");
+    let state = corrupt(t.db.sync_state().await.unwrap_err());
+    assert!(state.contains("colonne « retry_at » de la table « sync_state », ligne 1 (« bientôt »"), "{state}");
+}
+
+#[tokio::test]
+async fn an_unknown_photo_format_is_an_error_not_jpeg() {
+    let t = fresh_db().await;
+    let cam = t.db.save_product(&product("Camembert fermier", "CAM-250", 520), now()).await.unwrap();
+    let photo = jpeg("cd");
+    t.db.upsert_photo(&photo, now()).await.unwrap();
+    t.db.attach_photo(cam.id, &photo.sha256, now()).await.unwrap();
+    damage(&t, &format!("UPDATE photos SET format = 'heic' WHERE sha256 = '{}'", photo.sha256));
+
+    let at = format!("colonne « format » de la table « photos », ligne {} (format inconnu « heic »)", photo.sha256);
+    let one = corrupt(t.db.photo(&photo.sha256).await.unwrap_err());
+    assert!(one.contains(&at), "{one}");
+    // What the sync renders and sends of it says so too.
+    let sync = corrupt(t.db.sync_product_photos(None).await.unwrap_err());
+    assert!(sync.contains(&at), "{sync}");
+}
+
+#[tokio::test]
+async fn an_unknown_outbox_entity_is_an_error_not_skipped() {
+    let t = fresh_db().await;
+    t.db.save_product(&product("Camembert fermier", "CAM-250", 520), now()).await.unwrap();
+    let entry = t.db.outbox_unbatched().await.unwrap().remove(0);
+    damage(&t, &format!("UPDATE sync_outbox SET entity = 'variante' WHERE id = {}", entry.id));
+    let outbox = corrupt(t.db.outbox_unbatched().await.unwrap_err());
+    let at = format!("colonne « entity » de la table « sync_outbox », ligne {} (type inconnu « variante »)", entry.id);
+    assert!(outbox.contains(&at), "{outbox}");
+
+    damage(&t, &format!("INSERT INTO sync_objects (entity, uid, version) VALUES ('variante', '{}', 3)", entry.uid));
+    let known = corrupt(t.db.known_objects().await.unwrap_err());
+    let at =
+        format!("colonne « entity » de la table « sync_objects », ligne {} (type inconnu « variante »)", entry.uid);
+    assert!(known.contains(&at), "{known}");
 }

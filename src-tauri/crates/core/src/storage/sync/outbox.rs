@@ -31,19 +31,19 @@ impl Db {
         )
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                Some(OutboxEntry {
-                    id: r.get(0),
-                    entity: Entity::parse(r.get::<String, _>(1).as_str())?,
+        rows.into_iter()
+            .map(|r| {
+                let id: i64 = r.get(0);
+                Ok(OutboxEntry {
+                    id,
+                    entity: Entity::stored("sync_outbox", id, r.get::<&str, _>(1))?,
                     uid: r.get(2),
                     change_seq: r.get(3),
                     batch_key: r.get(4),
                     attempts: r.get(5),
                 })
             })
-            .collect())
+            .collect()
     }
 
     /// Adds objects to the outbox (reconciliation found them different).

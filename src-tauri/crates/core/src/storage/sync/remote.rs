@@ -22,14 +22,12 @@ impl Db {
             .await?;
         let mut out = HashMap::with_capacity(rows.len());
         for r in rows {
-            let Some(e) = Entity::parse(r.get::<String, _>(0).as_str()) else { continue };
             let uid: String = r.get(1);
-            let sent_images = match r.get::<Option<String>, _>(4) {
-                Some(j) => Some(serde_json::from_str::<Vec<String>>(&j).map_err(|err| {
-                    Error::Conflict(format!("Images envoyées illisibles dans la base pour « {uid} » : {err}"))
-                })?),
-                None => None,
-            };
+            let e = Entity::stored("sync_objects", &uid, r.get::<&str, _>(0))?;
+            let sent_images = r
+                .get::<Option<&str>, _>(4)
+                .map(|j| crate::storage::stored_json_at::<Vec<String>>("sync_objects", &uid, "sent_images", j))
+                .transpose()?;
             out.insert((e, uid), KnownObject { version: r.get(2), sent_hash: r.get(3), sent_images });
         }
         Ok(out)

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{ProductSyncRow, SyncIssue, SyncStateRow, parse_ts};
+use super::{ProductSyncRow, SyncIssue, SyncStateRow};
 use crate::storage::{Db, ts};
 use crate::{Error, Result};
 
@@ -18,18 +18,23 @@ impl Db {
         )
         .fetch_one(&self.pool)
         .await?;
+        // A damaged instant is named, not read as "never": the retry time and the
+        // offline period are decided from them.
+        let at = |i: usize, column: &str| {
+            r.get::<Option<&str>, _>(i).map(|s| crate::storage::stored_instant("sync_state", 1, column, s)).transpose()
+        };
         Ok(SyncStateRow {
             marketplace_url: r.get(0),
             shop_id: r.get(1),
             shop_name: r.get(2),
             limits: r.get(3),
             events_after: r.get(4),
-            last_success_at: parse_ts(r.get(5)),
-            offline_since: parse_ts(r.get(6)),
+            last_success_at: at(5, "last_success_at")?,
+            offline_since: at(6, "offline_since")?,
             failures: r.get(7),
-            retry_at: parse_ts(r.get(8)),
+            retry_at: at(8, "retry_at")?,
             last_error: r.get(9),
-            reconciled_at: parse_ts(r.get(10)),
+            reconciled_at: at(10, "reconciled_at")?,
         })
     }
 
