@@ -1,8 +1,9 @@
 //! The catalogue: categories, products and their variants, and the rules that keep
 //! them valid. The values themselves are in `model::catalogue` (re-exported here), their
 //! SQL in `storage`; this module decides what is valid and what is derived from them,
-//! and its `Db` methods (`db`) apply that on the way in and out of storage.
+//! and its `Db` methods (`db`, `categories`) apply that on the way in and out of storage.
 
+mod categories;
 mod db;
 pub mod food;
 mod offer;

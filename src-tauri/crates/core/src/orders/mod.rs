@@ -8,6 +8,8 @@
 //! - [`feed`]: the network loop (SSE with `Last-Event-ID`, long-poll fallback,
 //!   reconciliation through `orders?updated_since`).
 //! - [`actions`]: merchant transitions with an Idempotency-Key, queued when offline.
+//! - [`stock`]: what an order takes of the local stock and its number, the rules
+//!   every path that stores an order (this module's, the sync pass's) hands storage.
 //! - [`text`]: the French wording.
 //! - [`connection`]: the marketplace client from the stored connection (issue 6).
 //! - [`supervisor`]: keeps one feed running on the stored connection, for the app.
@@ -20,6 +22,7 @@ pub mod feed;
 pub mod ingest;
 pub mod notify;
 pub mod settings;
+pub mod stock;
 pub mod supervisor;
 pub mod text;
 pub mod time;

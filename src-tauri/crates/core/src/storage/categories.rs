@@ -1,12 +1,15 @@
-//! SQL of the catalogue's categories: the tree with its display paths, saving,
+//! SQL of the catalogue's categories: the tree with its display paths, writing,
 //! deleting and finding one. A renamed or moved category reindexes its products.
+//! Whether a category may be written or deleted is the catalogue's rule
+//! (`catalogue::categories`), decided inside the write's transaction from the facts
+//! read here.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite};
 
-use super::products::{is_unique_violation, reindex_product};
+use super::products::reindex_product;
 use super::{Db, ts};
 use crate::model::catalogue::{CatalogueStats, Category, CategoryInput};
 use crate::text::fold;
@@ -82,32 +85,41 @@ impl Db {
         Ok(out)
     }
 
-    pub async fn save_category(&self, input: &CategoryInput, now: DateTime<Utc>) -> Result<Category> {
-        let name = input.name.trim();
-        if name.is_empty() {
-            return Err(Error::invalid("name", "required", "Le nom de la catégorie est obligatoire"));
-        }
+    /// Writes a category (`Db::save_category` decides whether it may be): in one
+    /// transaction, the facts of where it goes are read, `decide` refuses or lets
+    /// the write go on, and the products under it are reindexed. `name` is the name
+    /// as it is to be stored. Returns the id.
+    pub async fn write_category(
+        &self,
+        input: &CategoryInput,
+        name: &str,
+        now: DateTime<Utc>,
+        decide: impl FnOnce(&CategorySpot) -> Result<()>,
+    ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let saved = save_category_in(&mut tx, input, name, now).await;
-        let id = match saved {
+        let saved = write_category_in(&mut tx, input, name, now, decide).await;
+        match saved {
             Ok(id) => {
                 tx.commit().await?;
-                id
+                Ok(id)
             }
             Err(e) => {
                 // Roll back now: a dropped transaction is only rolled back when its pooled
                 // connection is next used, and until then it keeps SQLite's write lock (the
                 // next write on another connection would fail with "database is locked").
                 tx.rollback().await?;
-                return Err(e);
+                Err(e)
             }
-        };
-        self.categories().await?.into_iter().find(|c| c.id == id).ok_or_else(|| Error::not_found("Catégorie", id))
+        }
     }
 
-    /// Deletes an empty category. One that still holds products or sub-categories is
-    /// refused rather than emptied: nothing the shopkeeper filed disappears silently.
-    pub async fn delete_category(&self, id: i64) -> Result<()> {
+    /// Deletes a category once `decide`, given what it still holds (read in the same
+    /// transaction), lets it go (`Db::delete_category`).
+    pub async fn delete_category_if(
+        &self,
+        id: i64,
+        decide: impl FnOnce(&CategoryContents) -> Result<()>,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "SELECT name, (SELECT count(*) FROM products WHERE category_id = ?1), (SELECT count(*) FROM categories WHERE parent_id = ?1)
@@ -117,12 +129,7 @@ impl Db {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| Error::not_found("Catégorie", id))?;
-        let (name, products, children): (String, i64, i64) = (row.get(0), row.get(1), row.get(2));
-        if products > 0 || children > 0 {
-            return Err(Error::Conflict(format!(
-                "La catégorie « {name} » contient encore {products} produit(s) et {children} sous-catégorie(s) : déplacez-les d'abord"
-            )));
-        }
+        decide(&CategoryContents { name: row.get(0), products: row.get(1), children: row.get(2) })?;
         sqlx::query("DELETE FROM categories WHERE id = ?").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
@@ -160,38 +167,67 @@ impl Db {
     }
 }
 
-/// The body of [`Db::save_category`], inside its transaction; returns the id.
-async fn save_category_in(
+/// Where a category is about to be written, read in the write's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategorySpot {
+    /// The category edited exists (always true for a new one).
+    pub exists: bool,
+    /// The parent asked for and its ancestors up to the root, nearest first; empty
+    /// when no parent is asked for or it does not exist.
+    pub parent_chain: Vec<i64>,
+    /// Another category under the same parent has the name, ignoring ASCII case (as
+    /// the `categories_sibling_name` index compares).
+    pub name_taken: bool,
+}
+
+/// What a category still holds, read in its deletion's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryContents {
+    pub name: String,
+    pub products: i64,
+    pub children: i64,
+}
+
+/// The body of [`Db::write_category`], inside its transaction; returns the id.
+async fn write_category_in(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     input: &CategoryInput,
     name: &str,
     now: DateTime<Utc>,
+    decide: impl FnOnce(&CategorySpot) -> Result<()>,
 ) -> Result<i64> {
-    if let Some(parent) = input.parent_id {
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM categories WHERE id = ?").bind(parent).fetch_optional(&mut **tx).await?;
-        if exists.is_none() {
-            return Err(Error::not_found("Catégorie parente", parent));
-        }
-        if let Some(id) = input.id {
-            // Moving a category under itself or one of its descendants would make a cycle.
-            let cycle: bool = sqlx::query_scalar(
-                "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
-                 SELECT EXISTS (SELECT 1 FROM sub WHERE id = ?)",
-            )
+    let exists = match input.id {
+        None => true,
+        Some(id) => sqlx::query_scalar::<_, i64>("SELECT id FROM categories WHERE id = ?")
             .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some(),
+    };
+    let parent_chain: Vec<i64> = match input.parent_id {
+        None => Vec::new(),
+        Some(parent) => {
+            sqlx::query_scalar(
+                "WITH RECURSIVE up(id, parent_id, depth) AS (
+                   SELECT id, parent_id, 0 FROM categories WHERE id = ?
+                   UNION SELECT c.id, c.parent_id, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id)
+                 SELECT id FROM up ORDER BY depth",
+            )
             .bind(parent)
-            .fetch_one(&mut **tx)
-            .await?;
-            if cycle {
-                return Err(Error::invalid(
-                    "parent_id",
-                    "cycle",
-                    "Une catégorie ne peut pas être rangée dans elle-même ou dans une de ses sous-catégories",
-                ));
-            }
+            .fetch_all(&mut **tx)
+            .await?
         }
-    }
+    };
+    let name_taken: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM categories WHERE coalesce(parent_id, 0) = coalesce(?, 0)
+                          AND name = ? COLLATE NOCASE AND id IS NOT ?)",
+    )
+    .bind(input.parent_id)
+    .bind(name)
+    .bind(input.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    decide(&CategorySpot { exists, parent_chain, name_taken })?;
     let result = match input.id {
         None => {
             sqlx::query(
@@ -214,14 +250,10 @@ async fn save_category_in(
                 .await
         }
     };
-    let id = match result {
-        Ok(r) if input.id.is_none() => r.last_insert_rowid(),
-        Ok(r) if r.rows_affected() == 0 => return Err(Error::not_found("Catégorie", input.id.unwrap_or_default())),
-        Ok(_) => input.id.unwrap_or_default(),
-        Err(e) if is_unique_violation(&e) => {
-            return Err(Error::invalid("name", "taken", format!("Une catégorie « {name} » existe déjà à cet endroit")));
-        }
-        Err(e) => return Err(e.into()),
+    let id = match result? {
+        r if input.id.is_none() => r.last_insert_rowid(),
+        r if r.rows_affected() == 0 => return Err(Error::not_found("Catégorie", input.id.unwrap_or_default())),
+        _ => input.id.unwrap_or_default(),
     };
     // Paths appear in the search text of products: reindex those under this category.
     if input.id.is_some() {

@@ -22,9 +22,9 @@ pub mod sync;
 pub mod sync_photos;
 
 pub use crate::model::catalogue::product_to_input;
-pub use categories::PATH_SEP;
+pub use categories::{CategoryContents, CategorySpot, PATH_SEP};
 pub use import_tx::{ImportTx, Spent};
-pub use orders::QueuedTransition;
+pub use orders::{LineStock, OrderRules, ProductStock, QueuedTransition};
 pub use products::ListedProduct;
 
 use std::path::{Path, PathBuf};

@@ -111,14 +111,41 @@ async fn with_lines(conn: &mut SqliteConnection, mut orders: Vec<LocalOrder>) ->
     Ok(orders)
 }
 
-/// Whether an order in this status still holds its goods.
-fn holds_stock(s: OrderStatus) -> bool {
-    !matches!(s, OrderStatus::Refused | OrderStatus::Cancelled | OrderStatus::Expired)
+/// How orders are stored, as the `orders` module decides it (`orders::stock::RULES`):
+/// storage numbers and moves stock only as told.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderRules {
+    /// The number the shop's first order gets; the next ones follow the highest.
+    pub first_number: i64,
+    /// The stock a line takes once stored (what it took so far is in the facts); the
+    /// difference moves the variant's stock.
+    pub stock_taken: fn(&LineStock) -> i64,
 }
+
+/// What storage knows of one line of an order being stored, for [`OrderRules::stock_taken`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineStock {
+    pub status: OrderStatus,
+    pub refused: bool,
+    pub quantity: i64,
+    /// What the line has taken so far (0 for a new one).
+    pub taken: i64,
+    /// The offer of the product its SKU belongs to, as stored (`None`: no product has
+    /// the SKU any more; a value this version does not know is `None` inside).
+    pub product: Option<ProductStock>,
+}
+
+/// A product's kind and stock policy as stored (`None`: a value this version does not know).
+pub type ProductStock = (Option<ProductKind>, Option<StockPolicy>);
 
 /// Inserts or updates one order snapshot, its lines and the local stock they take,
 /// inside the caller's transaction.
-pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: DateTime<Utc>) -> Result<StoreOutcome> {
+pub(crate) async fn store_order_tx(
+    conn: &mut SqliteConnection,
+    o: &Order,
+    rules: &OrderRules,
+    now: DateTime<Utc>,
+) -> Result<StoreOutcome> {
     let existing: Option<(i64, i64)> = sqlx::query_as("SELECT id, version FROM orders WHERE server_id = ?")
         .bind(&o.id)
         .fetch_optional(&mut *conn)
@@ -137,10 +164,11 @@ pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: 
                 "INSERT INTO orders (server_id, number, status, version, customer_name, customer_email, customer_phone,
                     pickup_at, pickup_code, total_cents, accept_before, refusal_reason, created_at, updated_at,
                     received_at, snapshot)
-                 VALUES (?, (SELECT coalesce(max(number), 1000) + 1 FROM orders), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 VALUES (?, (SELECT coalesce(max(number) + 1, ?) FROM orders), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  RETURNING id",
             )
             .bind(&o.id)
+            .bind(rules.first_number)
             .bind(o.status.as_str())
             .bind(o.version)
             .bind(&o.customer.name)
@@ -201,14 +229,13 @@ pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: 
             .collect();
     for (pos, l) in o.lines.iter().enumerate() {
         let had = taken.get(&l.line_id).copied().unwrap_or(0);
-        let mut want = if holds_stock(o.status) && !l.refused { l.quantity } else { 0 };
-        // A service, or goods always available or made to order, has no stock for an
-        // order to take (the marketplace took none either): such a line never takes
-        // any, and only gives back, when released, what it took while the product
-        // still counted its stock.
-        if !counts_stock(&mut *conn, &l.sku).await? {
-            want = want.min(had);
-        }
+        let want = (rules.stock_taken)(&LineStock {
+            status: o.status,
+            refused: l.refused,
+            quantity: l.quantity,
+            taken: had,
+            product: stored_offer_of(&mut *conn, &l.sku).await?,
+        });
         let mut now_taken = had;
         if want != had {
             let moved = sqlx::query("UPDATE variants SET stock = stock - ?, updated_at = ? WHERE sku = ?")
@@ -255,20 +282,15 @@ pub(crate) async fn store_order_tx(conn: &mut SqliteConnection, o: &Order, now: 
     Ok(outcome)
 }
 
-/// Whether orders of this SKU take stock (see [`StockPolicy::counts_stock`]): not for a
-/// service, nor for goods always available or made to order. A SKU no product has any
-/// more counts (the stock update then finds no row to move anyway).
-async fn counts_stock(conn: &mut SqliteConnection, sku: &str) -> Result<bool> {
+/// The kind and stock policy of the product a SKU belongs to (`None`: no product has it).
+async fn stored_offer_of(conn: &mut SqliteConnection, sku: &str) -> Result<Option<ProductStock>> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT p.kind, p.stock_policy FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = ?",
     )
     .bind(sku)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.is_none_or(|(kind, policy)| {
-        ProductKind::from_stored(&kind) != Some(ProductKind::Service)
-            && StockPolicy::from_stored(&policy).is_none_or(StockPolicy::counts_stock)
-    }))
+    Ok(row.map(|(kind, policy)| (ProductKind::from_stored(&kind), StockPolicy::from_stored(&policy))))
 }
 
 /// A merchant action waiting to be sent.
@@ -282,10 +304,11 @@ pub struct QueuedTransition {
 }
 
 impl Db {
-    /// Stores one snapshot in its own transaction (see [`store_order_tx`]).
-    pub async fn store_order(&self, o: &Order, now: DateTime<Utc>) -> Result<StoreOutcome> {
+    /// Stores one snapshot in its own transaction (see [`store_order_tx`]), under the
+    /// orders module's rules (`Db::store_order`).
+    pub async fn store_order_with(&self, o: &Order, rules: &OrderRules, now: DateTime<Utc>) -> Result<StoreOutcome> {
         let mut tx = self.pool.begin().await?;
-        let r = store_order_tx(&mut tx, o, now).await?;
+        let r = store_order_tx(&mut tx, o, rules, now).await?;
         tx.commit().await?;
         Ok(r)
     }
@@ -445,18 +468,19 @@ impl Db {
             .collect()
     }
 
-    /// Records the outcome of one attempt: `Ok` done (with the answer stored in the
-    /// same transaction), `Err((message, permanent))` still pending or failed.
-    pub async fn finish_transition(
+    /// Records the outcome of one attempt of a merchant action (see
+    /// `Db::finish_transition`), an answer stored under the orders module's rules.
+    pub async fn finish_transition_with(
         &self,
         id: i64,
         outcome: std::result::Result<&Order, (&str, bool)>,
+        rules: &OrderRules,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         match outcome {
             Ok(order) => {
-                store_order_tx(&mut tx, order, now).await?;
+                store_order_tx(&mut tx, order, rules, now).await?;
                 sqlx::query(
                     "UPDATE order_transitions SET state = 'done', attempts = attempts + 1, last_error = NULL,
                         updated_at = ? WHERE id = ?",

@@ -103,6 +103,19 @@ pub struct RemoteStock {
     pub apply_delta: bool,
 }
 
+/// One moderation verdict, as the sync pass merges it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moderation {
+    pub uid: String,
+    pub version: i64,
+    /// `approved`, `rejected` or `unknown`, kept as the product's moderation.
+    pub status: String,
+    pub reason: Option<String>,
+    /// The message of the product's `rejected` issue, opened (or reworded) when
+    /// `Some`; `None` resolves an open one. The sync pass decides it.
+    pub issue: Option<String>,
+}
+
 /// Something a person must look at.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct SyncIssue {

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use comptoir_protocol::catalog::CategoryData;
 use sqlx::Row;
 
-use super::{Entity, KnownObject, RemoteStock};
+use super::{Entity, KnownObject, Moderation, RemoteStock};
 use crate::model::catalogue::{ProductInput, VariantInput, VariantOption};
 use crate::storage::offer::{OFFER_COLUMNS_P, StoredOffer};
 use crate::storage::products::{parse_status, parse_unit, parse_vat};
-use crate::storage::{Db, ts};
+use crate::storage::{Db, OrderRules, ts};
 use crate::{Error, Result};
 
 impl Db {
@@ -160,19 +160,22 @@ impl Db {
     ///   feed sees the order first;
     /// - stock changes move the local stock by their delta from the last value known
     ///   to be on the server, except those of orders (see [`RemoteStock::apply_delta`]);
-    /// - moderation verdicts.
-    pub async fn apply_remote_stock(
+    /// - moderation verdicts, each with the issue it opens or resolves.
+    ///
+    /// The orders are stored under `order_rules`, the orders module's (`Db::apply_remote_stock`).
+    pub async fn apply_remote_events(
         &self,
         orders: &[comptoir_protocol::orders::Order],
+        order_rules: &OrderRules,
         changes: &[RemoteStock],
-        moderations: &[(String, i64, String, Option<String>)],
+        moderations: &[Moderation],
         last_seq: i64,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT OR IGNORE INTO sync_remote_apply (id) VALUES (1)").execute(&mut *tx).await?;
         for o in orders {
-            crate::storage::orders::store_order_tx(&mut tx, o, now).await?;
+            crate::storage::orders::store_order_tx(&mut tx, o, order_rules, now).await?;
         }
         for RemoteStock { sku, product_uid, available, product_version, apply_delta } in changes {
             let known: Option<i64> = sqlx::query_scalar("SELECT available FROM sync_stock WHERE sku = ?")
@@ -200,7 +203,7 @@ impl Db {
             .await?;
             bump_version(&mut tx, product_uid, *product_version).await?;
         }
-        for (uid, version, status, reason) in moderations {
+        for Moderation { uid, version, status, reason, issue } in moderations {
             bump_version(&mut tx, uid, *version).await?;
             sqlx::query(
                 "UPDATE sync_objects SET moderation = ?, moderation_reason = ? WHERE entity = 'product' AND uid = ?",
@@ -210,13 +213,13 @@ impl Db {
             .bind(uid)
             .execute(&mut *tx)
             .await?;
-            if status == "rejected" {
+            if let Some(message) = issue {
                 sqlx::query(
                     "INSERT INTO sync_conflicts (entity, uid, kind, message, created_at) VALUES ('product', ?, 'rejected', ?, ?)
                      ON CONFLICT (entity, uid, kind) WHERE resolved_at IS NULL DO UPDATE SET message = excluded.message",
                 )
                 .bind(uid)
-                .bind(reason.clone().unwrap_or_else(|| "Refusé par la modération".to_owned()))
+                .bind(message)
                 .bind(ts(now))
                 .execute(&mut *tx)
                 .await?;

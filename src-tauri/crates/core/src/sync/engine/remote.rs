@@ -10,7 +10,7 @@ use comptoir_protocol::hash::content_hash;
 use super::catalogue::split_withheld;
 use super::{Pass, SResult, api_error};
 use crate::storage::promotions::MarketCampaignRow;
-use crate::storage::sync::{Entity, KnownObject, RemoteStock};
+use crate::storage::sync::{Entity, KnownObject, Moderation, RemoteStock};
 
 impl Pass<'_> {
     /// Keeps the campaigns the marketplace announces (MSP/1.1), for the Promotions
@@ -75,10 +75,20 @@ impl Pass<'_> {
                         comptoir_protocol::catalog::ModerationStatus::Approved => "approved",
                         comptoir_protocol::catalog::ModerationStatus::Unknown => "unknown",
                     };
-                    if status == "rejected" {
+                    // A rejection is an issue a person must read, worded by the
+                    // moderator or else by us; any other verdict resolves it.
+                    let issue = (status == "rejected")
+                        .then(|| m.moderation.reason.clone().unwrap_or_else(|| "Refusé par la modération".to_owned()));
+                    if issue.is_some() {
                         self.report.rejected += 1;
                     }
-                    moderations.push((m.external_id, m.version, status.to_owned(), m.moderation.reason));
+                    moderations.push(Moderation {
+                        uid: m.external_id,
+                        version: m.version,
+                        status: status.to_owned(),
+                        reason: m.moderation.reason,
+                        issue,
+                    });
                 }
             }
             if !page.events.is_empty() || page.last_seq != after {
