@@ -1,7 +1,8 @@
 #!/bin/bash
 # Regenerates the ODS and XLS import fixtures the way shopkeepers' files are made:
-# an XLSX written by rust_xlsxwriter (the test `write_fixture_source`), then opened and
-# saved by LibreOffice. Needs `apt-get install libreoffice-calc-nogui`; the tests
+# an XLSX written by rust_xlsxwriter (the test `write_fixture_source`, which also writes
+# comptoir-sheets' copy for its unit tests), then opened and saved by LibreOffice.
+# Needs `apt-get install libreoffice-calc-nogui`; the tests
 # themselves only read the committed files.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -187,6 +187,21 @@ impl Error {
     }
 }
 
+/// The readers' errors (comptoir-sheets), with their sentences: on the file or the
+/// sheet, as the readers inside core gave them before they had a crate of their own.
+impl From<comptoir_sheets::Error> for Error {
+    fn from(e: comptoir_sheets::Error) -> Self {
+        use comptoir_sheets::Error as Sheets;
+        let message = e.to_string();
+        match e {
+            Sheets::Cancelled => Error::Cancelled,
+            Sheets::UnorderedSheet { .. } => Error::UnorderedSheet(FieldError::new("file", "unordered", message)),
+            Sheets::File { .. } | Sheets::Unreadable { .. } => Error::invalid("file", "unreadable", message),
+            Sheets::SheetNotFound { .. } => Error::invalid("sheet", "not_found", message),
+        }
+    }
+}
+
 /// What an error looks like once it leaves Rust (IPC, `--json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct ErrorPayload {

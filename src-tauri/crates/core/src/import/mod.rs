@@ -24,7 +24,6 @@
 //! or saved after the commit), `file` ([`import_file`]: a file read, planned and written
 //! at once, for the CLI).
 
-pub mod detect;
 pub mod errors;
 mod file;
 pub mod map;
@@ -34,7 +33,9 @@ mod promote;
 pub mod read;
 mod settings;
 pub mod values;
-mod xlsx_merges;
+
+/// Format, encoding and delimiter detection, comptoir-sheets' (this path kept).
+pub use comptoir_sheets::detect;
 
 use std::fmt;
 use std::sync::Arc;

@@ -626,12 +626,15 @@ async fn xlsx_export_writes_formula_lookalikes_as_strings() {
 }
 
 /// Writes tests/fixtures/shop.xlsx, the source of shop.ods and shop.xls
-/// (scripts/import-fixtures.sh converts it with LibreOffice).
+/// (scripts/import-fixtures.sh converts it with LibreOffice), and its copy in
+/// comptoir-sheets, whose unit tests read it (a crate's tests read only its own files).
 #[test]
 #[ignore = "generates fixtures"]
 fn write_fixture_source() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    std::fs::write(dir.join("shop.xlsx"), shop_xlsx()).unwrap();
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for dir in ["core/tests/fixtures", "sheets/tests/fixtures"] {
+        std::fs::write(crates.join(dir).join("shop.xlsx"), shop_xlsx()).unwrap();
+    }
 }
 
 /// Writes the shop vocabulary's fixtures: tests/fixtures/till-vocabulary.csv and

@@ -1,6 +1,8 @@
 //! Cells to typed values, the French way, with a precise error for each refusal.
-//! Parsing itself is the catalogue's (`money`, `vat`, `ean`, `Unit`): this module
-//! only chooses which one applies and words the error with its row and column.
+//! Parsing itself is the catalogue's (`money`, `vat`, `ean`, `Unit`), or comptoir-sheets'
+//! where no rule of the shop's is involved (a cell's text, a whole quantity, a
+//! percentage off, a date's serial number): this module only chooses which one applies
+//! and words the error with its row and column.
 //!
 //! This module reads a row through the mapping ([`read_record`]): the reference, the
 //! name, prices, VAT, EAN, categories, options, photos; its parts read the other kinds
@@ -22,7 +24,7 @@ mod shop;
 
 use super::errors::RowError;
 use super::map::{Field, Mapping, column_letter, header_unit_hint};
-use super::read::{Cell, GridRow, number_to_string};
+use super::read::{Cell, GridRow};
 use crate::catalogue::{
     ProductKind, ProductStatus, ServiceSession, StockPolicy, Unit, VariantOption, format_duration, legacy_net_quantity,
     read_unit_cell,
@@ -31,10 +33,11 @@ use crate::vat::VatRate;
 use crate::{ean, money};
 use food::read_food;
 pub use food::{FoodCells, food_cells_text};
-pub use numbers::parse_quantity;
+// The pure ones are comptoir-sheets' (no rule of the shop's); their paths here are kept.
+pub use comptoir_sheets::values::{cell_text, discount_text, parse_discount, parse_quantity};
 use numbers::{parse_measure, written_quantity};
+pub use promo::PromoCells;
 use promo::read_promotion;
-pub use promo::{PromoCells, discount_text, parse_discount};
 pub use shop::{days_text, kind_label, parse_sessions, policy_label, sessions_text, status_label};
 use shop::{duration_in_words, parse_status, policy_note, read_kind, read_offer, read_policy_words};
 
@@ -151,16 +154,6 @@ impl Columns {
                 message: message.into(),
             },
         }
-    }
-}
-
-/// Text of a cell as typed; numbers whole when they are (a reference `1001`).
-pub fn cell_text(cell: &Cell) -> Option<String> {
-    match cell {
-        Cell::Empty => None,
-        Cell::Text(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
-        Cell::Number(n) => Some(number_to_string(*n)),
-        other => Some(other.display()),
     }
 }
 

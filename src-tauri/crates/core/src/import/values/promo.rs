@@ -1,14 +1,16 @@
 //! A row's promotion cells (« Prix promo » or « Remise », « Début promo », « Fin
-//! promo »): a price, a whole percentage off, Paris dates; and the discount as the
-//! export writes it.
+//! promo »): a price, a whole percentage off, Paris dates. The percentage and a date's
+//! serial number are read by comptoir-sheets (`parse_discount`, `serial_date`): they
+//! need no rule of the shop's.
 
 use chrono::{DateTime, Utc};
 
 use super::numbers::read_price;
 use super::{CellOf, Columns};
 use crate::import::map::Field;
-use crate::import::read::{Cell, number_to_string};
+use crate::import::read::Cell;
 use crate::promotions::parse_local;
+use comptoir_sheets::values::{parse_discount, serial_date};
 
 /// A row's promotion cells (« Prix promo », « Remise », « Début promo », « Fin promo »),
 /// each `None` when empty or unreadable (the row then has an error on that cell).
@@ -109,54 +111,12 @@ pub(super) fn read_promotion(
     Some(p)
 }
 
-/// A « Remise » cell: a whole percentage off, 1 to 99. `20 %`, `20%`, `-20 %`, `−20 %`
-/// (the minus sign of typography), `20`; a number below 1 without `%` is a fraction, as
-/// French Excel keeps a cell formatted as a percentage (`0,2` for 20 %). Refused: 0,
-/// 100 and more, a part of a percent (`12,5 %`), an amount (`5 €`).
-pub fn parse_discount(cell: &Cell) -> Result<u8, String> {
-    const UNREADABLE: &str = "Remise illisible : un pourcentage entier de 1 à 99 est attendu (exemples : 20 %, -15 %)";
-    let (value, fraction) = match cell {
-        Cell::Number(n) => (n.abs(), true),
-        other => {
-            let t: String = other.display().chars().filter(|c| !c.is_whitespace()).collect();
-            let t = t.strip_prefix(['-', '\u{2212}', '\u{2013}']).unwrap_or(&t);
-            let (t, sign) = match t.strip_suffix('%') {
-                Some(rest) => (rest, true),
-                None => (t, false),
-            };
-            let separators = t.chars().filter(|c| matches!(c, ',' | '.')).count();
-            if t.is_empty() || separators > 1 || !t.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '.')) {
-                return Err(UNREADABLE.into());
-            }
-            (t.replace(',', ".").parse::<f64>().map_err(|_| UNREADABLE.to_owned())?, !sign)
-        }
-    };
-    let percent = if fraction && value > 0.0 && value < 1.0 { value * 100.0 } else { value };
-    let whole = percent.round();
-    if !percent.is_finite() || (percent - whole).abs() > 1e-6 || !(1.0..=99.0).contains(&whole) {
-        let shown = number_to_string((percent * 10_000.0).round() / 10_000.0).replace('.', ",");
-        return Err(format!("Remise de {shown} % impossible : la remise est un pourcentage entier de 1 à 99 %"));
-    }
-    Ok(whole as u8)
-}
-
-/// The export's « Remise »: `20 %`, which [`parse_discount`] reads back.
-pub fn discount_text(percent: u8) -> String {
-    format!("{percent} %")
-}
-
 /// A promotion's date cell, Paris time: a date cell (with its time, if any), a date's
 /// serial number (a cell Excel shows without a date format), or what
 /// [`parse_local`] reads. `as_end`: a date alone is the end of that day.
 fn promo_date(c: &Cell, as_end: bool) -> Result<DateTime<Utc>, String> {
     let text = match c {
-        // 1 January 2000 to 1 January 2100, in Excel's days since 30 December 1899.
-        Cell::Number(n) if (36_526.0..73_051.0).contains(n) => {
-            let epoch =
-                chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default().and_time(chrono::NaiveTime::MIN);
-            let seconds = (n * 86_400.0).round() as i64;
-            Cell::Date(epoch + chrono::Duration::seconds(seconds)).display()
-        }
+        Cell::Number(n) => serial_date(*n).map_or_else(|| c.display(), |d| Cell::Date(d).display()),
         other => other.display(),
     };
     parse_local(&text, as_end).map_err(|m| {
@@ -176,42 +136,6 @@ mod tests {
     use crate::import::read::GridRow;
     use crate::import::values::read_record;
     use crate::import::values::tests::{cols, row};
-
-    #[test]
-    fn discounts_are_whole_percentages() {
-        let text = |t: &str| parse_discount(&Cell::Text(t.into()));
-        for t in ["20 %", "20%", "-20 %", "\u{2212}20 %", "\u{2212} 20\u{a0}%", "20", "20,0", "0,2", "0.20"] {
-            assert_eq!(text(t), Ok(20), "{t}");
-        }
-        assert_eq!(text("1 %"), Ok(1));
-        assert_eq!(text("99"), Ok(99));
-        // French Excel keeps « 20 % » as 0,2; « -20 % » as -0,2.
-        assert_eq!(parse_discount(&Cell::Number(0.2)), Ok(20));
-        assert_eq!(parse_discount(&Cell::Number(-0.07)), Ok(7));
-        assert_eq!(parse_discount(&Cell::Number(35.0)), Ok(35));
-        assert_eq!(
-            text("12,5 %"),
-            Err("Remise de 12,5 % impossible : la remise est un pourcentage entier de 1 à 99 %".into())
-        );
-        assert_eq!(
-            text("0,5 %"),
-            Err("Remise de 0,5 % impossible : la remise est un pourcentage entier de 1 à 99 %".into())
-        );
-        assert_eq!(
-            text("100 %"),
-            Err("Remise de 100 % impossible : la remise est un pourcentage entier de 1 à 99 %".into())
-        );
-        assert_eq!(text("0"), Err("Remise de 0 % impossible : la remise est un pourcentage entier de 1 à 99 %".into()));
-        for bad in ["douze %", "5 €", "20 % sur tout", "1,2,3", "%", "+20 %"] {
-            assert_eq!(
-                text(bad),
-                Err("Remise illisible : un pourcentage entier de 1 à 99 est attendu (exemples : 20 %, -15 %)".into()),
-                "{bad}"
-            );
-        }
-        // What the export writes reads back.
-        assert_eq!(text(&discount_text(15)), Ok(15));
-    }
 
     #[test]
     fn promotion_cells() {

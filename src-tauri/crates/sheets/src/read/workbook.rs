@@ -7,10 +7,9 @@ use std::io::Cursor;
 use calamine::{DataRef, Dimensions, Ods, Reader, Xls, Xlsx};
 
 use super::grid::{Finisher, convert_ref, finish, grid};
-use super::{Cell, EMIT_ROWS, Emit, GridRow, Source, unreadable};
-use crate::import::Control;
-use crate::import::detect::FileFormat;
-use crate::{Error, FieldError, Result};
+use super::{Cell, EMIT_ROWS, Emit, GridRow, Guide, Source, check, unreadable};
+use crate::detect::FileFormat;
+use crate::{Error, Result};
 
 enum Book {
     /// With the merged regions of one sheet found while the workbook was opened.
@@ -29,7 +28,7 @@ impl Book {
                 // for while calamine opens the workbook (shared strings, styles): rows are
                 // handed out only once they are known, and the other core is idle then.
                 let (book, merges) = std::thread::scope(|s| {
-                    let merges = s.spawn(|| crate::import::xlsx_merges::find(bytes, sheet));
+                    let merges = s.spawn(|| crate::xlsx_merges::find(bytes, sheet));
                     let book = Xlsx::new(cursor);
                     (book, merges.join().ok().flatten())
                 });
@@ -66,7 +65,7 @@ impl Book {
             Book::Xlsx(b, found) => {
                 let merges = match found.take_if(|(n, _)| n == name) {
                     Some((_, merges)) => merges,
-                    None => match crate::import::xlsx_merges::find(bytes, Some(name)) {
+                    None => match crate::xlsx_merges::find(bytes, Some(name)) {
                         Some((_, merges)) => merges,
                         None => b.merge_cells_by_sheet_name(name).unwrap_or_default(),
                     },
@@ -123,11 +122,7 @@ fn xlsx_stream(
         match &row {
             Some(current) if current.number == number => {}
             Some(current) if current.number > number => {
-                return Err(Error::UnorderedSheet(FieldError::new(
-                    "file",
-                    "unordered",
-                    format!("Feuille « {name} » : la ligne {number} vient après la ligne {}", current.number),
-                )));
+                return Err(Error::UnorderedSheet { sheet: name.to_owned(), row: number, after: current.number });
             }
             _ => {
                 if let Some(done) = row.replace(GridRow { number, cells: Vec::new() }) {
@@ -276,7 +271,7 @@ pub(super) fn read_workbook(
     file_name: &str,
     format: FileFormat,
     sheet: Option<&str>,
-    control: &Control,
+    guide: &dyn Guide,
     ordered: bool,
     emit: &mut Emit,
 ) -> Result<Source> {
@@ -298,7 +293,7 @@ pub(super) fn read_workbook(
         rows: Vec::new(),
     };
     let scan = |book: &mut Book, name: &str, take: &mut dyn FnMut(Vec<GridRow>) -> Result<bool>| -> Result<()> {
-        control.check()?;
+        check(guide)?;
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| book.scan(name, format, bytes, ordered, take)))
             .map_err(|_| unreadable(format, "structure inattendue"))?
     };
@@ -307,13 +302,7 @@ pub(super) fn read_workbook(
             .iter()
             .find(|n| n.as_str() == wanted)
             .or_else(|| names.iter().find(|n| n.trim().eq_ignore_ascii_case(wanted.trim())))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "sheet",
-                    "not_found",
-                    format!("Feuille « {wanted} » introuvable ; feuilles du fichier : {}", names.join(", ")),
-                )
-            })?
+            .ok_or_else(|| Error::SheetNotFound { wanted: wanted.to_owned(), sheets: names.clone() })?
             .clone(),
         None => {
             // The first sheet whose first rows hold a header row: the sheets before it are
@@ -328,17 +317,17 @@ pub(super) fn read_workbook(
                         return Ok(true);
                     }
                     first.extend(rows);
-                    if first.len() < crate::import::map::HEADER_SEARCH {
+                    if first.len() < guide.header_rows() {
                         return Ok(true);
                     }
-                    let found = crate::import::map::find_header_row(&first).is_some();
+                    let found = guide.holds_table(&first);
                     table = Some(found);
                     if found {
                         emit(&h, std::mem::take(&mut first))?;
                     }
                     Ok(found)
                 })?;
-                if table.is_none() && crate::import::map::find_header_row(&first).is_some() {
+                if table.is_none() && guide.holds_table(&first) {
                     emit(&h, first)?;
                     table = Some(true);
                 }
@@ -361,7 +350,7 @@ pub(super) fn read_workbook(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::read::read_bytes;
+    use crate::read::{TextHeader, read_bytes};
 
     /// XLSX is streamed into rows; XLS and ODS go through calamine's range. Both must give
     /// the same rows: merged regions (one covering a row with no cell of its own), blank
@@ -386,7 +375,7 @@ mod tests {
         ws.write_string(13, 4, "fin").unwrap();
         let bytes = wb.save_to_buffer().unwrap();
 
-        let streamed = read_bytes(&bytes, "t.xlsx", None, &Control::default()).unwrap().rows;
+        let streamed = read_bytes(&bytes, "t.xlsx", None, &TextHeader).unwrap().rows;
         let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
         let range = book.worksheet_range("Sheet1").unwrap();
         let merges = book.merge_cells_by_sheet_name("Sheet1").unwrap();

@@ -1,13 +1,11 @@
 //! Text files (CSV, TSV, TXT): decoded and split with the encoding and delimiter
 //! `detect` finds, each record numbered as a spreadsheet shows it.
 
-use super::{Cell, EMIT_ROWS, Emit, GridRow, Source, unreadable};
+use super::{Cell, EMIT_ROWS, Emit, GridRow, Guide, Source, check, unreadable};
 use crate::Result;
-use crate::import::Control;
-use crate::import::Phase;
-use crate::import::detect::{FileFormat, decode_text, detect_delimiter};
+use crate::detect::{FileFormat, decode_text, detect_delimiter};
 
-pub(super) fn read_text(bytes: &[u8], file_name: &str, control: &Control, emit: &mut Emit) -> Result<Source> {
+pub(super) fn read_text(bytes: &[u8], file_name: &str, guide: &dyn Guide, emit: &mut Emit) -> Result<Source> {
     let (text, encoding) = decode_text(bytes);
     let delimiter = detect_delimiter(&text);
     let head = Source {
@@ -44,8 +42,8 @@ pub(super) fn read_text(bytes: &[u8], file_name: &str, control: &Control, emit: 
         }
         n += 1;
         if n.is_multiple_of(8192) {
-            control.check()?;
-            control.report(Phase::Reading, start as u64, total);
+            check(guide)?;
+            guide.progress(start as u64, total);
         }
         while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
             start += 1;
@@ -86,12 +84,12 @@ fn unneutralise(field: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::read::read_bytes;
+    use crate::read::{TextHeader, read_bytes};
 
     #[test]
     fn csv_rows_keep_spreadsheet_numbers() {
         let text = "Réf;Nom\r\n\r\nA;\"deux\r\nlignes\"\r\nB;'=1+1\r\n";
-        let s = read_bytes(text.as_bytes(), "x.csv", None, &Control::default()).unwrap();
+        let s = read_bytes(text.as_bytes(), "x.csv", None, &TextHeader).unwrap();
         let numbers: Vec<u32> = s.rows.iter().map(|r| r.number).collect();
         assert_eq!(numbers, vec![1, 3, 4]);
         assert_eq!(s.rows[1].cells[1], Cell::Text("deux\r\nlignes".into()));

@@ -20,7 +20,7 @@ use quick_xml::events::{BytesStart, Event};
 
 /// The merged regions of `sheet` (by default the workbook's first worksheet), with the
 /// sheet's name as the workbook gives it.
-pub(super) fn find(bytes: &[u8], sheet: Option<&str>) -> Option<(String, Vec<Dimensions>)> {
+pub(crate) fn find(bytes: &[u8], sheet: Option<&str>) -> Option<(String, Vec<Dimensions>)> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     // Part names are matched ignoring case, as Excel does.
     let entries: HashMap<String, String> =
@@ -284,8 +284,9 @@ mod tests {
         assert_eq!(ours(&bytes, None).0, "Notes");
         assert!(find(&bytes, Some("Absente")).is_none());
         assert!(find(b"PK\x03\x04 pas une archive", None).is_none());
-        // A workbook saved by LibreOffice (fixture of the import tests).
-        let shop = include_bytes!("../../tests/fixtures/shop.xlsx");
+        // The import tests' workbook: title rows, merged cells, two sheets (a copy of
+        // comptoir-core's tests/fixtures/shop.xlsx; its `write_fixture_source` writes both).
+        let shop = include_bytes!("../tests/fixtures/shop.xlsx");
         let mut book = calamine::Xlsx::new(Cursor::new(shop.to_vec())).unwrap();
         for sheet in book.sheet_names() {
             let expected = calamine_merges(shop, &sheet);

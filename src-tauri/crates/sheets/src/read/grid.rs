@@ -25,7 +25,8 @@ impl Cell {
     }
 
     /// What a person sees in the cell (numbers the French way, dates `dd/mm/yyyy`, with
-    /// `hh:mm` when they have a time of day: what `promotions::parse_local` reads).
+    /// `hh:mm` when they have a time of day: what comptoir-core's `promotions::parse_local`
+    /// reads).
     pub fn display(&self) -> String {
         match self {
             Cell::Empty => String::new(),
