@@ -22,7 +22,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::imports::{BatchInfo, CatalogueIndex, ProductSnapshot, VariantKey, VariantSnapshot};
 use super::offer::{OFFER_COLUMNS, OFFER_SET, StoredOffer};
-use super::products::{SEARCH_PARTS_SQL, search_text};
+use super::products::{SEARCH_PARTS_SQL, SearchPart, search_text_of_parts};
 use super::{Db, ts};
 use crate::model::catalogue::Category;
 use crate::model::import::{Counts, CreatedProduct, Mapping, UpdatedProduct, VariantWrite, WriteBatch, photo_name_key};
@@ -635,14 +635,13 @@ impl WriteState {
 
 /// `storage::products::reindex_product` on this connection: the same parts, the same text.
 fn reindex_product(conn: &Connection, id: i64) -> Result<()> {
-    let parts = conn
+    let rows = conn
         .prepare_cached(SEARCH_PARTS_SQL)?
-        .query_row([id], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))
-        .optional()?;
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<Vec<SearchPart>>>()?;
     conn.prepare_cached("DELETE FROM product_search WHERE rowid = ?")?.execute([id])?;
-    if let Some(parts) = parts {
-        conn.prepare_cached("INSERT INTO product_search (rowid, body) VALUES (?, ?)")?
-            .execute(params![id, search_text(parts)])?;
+    if let Some(body) = search_text_of_parts(&rows) {
+        conn.prepare_cached("INSERT INTO product_search (rowid, body) VALUES (?, ?)")?.execute(params![id, body])?;
     }
     Ok(())
 }

@@ -14,7 +14,6 @@ use super::{Db, stored_json_at, ts};
 use crate::model::catalogue::{Category, Offer, ProductStatus, Unit, VariantOption, legacy_net_quantity};
 use crate::model::import::Mapping;
 pub use crate::model::stored::{ProductSnapshot, VariantSnapshot};
-use crate::text::fold;
 use crate::vat::VatRate;
 use crate::{Error, Result};
 
@@ -346,25 +345,4 @@ async fn restore_snapshot(conn: &mut SqliteConnection, s: &ProductSnapshot) -> R
         .await?;
     }
     reindex_product(conn, s.id).await
-}
-
-/// The search text `reindex_product` would store, computed without reading back:
-/// name, description, category names leaf first, then each variant's
-/// `sku ean options-json`, folded.
-pub(crate) fn search_body(
-    name: &str,
-    description: &str,
-    categories: Option<String>,
-    variants: &[(&str, Option<&str>, &str)],
-) -> String {
-    let vars = (!variants.is_empty()).then(|| {
-        variants
-            .iter()
-            .map(|(sku, ean, opts)| format!("{sku} {} {opts}", ean.unwrap_or("")))
-            .collect::<Vec<_>>()
-            .join(" ")
-    });
-    let parts: Vec<&str> =
-        [Some(name), Some(description), categories.as_deref(), vars.as_deref()].into_iter().flatten().collect();
-    fold(&parts.join(" "))
 }

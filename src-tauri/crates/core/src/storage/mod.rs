@@ -26,6 +26,7 @@ pub use categories::{CategoryContents, CategorySpot, PATH_SEP};
 pub use import_tx::{ImportTx, Spent};
 pub use orders::{LineStock, OrderRules, ProductStock, QueuedTransition};
 pub use products::ListedProduct;
+pub(crate) use products::search_text;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

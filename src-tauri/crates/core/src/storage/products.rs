@@ -353,28 +353,60 @@ async fn owner_of(conn: &mut SqliteConnection, column: &str, value: &str) -> Res
     Ok(name.unwrap_or_else(|| "un autre produit".into()))
 }
 
-/// One product's searchable parts: name, description, category names from its own up
-/// to the root, then each variant's `sku ean options-json` (variant id order).
-pub(crate) const SEARCH_PARTS_SQL: &str = "WITH RECURSIVE up(id, parent_id, name) AS (
-         SELECT c.id, c.parent_id, c.name FROM categories c JOIN products p ON p.category_id = c.id WHERE p.id = ?1
-         UNION ALL SELECT c.id, c.parent_id, c.name FROM categories c JOIN up ON c.id = up.parent_id)
-     SELECT p.name, p.description,
-            (SELECT group_concat(name, ' ') FROM up),
-            (SELECT group_concat(sku || ' ' || coalesce(ean, '') || ' ' || options, ' ') FROM variants WHERE product_id = p.id)
-     FROM products p WHERE p.id = ?1";
-
-/// The search text of [`SEARCH_PARTS_SQL`]'s parts, folded.
-pub(crate) fn search_text(parts: [Option<String>; 4]) -> String {
-    fold(&parts.into_iter().flatten().collect::<Vec<_>>().join(" "))
+/// What a product's search text is: its name, its description, the names of its
+/// category and of each ancestor up to the root, then each variant's `sku ean options`
+/// (its options as stored, JSON) in variant id order; folded. The one formula: the
+/// import computes it from its plan (`import::plan::writes`), every other write reads
+/// the parts back ([`reindex_product`], `import_tx`'s).
+pub(crate) fn search_text<'a>(
+    name: &str,
+    description: &str,
+    categories_leaf_first: impl IntoIterator<Item = &'a str>,
+    variants: impl IntoIterator<Item = (&'a str, Option<&'a str>, &'a str)>,
+) -> String {
+    let categories = categories_leaf_first.into_iter().collect::<Vec<_>>().join(" ");
+    let variants = variants
+        .into_iter()
+        .map(|(sku, ean, options)| format!("{sku} {} {options}", ean.unwrap_or("")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut parts = vec![name, description];
+    // No category or no variant adds no part (not an empty one).
+    parts.extend([categories.as_str(), variants.as_str()].into_iter().filter(|p| !p.is_empty()));
+    fold(&parts.join(" "))
 }
 
-/// Rebuilds the search text of one product: its name, description, category path,
-/// SKUs, EANs and option values, folded.
+/// One product's searchable parts, one per row, in [`search_text`]'s order:
+/// `(0, name, description, NULL)`, then `(1, category name, NULL, NULL)` from its own
+/// category up to the root, then `(2, sku, ean, options)` by variant id. No row: no
+/// such product.
+pub(crate) const SEARCH_PARTS_SQL: &str = "WITH RECURSIVE up(id, parent_id, name, depth) AS (
+         SELECT c.id, c.parent_id, c.name, 0 FROM categories c JOIN products p ON p.category_id = c.id WHERE p.id = ?1
+         UNION ALL SELECT c.id, c.parent_id, c.name, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id)
+     SELECT 0, name, description, NULL, 0 FROM products WHERE id = ?1
+     UNION ALL SELECT 1, name, NULL, NULL, depth FROM up
+     UNION ALL SELECT 2, sku, ean, options, id FROM variants WHERE product_id = ?1
+     ORDER BY 1, 5";
+
+/// One row of [`SEARCH_PARTS_SQL`]: (part, text, second text, third text).
+pub(crate) type SearchPart = (i64, String, Option<String>, Option<String>);
+
+/// [`search_text`] of the rows [`SEARCH_PARTS_SQL`] returned (`None`: no product).
+pub(crate) fn search_text_of_parts(rows: &[SearchPart]) -> Option<String> {
+    let (_, name, description, _) = rows.iter().find(|r| r.0 == 0)?;
+    Some(search_text(
+        name,
+        description.as_deref().unwrap_or(""),
+        rows.iter().filter(|r| r.0 == 1).map(|r| r.1.as_str()),
+        rows.iter().filter(|r| r.0 == 2).map(|r| (r.1.as_str(), r.2.as_deref(), r.3.as_deref().unwrap_or(""))),
+    ))
+}
+
+/// Rebuilds the search text of one product from its rows (see [`search_text`]).
 pub(crate) async fn reindex_product(conn: &mut SqliteConnection, id: i64) -> Result<()> {
-    let row = sqlx::query(SEARCH_PARTS_SQL).bind(id).fetch_optional(&mut *conn).await?;
+    let rows: Vec<SearchPart> = sqlx::query_as(SEARCH_PARTS_SQL).bind(id).fetch_all(&mut *conn).await?;
     sqlx::query("DELETE FROM product_search WHERE rowid = ?").bind(id).execute(&mut *conn).await?;
-    if let Some(r) = row {
-        let body = search_text([r.get(0), r.get(1), r.get(2), r.get(3)]);
+    if let Some(body) = search_text_of_parts(&rows) {
         sqlx::query("INSERT INTO product_search (rowid, body) VALUES (?, ?)")
             .bind(id)
             .bind(body)

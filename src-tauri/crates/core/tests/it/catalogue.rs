@@ -427,3 +427,47 @@ async fn the_first_steps_tick_from_what_the_shop_holds() {
     assert!(s.products_done && !s.photos_done && !s.publish_done, "{s:?}");
     assert!(!s.done, "no photo, not connected, nothing on the marketplace yet");
 }
+
+/// What the search index holds of one product: every term at its position. The index is
+/// contentless (it keeps no text), so this is how its text is compared.
+fn indexed_terms(db: &comptoir_core::Db, product_id: i64) -> Vec<(String, i64)> {
+    let conn = rusqlite::Connection::open(db.path()).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    conn.execute_batch("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, product_search, instance)").unwrap();
+    let mut st = conn.prepare("SELECT term, offset FROM temp.terms WHERE doc = ? ORDER BY offset").unwrap();
+    st.query_map([product_id], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap()
+}
+
+#[tokio::test]
+async fn an_imported_product_and_the_same_product_edited_get_the_same_search_text() {
+    use comptoir_core::import::{self, Control, ImportMode, ImportSettings, PlanOptions};
+
+    let t = fresh_db().await;
+    // Two variants with their options and EANs, a description, a category the import
+    // creates under two the shop has: every part of the search text.
+    let csv = "Réf;Nom;Prix;Famille;Sous-famille;Taille;Description;EAN\n\
+CRO-1;Crottin de Chavignol;3,20;Crèmerie;Fromages de chèvre;Pièce;Lait cru, affiné 3 semaines;3760123450010\n\
+CRO-6;Crottin de Chavignol;18;Crèmerie;Fromages de chèvre;Plateau de 6;Lait cru, affiné 3 semaines;3760123450027\n";
+    let source =
+        std::sync::Arc::new(import::read_bytes(csv.as_bytes(), "crottins.csv", None, &Control::default()).unwrap());
+    let preview = import::preview(&t.db, &source).await.unwrap();
+    let settings = ImportSettings {
+        mapping: preview.mapping,
+        options: PlanOptions { mode: ImportMode::Full, ..PlanOptions::default() },
+    };
+    import::apply(&t.db, &source, &settings, now(), &Control::default()).await.unwrap();
+    let p = t.db.product_by_sku("CRO-6").await.unwrap();
+    assert_eq!(p.variants.len(), 2);
+    let imported = indexed_terms(&t.db, p.id);
+    let terms: Vec<&str> = imported.iter().map(|(term, _)| term.as_str()).collect();
+    for term in ["crottin", "affine", "chevre", "cremerie", "alimentation", "cro", "3760123450027", "plateau"] {
+        assert!(terms.contains(&term), "{term} not in {terms:?}");
+    }
+
+    // The editor saves it (a price changed), which reindexes it from its rows.
+    let mut input = comptoir_core::storage::product_to_input(&p);
+    input.variants[0].price_cents += 10;
+    t.db.save_product(&input, now()).await.unwrap();
+    assert_eq!(indexed_terms(&t.db, p.id), imported);
+    assert_eq!(names(&t.db, search("chevre plateau")).await, ["Crottin de Chavignol"]);
+}

@@ -38,12 +38,9 @@ impl Planner<'_> {
                     .collect();
                 let refs: Vec<(&str, Option<&str>, &str)> =
                     variants.iter().map(|(v, json)| (v.sku.as_str(), v.ean.as_deref(), json.as_str())).collect();
-                let search_body = crate::storage::imports::search_body(
-                    &w.name,
-                    &w.description,
-                    self.category_names(category_id),
-                    &refs,
-                );
+                // What reindexing would store, computed without reading back.
+                let search_body =
+                    crate::storage::search_text(&w.name, &w.description, self.category_names(category_id), refs);
                 self.batch.created.push(CreatedProduct {
                     id,
                     uid,
@@ -89,7 +86,7 @@ impl Planner<'_> {
     }
 
     /// Category names from the product's own up to the root, as the search text has them.
-    fn category_names(&self, id: Option<i64>) -> Option<String> {
+    fn category_names(&self, id: Option<i64>) -> Vec<&str> {
         let mut names = Vec::new();
         let mut cur = id;
         while let Some(c) = cur {
@@ -100,6 +97,6 @@ impl Planner<'_> {
                 break;
             }
         }
-        (!names.is_empty()).then(|| names.join(" "))
+        names
     }
 }
