@@ -2,6 +2,8 @@
 # Photo pipeline benchmark: `comptoir-cli photos bench` against vipsthumbnail (libvips)
 # producing the same two derivatives (main image fitting 1600 px, JPEG q85, metadata
 # stripped; 400 px thumbnail) from the same 12 MP corpus, side by side on 2 cores.
+# What is measured is the crate comptoir-photos (src-tauri/crates/photos), driven by the
+# CLI's `photos bench` (built in release, like what shops run).
 #
 # Needs: libvips-tools, hyperfine, imagemagick (PSNR reference), and the corpus:
 #   bash ../shared/corpus/make-photo-corpus.sh /work/photo-corpus

@@ -1,8 +1,14 @@
 //! A photo as the shop keeps it: the original's record, a product's photo with its
 //! non-destructive edits, the product a file-name code stands for. Made, checked and
 //! rendered in `photos`.
+//!
+//! The values the pipeline itself reads and writes (a photo's format, its edits, its
+//! quality flags) are defined in comptoir-photos, below all of core, and re-exported
+//! here so storage keeps taking every photo value from `model`.
 
 use serde::{Deserialize, Serialize};
+
+pub use comptoir_photos::{Crop, Edits, Format, QualityFlag};
 
 /// A photo known to the shop (one per distinct original, by sha256).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -47,81 +53,6 @@ pub struct ProductPhotoRow {
     pub position: i64,
     pub alt_text: String,
     pub edits: Edits,
-}
-
-/// A crop rectangle in fractions (0–1) of the upright, rotated image.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
-pub struct Crop {
-    pub x: f32,
-    pub y: f32,
-    pub w: f32,
-    pub h: f32,
-}
-
-/// Non-destructive edits of one product photo, applied to the upright original.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, specta::Type)]
-pub struct Edits {
-    /// Clockwise quarter turns in degrees: 0, 90, 180 or 270.
-    pub rotation: u16,
-    pub crop: Option<Crop>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    Jpeg,
-    Png,
-    Webp,
-}
-
-impl Format {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Jpeg => "jpeg",
-            Format::Png => "png",
-            Format::Webp => "webp",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Format::Jpeg, Format::Png, Format::Webp].into_iter().find(|f| f.as_str() == s)
-    }
-
-    /// File extension of stored originals.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Jpeg => "jpg",
-            Format::Png => "png",
-            Format::Webp => "webp",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum QualityFlag {
-    TooSmall,
-    Blurry,
-    TooDark,
-    Overexposed,
-}
-
-impl QualityFlag {
-    pub const ALL: [QualityFlag; 4] =
-        [QualityFlag::TooSmall, QualityFlag::Blurry, QualityFlag::TooDark, QualityFlag::Overexposed];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            QualityFlag::TooSmall => "too_small",
-            QualityFlag::Blurry => "blurry",
-            QualityFlag::TooDark => "too_dark",
-            QualityFlag::Overexposed => "overexposed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.code() == s)
-    }
 }
 
 /// How a file name was tied to a product.

@@ -1,55 +1,37 @@
-//! The photo studio's core: turn phone photos into marketplace-ready images at native
-//! speed, say in French what is wrong with them, and tie them to products.
+//! The photo studio's core: photos tied to products and the shop's database.
 //!
-//! One job per module: [`probe`] (format by magic bytes and `ftyp` brands, size, pixel
-//! limit before any allocation), [`decode`] (libjpeg-turbo with DCT scaling; PNG/WebP via
-//! `image`), [`color`] (the embedded ICC profile — JPEG APP2 chunks, PNG iCCP, WebP ICCP —
-//! applied to the small decode with moxcms, so every derivative is sRGB; skipped when the
-//! profile is sRGB or absent, ignored when unreadable), [`orient`] (EXIF), [`resize`]
-//! (fast_image_resize, Lanczos3), [`encode`] (JPEG q85 4:2:0, no metadata, no profile:
-//! sRGB by convention), [`quality`], [`preset`], [`pipeline`] (all of the above for one
-//! photo), [`store`] (content-addressed files), [`batch`] (all cores, bounded memory,
-//! progress, cancel), [`matching`] (file name → SKU/EAN). [`Studio`] ties them to the
-//! database; the SQL is in `storage::photos`.
+//! The pipeline itself — probe, decode, colour, orientation, resize, encode, quality,
+//! preset, the content-addressed store, batches, HEIC — is the crate comptoir-photos,
+//! which knows no database; its modules and types are re-exported here so that
+//! `comptoir_core::photos::…` paths name them as before. This module adds what needs the
+//! shop: [`matching`] (file name → SKU/EAN), [`watch`] (the watched folder), [`settings`]
+//! (the watched folder and the preset kept in the shop database), and [`Studio`], which
+//! ties them to the database; the SQL is in `storage::photos`.
 //!
 //! Formats read: JPEG (baseline, progressive, grey, CMYK), PNG, WebP; HEIC/HEIF only with
-//! the cargo feature `heif` and a libheif that has an HEVC decoder ([`heif`], kept as a
-//! JPEG original). [`capabilities`] says which, for the app and the CLI to show; an HEIC
-//! that cannot be read is refused by name with [`ProblemCode::HeicUnsupported`].
+//! the cargo feature `heif` (which turns on comptoir-photos' own) and a libheif that has
+//! an HEVC decoder ([`heif`], kept as a JPEG original). [`capabilities`] says which, for
+//! the app and the CLI to show; an HEIC that cannot be read is refused by name with
+//! [`ProblemCode::HeicUnsupported`].
 
-pub mod batch;
-pub mod color;
-pub mod decode;
-pub mod encode;
-pub mod fixtures;
-pub mod heif;
 pub mod matching;
-pub mod orient;
-pub mod pipeline;
-pub mod preset;
-pub mod probe;
-pub mod problem;
-pub mod quality;
-pub mod raster;
-pub mod resize;
 pub mod settings;
-pub mod store;
 mod studio;
-#[cfg(test)]
-mod tests;
 pub mod watch;
 
 use serde::Serialize;
 
+pub use comptoir_photos::{
+    BatchOptions, BatchReport, CancelFlag, Capabilities, Crop, Edits, FileOutcome, Format, Limits, Outcome,
+    PhotoProblem, PhotoStore, Preset, ProblemCode, Progress, QualityFlag, QualityReport, capabilities, process_batch,
+};
+pub use comptoir_photos::{
+    batch, color, decode, encode, fixtures, heif, orient, pipeline, preset, probe, problem, quality, raster, resize,
+    store,
+};
+
 pub use crate::model::photos::{NewPhoto, PhotoRecord, ProductPhotoRow};
-pub use batch::{BatchOptions, BatchReport, CancelFlag, FileOutcome, Outcome, Progress, process_batch};
-pub use heif::{Capabilities, capabilities};
 pub use matching::{CodeMatch, MatchProposal, MatchedBy};
-pub use preset::{Crop, Edits, Preset};
-pub use probe::{Format, Limits};
-pub use problem::{PhotoProblem, ProblemCode};
-pub use quality::{QualityFlag, QualityReport};
-pub use store::PhotoStore;
 pub use studio::{ImportReport, ImportedFile, LibraryPhoto, ProductPhoto, Studio};
 pub use watch::{FolderWatcher, watch_folder};
 
@@ -64,5 +46,13 @@ pub struct QualityNote {
 impl From<QualityFlag> for QualityNote {
     fn from(f: QualityFlag) -> Self {
         Self { code: f, badge: f.badge().to_owned(), explanation: f.explanation().to_owned() }
+    }
+}
+
+/// A photo refused is an invalid input on the field `photo`, its code the problem's
+/// (`not_an_image`, `too_many_pixels`…) and its message the pipeline's French sentence.
+impl From<PhotoProblem> for crate::Error {
+    fn from(p: PhotoProblem) -> Self {
+        crate::Error::invalid("photo", p.code.as_str(), p.message)
     }
 }

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
-use super::batch::has_image_extension;
 use crate::{Error, Result};
+use comptoir_photos::batch::has_image_extension;
 
 /// Watches a folder while it is alive; dropping it stops watching.
 pub struct FolderWatcher {

@@ -16,7 +16,33 @@ use serde::{Deserialize, Serialize};
 
 use super::raster::Rgb;
 use super::resize::{fit, resize};
-pub use crate::model::photos::QualityFlag;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum QualityFlag {
+    TooSmall,
+    Blurry,
+    TooDark,
+    Overexposed,
+}
+
+impl QualityFlag {
+    pub const ALL: [QualityFlag; 4] =
+        [QualityFlag::TooSmall, QualityFlag::Blurry, QualityFlag::TooDark, QualityFlag::Overexposed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            QualityFlag::TooSmall => "too_small",
+            QualityFlag::Blurry => "blurry",
+            QualityFlag::TooDark => "too_dark",
+            QualityFlag::Overexposed => "overexposed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == s)
+    }
+}
 
 /// Long side of the grey image the checks are run on.
 pub const ANALYSIS_SIDE: u32 = 800;

@@ -4,7 +4,22 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use crate::model::photos::{Crop, Edits};
+/// A crop rectangle in fractions (0–1) of the upright, rotated image.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct Crop {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+/// Non-destructive edits of one product photo, applied to the upright original.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, specta::Type)]
+pub struct Edits {
+    /// Clockwise quarter turns in degrees: 0, 90, 180 or 270.
+    pub rotation: u16,
+    pub crop: Option<Crop>,
+}
 
 /// Bumped whenever the pipeline's output changes for the same input and preset, so
 /// stored derivatives are rebuilt.

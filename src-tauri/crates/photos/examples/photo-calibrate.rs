@@ -1,11 +1,11 @@
 //! Prints the quality measures of every JPEG of the given folders, to calibrate the
-//! thresholds of `photos::quality` (see docs/photo-quality.md).
-//! `cargo run --release -p comptoir-core --example photo-calibrate -- DIR...`
+//! thresholds of `comptoir_photos::quality` (see docs/photo-quality.md).
+//! `cargo run --release -p comptoir-photos --example photo-calibrate -- DIR...`
 
 #![allow(clippy::print_stdout)] // a measuring tool: its output is the point
 
-use comptoir_core::photos::pipeline::render;
-use comptoir_core::photos::{Edits, Limits, Preset};
+use comptoir_photos::pipeline::render;
+use comptoir_photos::{Edits, Limits, Preset};
 
 fn main() {
     println!("dir\tfile\ttile_sharpness\tglobal_sharpness\tp05\tp50\tp95\tflags");

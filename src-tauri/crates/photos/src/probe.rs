@@ -4,8 +4,40 @@
 //! "decompression bomb" is refused before a single pixel buffer is allocated (libjpeg-turbo
 //! aborts the whole process when an allocation fails; it has no `Result` for that).
 
+use serde::{Deserialize, Serialize};
+
 use super::problem::{PhotoProblem, ProblemCode};
-pub use crate::model::photos::Format;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Jpeg,
+    Png,
+    Webp,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpeg",
+            Format::Png => "png",
+            Format::Webp => "webp",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Format::Jpeg, Format::Png, Format::Webp].into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// File extension of stored originals.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpg",
+            Format::Png => "png",
+            Format::Webp => "webp",
+        }
+    }
+}
 
 /// Limits applied before decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

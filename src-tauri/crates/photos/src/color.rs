@@ -229,7 +229,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::photos::fixtures::{self, Tone};
+    use crate::fixtures::{self, Tone};
 
     fn app2(seq: u8, count: u8, data: &[u8]) -> Vec<u8> {
         fixtures::icc_app2(seq, count, data)

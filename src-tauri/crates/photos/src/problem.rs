@@ -106,9 +106,3 @@ impl PhotoProblem {
         Self::new(ProblemCode::Storage, format!("Impossible d'enregistrer la photo dans le dossier de données : {e}"))
     }
 }
-
-impl From<PhotoProblem> for crate::Error {
-    fn from(p: PhotoProblem) -> Self {
-        crate::Error::invalid("photo", p.code.as_str(), p.message)
-    }
-}
