@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod services;
+mod startup;
 mod state;
 mod tray;
 pub mod updates;
@@ -23,6 +24,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
     use commands::*;
     tauri_specta::Builder::<R>::new().commands(tauri_specta::collect_commands![
         app::app_status,
+        app::startup_painted,
         app::first_steps,
         app::quick_start_html,
         app::start_demo,
@@ -141,6 +143,7 @@ pub fn version() -> &'static str {
 }
 
 pub fn run() {
+    startup::begin();
     let context = tauri::generate_context!();
     let _ = VERSION.set(context.package_info().version.to_string());
     let builder = specta_builder::<tauri::Wry>();
@@ -178,6 +181,7 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    startup::mark("base ouverte");
     let photo_store = state.studio().store.clone();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -202,13 +206,20 @@ pub fn run() {
         .manage(state)
         .invoke_handler(builder.invoke_handler())
         .on_window_event(tray::on_window_event)
+        .on_page_load(|_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                startup::mark("page chargée");
+            }
+        })
         .setup(move |app| {
+            startup::mark("fenêtre et vue web créées");
             builder.mount_events(app);
             let state = app.state::<AppState>();
             state.set_dialogs(std::sync::Arc::new(commands::files::NativeDialogs(app.handle().clone())));
             let handle = app.handle().clone();
             state.set_restarter(std::sync::Arc::new(move || handle.request_restart()));
             tray::install(app);
+            startup::mark("icône de notification");
             webview::configure(app);
             updates::attach(app.handle());
             updates::spawn_checks(app.handle().clone());
@@ -221,6 +232,7 @@ pub fn run() {
                     live.send(services::LiveEvent::OpenOrder { order_id });
                 }),
             }));
+            startup::mark("services de la fenêtre prêts");
             Ok(())
         })
         .build(context)

@@ -9,30 +9,41 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     #[cfg(target_os = "linux")]
-    disable_webkit_compositing();
+    tune_webkit();
     comptoir_app::run();
 }
 
-/// WebKitGTK's compositing mode (GPU layers, or their llvmpipe stand-in on the shop PCs,
-/// which have no usable GPU) doubles the web process's memory for a page that never
-/// animates a layer: 220 → 116 MB PSS on 50,000 products (issue 17, `tests/app/bench.rs`).
-/// WebKit reads the variable when GTK and the web process start, so it is set here,
-/// before `run()` starts any thread, unless the user set it (to 0 to try compositing) or
-/// `COMPTOIR_WEBKIT_DEFAULTS` is `all` or `compositing` (WebKit's default: the benchmark's
-/// "before", or to rule this out when a display misbehaves). Windows (WebView2) and macOS
-/// (WKWebView) compose on their own and read no such variable.
+/// WebKitGTK settings that cost memory for nothing here (issue 17, `tests/app/bench.rs`,
+/// PSS of the app and its WebKit processes on 50,000 products). WebKit reads them from
+/// the environment when GTK and the web process start, so they are set here, before
+/// `run()` starts any thread; one the user set himself is left as it is, and
+/// `COMPTOIR_WEBKIT_DEFAULTS` (`all`, or a list of `compositing`, `jit`) keeps WebKit's
+/// default (the benchmark's "before", or to rule one out when a display misbehaves).
+/// Windows (WebView2) and macOS (WKWebView) read no such variables (see `webview.rs`).
+///
+/// - `WEBKIT_DISABLE_COMPOSITING_MODE=1`: compositing (GPU layers, or their llvmpipe
+///   stand-in on the shop PCs, which have no usable GPU) doubles the web process's
+///   memory for a page that never animates a layer: 220 → 116 MB.
+/// - `JSC_useJIT=0`: JavaScriptCore's compilers and the machine code they keep cost the
+///   web process 13 MB (124 → 111 MB). The page's script is event handlers and a
+///   virtual list of a few dozen rows: the interpreter runs it at the same speed as
+///   seen by the shopkeeper (scroll to row 50,000 and cold start unchanged within noise,
+///   in the bench).
 #[cfg(target_os = "linux")]
-fn disable_webkit_compositing() {
-    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    let keep_default = std::env::var("COMPTOIR_WEBKIT_DEFAULTS")
-        .is_ok_and(|v| v.split(',').map(str::trim).any(|s| s == "all" || s == "compositing"));
-    if keep_default || std::env::var_os(VAR).is_some() {
-        return;
-    }
-    // SAFETY: the first thing `main` does, while the process has a single thread: no
-    // other thread can be reading the environment.
-    #[allow(unsafe_code)]
-    unsafe {
-        std::env::set_var(VAR, "1");
+fn tune_webkit() {
+    let kept: Vec<String> = std::env::var("COMPTOIR_WEBKIT_DEFAULTS")
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
+        .unwrap_or_default();
+    let keeps = |name: &str| kept.iter().any(|k| k == "all" || k == name);
+    for (setting, var, value) in [("compositing", "WEBKIT_DISABLE_COMPOSITING_MODE", "1"), ("jit", "JSC_useJIT", "0")] {
+        if keeps(setting) || std::env::var_os(var).is_some() {
+            continue;
+        }
+        // SAFETY: the first thing `main` does, while the process has a single thread: no
+        // other thread can be reading the environment.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var(var, value);
+        }
     }
 }

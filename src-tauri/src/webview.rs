@@ -5,14 +5,16 @@
 //! permission, which `on_permission_request` in `lib.rs` answers.
 //!
 //! Memory (issue 17): the shop PCs share 4 GB with the till and a browser. What lowers
-//! WebKitGTK's footprint is its compositing mode, turned off in `main.rs` (it must be
-//! decided before GTK starts): PSS of the app and its WebKit processes on 50,000
-//! products 370 → 265 MB idle, 405 → 277 MB after every screen (`tests/app/bench.rs`).
-//! Measured and
-//! left out, because they saved nothing there (within ±3 MB): the hardware acceleration
-//! policy `Never` on top of it (and it would override a user who set
+//! WebKitGTK's footprint is set in `main.rs`, before GTK starts: compositing off and
+//! JavaScriptCore without its JIT. Measured and left out, because they saved nothing
+//! (within ±5 MB, on the app and on the minimal window alike): the hardware acceleration
+//! policy `Never` on top of compositing off (and it would override a user who set
 //! WEBKIT_DISABLE_COMPOSITING_MODE=0 to try compositing), the web context's cache model
-//! `DocumentViewer` and turning the page cache off (a single-page app never navigates).
+//! `DocumentViewer`, the page cache off (a single-page app never navigates), Skia's CPU
+//! rendering, the DMA-BUF renderer off, Mesa's softpipe instead of llvmpipe, and
+//! bmalloc replaced by the system's malloc (`Malloc=1`). WebKit loads Mesa (and LLVM,
+//! 20 MB) in both processes whatever the settings: without an EGL display the web
+//! process aborts.
 
 /// Applies the web view settings to every window (today: the webcam).
 #[cfg(target_os = "linux")]

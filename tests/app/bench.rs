@@ -10,8 +10,12 @@
 //!
 //! `BENCH_WEBKIT_DEFAULTS="all;"` benches several configurations in turn, each a value of
 //! the app's `COMPTOIR_WEBKIT_DEFAULTS` (see `src-tauri/src/main.rs`; empty: the app as
-//! shipped, `all` or `compositing`: WebKit's defaults). `BENCH_RUNS` (default 5) sets the cold starts per
-//! configuration.
+//! shipped; `all`, `compositing` or `jit`: WebKit's defaults for those). `BENCH_RUNS`
+//! (default 5) sets the cold starts per configuration.
+//!
+//! Each configuration first launches the binary itself `BENCH_RUNS` times (the cold start
+//! a shop has, timed to the app's own « first rows painted » line, and PSS without
+//! automation), then drives it through tauri-driver to visit every screen.
 #![cfg(target_os = "linux")]
 
 use std::collections::BTreeMap;
@@ -26,6 +30,7 @@ use crate::e2e::Driver;
 /// The app's variable that keeps WebKit's defaults (`src-tauri/src/main.rs`).
 const DEFAULTS_ENV: &str = "COMPTOIR_WEBKIT_DEFAULTS";
 const COMPOSITING_ENV: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+const JIT_ENV: &str = "JSC_useJIT";
 const FLOOR_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tools/min-webkit-window.py");
 /// Memory is read this long after the first rows are painted (and again after every
 /// screen was visited), once start-up work has settled.
@@ -34,7 +39,7 @@ const SETTLE: Duration = Duration::from_secs(10);
 const BUDGET_MB: f64 = 200.0;
 
 /// One process: its program name and PSS in kB.
-struct Proc {
+pub(crate) struct Proc {
     name: String,
     pss_kb: u64,
 }
@@ -62,7 +67,7 @@ fn program_name(pid: u32) -> String {
 
 /// PSS of a process and all its descendants (the WebKit web and network processes are
 /// the app's children).
-fn tree_pss(root: u32) -> Vec<Proc> {
+pub(crate) fn tree_pss(root: u32) -> Vec<Proc> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(pid) = stack.pop() {
@@ -82,7 +87,7 @@ fn tree_pss(root: u32) -> Vec<Proc> {
 }
 
 /// Per program name (the host first, then its children by name), in kB.
-fn by_name(procs: &[Proc]) -> BTreeMap<String, u64> {
+pub(crate) fn by_name(procs: &[Proc]) -> BTreeMap<String, u64> {
     let mut m = BTreeMap::new();
     for p in procs {
         *m.entry(p.name.clone()).or_insert(0) += p.pss_kb;
@@ -90,21 +95,21 @@ fn by_name(procs: &[Proc]) -> BTreeMap<String, u64> {
     m
 }
 
-fn total(procs: &[Proc]) -> u64 {
+pub(crate) fn total(procs: &[Proc]) -> u64 {
     procs.iter().map(|p| p.pss_kb).sum()
 }
 
-fn mb(kb: u64) -> f64 {
+pub(crate) fn mb(kb: u64) -> f64 {
     kb as f64 / 1024.0
 }
 
-fn loadavg() -> String {
+pub(crate) fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default()
 }
 
-fn app_pid() -> Option<u32> {
+pub(crate) fn app_pid() -> Option<u32> {
     let out = std::process::Command::new("pgrep").args(["-n", "-f", env!("CARGO_BIN_EXE_comptoir")]).output().ok()?;
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
@@ -113,7 +118,7 @@ fn keeps(defaults: &str, name: &str) -> bool {
     defaults.split(',').map(str::trim).any(|s| s == "all" || s == name)
 }
 
-async fn two_frames(c: &Client) {
+pub(crate) async fn two_frames(c: &Client) {
     c.execute_async(
         "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
         vec![],
@@ -123,7 +128,7 @@ async fn two_frames(c: &Client) {
 }
 
 /// Wraps the floor script: the same WebKit settings as `webview::configure` (the
-/// compositing variable is set on the process, as `main.rs` does for the app).
+/// compositing and JIT variables are set on the process, as `main.rs` does for the app).
 const FLOOR_WRAPPER: &str = r#"
 import os, runpy, sys
 import gi
@@ -139,20 +144,73 @@ sys.argv = sys.argv[1:]
 runpy.run_path(script, run_name='__main__')
 "#;
 
+/// The floor of a start: a minimal WebKitGTK window (GTK and WebKit loaded, a window, a
+/// page of 30 lines) timed from the interpreter's start to the lines painted (load
+/// finished, then two animation frames), printed as « painted N ms ». Python's own start
+/// (~20 ms) is outside; loading GTK and WebKit, as the app's binary does, is inside.
+const FLOOR_START: &str = r#"
+import time
+t0 = time.monotonic()
+import gi
+gi.require_version('Gtk', '3.0'); gi.require_version('WebKit2', '4.1')
+from gi.repository import Gtk, WebKit2
+w = Gtk.Window(); v = WebKit2.WebView(); w.add(v); w.set_default_size(1280, 800)
+def painted(view, result):
+    view.call_async_javascript_function_finish(result)
+    print(f"painted {(time.monotonic() - t0) * 1000:.0f} ms", flush=True)
+    Gtk.main_quit()
+def changed(view, event):
+    if event == WebKit2.LoadEvent.FINISHED:
+        view.call_async_javascript_function(
+            "return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))",
+            -1, None, None, None, None, painted)
+v.connect("load-changed", changed)
+v.load_html("<p>" + "</p><p>".join(f"Ligne {i}" for i in range(30)) + "</p>", None)
+w.show_all()
+Gtk.main()
+"#;
+
+/// The minimal window's start (see `FLOOR_START`), `runs` times, under `defaults`.
+fn floor_starts(defaults: &str, runs: usize) -> Result<Vec<Duration>, String> {
+    let mut out = Vec::new();
+    for _ in 0..runs {
+        let mut cmd = Command::new("/usr/bin/python3");
+        cmd.args(["-c", FLOOR_START]).stdout(Stdio::piped()).stderr(Stdio::null());
+        floor_env(&mut cmd, defaults);
+        let o = cmd.output().map_err(|e| format!("/usr/bin/python3: {e}"))?;
+        let text = String::from_utf8_lossy(&o.stdout);
+        let ms: u64 = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| format!("the minimal window printed « {} »", text.trim()))?;
+        out.push(Duration::from_millis(ms));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The app's WebKit tuning (`main.rs`), for the floor, unless `defaults` keeps it.
+fn floor_env(cmd: &mut Command, defaults: &str) {
+    if defaults.is_empty() {
+        cmd.env_remove(DEFAULTS_ENV);
+    } else {
+        cmd.env(DEFAULTS_ENV, defaults);
+    }
+    for (setting, var, value) in [("compositing", COMPOSITING_ENV, "1"), ("jit", JIT_ENV, "0")] {
+        if !keeps(defaults, setting) && std::env::var_os(var).is_none() {
+            cmd.env(var, value);
+        }
+    }
+}
+
 /// The minimal WebKitGTK window's PSS (host + its WebKit processes), `SETTLE` after it
 /// started, or why it could not be measured.
 async fn floor(defaults: &str) -> Result<Vec<Proc>, String> {
     let script = std::fs::canonicalize(FLOOR_SCRIPT).map_err(|e| format!("{FLOOR_SCRIPT}: {e}"))?;
     let mut cmd = Command::new("/usr/bin/python3");
     cmd.args(["-c", FLOOR_WRAPPER]).arg(&script).arg("30").stdout(Stdio::null()).stderr(Stdio::piped());
-    if defaults.is_empty() {
-        cmd.env_remove(DEFAULTS_ENV);
-    } else {
-        cmd.env(DEFAULTS_ENV, defaults);
-    }
-    if !keeps(defaults, "compositing") && std::env::var_os(COMPOSITING_ENV).is_none() {
-        cmd.env(COMPOSITING_ENV, "1");
-    }
+    floor_env(&mut cmd, defaults);
     let mut child = cmd.spawn().map_err(|e| format!("/usr/bin/python3: {e}"))?;
     tokio::time::sleep(SETTLE).await;
     let result = match child.try_wait() {
@@ -172,6 +230,52 @@ async fn floor(defaults: &str) -> Result<Vec<Proc>, String> {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).stderr(Stdio::null()).status();
     let _ = child.wait();
     result
+}
+
+/// Cold starts as a shop has them: the binary launched (no WebDriver, whose session and
+/// automation mode come first otherwise), timed from the spawn to the app's own line
+/// « first rows painted » (`COMPTOIR_STARTUP_REPORT`, printed two animation frames after
+/// the catalogue's first rows are in the page); and its PSS `SETTLE` later, without
+/// automation. Returns (start, PSS of the tree) per run.
+fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<(Duration, Vec<Proc>)> {
+    use std::io::BufRead;
+    let mut out = Vec::new();
+    for _ in 0..runs {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_comptoir"));
+        cmd.env(comptoir_core::paths::DATA_DIR_ENV, data_dir)
+            .env("COMPTOIR_STARTUP_REPORT", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if defaults.is_empty() {
+            cmd.env_remove(DEFAULTS_ENV);
+        } else {
+            cmd.env(DEFAULTS_ENV, defaults);
+        }
+        let t = Instant::now();
+        let mut child = cmd.spawn().expect("the app's binary");
+        let stdout = child.stdout.take().expect("the app's stdout");
+        let mut painted = None;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("first rows painted") {
+                painted = Some(t.elapsed());
+                break;
+            }
+        }
+        let start = painted.expect("the app printed no « first rows painted » line");
+        std::thread::sleep(SETTLE);
+        let procs = tree_pss(child.id());
+        // SIGTERM: the app quits (its WebKit processes with it) as a session ending does.
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        out.push((start, procs));
+    }
+    out
 }
 
 /// What one cold start measured.
@@ -194,6 +298,35 @@ async fn bench_config(data_dir: &Path, defaults: &str, runs: usize) {
         d => format!("WebKit defaults for: {d}"),
     };
     println!("\n=== {label} — load average at start: {}", loadavg());
+    let direct = direct_starts(data_dir, defaults, runs);
+    let mut direct_starts_sorted: Vec<Duration> = direct.iter().map(|(d, _)| *d).collect();
+    direct_starts_sorted.sort();
+    let mut direct_pss: Vec<u64> = direct.iter().map(|(_, p)| total(p)).collect();
+    direct_pss.sort();
+    let (dmed, dmin, dmax) = spread(&direct_starts_sorted);
+    let (pmed, pmin, pmax) = spread(&direct_pss);
+    println!(
+        "cold start, binary launched → first rows painted (50,000 products), {runs} runs: median {:.0} ms, min {:.0} ms, max {:.0} ms; PSS {} s later without WebDriver: median {:.0} MB ({:.0}–{:.0})",
+        dmed.as_secs_f64() * 1000.0,
+        dmin.as_secs_f64() * 1000.0,
+        dmax.as_secs_f64() * 1000.0,
+        SETTLE.as_secs(),
+        mb(pmed),
+        mb(pmin),
+        mb(pmax)
+    );
+    match floor_starts(defaults, runs) {
+        Ok(f) => {
+            let (fmed, fmin, fmax) = spread(&f);
+            println!(
+                "minimal WebKitGTK window, start → 30 lines painted, same settings: median {} ms, min {} ms, max {} ms",
+                fmed.as_millis(),
+                fmin.as_millis(),
+                fmax.as_millis()
+            );
+        }
+        Err(e) => println!("minimal window's start not measured: {e}"),
+    }
     // The app as a shop runs it (no mock camera), under this configuration's settings.
     let driver = Driver::start_with(data_dir, |cmd| {
         if defaults.is_empty() {
@@ -259,7 +392,7 @@ async fn bench_config(data_dir: &Path, defaults: &str, runs: usize) {
     starts.sort();
     let (med, min, max) = spread(&starts);
     println!(
-        "cold start to first painted catalogue (50,000 products), {runs} runs: median {:.0} ms, min {:.0} ms, max {:.0} ms",
+        "through WebDriver (session, then first rows), {runs} runs: median {:.0} ms, min {:.0} ms, max {:.0} ms",
         med.as_secs_f64() * 1000.0,
         min.as_secs_f64() * 1000.0,
         max.as_secs_f64() * 1000.0

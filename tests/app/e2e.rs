@@ -104,7 +104,7 @@ pub(crate) async fn click(c: &Client, css: &str) {
         .unwrap();
 }
 
-async fn type_into(c: &Client, css: &str, text: &str) {
+pub(crate) async fn type_into(c: &Client, css: &str, text: &str) {
     let el = c.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
     el.clear().await.unwrap();
     el.send_keys(text).await.unwrap();
@@ -341,7 +341,7 @@ async fn help_first_steps_and_the_zoom_is_remembered() {
 /// the real dialog through the X server; there is no window manager under Xvfb, so the
 /// dialog is focused explicitly, and the whole gesture is repeated if the dialog is
 /// still there (GTK may not have finished building its widgets the first time).
-fn answer_file_dialog(title: &str, path: &Path) {
+pub(crate) fn answer_file_dialog(title: &str, path: &Path) {
     let find = || -> Option<String> {
         let out = Command::new("xdotool")
             .args(["search", "--onlyvisible", "--name", title])
@@ -479,27 +479,29 @@ TEU-1;Teurgoule;douze;5,5 %;4\r\n";
 }
 
 /// The reference marketplace server, a real process on a real SQLite file.
-struct Marketplace {
+pub(crate) struct Marketplace {
     child: Child,
-    url: String,
-    db: PathBuf,
+    pub(crate) url: String,
+    pub(crate) db: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Marketplace {
-    fn binary() -> PathBuf {
+    pub(crate) fn binary() -> PathBuf {
         // Built with the workspace (nextest builds every member); next to the app binary.
         let app = Path::new(env!("CARGO_BIN_EXE_comptoir"));
         let bin = app.with_file_name(format!("comptoir-marketplace{}", std::env::consts::EXE_SUFFIX));
         if !bin.exists() {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let st = Command::new(cargo).args(["build", "-p", "comptoir-marketplace"]).status().unwrap();
+            // The same profile as this test binary: the release benches find it beside theirs.
+            let profile: &[&str] = if cfg!(debug_assertions) { &[] } else { &["--release"] };
+            let st = Command::new(cargo).args(["build", "-p", "comptoir-marketplace"]).args(profile).status().unwrap();
             assert!(st.success(), "cargo build -p comptoir-marketplace");
         }
         bin
     }
 
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("market.sqlite3");
         let port = free_port();
@@ -546,14 +548,14 @@ impl Marketplace {
     }
 
     /// A new shop on this marketplace: its id and a pairing code.
-    fn create_shop(&self, name: &str) -> (String, String) {
+    pub(crate) fn create_shop(&self, name: &str) -> (String, String) {
         let shop = self.cli(&["shop", "create", name, "--json"]);
         (shop["shop_id"].as_str().unwrap().to_owned(), shop["pairing_code"].as_str().unwrap().to_owned())
     }
 
     /// Pairs the app in the window with `code` from the Place de marché screen (the token
     /// goes to the keychain: gnome-keyring in CI).
-    async fn connect(&self, c: &Client, code: &str) {
+    pub(crate) async fn connect(&self, c: &Client, code: &str) {
         click(c, "[data-testid=nav-market]").await;
         type_into(c, "[data-testid=market-url]", &self.url).await;
         type_into(c, "[data-testid=market-code]", code).await;

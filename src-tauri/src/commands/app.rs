@@ -28,6 +28,13 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
     })
 }
 
+/// The window painted its first catalogue rows: the start's last stage, logged (once).
+#[tauri::command]
+#[specta::specta]
+pub fn startup_painted() {
+    crate::startup::painted();
+}
+
 /// Where the guided start stands (« Premiers pas »), from what the shop holds.
 #[tauri::command]
 #[specta::specta]

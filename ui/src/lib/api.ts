@@ -53,6 +53,7 @@ const INFALLIBLE = {
   recoverWarning: true,
   previewProduct: true,
   quickStartHtml: true,
+  startupPainted: true,
   updateStatus: true,
 } as const satisfies Record<Exclude<keyof Commands, Fallible>, true>;
 

@@ -7,6 +7,8 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 /** Commands */
 export const commands = {
 	appStatus: () => typedError<AppStatus, ErrorPayload>(__TAURI_INVOKE("app_status")),
+	/**  The window painted its first catalogue rows: the start's last stage, logged (once). */
+	startupPainted: () => __TAURI_INVOKE<void>("startup_painted"),
 	/**  Where the guided start stands (« Premiers pas »), from what the shop holds. */
 	firstSteps: () => typedError<FirstSteps, ErrorPayload>(__TAURI_INVOKE("first_steps")),
 	/**  The printable one-page quick start, as HTML (printed like the pick list). */

@@ -21,13 +21,9 @@ use comptoir_core::photos::store::{PhotoStore, sha256_hex};
 
 use crate::output::line;
 
-/// utime + stime of the process so far (Linux `/proc/self/stat`, clock ticks of 1/100 s).
+/// utime + stime of the process so far (0 where unknown).
 fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
-    let Some(close) = stat.rfind(')') else { return 0.0 };
-    let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-    (tick(11) + tick(12)) as f64 / 100.0
+    crate::import::cpu_seconds().unwrap_or(0.0)
 }
 
 fn dir_bytes(dir: &Path) -> u64 {

@@ -156,16 +156,6 @@ fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-/// User + system CPU seconds of this process so far.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which may contain spaces) start after ") ".
-    let rest = stat.rsplit_once(") ")?.1;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let (utime, stime): (f64, f64) = (f.get(11)?.parse().ok()?, f.get(12)?.parse().ok()?);
-    Some((utime + stime) / 100.0) // USER_HZ is 100 on Linux
-}
-
 #[derive(Serialize)]
 struct BenchOut {
     photos: usize,
@@ -187,11 +177,11 @@ fn bench(dir: PathBuf, jobs: Option<usize>, out: Option<PathBuf>, size: u32, as_
     let store = PhotoStore::at(out.unwrap_or_else(|| tmp.path().join("photos")));
     let opts = BatchOptions { limits: Limits::default(), ..options(jobs) };
     let preset = Preset { main_max: size, ..Preset::default() };
-    let cpu0 = cpu_seconds();
+    let cpu0 = crate::import::cpu_seconds();
     let t = Instant::now();
     let report = process_batch(&files, &store, &preset, &opts, &HashMap::new(), &|_| {}, &CancelFlag::new());
     let secs = t.elapsed().as_secs_f64();
-    let cpu = cpu_seconds().zip(cpu0).map(|(a, b)| a - b);
+    let cpu = crate::import::cpu_seconds().zip(cpu0).map(|(a, b)| a - b);
     let mut failed = 0;
     let mut flagged: HashMap<String, usize> = HashMap::new();
     for f in &report.files {

@@ -62,7 +62,15 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        // Up to four connections for bursts (a search while the sync reads), but one kept
+        // at rest: each holds its own page cache (~2.5 MB once warm) and a worker thread,
+        // which an idle shop PC should not pay for (issue 17).
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .idle_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
         MIGRATOR.run(&pool).await?;
         let db = Self { pool, path: path.to_path_buf() };
         db.rebuild_sort_keys().await?;

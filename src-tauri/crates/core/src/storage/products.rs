@@ -84,10 +84,23 @@ impl Db {
             }
         }
 
+        // Every row of the search index is a product (deleting a product deletes its
+        // row), so a search without a category is counted in the index alone: 0.3 ms for
+        // 5,000 matches, where the join reads 5,000 products (5–12 ms, issue 17).
         let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*)");
-        push_from_where(&mut count, &fts, &category_ids);
+        match (&fts, &category_ids) {
+            (Some(fts), None) => {
+                count.push(" FROM product_search WHERE product_search MATCH ");
+                count.push_bind(fts.clone());
+            }
+            _ => push_from_where(&mut count, &fts, &category_ids),
+        }
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
 
+        // The page is chosen first (ids in name order), and only its rows get their
+        // variant figures: SQLite computes a SELECT's columns before sorting, so asked
+        // in one query, the eight sub-queries ran for every match, 5,000 for « pâté »,
+        // not for the 100 shown.
         let mut q = QueryBuilder::<Sqlite>::new(
             "SELECT p.id, p.name, p.category_id, p.status, p.vat_bp, p.unit,
                     (SELECT count(*) FROM variants v WHERE v.product_id = p.id),
@@ -97,13 +110,15 @@ impl Db {
                     (SELECT coalesce(sum(stock), 0) FROM variants v WHERE v.product_id = p.id),
                     p.kind, p.stock_policy, p.packaging,
                     (SELECT price_cents FROM variants v WHERE v.product_id = p.id ORDER BY position, id LIMIT 1),
-                    (SELECT net_quantity FROM variants v WHERE v.product_id = p.id ORDER BY position, id LIMIT 1)",
+                    (SELECT net_quantity FROM variants v WHERE v.product_id = p.id ORDER BY position, id LIMIT 1)
+             FROM (SELECT p.id, p.sort_key",
         );
         push_from_where(&mut q, &fts, &category_ids);
         q.push(" ORDER BY p.sort_key, p.id LIMIT ");
         q.push_bind(i64::from(limit));
         q.push(" OFFSET ");
         q.push_bind(i64::from(filter.offset));
+        q.push(") page JOIN products p ON p.id = page.id ORDER BY page.sort_key, page.id");
         let rows = q.build().fetch_all(&self.pool).await?;
         let paths: HashMap<i64, String> = tree.into_iter().map(|c| (c.id, c.path)).collect();
         let items = rows
