@@ -35,6 +35,41 @@ pub struct CatalogueIndex {
     pub categories: Vec<Category>,
 }
 
+/// A product's stored rows read back as the catalogue's values. A value this version
+/// cannot read is `Error::Corrupt` naming its table, row and column, never a default: an
+/// import planned over it would write the default back (issue 19).
+impl ProductSnapshot {
+    pub fn stored_status(&self) -> Result<ProductStatus> {
+        match self.status.as_str() {
+            "draft" => Ok(ProductStatus::Draft),
+            "published" => Ok(ProductStatus::Published),
+            s => Err(super::corrupt_at("products", self.id, "status", format_args!("statut inconnu « {s} »"))),
+        }
+    }
+
+    pub fn stored_vat(&self) -> Result<VatRate> {
+        VatRate::from_basis_points(self.vat_bp).ok_or_else(|| {
+            super::corrupt_at("products", self.id, "vat_bp", format_args!("taux inconnu « {} »", self.vat_bp))
+        })
+    }
+
+    pub fn stored_unit(&self) -> Result<Unit> {
+        Unit::from_stored(&self.unit).ok_or_else(|| {
+            super::corrupt_at("products", self.id, "unit", format_args!("unité inconnue « {} »", self.unit))
+        })
+    }
+
+    pub fn stored_offer(&self) -> Result<Offer> {
+        self.offer.clone().into_offer_at(self.id)
+    }
+}
+
+impl VariantSnapshot {
+    pub fn stored_options(&self) -> Result<Vec<VariantOption>> {
+        stored_json_at("variants", self.id, "options", &self.options)
+    }
+}
+
 /// An import as the history lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct ImportBatch {

@@ -20,19 +20,42 @@ pub(crate) const OFFER_PLACEHOLDERS: &str = "?, ?, ?, ?, ?, ?, ?";
 impl StoredOffer {
     /// Back to an [`Offer`]; `what` names the product in the error if a value is damaged.
     pub fn into_offer(self, what: &str) -> Result<Offer> {
-        let damaged = |field: &str, value: &str| crate::Error::Corrupt(format!("{field} de {what} : « {value} »"));
+        self.decode(|_, field, detail| crate::Error::Corrupt(format!("{field} de {what} : {detail}")))
+    }
+
+    /// [`Self::into_offer`] for the offer of the row `id` of `products`: a damaged value
+    /// is named by its table, its row and its column (issue 19).
+    pub fn into_offer_at(self, id: i64) -> Result<Offer> {
+        self.decode(|column, _, detail| super::corrupt_at("products", id, column, detail))
+    }
+
+    /// `damaged(column, field, detail)`: the error for a value that cannot be read back,
+    /// never a default. A delay or a duration out of its type's range is damaged too.
+    fn decode(self, damaged: impl Fn(&str, &str, String) -> crate::Error) -> Result<Offer> {
+        let out_of_range = |column: &str, field: &str, n: i64| damaged(column, field, format!("hors limites « {n} »"));
         Ok(Offer {
             packaging: self.packaging,
-            kind: ProductKind::from_stored(&self.kind).ok_or_else(|| damaged("type", &self.kind))?,
-            stock_policy: StockPolicy::from_stored(&self.stock_policy)
-                .ok_or_else(|| damaged("gestion du stock", &self.stock_policy))?,
-            lead_time_days: self.lead_time_days.and_then(|d| u16::try_from(d).ok()),
-            duration_minutes: self.duration_min.and_then(|d| u32::try_from(d).ok()),
-            sessions: super::stored_json(format_args!("séances de {what}"), &self.sessions)?,
+            kind: ProductKind::from_stored(&self.kind)
+                .ok_or_else(|| damaged("kind", "type", format!("type inconnu « {} »", self.kind)))?,
+            stock_policy: StockPolicy::from_stored(&self.stock_policy).ok_or_else(|| {
+                damaged("stock_policy", "gestion du stock", format!("gestion inconnue « {} »", self.stock_policy))
+            })?,
+            lead_time_days: self
+                .lead_time_days
+                .map(|d| u16::try_from(d).map_err(|_| out_of_range("lead_time_days", "délai", d)))
+                .transpose()?,
+            duration_minutes: self
+                .duration_min
+                .map(|d| u32::try_from(d).map_err(|_| out_of_range("duration_min", "durée", d)))
+                .transpose()?,
+            sessions: serde_json::from_str(&self.sessions)
+                .map_err(|e| damaged("sessions", "séances", e.to_string()))?,
             food: self
                 .food
                 .as_deref()
-                .map(|f| super::stored_json(format_args!("informations alimentaires de {what}"), f))
+                .map(|f| {
+                    serde_json::from_str(f).map_err(|e| damaged("food", "informations alimentaires", e.to_string()))
+                })
                 .transpose()?,
         })
     }

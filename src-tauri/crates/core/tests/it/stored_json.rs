@@ -1,8 +1,12 @@
 //! Stored values that cannot be read back (a damaged file, a hand edit) are an error
 //! whose French message names the table, the row and the column, never a silent
 //! default: a photo's crop, its quality flags, a remembered column mapping, a stored
-//! instant, a photo's format, the kind of an outbox entry (issue 19).
+//! instant, a photo's format, the kind of an outbox entry, a product's values an import
+//! plans over (issue 19).
 
+use std::sync::Arc;
+
+use comptoir_core::import::{self, Control, ImportMode, ImportSettings, PlanOptions};
 use comptoir_core::orders::OrderFilter;
 use comptoir_core::photos::{Format, NewPhoto};
 use comptoir_core::{Error, ErrorCode};
@@ -163,4 +167,83 @@ async fn an_unknown_outbox_entity_is_an_error_not_skipped() {
     let at =
         format!("colonne « entity » de la table « sync_objects », ligne {} (type inconnu « variante »)", entry.uid);
     assert!(known.contains(&at), "{known}");
+}
+
+/// Every stored value of product `id` and its variants, how many products, the outbox and
+/// the import history, read straight from the file: what an import that failed leaves.
+fn stored_state(t: &TestDb, id: i64) -> Vec<String> {
+    let conn = rusqlite::Connection::open(t.db.path()).unwrap();
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT * FROM products WHERE id = ?1",
+        "SELECT * FROM variants WHERE product_id = ?1 ORDER BY id",
+        "SELECT count(*), ?1 FROM products",
+        "SELECT count(*), ?1 FROM sync_outbox",
+        "SELECT count(*), ?1 FROM import_batches",
+    ] {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([id], |r| {
+                (0..n).map(|i| r.get::<_, rusqlite::types::Value>(i)).collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        out.extend(rows.map(|r| format!("{:?}", r.unwrap())));
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_import_over_a_damaged_product_fails_naming_the_cell_and_writes_nothing() {
+    let t = fresh_db().await;
+    let cam = t.db.save_product(&product("Camembert fermier", "CAM-250", 520), now()).await.unwrap();
+    let variant = cam.variants[0].id;
+    // A new product first, planned and sent to the import's transaction before the update:
+    // it goes with the rest when the import fails.
+    let csv = "Réf;Désignation;Prix TTC;Qté\nPLE-200;Pont-l'Évêque fermier;6,50;3\n\
+CAM-250;Camembert fermier au lait cru;5,90;12\n";
+    let source = Arc::new(import::read_bytes(csv.as_bytes(), "stock.csv", None, &Control::default()).unwrap());
+    let mapping = import::preview(&t.db, &source).await.unwrap().mapping;
+    let settings =
+        ImportSettings { mapping, options: PlanOptions { mode: ImportMode::Full, ..PlanOptions::default() } };
+    let import = async || {
+        let sim = import::simulate(&t.db, &source, &settings, now(), &Control::default()).await;
+        let err = import::apply(&t.db, &source, &settings, now(), &Control::default()).await.unwrap_err();
+        (corrupt(sim.unwrap_err()), corrupt(err))
+    };
+
+    // Valid JSON, which the table checks, but not a list of options: read before as no
+    // options, and written back so.
+    damage(&t, &format!("UPDATE variants SET options = '{{\"Taille\": \"M\"}}' WHERE id = {variant}"));
+    let before = stored_state(&t, cam.id);
+    let (sim, apply) = import().await;
+    let at = format!("colonne « options » de la table « variants », ligne {variant} (");
+    assert!(sim.starts_with("Donnée enregistrée illisible : "), "{sim}");
+    assert!(sim.contains(&at), "{sim}");
+    assert!(apply.contains(&at), "{apply}");
+    assert_eq!(stored_state(&t, cam.id), before, "an import that failed wrote nothing");
+
+    // A stock policy this version does not know: read before as « counted ».
+    damage(&t, &format!("UPDATE variants SET options = '[]' WHERE id = {variant}"));
+    damage(&t, &format!("UPDATE products SET stock_policy = 'à la demande' WHERE id = {}", cam.id));
+    let before = stored_state(&t, cam.id);
+    let (sim, apply) = import().await;
+    let at = format!("colonne « stock_policy » de la table « products », ligne {} (", cam.id);
+    assert!(sim.contains(&at) && sim.contains("« à la demande »"), "{sim}");
+    assert!(apply.contains(&at), "{apply}");
+    assert_eq!(stored_state(&t, cam.id), before, "an import that failed wrote nothing");
+
+    // A VAT rate that is none of France's: read before as 20 %.
+    damage(&t, &format!("UPDATE products SET stock_policy = 'counted', vat_bp = 1960 WHERE id = {}", cam.id));
+    let before = stored_state(&t, cam.id);
+    let (_, apply) = import().await;
+    assert!(apply.contains(&format!("colonne « vat_bp » de la table « products », ligne {} (", cam.id)), "{apply}");
+    assert_eq!(stored_state(&t, cam.id), before, "an import that failed wrote nothing");
+
+    // Repaired, the same file imports.
+    damage(&t, &format!("UPDATE products SET vat_bp = 550 WHERE id = {}", cam.id));
+    import::apply(&t.db, &source, &settings, now(), &Control::default()).await.unwrap();
+    let cam = t.db.product_by_sku("CAM-250").await.unwrap();
+    assert_eq!((cam.name.as_str(), cam.variants[0].price_cents), ("Camembert fermier au lait cru", 590));
+    assert_eq!(t.db.product_by_sku("PLE-200").await.unwrap().variants[0].price_cents, 650);
 }

@@ -2,48 +2,52 @@
 //! input for validation, and once valid to its write, with each row's old → new values.
 
 use super::{CategoryRef, Change, Draft, NewCategory, ProductWrite, VariantWrite};
-use crate::catalogue::{
-    Category, Offer, ProductInput, ProductStatus, Unit, VariantInput, VariantOption, format_duration,
-};
+use crate::Result;
+use crate::catalogue::{Category, Offer, ProductInput, Unit, VariantInput, VariantOption, format_duration};
 use crate::import::map::Field;
 use crate::import::values::{days_text, food_cells_text, kind_label, policy_label, sessions_text, status_label};
 use crate::storage::imports::ProductSnapshot;
 use crate::vat::VatRate;
 
-pub(super) fn draft_from_snapshot(s: &ProductSnapshot, rows: Vec<usize>) -> Draft<'_> {
-    let variants: Vec<VariantWrite> = s
+/// The draft of a stored product, from its rows as they are. A stored value that cannot
+/// be read back is `Error::Corrupt` naming its table, row and column: the import fails
+/// rather than writing a default over it (issue 19).
+pub(super) fn draft_from_snapshot(s: &ProductSnapshot, rows: Vec<usize>) -> Result<Draft<'_>> {
+    let variants = s
         .variants
         .iter()
-        .map(|v| VariantWrite {
-            id: Some(v.id),
-            sku: v.sku.clone(),
-            options: serde_json::from_str(&v.options).unwrap_or_default(),
-            price_cents: v.price_cents,
-            stock: v.stock,
-            ean: v.ean.clone(),
-            net_quantity: v
-                .net_quantity
-                .clone()
-                .or_else(|| crate::catalogue::legacy_net_quantity(v.weight_g, v.volume_ml)),
-            position: v.position,
-            changed: false,
-            ean_changed: false,
+        .map(|v| {
+            Ok(VariantWrite {
+                id: Some(v.id),
+                sku: v.sku.clone(),
+                options: v.stored_options()?,
+                price_cents: v.price_cents,
+                stock: v.stock,
+                ean: v.ean.clone(),
+                net_quantity: v
+                    .net_quantity
+                    .clone()
+                    .or_else(|| crate::catalogue::legacy_net_quantity(v.weight_g, v.volume_ml)),
+                position: v.position,
+                changed: false,
+                ean_changed: false,
+            })
         })
-        .collect();
-    Draft {
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Draft {
         id: Some(s.id),
         name: Some(s.name.clone()),
         description: s.description.clone(),
         category: s.category_id.map_or(CategoryRef::None, CategoryRef::Existing),
-        status: if s.status == "published" { ProductStatus::Published } else { ProductStatus::Draft },
-        vat: VatRate::from_basis_points(s.vat_bp).unwrap_or(VatRate::Normal),
-        unit: Unit::from_stored(&s.unit).unwrap_or(Unit::Piece),
-        offer: s.offer.clone().into_offer(&format!("« {} »", s.name)).unwrap_or_default(),
+        status: s.stored_status()?,
+        vat: s.stored_vat()?,
+        unit: s.stored_unit()?,
+        offer: s.stored_offer()?,
         variant_rows: vec![None; variants.len()],
         variants,
         rows,
         before: Some(s),
-    }
+    })
 }
 
 pub(super) fn draft_input(d: &Draft) -> ProductInput {
@@ -74,13 +78,14 @@ pub(super) fn draft_input(d: &Draft) -> ProductInput {
 }
 
 /// The write for a validated draft, with each row's changes; `None` when nothing changes.
+/// The stored values were read by [`draft_from_snapshot`]: a damaged one is its error.
 pub(super) fn to_write(
     d: &Draft,
     valid: ProductInput,
     changes: &mut [Vec<Change>],
     categories: &[Category],
     new_categories: &[NewCategory],
-) -> Option<ProductWrite> {
+) -> Result<Option<ProductWrite>> {
     let cat_path = |c: CategoryRef| match c {
         CategoryRef::None => None,
         CategoryRef::Existing(id) => categories.iter().find(|x| x.id == id).map(|x| x.path.clone()),
@@ -105,7 +110,7 @@ pub(super) fn to_write(
                 changes[r].push(Change { field: f, old, new });
             }
         };
-        let old_status = if before.status == "published" { ProductStatus::Published } else { ProductStatus::Draft };
+        let old_status = before.stored_status()?;
         let old_cat = before.category_id.map_or(CategoryRef::None, CategoryRef::Existing);
         if before.name != valid.name {
             search_changed = true;
@@ -124,8 +129,7 @@ pub(super) fn to_write(
         push(Field::Status, Some(status_label(old_status).to_owned()), Some(status_label(d.status).to_owned()));
         let offer = crate::storage::offer::StoredOffer::from_offer(&valid.offer);
         if before.offer != offer {
-            // Damaged stored values are the storage's to report; here they read as unset.
-            let old = before.offer.clone().into_offer(&before.name).unwrap_or_default();
+            let old = before.stored_offer()?;
             offer_changes(&old, &valid.offer, &mut push);
         }
         product_changed = search_changed
@@ -135,7 +139,7 @@ pub(super) fn to_write(
             || old_status != d.status;
         for (v, row) in variants.iter_mut().zip(&d.variant_rows) {
             let Some(old) = v.id.and_then(|id| before.variants.iter().find(|o| o.id == id)) else { continue };
-            let old_opts: Vec<VariantOption> = serde_json::from_str(&old.options).unwrap_or_default();
+            let old_opts = old.stored_options()?;
             v.ean_changed = old.ean != v.ean;
             v.changed = old.price_cents != v.price_cents
                 || old.stock != v.stock
@@ -167,10 +171,10 @@ pub(super) fn to_write(
             search_changed = true;
         }
         if !product_changed && !variants.iter().any(|v| v.changed) {
-            return None;
+            return Ok(None);
         }
     }
-    Some(ProductWrite {
+    Ok(Some(ProductWrite {
         id: d.id,
         name: valid.name,
         description: valid.description,
@@ -183,7 +187,7 @@ pub(super) fn to_write(
         variants,
         search_changed,
         before: d.before.cloned(),
-    })
+    }))
 }
 
 /// The offer's old → new values, as the export writes them.

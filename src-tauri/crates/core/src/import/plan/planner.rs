@@ -85,7 +85,7 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let mut one = [ctx];
-            let write = self.plan_product(None, &mut one, None);
+            let write = self.plan_product(None, &mut one, None)?;
             let [ctx] = one;
             let id = write.and_then(|w| self.send_product(w));
             self.conclude(ctx, id);
@@ -183,7 +183,7 @@ impl<'a> Planner<'a> {
                     Target::Existing(pid) => (Some(pid), snapshots.get(&pid)),
                     Target::New(_) => (None, None),
                 };
-                let write = self.plan_product(pid, &mut group, snap);
+                let write = self.plan_product(pid, &mut group, snap)?;
                 let id = write.and_then(|w| self.send_product(w)).or(pid);
                 for ctx in group {
                     self.conclude(ctx, id);

@@ -161,13 +161,14 @@ impl Planner<'_> {
     /// The desired state of one product from its rows (`pid`: the stored product they
     /// update, `snap` its stored rows), validated as the editor would. Any failure
     /// rejects every row of the product: half a product is never written. `None`: nothing
-    /// to write.
+    /// to write. A stored value of `snap` that cannot be read back fails the whole import
+    /// (`Error::Corrupt`, named), never read as a default.
     pub(super) fn plan_product(
         &mut self,
         pid: Option<i64>,
         rows: &mut [RowCtx],
         snap: Option<&ProductSnapshot>,
-    ) -> Option<ProductWrite> {
+    ) -> crate::Result<Option<ProductWrite>> {
         let cols = self.cols;
         let mode = self.mode;
         let all: Vec<usize> = (0..rows.len()).collect();
@@ -185,9 +186,9 @@ impl Planner<'_> {
                         ctx.rec.errors.push(e);
                         ctx.action = Some(RowAction::Rejected);
                     }
-                    return None;
+                    return Ok(None);
                 };
-                draft_from_snapshot(snap, all.clone())
+                draft_from_snapshot(snap, all.clone())?
             }
             None => Draft {
                 id: None,
@@ -297,7 +298,7 @@ impl Planner<'_> {
                 ctx.rec.errors.push(e);
                 ctx.action = Some(RowAction::Rejected);
             }
-            return None;
+            return Ok(None);
         }
         let mut next_position = draft.variants.iter().map(|v| v.position + 1).max().unwrap_or(0);
         // The variant of each row: two rows may name the same one (by SKU and by EAN).
@@ -362,7 +363,7 @@ impl Planner<'_> {
             }
         }
         if !draft.variant_rows.iter().any(Option::is_some) {
-            return None;
+            return Ok(None);
         }
         self.propose_quantities(&mut draft, rows);
         // The catalogue's own validation, errors sent back to their rows. A product to
@@ -383,11 +384,11 @@ impl Planner<'_> {
                 }
                 self.promotions(&variant_of, &valid, rows);
                 let mut changes: Vec<Vec<Change>> = vec![Vec::new(); rows.len()];
-                let w = to_write(&draft, valid, &mut changes, &self.index.categories, &self.planned);
+                let w = to_write(&draft, valid, &mut changes, &self.index.categories, &self.planned)?;
                 for (ctx, c) in rows.iter_mut().zip(changes) {
                     ctx.changes = c;
                 }
-                w
+                Ok(w)
             }
             Err(e) => {
                 let fields = match e {
@@ -420,7 +421,7 @@ impl Planner<'_> {
                     }
                     rows[ri].action = Some(RowAction::Rejected);
                 }
-                None
+                Ok(None)
             }
         }
     }
