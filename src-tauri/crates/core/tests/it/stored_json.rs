@@ -50,17 +50,7 @@ fn jpeg(sha: &str) -> NewPhoto {
 async fn corrupt_stored_json_is_an_error_naming_its_table_row_and_column() {
     let t = fresh_db().await;
     let cam = t.db.save_product(&product("Camembert fermier", "CAM-250", 520), now()).await.unwrap();
-    let photo = NewPhoto {
-        sha256: "ab".repeat(32),
-        original_name: "camembert.jpg".into(),
-        format: Format::Jpeg,
-        width: 1600,
-        height: 1200,
-        byte_size: 180_000,
-        quality_flags: vec![],
-        sharpness: 120.0,
-        preset_fp: "fp".into(),
-    };
+    let photo = jpeg("ab");
     t.db.upsert_photo(&photo, now()).await.unwrap();
     let shown = t.db.attach_photo(cam.id, &photo.sha256, now()).await.unwrap();
     {
