@@ -58,7 +58,9 @@ fn write_photos(dir: &Path, batch: usize, n: usize) {
     for i in 0..n {
         // Sizes differ per batch and photo: each file is a new picture.
         let (w, h) = (1200 + (batch * 7 + i) as u32 % 400, 900 + (batch * 3 + i) as u32 % 300);
-        std::fs::write(dir.join(format!("GEN-{:04}.jpg", 1 + batch * n + i)), jpeg(&test_card(w, h), false)).unwrap();
+        // The generated shop's SKUs are `GEN-000042-0` (product 42, first variant).
+        let sku = format!("GEN-{:06}-0", 1 + batch * n + i);
+        std::fs::write(dir.join(format!("{sku}.jpg")), jpeg(&test_card(w, h), false)).unwrap();
     }
 }
 
