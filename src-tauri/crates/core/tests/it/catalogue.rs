@@ -63,6 +63,35 @@ async fn search_ignores_accents_case_and_matches_prefixes() {
     assert!(names(&t.db, search("\"pate OR *")).await.len() <= 1);
 }
 
+/// A search's page carries the count of all its matches (counted in the same query as
+/// the page): the same total on every page, in name order across pages, and a page past
+/// the end still says how many there are.
+#[tokio::test]
+async fn a_search_counts_every_match_whichever_page_is_asked() {
+    let t = fresh_db().await;
+    for i in (1..=25).rev() {
+        t.db.save_product(&product(&format!("Pâté n° {i}"), &format!("PAT-{i}"), 500 + i), now()).await.unwrap();
+    }
+    t.db.save_product(&product("Cidre brut", "CID-1", 450), now()).await.unwrap();
+    let page = |offset: u32| ProductFilter { search: Some("pate".into()), category_id: None, offset, limit: 10 };
+    let mut seen = Vec::new();
+    for offset in [0, 10, 20] {
+        let p = t.db.list_products(&page(offset)).await.unwrap();
+        assert_eq!(p.total, 25, "offset {offset}");
+        seen.extend(p.items.into_iter().map(|r| r.name));
+    }
+    let expected: Vec<String> = (1..=25).map(|i| format!("Pâté n° {i}")).collect();
+    assert_eq!(seen, expected, "numeric name order across pages");
+    let past = t.db.list_products(&page(40)).await.unwrap();
+    assert_eq!((past.total, past.items.len()), (25, 0));
+    let none = t.db.list_products(&search("introuvable")).await.unwrap();
+    assert_eq!((none.total, none.items.len()), (0, 0));
+    // Without a search, the whole catalogue is counted apart from its page.
+    let all =
+        t.db.list_products(&ProductFilter { search: None, category_id: None, offset: 0, limit: 5 }).await.unwrap();
+    assert_eq!((all.total, all.items.len()), (26, 5));
+}
+
 #[tokio::test]
 async fn category_filter_includes_sub_categories_and_search_follows_renames() {
     let t = fresh_db().await;
