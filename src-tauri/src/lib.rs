@@ -5,6 +5,7 @@
 //! `{code, message, fields}`. Anything longer belongs in comptoir-core.
 
 pub mod commands;
+mod memory;
 pub mod services;
 mod startup;
 mod state;
@@ -182,6 +183,7 @@ pub fn run() {
         }
     };
     startup::mark("base ouverte");
+    memory::spawn_trimmer();
     let photo_store = state.studio().store.clone();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())

@@ -110,7 +110,9 @@ pub(crate) fn loadavg() -> String {
 }
 
 pub(crate) fn app_pid() -> Option<u32> {
-    let out = std::process::Command::new("pgrep").args(["-n", "-f", env!("CARGO_BIN_EXE_comptoir")]).output().ok()?;
+    // The whole command line, anchored: `comptoir-marketplace` beside it starts the same.
+    let pattern = format!("^{}( |$)", env!("CARGO_BIN_EXE_comptoir"));
+    let out = std::process::Command::new("pgrep").args(["-n", "-f", &pattern]).output().ok()?;
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 

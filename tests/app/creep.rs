@@ -217,6 +217,8 @@ async fn bench_memory_creep() {
     );
     click(&c, "[data-testid=nav-catalogue]").await;
 
+    // The app's process, before the simulator (another program of the same build) starts.
+    let pid = app_pid().expect("the app's process");
     // A customer orders every 10 s for the whole hour (the marketplace's simulator).
     let mut orders = Command::new(Marketplace::binary())
         .args(["simulate", "--url", &market.url, "--shop", &shop_id])
@@ -227,7 +229,6 @@ async fn bench_memory_creep() {
         .spawn()
         .unwrap();
 
-    let pid = app_pid().expect("the app's process");
     let samples: Samples = Arc::default();
     let start = Instant::now();
     let sampler = {
