@@ -10,6 +10,8 @@
 //! A thread looks every 30 s at how much is free in the arenas (`mallinfo2`) and trims
 //! when it is over 32 MB: after a sync, an import, a photo batch or an export, whatever
 //! did it. Trimming walks the arenas once (a few ms); below the threshold nothing is done.
+//! (`mallinfo2` needs glibc 2.33; WebKitGTK 4.1, which Tauri 2 needs, comes with 2.35 at
+//! the oldest, Ubuntu 22.04.)
 
 /// Starts the trimming thread (glibc Linux; elsewhere there is nothing to do, see below).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
