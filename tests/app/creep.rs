@@ -157,7 +157,9 @@ async fn import_and_undo(c: &Client, file: &Path, rows: usize) {
     wait_long(c, "[data-testid=import-counts]", &format!("{rows} produits à créer")).await;
     click(c, "[data-testid=import-apply]").await;
     wait_long(c, "[data-testid=import-done]", &format!("{rows} créé(s)")).await;
-    // Undone from the history, as a shop that imported the wrong file would.
+    // Undone from the history, as a shop that imported the wrong file would: the screen
+    // shown anew lists the import (the finished import's screen shows its report).
+    click(c, "[data-testid=nav-catalogue]").await;
     click(c, "[data-testid=nav-import]").await;
     wait_text(c, "[data-testid=import-history]", "creep.csv").await;
     c.execute("window.confirm = () => true", vec![]).await.unwrap();
