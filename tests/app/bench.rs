@@ -176,10 +176,11 @@ Gtk.main()
 fn floor_starts(defaults: &str, runs: usize) -> Result<Vec<Duration>, String> {
     let mut out = Vec::new();
     for _ in 0..runs {
-        let mut cmd = Command::new("/usr/bin/python3");
-        cmd.args(["-c", FLOOR_START]).stdout(Stdio::piped()).stderr(Stdio::null());
+        // A window that never paints would hold the bench for ever: a minute is plenty.
+        let mut cmd = Command::new("timeout");
+        cmd.args(["60", "/usr/bin/python3", "-c", FLOOR_START]).stdout(Stdio::piped()).stderr(Stdio::null());
         floor_env(&mut cmd, defaults);
-        let o = cmd.output().map_err(|e| format!("/usr/bin/python3: {e}"))?;
+        let o = cmd.output().map_err(|e| format!("timeout /usr/bin/python3: {e}"))?;
         let text = String::from_utf8_lossy(&o.stdout);
         let ms: u64 = text
             .split_whitespace()
@@ -264,10 +265,12 @@ fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<(Duration,
                 break;
             }
         }
-        let start = painted.expect("the app printed no « first rows painted » line");
-        std::thread::sleep(SETTLE);
-        let procs = tree_pss(child.id());
-        // SIGTERM: the app quits (its WebKit processes with it) as a session ending does.
+        let procs = painted.map(|_| {
+            std::thread::sleep(SETTLE);
+            tree_pss(child.id())
+        });
+        // SIGTERM: the app quits (its WebKit processes with it) as a session ending does;
+        // also when it printed nothing, so that no window outlives the bench.
         let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
@@ -275,7 +278,8 @@ fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<(Duration,
         }
         let _ = child.kill();
         let _ = child.wait();
-        out.push((start, procs));
+        let start = painted.expect("the app printed no « first rows painted » line");
+        out.push((start, procs.unwrap_or_default()));
     }
     out
 }
