@@ -1,6 +1,6 @@
 import { cleanup, render, screen } from "@testing-library/svelte";
 import { flushSync } from "svelte";
-import { locale } from "svelte-i18n";
+import { locale, waitLocale } from "svelte-i18n";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { MarketStatus } from "../bindings";
 import { setupI18n } from "../i18n";
@@ -118,8 +118,10 @@ describe("marketplace screen during a photo upload", () => {
     ).toBeTruthy();
   });
 
-  it("says what is not known yet, in English too", () => {
+  it("says what is not known yet, in English too", async () => {
     locale.set("en");
+    // English is a chunk of its own, fetched when chosen (i18n/index.ts).
+    await waitLocale("en");
     live.status = status({
       ...progress,
       bytes_per_sec: 0,

@@ -374,7 +374,8 @@ describe("the catalogue", () => {
     await fireEvent.click(screen.getByTestId("catalogue-select-11"));
     expect(screen.getByTestId("catalogue-picked").textContent).toContain("1 produit sélectionné");
     await fireEvent.click(promote);
-    expect(screen.getByTestId("promo-target-products").textContent).toContain("Cidre");
+    // The form's code is fetched when first opened (Lazy.svelte).
+    expect((await screen.findByTestId("promo-target-products")).textContent).toContain("Cidre");
     await fireEvent.keyDown(window, { key: "Escape" });
     expect(screen.queryByTestId("promo-form")).toBeNull();
   });
