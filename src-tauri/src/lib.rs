@@ -147,52 +147,35 @@ pub fn run() {
     startup::begin();
     let context = tauri::generate_context!();
     let _ = VERSION.set(context.package_info().version.to_string());
-    let builder = specta_builder::<tauri::Wry>();
+    let specta = specta_builder::<tauri::Wry>();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     tauri::async_runtime::set(runtime.handle().clone());
-    // The marketplace token lives in the OS keychain only. Without one, Comptoir still
-    // runs (catalogue, imports, photos); connecting then says plainly why it cannot.
-    let keychain: std::sync::Arc<dyn comptoir_core::sync::credentials::TokenStore> =
-        match comptoir_core::sync::credentials::OsKeychain::open() {
-            Ok(k) => std::sync::Arc::new(k),
-            Err(e) => std::sync::Arc::new(NoKeychain(e.to_string())),
-        };
-    // The backup passphrase has its own entry (service) in the same keychain.
-    let backup_keychain: std::sync::Arc<dyn comptoir_core::sync::credentials::TokenStore> =
-        match comptoir_core::sync::credentials::OsKeychain::open_service(comptoir_core::backup::crypt::KEYCHAIN_SERVICE)
-        {
-            Ok(k) => std::sync::Arc::new(k),
-            Err(e) => std::sync::Arc::new(NoKeychain(e.to_string())),
-        };
     // Log files first, so that a start that fails is in them (the support report reads them).
     let data_dir = data_dir_from_env();
     // Held until the app exits, when the last lines are written (see the exit hook).
-    let logs = std::sync::Mutex::new(
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(
         comptoir_core::paths::resolve_data_dir(data_dir.as_deref())
             .and_then(|dir| comptoir_core::logs::init(&dir, comptoir_core::logs::Program::App, version()))
             .ok(),
-    );
-    let state = match runtime.block_on(AppState::open(data_dir.as_deref(), keychain, backup_keychain)) {
-        Ok(s) => s,
-        Err(e) => {
-            // Nothing to show a window with: say it where a technician will look.
-            tracing::error!(error = %e, "Comptoir ne peut pas démarrer");
-            drop(logs.lock().unwrap_or_else(|e| e.into_inner()).take());
-            eprintln!("Comptoir ne peut pas démarrer : {e}");
-            std::process::exit(1);
-        }
+    ));
+    // The keychain and the database open on a thread of their own while GTK and WebKit
+    // start on this one (issue 17: each takes a tenth of a second or more on an old PC,
+    // and neither needs the other); the window's setup waits for them, long before the
+    // page's first command.
+    let opening = {
+        let handle = runtime.handle().clone();
+        std::thread::spawn(move || handle.block_on(open_state(data_dir)))
     };
-    startup::mark("base ouverte");
-    memory::spawn_trimmer();
-    let photo_store = state.studio().store.clone();
+    let logs_at_exit = logs.clone();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         // Checks, downloads and verifies updates (public key and address: tauri.conf.json).
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(updates::Updates::new(updates::platform()))
         // Thumbnails and product photos: `photo://localhost/<name>` (see commands::photos::serve).
-        .register_asynchronous_uri_scheme_protocol("photo", move |_ctx, request, responder| {
-            let store = photo_store.clone();
+        .register_asynchronous_uri_scheme_protocol("photo", move |ctx, request, responder| {
+            // Managed by the setup, before the page can ask for any photo.
+            let store = ctx.app_handle().state::<AppState>().studio().store;
             let path = request.uri().path().to_owned();
             // File reads stay off the UI thread.
             tauri::async_runtime::spawn_blocking(move || responder.respond(commands::photos::serve(&store, &path)));
@@ -205,8 +188,7 @@ pub fn run() {
             tauri::webview::PermissionKind::Microphone => tauri::webview::PermissionResponse::Deny,
             _ => tauri::webview::PermissionResponse::Default,
         })
-        .manage(state)
-        .invoke_handler(builder.invoke_handler())
+        .invoke_handler(specta.invoke_handler())
         .on_window_event(tray::on_window_event)
         .on_page_load(|_, payload| {
             if payload.event() == tauri::webview::PageLoadEvent::Finished {
@@ -215,7 +197,20 @@ pub fn run() {
         })
         .setup(move |app| {
             startup::mark("fenêtre et vue web créées");
-            builder.mount_events(app);
+            let state = match opening.join() {
+                Ok(Ok(state)) => state,
+                Ok(Err(e)) => {
+                    // Nothing to show the window with: say it where a technician will look.
+                    tracing::error!(error = %e, "Comptoir ne peut pas démarrer");
+                    drop(logs.lock().unwrap_or_else(|e| e.into_inner()).take());
+                    eprintln!("Comptoir ne peut pas démarrer : {e}");
+                    std::process::exit(1);
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            startup::mark("base prête pour la fenêtre");
+            app.manage(state);
+            specta.mount_events(app);
             let state = app.state::<AppState>();
             state.set_dialogs(std::sync::Arc::new(commands::files::NativeDialogs(app.handle().clone())));
             let handle = app.handle().clone();
@@ -251,10 +246,33 @@ pub fn run() {
                 }
                 // Tauri exits the process without unwinding: the log lines still queued
                 // (« mise à jour installée » before a restart) are written now.
-                tauri::RunEvent::Exit => drop(logs.lock().unwrap_or_else(|e| e.into_inner()).take()),
+                tauri::RunEvent::Exit => drop(logs_at_exit.lock().unwrap_or_else(|e| e.into_inner()).take()),
                 _ => {}
             }
         });
+}
+
+/// The keychains (the marketplace token's and the backup passphrase's) and the app's
+/// state over the database: what the window's setup waits for.
+async fn open_state(data_dir: Option<PathBuf>) -> comptoir_core::Result<AppState> {
+    use comptoir_core::sync::credentials::{OsKeychain, TokenStore};
+    use std::sync::Arc;
+    // The marketplace token lives in the OS keychain only. Without one, Comptoir still
+    // runs (catalogue, imports, photos); connecting then says plainly why it cannot.
+    let keychain: Arc<dyn TokenStore> = match OsKeychain::open() {
+        Ok(k) => Arc::new(k),
+        Err(e) => Arc::new(NoKeychain(e.to_string())),
+    };
+    // The backup passphrase has its own entry (service) in the same keychain.
+    let backup_keychain: Arc<dyn TokenStore> =
+        match OsKeychain::open_service(comptoir_core::backup::crypt::KEYCHAIN_SERVICE) {
+            Ok(k) => Arc::new(k),
+            Err(e) => Arc::new(NoKeychain(e.to_string())),
+        };
+    let state = AppState::open(data_dir.as_deref(), keychain, backup_keychain).await?;
+    startup::mark("base ouverte");
+    memory::spawn_trimmer();
+    Ok(state)
 }
 
 /// Stands in for the OS keychain when there is none: every use fails with the reason,

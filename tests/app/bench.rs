@@ -38,18 +38,25 @@ const SETTLE: Duration = Duration::from_secs(10);
 /// The budget issue 17 sets for the app and its WebKit processes together.
 const BUDGET_MB: f64 = 200.0;
 
-/// One process: its program name and PSS in kB.
+/// One process: its program name, PSS and anonymous memory in kB.
 pub(crate) struct Proc {
     name: String,
     pss_kb: u64,
+    /// Heap, stacks and the like (`Anonymous:`): unlike PSS, it does not drop when
+    /// another program maps the same libraries, so a creep shows in it whatever else runs.
+    pub(crate) anon_kb: u64,
 }
 
-fn pss_kb(pid: u32) -> Option<u64> {
+/// PSS and anonymous memory of a process, in kB.
+fn pss_kb(pid: u32) -> Option<(u64, u64)> {
     let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    rollup
-        .lines()
-        .find_map(|l| l.strip_prefix("Pss:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    let field = |name: &str| {
+        rollup
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    };
+    Some((field("Pss:")?, field("Anonymous:")?))
 }
 
 /// The program's file name (`comm` is cut at 15 characters: "WebKitWebProces").
@@ -71,8 +78,8 @@ pub(crate) fn tree_pss(root: u32) -> Vec<Proc> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(pid) = stack.pop() {
-        if let Some(pss_kb) = pss_kb(pid) {
-            out.push(Proc { name: program_name(pid), pss_kb });
+        if let Some((pss_kb, anon_kb)) = pss_kb(pid) {
+            out.push(Proc { name: program_name(pid), pss_kb, anon_kb });
         }
         // Children of every thread: GLib may spawn from a worker thread.
         if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
@@ -239,8 +246,8 @@ async fn floor(defaults: &str) -> Result<Vec<Proc>, String> {
 /// automation mode come first otherwise), timed from the spawn to the app's own line
 /// « first rows painted » (`COMPTOIR_STARTUP_REPORT`, printed two animation frames after
 /// the catalogue's first rows are in the page); and its PSS `SETTLE` later, without
-/// automation. Returns (start, PSS of the tree) per run.
-fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<(Duration, Vec<Proc>)> {
+/// automation. Returns (start, PSS of the tree, the app's stages) per run.
+fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<(Duration, Vec<Proc>, Vec<(String, u64)>)> {
     use std::io::BufRead;
     let mut out = Vec::new();
     for _ in 0..runs {
@@ -258,8 +265,15 @@ fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<(Duration,
         let mut child = cmd.spawn().expect("the app's binary");
         let stdout = child.stdout.take().expect("the app's stdout");
         let mut painted = None;
+        let mut stages = Vec::new();
         for line in std::io::BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
+            // « comptoir: stage 412 ms page : script évalué »
+            if let Some((ms, stage)) = line.strip_prefix("comptoir: stage ").and_then(|r| r.split_once(" ms ")) {
+                if let Ok(ms) = ms.parse() {
+                    stages.push((stage.to_owned(), ms));
+                }
+            }
             if line.contains("first rows painted") {
                 painted = Some(t.elapsed());
                 break;
@@ -279,9 +293,34 @@ fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<(Duration,
         let _ = child.kill();
         let _ = child.wait();
         let start = painted.expect("the app printed no « first rows painted » line");
-        out.push((start, procs.unwrap_or_default()));
+        out.push((start, procs.unwrap_or_default(), stages));
     }
     out
+}
+
+/// Each stage of the start (the app's own, `startup.rs`): its median time since launch
+/// over the runs, in the order of the medians.
+#[allow(clippy::print_stdout)] // printing the figures is this benchmark's job
+fn print_stages(runs: &[Vec<(String, u64)>]) {
+    let mut by: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    for run in runs {
+        for (stage, ms) in run {
+            by.entry(stage).or_default().push(*ms);
+        }
+    }
+    let mut rows: Vec<(u64, u64, u64, &str)> = by
+        .into_iter()
+        .map(|(stage, mut v)| {
+            v.sort_unstable();
+            let (med, min, max) = spread(&v);
+            (med, min, max, stage)
+        })
+        .collect();
+    rows.sort();
+    println!("where a start goes (ms since the launch's run(), median, min–max):");
+    for (med, min, max, stage) in rows {
+        println!("  {med:>5}  ({min}–{max})  {stage}");
+    }
 }
 
 /// What one cold start measured.
@@ -305,9 +344,9 @@ async fn bench_config(data_dir: &Path, defaults: &str, runs: usize) {
     };
     println!("\n=== {label} — load average at start: {}", loadavg());
     let direct = direct_starts(data_dir, defaults, runs);
-    let mut direct_starts_sorted: Vec<Duration> = direct.iter().map(|(d, _)| *d).collect();
+    let mut direct_starts_sorted: Vec<Duration> = direct.iter().map(|(d, ..)| *d).collect();
     direct_starts_sorted.sort();
-    let mut direct_pss: Vec<u64> = direct.iter().map(|(_, p)| total(p)).collect();
+    let mut direct_pss: Vec<u64> = direct.iter().map(|(_, p, _)| total(p)).collect();
     direct_pss.sort();
     let (dmed, dmin, dmax) = spread(&direct_starts_sorted);
     let (pmed, pmin, pmax) = spread(&direct_pss);
@@ -321,6 +360,7 @@ async fn bench_config(data_dir: &Path, defaults: &str, runs: usize) {
         mb(pmin),
         mb(pmax)
     );
+    print_stages(&direct.iter().map(|(.., s)| s.clone()).collect::<Vec<_>>());
     match floor_starts(defaults, runs) {
         Ok(f) => {
             let (fmed, fmin, fmax) = spread(&f);

@@ -1,10 +1,23 @@
 import { mount } from "svelte";
 import "./app.css";
 import App from "./App.svelte";
+import { prefetchFirstPage } from "./lib/catalogue/firstPage";
 import { setupI18n } from "./lib/i18n";
+import { startupStage } from "./lib/startup";
 
-setupI18n();
+// Everything bundled above has been evaluated by now.
+startupStage("script évalué");
+// On its way while the messages load and the window mounts (catalogue/firstPage.ts).
+prefetchFirstPage();
 
-const target = document.getElementById("app");
-if (!target) throw new Error("#app introuvable");
-export default mount(App, { target });
+// French is there at once; English (when chosen) arrives first, so nothing flashes in
+// the other language. Were its chunk ever missing, the window still opens in French.
+void setupI18n()
+  .catch(() => {})
+  .then(() => {
+    startupStage("messages prêts");
+    const target = document.getElementById("app");
+    if (!target) throw new Error("#app introuvable");
+    mount(App, { target });
+    startupStage("fenêtre montée");
+  });

@@ -1,6 +1,6 @@
 use comptoir_core::catalogue::CatalogueStats;
 use comptoir_core::shop::{self, FirstSteps, StartChoice};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::State;
 
 use super::{CmdResult, now};
@@ -28,11 +28,20 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
     })
 }
 
-/// The window painted its first catalogue rows: the start's last stage, logged (once).
+/// One stage of the page's start, by its own clock (`performance.now()`, ms).
+#[derive(Debug, Deserialize, specta::Type)]
+pub struct PageStage {
+    pub stage: String,
+    pub ms: f64,
+}
+
+/// The window painted its first catalogue rows: the start's last stage, logged (once),
+/// with the page's stages before it; `now` is the page's clock at the call.
 #[tauri::command]
 #[specta::specta]
-pub fn startup_painted() {
-    crate::startup::painted();
+pub fn startup_painted(stages: Vec<PageStage>, now: f64) {
+    let stages: Vec<(String, f64)> = stages.into_iter().map(|s| (s.stage, s.ms)).collect();
+    crate::startup::painted(&stages, now);
 }
 
 /// Where the guided start stands (« Premiers pas »), from what the shop holds.

@@ -7,8 +7,11 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 /** Commands */
 export const commands = {
 	appStatus: () => typedError<AppStatus, ErrorPayload>(__TAURI_INVOKE("app_status")),
-	/**  The window painted its first catalogue rows: the start's last stage, logged (once). */
-	startupPainted: () => __TAURI_INVOKE<void>("startup_painted"),
+	/**
+	 *  The window painted its first catalogue rows: the start's last stage, logged (once),
+	 *  with the page's stages before it; `now` is the page's clock at the call.
+	 */
+	startupPainted: (stages: PageStage[], now: number | null) => __TAURI_INVOKE<void>("startup_painted", { stages, now }),
 	/**  Where the guided start stands (« Premiers pas »), from what the shop holds. */
 	firstSteps: () => typedError<FirstSteps, ErrorPayload>(__TAURI_INVOKE("first_steps")),
 	/**  The printable one-page quick start, as HTML (printed like the pick list). */
@@ -837,6 +840,12 @@ export type OrderSettings = {
  *  specta there). Only used as a type for the bindings; a test keeps the names equal.
  */
 export type OrderStatusName = "pending_acceptance" | "accepted" | "refused" | "ready_for_pickup" | "collected" | "cancelled" | "expired" | "unknown";
+
+/**  One stage of the page's start, by its own clock (`performance.now()`, ms). */
+export type PageStage = {
+	stage: string,
+	ms: number | null,
+};
 
 export type Phase = "reading" | "checking" | "writing";
 
