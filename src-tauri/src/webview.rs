@@ -9,23 +9,34 @@
 //! JavaScriptCore without its JIT. Measured and left out, because they saved nothing
 //! (within ±5 MB, on the app and on the minimal window alike): the hardware acceleration
 //! policy `Never` on top of compositing off (and it would override a user who set
-//! WEBKIT_DISABLE_COMPOSITING_MODE=0 to try compositing), the web context's cache model
-//! `DocumentViewer`, the page cache off (a single-page app never navigates), Skia's CPU
+//! WEBKIT_DISABLE_COMPOSITING_MODE=0 to try compositing), the page cache off (a
+//! single-page app never navigates), Skia's CPU
 //! rendering, the DMA-BUF renderer off, Mesa's softpipe instead of llvmpipe, and
 //! bmalloc replaced by the system's malloc (`Malloc=1`). WebKit loads Mesa (and LLVM,
 //! 20 MB) in both processes whatever the settings: without an EGL display the web
 //! process aborts.
+//!
+//! The web context's cache model is `DocumentViewer`. It saves nothing at start, but
+//! WebKitGTK's default (`WebBrowser`) keeps the images a page stopped showing, up to 32–64
+//! MB on any PC with 2 GB or more (WebKit's `Shared/CacheModel.cpp`: a quarter to a half
+//! of 128 MB), and the studio shows new thumbnails and photos with every batch: over an
+//! hour of use (`tests/app/creep.rs`) the web process grew by 3–5 MB per batch of ten
+//! photos. A document viewer keeps no such dead resource; the photos are the app's own
+//! files (`photo://`), so showing one again costs a file read, not a download.
 
-/// Applies the web view settings to every window (today: the webcam).
+/// Applies the web view settings to every window: the webcam, and the cache model.
 #[cfg(target_os = "linux")]
 pub fn configure(app: &tauri::App) {
     use tauri::Manager;
-    use webkit2gtk::{SettingsExt, WebViewExt};
+    use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
     // Tests have no camera: WebKit's mock capture device stands in for one (a test
     // pattern), so the real capture path still runs end to end.
     let mock = std::env::var_os("COMPTOIR_MOCK_CAMERA").is_some();
     for w in app.webview_windows().values() {
         let _ = w.with_webview(move |pw| {
+            if let Some(context) = pw.inner().context() {
+                context.set_cache_model(CacheModel::DocumentViewer);
+            }
             if let Some(settings) = pw.inner().settings() {
                 settings.set_enable_media_stream(true);
                 if mock {
