@@ -59,6 +59,13 @@ pub enum BenchCommand {
         photos: usize,
     },
     #[cfg(feature = "market-benches")]
+    /// The initial sync of `bench sync`, in a child process (prints JSON).
+    #[command(hide = true)]
+    SyncOne {
+        #[arg(long)]
+        into: std::path::PathBuf,
+    },
+    #[cfg(feature = "market-benches")]
     /// Marketplace sync through an emulated rural line: first full sync of products
     /// with one real 12 MP photo each, at several upload rates (reference server
     /// in-process, loopback), then the photos read back and checked.
@@ -97,6 +104,8 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         }
         #[cfg(feature = "market-benches")]
         BenchCommand::Sync { products, photos } => crate::sync_bench::run(products, photos).await,
+        #[cfg(feature = "market-benches")]
+        BenchCommand::SyncOne { into } => crate::sync_bench::run_one(&into).await,
         #[cfg(feature = "market-benches")]
         BenchCommand::SyncLink(args) => crate::sync_link_bench::run(args).await,
         #[cfg(feature = "market-benches")]

@@ -440,7 +440,7 @@ pub(crate) fn cpu_seconds() -> Option<f64> {
 }
 
 /// VmHWM: the process's peak resident memory (Linux).
-fn peak_memory_kb() -> Option<u64> {
+pub(crate) fn peak_memory_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -7,6 +7,10 @@
 //! headers and bodies, everything the client sends), not estimated. The photos are
 //! generated JPEGs of distinct content, put through the photo import of the studio and
 //! attached by file name, exactly as a shop's photos would be.
+//!
+//! The initial sync runs in a child process (`bench sync-one`) so that its peak memory
+//! (VmHWM), and its CPU time, are the client's own: the server in this process holds
+//! the catalogue too, and would muddy the figure the shop's PC cares about.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -28,7 +32,7 @@ use comptoir_marketplace::{AppState, Config, Hooks, SystemClock};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::output::line;
+use crate::output::{json, line};
 
 /// Counts the bytes the client sends through it (the server's answers pass uncounted).
 async fn counting_relay(upstream: u16, sent: Arc<AtomicU64>) -> anyhow::Result<String> {
@@ -147,6 +151,69 @@ fn print(name: &str, p: &Phase) {
     ));
 }
 
+/// What the child of `bench sync` (`bench sync-one`) reports of the initial sync.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct OneSync {
+    wall_s: f64,
+    /// User + system CPU time of the child: the sync alone (opening the database aside).
+    cpu_s: f64,
+    /// VmHWM of the child: the client's peak, without the server's memory.
+    peak_mb: f64,
+    requests: u32,
+    operations: u32,
+    photos_uploaded: u32,
+    photo_bytes: u64,
+}
+
+/// The child of `bench sync`: the initial sync of the shop in `data_dir` (connected by
+/// the parent; the token comes on standard input, never on the command line).
+pub async fn run_one(data_dir: &Path) -> anyhow::Result<()> {
+    let mut token = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut token)?;
+    let db = Db::open_in(data_dir).await?;
+    let shop = db.sync_state().await?.shop_id.ok_or_else(|| anyhow::anyhow!("boutique non connectée"))?;
+    let keychain = MemoryKeychain::default();
+    comptoir_core::sync::credentials::TokenStore::set(&keychain, &shop, token.trim())?;
+    let clock: Clock = Arc::new(Utc::now);
+    // Not the parent's seed: the same Idempotency-Keys would have its later passes
+    // answered with the replayed answers of this sync's batches.
+    let mut rng = Rng::seeded(43);
+    let cpu0 = crate::import::cpu_seconds().unwrap_or(0.0);
+    let t = Instant::now();
+    let r = sync_until_drained(&db, data_dir, &keychain, &SyncOptions::default(), &mut rng, &clock, |_, _| {}).await?;
+    let wall_s = t.elapsed().as_secs_f64();
+    let cpu_s = crate::import::cpu_seconds().unwrap_or(0.0) - cpu0;
+    db.close().await;
+    json(&OneSync {
+        wall_s,
+        cpu_s,
+        peak_mb: crate::import::peak_memory_kb().unwrap_or(0) as f64 / 1024.0,
+        requests: r.requests,
+        operations: r.operations,
+        photos_uploaded: r.photos_uploaded,
+        photo_bytes: r.photo_bytes,
+    })
+}
+
+/// The initial sync in a child process (see the module's comment).
+async fn initial_in_child(data_dir: &Path, token: &str) -> anyhow::Result<OneSync> {
+    let mut child = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["bench", "sync-one", "--into"])
+        .arg(data_dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(token.as_bytes()).await?;
+    }
+    let out = child.wait_with_output().await?;
+    if !out.status.success() {
+        anyhow::bail!("synchronisation initiale : {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
 pub async fn run(products: usize, photos: usize) -> anyhow::Result<()> {
     let products = products.max(1);
     let tmp = tempfile::tempdir()?;
@@ -180,29 +247,47 @@ pub async fn run(products: usize, photos: usize) -> anyhow::Result<()> {
     let imported = studio.import(files, Arc::new(|_| {}), CancelFlag::new(), now).await?;
     let attached = studio.apply_matches(&imported.proposals, now).await?;
     line(format!(
-        "bench sync : {products} produits, {} photos importées et {attached} rattachées ({:.1} s de préparation) ; serveur de référence en boucle locale",
+        "bench sync : {products} produits, {} photos importées et {attached} rattachées ({:.1} s de préparation) ; serveur de référence en boucle locale ; charge {}",
         imported.imported,
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     ));
 
     let keychain = MemoryKeychain::default();
-    comptoir_core::sync::connect(&db, &url, Credential::Token(shop.token), &keychain).await?;
+    comptoir_core::sync::connect(&db, &url, Credential::Token(shop.token.clone()), &keychain).await?;
     let clock: Clock = Arc::new(Utc::now);
     let opts = SyncOptions::default();
     let mut rng = Rng::seeded(42);
-    let mut phase = async |first: bool| -> anyhow::Result<Phase> {
+    let mut phase = async || -> anyhow::Result<Phase> {
         let before = sent.load(Ordering::Relaxed);
         let t = Instant::now();
-        let report = if first {
-            sync_until_drained(&db, &data_dir, &keychain, &opts, &mut rng, &clock, |_, _| {}).await?
-        } else {
-            comptoir_core::sync::sync_once(&db, &data_dir, &keychain, &opts, &mut rng, clock()).await?
-        };
+        let report = comptoir_core::sync::sync_once(&db, &data_dir, &keychain, &opts, &mut rng, clock()).await?;
         Ok(Phase { wall: t.elapsed(), wire_bytes: sent.load(Ordering::Relaxed) - before, report })
     };
-    let initial = phase(true).await?;
+    let before = sent.load(Ordering::Relaxed);
+    let one = initial_in_child(&data_dir, &shop.token).await?;
+    let initial = Phase {
+        wall: Duration::from_secs_f64(one.wall_s),
+        wire_bytes: sent.load(Ordering::Relaxed) - before,
+        report: SyncReport {
+            requests: one.requests,
+            operations: one.operations,
+            photos_uploaded: one.photos_uploaded,
+            photo_bytes: one.photo_bytes,
+            ..SyncReport::default()
+        },
+    };
     print("Synchronisation initiale", &initial);
-    let noop = phase(false).await?;
+    line(format!(
+        "{:<26} CPU {:.2} s, pic mémoire du client {:.0} Mo (VmHWM de son propre processus, sans le serveur)",
+        "", one.cpu_s, one.peak_mb
+    ));
+    let noop = phase().await?;
     print("Re-synchronisation à vide", &noop);
     for id in ids.iter().step_by((products / 10).max(1)).take(10) {
         let p = db.product(*id).await?;
@@ -210,7 +295,7 @@ pub async fn run(products: usize, photos: usize) -> anyhow::Result<()> {
         input.variants[0].price_cents += 10;
         db.save_product(&input, Utc::now()).await?;
     }
-    let edit = phase(false).await?;
+    let edit = phase().await?;
     print("Après 10 produits modifiés", &edit);
     line(format!(
         "Objectifs : re-synchronisation à vide < 10 Ko ({} octets : {}) ; 10 produits modifiés → {} opération(s) envoyée(s) : {}",
