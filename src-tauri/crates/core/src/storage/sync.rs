@@ -45,6 +45,19 @@ impl Entity {
     }
 }
 
+/// Which products [`crate::Db::sync_product_inputs`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum SyncProductRows<'a> {
+    All,
+    /// These uids (those absent were deleted locally).
+    Uids(&'a [String]),
+    /// A page: the `limit` products after product `id`, in id order.
+    After {
+        id: i64,
+        limit: usize,
+    },
+}
+
 /// One pending change (already coalesced: one per object).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {

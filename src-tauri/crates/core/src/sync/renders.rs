@@ -77,6 +77,21 @@ impl Renders {
         Ok(())
     }
 
+    /// The renders of the given products' photos, in display order, by product uid
+    /// (a product without photos, or deleted, is absent): [`Renders::fill`] without the
+    /// products' data, for a pass that only needs to know which images they name.
+    pub async fn images_of(&mut self, uids: &[String]) -> Result<BTreeMap<String, Vec<String>>> {
+        let mut images: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        if uids.is_empty() {
+            return Ok(images);
+        }
+        for row in self.db.sync_product_photos(Some(uids)).await? {
+            let render = self.resolve(&row).await?;
+            images.entry(row.product_uid).or_default().push(render.sha256);
+        }
+        Ok(images)
+    }
+
     /// A render this pass resolved, by its hash.
     pub fn get(&self, sha: &str) -> Option<&Render> {
         self.by_sha.get(sha)

@@ -21,6 +21,7 @@ use crate::catalogue::{
     Allergen, FoodInfo, Offer, ProductInput, ProductKind, ProductStatus, ServiceSession, StockPolicy, Unit, UnitPrice,
     UnitPricePer, normalise_net_quantity, publish_problems, unit_price_of,
 };
+use crate::storage::sync::SyncProductRows;
 use crate::{Db, FieldError, Result};
 
 /// One product ready for the wire.
@@ -42,7 +43,30 @@ impl Db {
 
     /// [`Db::sync_product_data`] with, for each product, whether it is withheld and why.
     pub async fn sync_products(&self, uids: Option<&[String]>) -> Result<BTreeMap<String, WireProduct>> {
-        let products = self.sync_product_inputs(uids).await?;
+        let which = match uids {
+            Some(u) => SyncProductRows::Uids(u),
+            None => SyncProductRows::All,
+        };
+        self.wire_products_of(self.sync_product_inputs(which).await?).await
+    }
+
+    /// [`Db::sync_products`] a page at a time: the `limit` products after product
+    /// `after_id` in id order, and the last one's id (`None`: no product left). A whole
+    /// catalogue is read this way where it is walked, so that it is never all in memory.
+    pub async fn sync_products_page(
+        &self,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<(BTreeMap<String, WireProduct>, Option<i64>)> {
+        let products = self.sync_product_inputs(SyncProductRows::After { id: after_id, limit }).await?;
+        let last = products.values().filter_map(|(i, _)| i.id).max();
+        Ok((self.wire_products_of(products).await?, last))
+    }
+
+    async fn wire_products_of(
+        &self,
+        products: BTreeMap<String, (ProductInput, Option<String>)>,
+    ) -> Result<BTreeMap<String, WireProduct>> {
         let variant_ids: Vec<i64> =
             products.values().flat_map(|(i, _)| i.variants.iter().filter_map(|v| v.id)).collect();
         let mut promotions = self.promotions_of_variants(&variant_ids).await?;

@@ -26,6 +26,8 @@ pub enum Fault {
 struct Rule {
     prefix: String,
     fault: Fault,
+    /// Matching requests let through before the fault.
+    skip: usize,
     remaining: usize,
 }
 
@@ -33,12 +35,18 @@ struct Rule {
 struct Shared {
     rules: Mutex<Vec<Rule>>,
     applied: AtomicUsize,
+    /// Every request seen: its request line and body.
+    seen: Mutex<Vec<(String, Vec<u8>)>>,
 }
 
 impl Shared {
     fn take(&self, request_line: &str) -> Option<Fault> {
         let mut rules = self.rules.lock().unwrap();
         let rule = rules.iter_mut().find(|r| r.remaining > 0 && request_line.starts_with(&r.prefix))?;
+        if rule.skip > 0 {
+            rule.skip -= 1;
+            return None;
+        }
         rule.remaining -= 1;
         self.applied.fetch_add(1, Ordering::SeqCst);
         Some(rule.fault.clone())
@@ -67,7 +75,21 @@ impl FaultProxy {
 
     /// The next `times` requests whose request line starts with `prefix` get `fault`.
     pub fn arm(&self, prefix: &str, fault: Fault, times: usize) {
-        self.shared.rules.lock().unwrap().push(Rule { prefix: prefix.to_owned(), fault, remaining: times });
+        self.arm_after(prefix, fault, 0, times);
+    }
+
+    /// Same, once `skip` matching requests went through untouched.
+    pub fn arm_after(&self, prefix: &str, fault: Fault, skip: usize, times: usize) {
+        self.shared.rules.lock().unwrap().push(Rule { prefix: prefix.to_owned(), fault, skip, remaining: times });
+    }
+
+    /// The bodies of the requests seen so far whose request line starts with `prefix`.
+    pub fn bodies(&self, prefix: &str) -> Vec<String> {
+        let seen = self.shared.seen.lock().unwrap();
+        seen.iter()
+            .filter(|(l, _)| l.starts_with(prefix))
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .collect()
     }
 
     /// Faults injected so far.
@@ -146,6 +168,8 @@ async fn connection(down: TcpStream, upstream_port: u16, shared: Arc<Shared>) {
             }
         }
         let request: Vec<u8> = pending.drain(..end + body_len).collect();
+        let line = head.lines().next().unwrap_or("").to_owned();
+        shared.seen.lock().unwrap().push((line, request[end..].to_vec()));
         match fault {
             None => {
                 if uw.write_all(&request).await.is_err() {

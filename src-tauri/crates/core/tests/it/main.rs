@@ -19,6 +19,7 @@ mod stored_json;
 mod support;
 mod sync;
 mod sync_faults;
+mod sync_pages;
 mod sync_photos;
 mod sync_vocabulary;
 mod sync_worker;

@@ -46,6 +46,32 @@ impl Db {
             .collect()
     }
 
+    /// One page of [`Db::outbox_unbatched`]'s entries of one kind: those after entry
+    /// `after_id`, oldest first, at most `limit`. A pass reads the outbox this way so
+    /// that what it holds at once is a page, not the whole catalogue (issue 17).
+    pub async fn outbox_unbatched_page(&self, entity: Entity, after_id: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, uid, change_seq, batch_key, attempts FROM sync_outbox
+             WHERE batch_key IS NULL AND entity = ? AND id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(entity.as_str())
+        .bind(after_id)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OutboxEntry {
+                id: r.get(0),
+                entity,
+                uid: r.get(1),
+                change_seq: r.get(2),
+                batch_key: r.get(3),
+                attempts: r.get(4),
+            })
+            .collect())
+    }
+
     /// Adds objects to the outbox (reconciliation found them different).
     pub async fn enqueue_sync(&self, objects: &[(Entity, String)]) -> Result<()> {
         let mut tx = self.pool.begin().await?;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use comptoir_protocol::catalog::CategoryData;
 use sqlx::Row;
 
-use super::{Entity, KnownObject, Moderation, RemoteStock};
+use super::{Entity, KnownObject, Moderation, RemoteStock, SyncProductRows};
 use crate::model::catalogue::{ProductInput, VariantInput, VariantOption};
 use crate::storage::offer::{OFFER_COLUMNS_P, StoredOffer};
 use crate::storage::products::{parse_status, parse_unit, parse_vat};
@@ -29,6 +29,34 @@ impl Db {
                 .map(|j| crate::storage::stored_json_at::<Vec<String>>("sync_objects", &uid, "sent_images", j))
                 .transpose()?;
             out.insert((e, uid), KnownObject { version: r.get(2), sent_hash: r.get(3), sent_images });
+        }
+        Ok(out)
+    }
+
+    /// [`Db::known_objects`] of the given objects of one kind only (those of a page of
+    /// the outbox); the others are absent from the map.
+    pub async fn known_objects_of(
+        &self,
+        entity: Entity,
+        uids: &[String],
+    ) -> Result<HashMap<(Entity, String), KnownObject>> {
+        let filter = serde_json::to_string(uids).map_err(|e| Error::Conflict(e.to_string()))?;
+        let rows = sqlx::query(
+            "SELECT uid, version, sent_hash, sent_images FROM sync_objects
+             WHERE entity = ? AND uid IN (SELECT value FROM json_each(?))",
+        )
+        .bind(entity.as_str())
+        .bind(filter)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for r in rows {
+            let uid: String = r.get(0);
+            let sent_images = r
+                .get::<Option<&str>, _>(3)
+                .map(|j| crate::storage::stored_json_at::<Vec<String>>("sync_objects", &uid, "sent_images", j))
+                .transpose()?;
+            out.insert((entity, uid), KnownObject { version: r.get(1), sent_hash: r.get(2), sent_images });
         }
         Ok(out)
     }
@@ -81,27 +109,41 @@ impl Db {
     }
 
     /// The products the sync sends, by uid, in their editable form with their category's
-    /// uid: all of them (`None`) or the given ones. A uid with no row is absent from the
-    /// map (deleted locally). What is sent of them is the sync's rule
-    /// (`Db::sync_products`, in `sync::wire`).
+    /// uid: all of them, the given ones, or a page of them in id order
+    /// ([`SyncProductRows`]). A uid with no row is absent from the map (deleted
+    /// locally). What is sent of them is the sync's rule (`Db::sync_products`, in
+    /// `sync::wire`).
     pub async fn sync_product_inputs(
         &self,
-        uids: Option<&[String]>,
+        which: SyncProductRows<'_>,
     ) -> Result<BTreeMap<String, (ProductInput, Option<String>)>> {
-        let filter = match uids {
-            Some(u) => serde_json::to_string(u).map_err(|e| Error::Conflict(e.to_string()))?,
-            None => String::new(),
+        const SELECT: &str = "SELECT p.id, p.uid, p.name, p.description, c.uid, p.status, p.vat_bp, p.unit";
+        const FROM: &str = "FROM products p LEFT JOIN categories c ON c.id = p.category_id";
+        let rows = match which {
+            SyncProductRows::All => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT}, {OFFER_COLUMNS_P} {FROM}")))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            SyncProductRows::Uids(uids) => {
+                let filter = serde_json::to_string(uids).map_err(|e| Error::Conflict(e.to_string()))?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT}, {OFFER_COLUMNS_P} {FROM} WHERE p.uid IN (SELECT value FROM json_each(?))"
+                )))
+                .bind(filter)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            SyncProductRows::After { id, limit } => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT}, {OFFER_COLUMNS_P} {FROM} WHERE p.id > ? ORDER BY p.id LIMIT ?"
+                )))
+                .bind(id)
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?
+            }
         };
-        let all = uids.is_none();
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT p.id, p.uid, p.name, p.description, c.uid, p.status, p.vat_bp, p.unit, {OFFER_COLUMNS_P}
-             FROM products p LEFT JOIN categories c ON c.id = p.category_id
-             WHERE ?1 OR p.uid IN (SELECT value FROM json_each(?2))"
-        )))
-        .bind(all)
-        .bind(if all { "[]" } else { filter.as_str() })
-        .fetch_all(&self.pool)
-        .await?;
         let mut by_id: HashMap<i64, (String, ProductInput, Option<String>)> = HashMap::new();
         for r in rows {
             let name: String = r.get(2);

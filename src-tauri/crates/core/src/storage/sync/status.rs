@@ -130,9 +130,14 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        // Those of the checked products only: a pass checks a page of products at a
+        // time, and a catalogue of incomplete ones would be read again for each page.
+        let filter = serde_json::to_string(checked).map_err(|e| crate::Error::Conflict(e.to_string()))?;
         let open: HashMap<String, String> = sqlx::query_as(
-            "SELECT uid, message FROM sync_conflicts WHERE entity = 'product' AND kind = 'incomplete' AND resolved_at IS NULL",
+            "SELECT uid, message FROM sync_conflicts WHERE entity = 'product' AND kind = 'incomplete' AND resolved_at IS NULL
+               AND uid IN (SELECT value FROM json_each(?))",
         )
+        .bind(filter)
         .fetch_all(&mut *tx)
         .await?
         .into_iter()

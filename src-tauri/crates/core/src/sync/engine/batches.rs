@@ -24,27 +24,40 @@ pub(super) fn op_size(op: &CatalogOp) -> usize {
     serde_json::to_vec(op).map_or(0, |b| b.len()) + 1
 }
 
-/// Cuts `items` into batches of at most `max_ops` items whose bodies stay under
-/// `max_body` bytes (with a margin for the envelope): long descriptions or many
+/// Cuts items, as they come, into batches of at most `max_ops` items whose bodies stay
+/// under `max_body` bytes (with a margin for the envelope): long descriptions or many
 /// variants would otherwise make a 100-op batch too large, refused as a whole (413)
 /// again and again. A single op larger than the limit goes alone (the server says
-/// why, once).
-pub(super) fn split_batches<T>(items: &[T], max_ops: usize, max_body: usize, size: impl Fn(&T) -> usize) -> Vec<&[T]> {
-    let budget = max_body.saturating_sub(max_body / 20 + 64).max(1);
-    let mut out = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (i, item) in items.iter().enumerate() {
-        let n = size(item);
-        if i > start && (i - start >= max_ops.max(1) || bytes + n > budget) {
-            out.push(&items[start..i]);
-            (start, bytes) = (i, 0);
-        }
-        bytes += n;
+/// why, once). Fed one op at a time, a pass holds one batch, never the catalogue's ops.
+pub(super) struct Batches<T> {
+    items: Vec<T>,
+    bytes: usize,
+    max_ops: usize,
+    budget: usize,
+}
+
+impl<T> Batches<T> {
+    pub(super) fn new(max_ops: usize, max_body: usize) -> Self {
+        let budget = max_body.saturating_sub(max_body / 20 + 64).max(1);
+        Self { items: Vec::new(), bytes: 0, max_ops: max_ops.max(1), budget }
     }
-    if start < items.len() {
-        out.push(&items[start..]);
+
+    /// Adds an item of `size` bytes; the batch it closes, when it does not fit in it.
+    pub(super) fn push(&mut self, item: T, size: usize) -> Option<Vec<T>> {
+        let full = !self.items.is_empty() && (self.items.len() >= self.max_ops || self.bytes + size > self.budget);
+        let closed = full.then(|| {
+            self.bytes = 0;
+            std::mem::take(&mut self.items)
+        });
+        self.items.push(item);
+        self.bytes += size;
+        closed
     }
-    out
+
+    /// The last batch, if any item is left.
+    pub(super) fn finish(self) -> Option<Vec<T>> {
+        (!self.items.is_empty()).then_some(self.items)
+    }
 }
 
 /// What the shop is told of an op the marketplace refused: its explanation and each
@@ -192,20 +205,23 @@ impl Pass<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_batches;
+    use super::Batches;
+
+    /// The batches' lengths of items of these sizes.
+    fn cut(sizes: &[usize], max_ops: usize, max_body: usize) -> Vec<usize> {
+        let mut batches = Batches::new(max_ops, max_body);
+        let mut out: Vec<usize> = sizes.iter().filter_map(|s| batches.push(*s, *s)).map(|b| b.len()).collect();
+        out.extend(batches.finish().map(|b| b.len()));
+        out
+    }
 
     #[test]
     fn batches_respect_both_the_op_count_and_the_body_size() {
-        let sizes = [10usize; 25];
-        let by_count: Vec<usize> = split_batches(&sizes, 10, 1 << 20, |s| *s).iter().map(|c| c.len()).collect();
-        assert_eq!(by_count, [10, 10, 5]);
+        assert_eq!(cut(&[10; 25], 10, 1 << 20), [10, 10, 5]);
         // 1000-byte budget (minus the envelope's margin): 300-byte ops go 2 by 2.
-        let big = [300usize; 5];
-        let by_size: Vec<usize> = split_batches(&big, 100, 1000, |s| *s).iter().map(|c| c.len()).collect();
-        assert_eq!(by_size, [2, 2, 1]);
+        assert_eq!(cut(&[300; 5], 100, 1000), [2, 2, 1]);
         // An op larger than the limit goes alone, never dropped.
-        let huge = [10usize, 5000, 10];
-        let alone: Vec<usize> = split_batches(&huge, 100, 1000, |s| *s).iter().map(|c| c.len()).collect();
-        assert_eq!(alone, [1, 1, 1]);
+        assert_eq!(cut(&[10, 5000, 10], 100, 1000), [1, 1, 1]);
+        assert_eq!(cut(&[], 100, 1000), Vec::<usize>::new());
     }
 }

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use comptoir_protocol::catalog::{CatalogOp, ObjectType, ProductData};
+use comptoir_protocol::catalog::{CatalogOp, CategoryData, ObjectType, ProductData};
 use comptoir_protocol::hash::content_hash;
 
-use super::batches::{ReadyOp, op_size, split_batches};
+use super::batches::{Batches, ReadyOp, op_size};
+use super::media::MediaQuestions;
 use super::{Pass, SResult, SyncError};
 use crate::storage::sync::{Entity, OutboxEntry};
 use crate::sync::upload::UploadLane;
@@ -30,6 +31,12 @@ pub(super) fn split_withheld(
         .collect();
     (data, withheld)
 }
+
+/// Where an op goes in the order of a look's requests: category upserts first, by depth
+/// (parents before children), then products, then deletions — a category once emptied.
+const UPSERT_PRODUCT: u32 = 1000;
+const DELETE_PRODUCT: u32 = 2000;
+const DELETE_CATEGORY: u32 = 3000;
 
 /// Conflicts on one object after which it waits for the next pass.
 const MAX_CONFLICTS: u32 = 5;
@@ -86,6 +93,13 @@ impl Pass<'_> {
 
     /// One look at the outbox (when it changed or a photo landed): sends what is ready.
     /// Whether anything was sent.
+    ///
+    /// The outbox is read a page at a time ([`super::SyncOptions::page`]), each page's
+    /// ops cut into batches as they come and a batch frozen and sent once full: what the
+    /// look holds is a page and a batch, whatever the catalogue's size. The batches are
+    /// those of every op built at once and sorted — category upserts parents first,
+    /// product upserts, product deletions, category deletions, each in the outbox's
+    /// order —, since the categories are read whole first and deletions kept for last.
     async fn send_ready(
         &mut self,
         lane: &mut UploadLane,
@@ -99,23 +113,119 @@ impl Pass<'_> {
             return Ok(false);
         }
         *last_look = Some(look);
-        let entries = self.db.outbox_unbatched().await?;
-        let (ops, waiting) = self.build_ops(&entries, lane).await?;
-        lane.set_products_waiting(waiting);
-        for chunk in split_batches(&ops, self.max_ops, self.max_body, |r| op_size(&r.op)) {
-            self.freeze_and_send(chunk).await?;
+        self.media_of_outbox(lane).await?;
+        let page = self.opts.page.max(1);
+        let categories = self.db.sync_category_data().await?;
+        let mut batches = Batches::new(self.max_ops, self.max_body);
+        let mut sent = false;
+        // Deletions go last, products' then categories' (a category is emptied first).
+        // They are small ops (no data): kept, not re-read.
+        let (mut product_deletes, mut category_deletes) = (Vec::new(), Vec::new());
+        // The shop's categories are few: their entries are read whole, to go by depth.
+        let entries = self.db.outbox_unbatched_page(Entity::Category, 0, usize::MAX).await?;
+        let (ops, _) = self.build_ops(&entries, &categories, lane).await?;
+        for (order, op) in ops {
+            sent = true;
+            if order == DELETE_CATEGORY {
+                category_deletes.push(op);
+            } else {
+                self.batch(&mut batches, op).await?;
+            }
         }
-        Ok(!ops.is_empty())
+        let mut waiting = 0;
+        let mut after = 0;
+        loop {
+            let entries = self.db.outbox_unbatched_page(Entity::Product, after, page).await?;
+            let Some(last) = entries.last() else { break };
+            after = last.id;
+            let (ops, w) = self.build_ops(&entries, &categories, lane).await?;
+            waiting += w;
+            for (order, op) in ops {
+                sent = true;
+                if order == DELETE_PRODUCT {
+                    product_deletes.push(op);
+                } else {
+                    self.batch(&mut batches, op).await?;
+                }
+            }
+        }
+        lane.set_products_waiting(waiting);
+        for op in product_deletes.into_iter().chain(category_deletes) {
+            self.batch(&mut batches, op).await?;
+        }
+        if let Some(last) = batches.finish() {
+            self.freeze_and_send(&last).await?;
+        }
+        Ok(sent)
     }
 
-    /// Builds the ops of the pending entries from the current rows (coalescing: the
-    /// final state only), with each product's photos as renders. Entries whose content
-    /// the server already holds are dropped. Renders the server lacks are queued on the
-    /// photo lane, in the outbox's order so that products complete one after the other.
-    /// Returns the ops ready now and how many products wait for their photos.
-    async fn build_ops(&mut self, entries: &[OutboxEntry], lane: &mut UploadLane) -> SResult<(Vec<ReadyOp>, usize)> {
-        let known = self.db.known_objects().await?;
-        let categories = self.db.sync_category_data().await?;
+    /// Adds an op to the batch being filled, and sends the batch it closes.
+    async fn batch(&mut self, batches: &mut Batches<ReadyOp>, op: ReadyOp) -> SResult<()> {
+        let size = op_size(&op.op);
+        if let Some(full) = batches.push(op, size) {
+            self.freeze_and_send(&full).await?;
+        }
+        Ok(())
+    }
+
+    /// Which images of the outbox's products the server holds, asked before any batch
+    /// goes, 1000 at a time over the whole outbox read a page at a time; then the renders
+    /// it lacks queued on the photo lane in the outbox's order, so that products
+    /// complete one after the other. The same requests as one list of every image made,
+    /// without that list. A product's images are its renders and what it was last sent
+    /// (kept on its page while its new photos upload).
+    async fn media_of_outbox(&mut self, lane: &mut UploadLane) -> SResult<()> {
+        let page = self.opts.page.max(1);
+        let mut asking = MediaQuestions::default();
+        // The products' renders in the outbox's order (as many as their photos).
+        let mut renders: Vec<String> = Vec::new();
+        let mut after = 0;
+        loop {
+            let entries = self.db.outbox_unbatched_page(Entity::Product, after, page).await?;
+            let Some(last) = entries.last() else { break };
+            after = last.id;
+            let uids: Vec<String> = entries.iter().map(|e| e.uid.clone()).collect();
+            let mut images = self.renders.images_of(&uids).await?;
+            let mut known = self.db.known_objects_of(Entity::Product, &uids).await?;
+            for e in &entries {
+                let own = images.remove(&e.uid).unwrap_or_default();
+                let sent = known.remove(&(Entity::Product, e.uid.clone())).and_then(|k| k.sent_images);
+                for sha in own.iter().chain(sent.iter().flatten()) {
+                    self.ask_media(&mut asking, sha).await?;
+                }
+                renders.extend(own);
+            }
+        }
+        self.media_answers(asking).await?;
+        for sha in renders {
+            if self.missing.contains(&sha)
+                && !self.pushed.contains(&sha)
+                && let Some(r) = self.renders.get(&sha).cloned()
+            {
+                lane.push(r, self.partial.get(&sha).copied().unwrap_or(0));
+                self.pushed.insert(sha);
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the ops of pending entries of one kind (a page of the outbox) from the
+    /// current rows (coalescing: the final state only), with each product's photos as
+    /// renders, each with its place in the look's order (category upserts by depth, then
+    /// [`UPSERT_PRODUCT`], [`DELETE_PRODUCT`], [`DELETE_CATEGORY`]), sorted. Entries
+    /// whose content the server already holds are dropped. Renders the server lacks are
+    /// queued on the photo lane (the outbox's were asked about and queued first: here
+    /// only those of entries added since). Returns the ops ready now and how many
+    /// products wait for their photos.
+    async fn build_ops(
+        &mut self,
+        entries: &[OutboxEntry],
+        categories: &BTreeMap<String, (CategoryData, u32)>,
+        lane: &mut UploadLane,
+    ) -> SResult<(Vec<(u32, ReadyOp)>, usize)> {
+        let Some(entity) = entries.first().map(|e| e.entity) else { return Ok((Vec::new(), 0)) };
+        let all: Vec<String> = entries.iter().map(|e| e.uid.clone()).collect();
+        let known = self.db.known_objects_of(entity, &all).await?;
         let uids: Vec<String> = entries.iter().filter(|e| e.entity == Entity::Product).map(|e| e.uid.clone()).collect();
         let (mut products, withheld) = split_withheld(self.db.sync_products(Some(&uids)).await?);
         // A product published but incomplete goes unpublished; the shop is told why
@@ -166,7 +276,8 @@ impl Pass<'_> {
                     }
                     None if k.version == 0 => drop.push((e.id, e.change_seq)),
                     None => {
-                        ops.push(ready(3000, CatalogOp::delete(ObjectType::Category, &e.uid, k.version), None, false))
+                        let op = CatalogOp::delete(ObjectType::Category, &e.uid, k.version);
+                        ops.push(ready(DELETE_CATEGORY, op, None, false))
                     }
                 },
                 Entity::Product => match products.get(&e.uid) {
@@ -177,7 +288,12 @@ impl Pass<'_> {
                             continue;
                         }
                         if data.images.iter().all(|i| self.on_server.contains(i)) {
-                            ops.push(ready(1000, CatalogOp::upsert_product(&e.uid, k.version, data), Some(h), false));
+                            ops.push(ready(
+                                UPSERT_PRODUCT,
+                                CatalogOp::upsert_product(&e.uid, k.version, data),
+                                Some(h),
+                                false,
+                            ));
                             continue;
                         }
                         // Its photos are not all up yet. A new product waits for them (it is
@@ -191,7 +307,7 @@ impl Pass<'_> {
                         let hi = content_hash(&interim);
                         if k.sent_hash.as_deref() != Some(hi.as_str()) {
                             ops.push(ready(
-                                1000,
+                                UPSERT_PRODUCT,
                                 CatalogOp::upsert_product(&e.uid, k.version, &interim),
                                 Some(hi),
                                 true,
@@ -200,13 +316,14 @@ impl Pass<'_> {
                     }
                     None if k.version == 0 => drop.push((e.id, e.change_seq)),
                     None => {
-                        ops.push(ready(2000, CatalogOp::delete(ObjectType::Product, &e.uid, k.version), None, false))
+                        let op = CatalogOp::delete(ObjectType::Product, &e.uid, k.version);
+                        ops.push(ready(DELETE_PRODUCT, op, None, false))
                     }
                 },
             }
         }
         self.db.drop_outbox_entries(&drop).await?;
         ops.sort_by_key(|(o, r)| (*o, r.entry.id));
-        Ok((ops.into_iter().map(|(_, r)| r).collect(), waiting))
+        Ok((ops, waiting))
     }
 }

@@ -54,6 +54,11 @@ pub struct SyncOptions {
     pub idle_timeout: Duration,
     /// Told how the photo uploads stand, about once a second.
     pub progress: Option<ProgressSink>,
+    /// Outbox entries (and, reconciling, products) read and turned into requests at
+    /// once. What a pass holds is bounded by this, not by the catalogue: a first sync of
+    /// 50,000 products held them all, their ops and their JSON at once (issue 17). The
+    /// requests sent do not depend on it; tests make it small to cross pages.
+    pub page: usize,
 }
 
 impl std::fmt::Debug for SyncOptions {
@@ -63,6 +68,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("parallel_uploads", &self.parallel_uploads)
             .field("backoff", &self.backoff)
             .field("idle_timeout", &self.idle_timeout)
+            .field("page", &self.page)
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +81,7 @@ impl Default for SyncOptions {
             backoff: Backoff::default(),
             idle_timeout: Duration::from_secs(30),
             progress: None,
+            page: 1000,
         }
     }
 }

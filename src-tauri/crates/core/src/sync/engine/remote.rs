@@ -128,40 +128,60 @@ impl Pass<'_> {
                 None => break,
             }
         }
-        let mut local: HashMap<(Entity, String), String> = HashMap::new();
-        for (uid, (data, _)) in self.db.sync_category_data().await? {
-            local.insert((Entity::Category, uid), content_hash(&data));
-        }
-        let (mut products, withheld) = split_withheld(self.db.sync_products(None).await?);
-        let uids: Vec<String> = products.keys().cloned().collect();
-        self.db.set_withheld_issues(&uids, &withheld, self.now).await?;
-        self.renders.fill(&mut products, true).await?;
-        for (uid, data) in products {
-            local.insert((Entity::Product, uid), content_hash(&data));
-        }
+        // Ours, compared as it is read: the categories (few), then the products a page at
+        // a time, never the whole catalogue at once. What each page found is written
+        // before the next is read (the versions the server holds, what to send).
         let mut known = Vec::new();
         let mut queue = Vec::new();
-        for (key, hash) in &local {
-            match server.get(key) {
-                Some((v, false, Some(h))) if h == hash => {
-                    let k = KnownObject { version: *v, sent_hash: Some(h.clone()), sent_images: None };
-                    known.push((key.0, key.1.clone(), k));
-                }
-                Some((v, _, _)) => {
-                    known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: None, sent_images: None }));
-                    queue.push(key.clone());
-                }
-                None => queue.push(key.clone()),
-            }
+        for (uid, (data, _)) in self.db.sync_category_data().await? {
+            compare(&mut server, (Entity::Category, uid), content_hash(&data), &mut known, &mut queue);
         }
-        for (key, (v, deleted, _)) in &server {
-            if !deleted && !local.contains_key(key) {
-                known.push((key.0, key.1.clone(), KnownObject { version: *v, sent_hash: None, sent_images: None }));
-                queue.push(key.clone());
+        let mut after = 0;
+        loop {
+            let (page, last) = self.db.sync_products_page(after, self.opts.page.max(1)).await?;
+            let Some(last) = last else { break };
+            after = last;
+            let (mut products, withheld) = split_withheld(page);
+            let uids: Vec<String> = products.keys().cloned().collect();
+            self.db.set_withheld_issues(&uids, &withheld, self.now).await?;
+            self.renders.fill(&mut products, false).await?;
+            for (uid, data) in products {
+                compare(&mut server, (Entity::Product, uid), content_hash(&data), &mut known, &mut queue);
+            }
+            self.db.set_known_objects(&std::mem::take(&mut known)).await?;
+            self.db.enqueue_sync(&std::mem::take(&mut queue)).await?;
+        }
+        // What is left of the server's is not ours (any more): deleted here.
+        for (key, (v, deleted, _)) in server {
+            if !deleted {
+                known.push((key.0, key.1.clone(), KnownObject { version: v, sent_hash: None, sent_images: None }));
+                queue.push(key);
             }
         }
         self.db.set_known_objects(&known).await?;
         self.db.enqueue_sync(&queue).await?;
         Ok(())
+    }
+}
+
+/// One of our objects against what the server holds of it (taken out of `server`, so
+/// that what is left there at the end is the server's alone): the same content is known
+/// to be there; anything else is queued, with the server's version when it has one.
+fn compare(
+    server: &mut HashMap<(Entity, String), (i64, bool, Option<String>)>,
+    key: (Entity, String),
+    hash: String,
+    known: &mut Vec<(Entity, String, KnownObject)>,
+    queue: &mut Vec<(Entity, String)>,
+) {
+    match server.remove(&key) {
+        Some((v, false, Some(h))) if h == hash => {
+            known.push((key.0, key.1, KnownObject { version: v, sent_hash: Some(h), sent_images: None }));
+        }
+        Some((v, _, _)) => {
+            known.push((key.0, key.1.clone(), KnownObject { version: v, sent_hash: None, sent_images: None }));
+            queue.push(key);
+        }
+        None => queue.push(key),
     }
 }
