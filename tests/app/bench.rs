@@ -242,12 +242,20 @@ async fn floor(defaults: &str) -> Result<Vec<Proc>, String> {
     result
 }
 
+/// One cold start launched directly: its time to the first rows, the PSS of the app's
+/// processes `SETTLE` later, and the app's own stages (name, ms since its `run()`).
+struct DirectStart {
+    start: Duration,
+    procs: Vec<Proc>,
+    stages: Vec<(String, u64)>,
+}
+
 /// Cold starts as a shop has them: the binary launched (no WebDriver, whose session and
 /// automation mode come first otherwise), timed from the spawn to the app's own line
 /// « first rows painted » (`COMPTOIR_STARTUP_REPORT`, printed two animation frames after
 /// the catalogue's first rows are in the page); and its PSS `SETTLE` later, without
-/// automation. Returns (start, PSS of the tree, the app's stages) per run.
-fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<(Duration, Vec<Proc>, Vec<(String, u64)>)> {
+/// automation.
+fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<DirectStart> {
     use std::io::BufRead;
     let mut out = Vec::new();
     for _ in 0..runs {
@@ -269,10 +277,10 @@ fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<(Duration,
         for line in std::io::BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             // « comptoir: stage 412 ms page : script évalué »
-            if let Some((ms, stage)) = line.strip_prefix("comptoir: stage ").and_then(|r| r.split_once(" ms ")) {
-                if let Ok(ms) = ms.parse() {
-                    stages.push((stage.to_owned(), ms));
-                }
+            if let Some((ms, stage)) = line.strip_prefix("comptoir: stage ").and_then(|r| r.split_once(" ms "))
+                && let Ok(ms) = ms.parse()
+            {
+                stages.push((stage.to_owned(), ms));
             }
             if line.contains("first rows painted") {
                 painted = Some(t.elapsed());
@@ -293,7 +301,7 @@ fn direct_starts(data_dir: &Path, defaults: &str, runs: usize) -> Vec<(Duration,
         let _ = child.kill();
         let _ = child.wait();
         let start = painted.expect("the app printed no « first rows painted » line");
-        out.push((start, procs.unwrap_or_default(), stages));
+        out.push(DirectStart { start, procs: procs.unwrap_or_default(), stages });
     }
     out
 }
@@ -344,9 +352,9 @@ async fn bench_config(data_dir: &Path, defaults: &str, runs: usize) {
     };
     println!("\n=== {label} — load average at start: {}", loadavg());
     let direct = direct_starts(data_dir, defaults, runs);
-    let mut direct_starts_sorted: Vec<Duration> = direct.iter().map(|(d, ..)| *d).collect();
+    let mut direct_starts_sorted: Vec<Duration> = direct.iter().map(|d| d.start).collect();
     direct_starts_sorted.sort();
-    let mut direct_pss: Vec<u64> = direct.iter().map(|(_, p, _)| total(p)).collect();
+    let mut direct_pss: Vec<u64> = direct.iter().map(|d| total(&d.procs)).collect();
     direct_pss.sort();
     let (dmed, dmin, dmax) = spread(&direct_starts_sorted);
     let (pmed, pmin, pmax) = spread(&direct_pss);
@@ -360,7 +368,7 @@ async fn bench_config(data_dir: &Path, defaults: &str, runs: usize) {
         mb(pmin),
         mb(pmax)
     );
-    print_stages(&direct.iter().map(|(.., s)| s.clone()).collect::<Vec<_>>());
+    print_stages(&direct.iter().map(|d| d.stages.clone()).collect::<Vec<_>>());
     match floor_starts(defaults, runs) {
         Ok(f) => {
             let (fmed, fmin, fmax) = spread(&f);

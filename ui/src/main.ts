@@ -1,13 +1,17 @@
 import { mount } from "svelte";
 import "./app.css";
 import App from "./App.svelte";
+import { api } from "./lib/api";
 import { prefetchFirstPage } from "./lib/catalogue/firstPage";
 import { setupI18n } from "./lib/i18n";
 import { startupStage } from "./lib/startup";
 
 // Everything bundled above has been evaluated by now.
 startupStage("script évalué");
-// On its way while the messages load and the window mounts (catalogue/firstPage.ts).
+// On their way while the messages load and the window mounts: the shop's state, which
+// decides the first screen, and the catalogue's first page (catalogue/firstPage.ts).
+const firstStatus = api.appStatus();
+firstStatus.catch(() => {}); // the window reports it, once mounted
 prefetchFirstPage();
 
 // French is there at once; English (when chosen) arrives first, so nothing flashes in
@@ -18,6 +22,6 @@ void setupI18n()
     startupStage("messages prêts");
     const target = document.getElementById("app");
     if (!target) throw new Error("#app introuvable");
-    mount(App, { target });
+    mount(App, { target, props: { firstStatus } });
     startupStage("fenêtre montée");
   });
