@@ -10,19 +10,20 @@
 //! (within ±5 MB, on the app and on the minimal window alike): the hardware acceleration
 //! policy `Never` on top of compositing off (and it would override a user who set
 //! WEBKIT_DISABLE_COMPOSITING_MODE=0 to try compositing), the page cache off (a
-//! single-page app never navigates), Skia's CPU
-//! rendering, the DMA-BUF renderer off, Mesa's softpipe instead of llvmpipe, and
-//! bmalloc replaced by the system's malloc (`Malloc=1`). WebKit loads Mesa (and LLVM,
-//! 20 MB) in both processes whatever the settings: without an EGL display the web
-//! process aborts.
+//! single-page app never navigates), Skia's CPU rendering, the DMA-BUF renderer off,
+//! Mesa's softpipe instead of llvmpipe, and bmalloc replaced by the system's malloc
+//! (`Malloc=1`). WebKit loads Mesa (and LLVM, 20 MB) in both processes whatever the
+//! settings: without an EGL display the web process aborts.
 //!
-//! The web context's cache model is `DocumentViewer`. It saves nothing at start, but
-//! WebKitGTK's default (`WebBrowser`) keeps the images a page stopped showing, up to 32–64
-//! MB on any PC with 2 GB or more (WebKit's `Shared/CacheModel.cpp`: a quarter to a half
-//! of 128 MB), and the studio shows new thumbnails and photos with every batch: over an
-//! hour of use (`tests/app/creep.rs`) the web process grew by 3–5 MB per batch of ten
-//! photos. A document viewer keeps no such dead resource; the photos are the app's own
-//! files (`photo://`), so showing one again costs a file read, not a download.
+//! The web context's cache model is `DocumentViewer`. It saves nothing at start (the
+//! footprint bench measures the same idle PSS with either), but WebKitGTK's default
+//! (`WebBrowser`) keeps the images a page stopped showing, up to 32–64 MB on any PC with
+//! 2 GB or more (WebKit's `Shared/CacheModel.cpp`: a quarter to a half of 128 MB), and
+//! the studio shows new thumbnails and photos with every batch. A document viewer keeps
+//! no such dead resource; the photos are the app's own files (`photo://`), so showing
+//! one again costs a file read, not a download. It is not what makes the web process
+//! grow over an hour of use (`tests/app/creep.rs` measures the same growth with it):
+//! that is still to be found (issue 17).
 
 /// Applies the web view settings to every window: the webcam, and the cache model.
 #[cfg(target_os = "linux")]
