@@ -23,6 +23,9 @@ pub enum Entity {
 }
 
 impl Entity {
+    /// Every kind, for a statement that must also see the rows of none of them.
+    pub const ALL: [Entity; 2] = [Entity::Category, Entity::Product];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Entity::Category => "category",

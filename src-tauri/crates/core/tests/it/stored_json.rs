@@ -9,6 +9,7 @@ use std::sync::Arc;
 use comptoir_core::import::{self, Control, ImportMode, ImportSettings, PlanOptions};
 use comptoir_core::orders::OrderFilter;
 use comptoir_core::photos::{Format, NewPhoto};
+use comptoir_core::storage::sync::Entity;
 use comptoir_core::{Error, ErrorCode};
 use comptoir_protocol::orders::{Customer, OrderStatus};
 
@@ -151,6 +152,12 @@ async fn an_unknown_outbox_entity_is_an_error_not_skipped() {
     let outbox = corrupt(t.db.outbox_unbatched().await.unwrap_err());
     let at = format!("colonne « entity » de la table « sync_outbox », ligne {} (type inconnu « variante »)", entry.id);
     assert!(outbox.contains(&at), "{outbox}");
+    // A sync pass reads the outbox a page of one kind at a time: the damaged row is no
+    // kind, and is still named, whichever kind is asked for.
+    for kind in Entity::ALL {
+        let page = corrupt(t.db.outbox_unbatched_page(kind, 0, 1000).await.unwrap_err());
+        assert!(page.contains(&at), "{page}");
+    }
 
     damage(&t, &format!("INSERT INTO sync_objects (entity, uid, version) VALUES ('variante', '{}', 3)", entry.uid));
     let known = corrupt(t.db.known_objects().await.unwrap_err());

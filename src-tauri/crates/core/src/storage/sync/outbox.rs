@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 
 use super::{Entity, FrozenBatch, OpOutcome, OutboxEntry};
-use crate::Result;
 use crate::storage::{Db, ts};
+use crate::{Error, Result};
 
 impl Db {
     pub async fn outbox_len(&self) -> Result<i64> {
@@ -31,45 +32,31 @@ impl Db {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                let id: i64 = r.get(0);
-                Ok(OutboxEntry {
-                    id,
-                    entity: Entity::stored("sync_outbox", id, r.get::<&str, _>(1))?,
-                    uid: r.get(2),
-                    change_seq: r.get(3),
-                    batch_key: r.get(4),
-                    attempts: r.get(5),
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_entry).collect()
     }
 
     /// One page of [`Db::outbox_unbatched`]'s entries of one kind: those after entry
     /// `after_id`, oldest first, at most `limit`. A pass reads the outbox this way so
     /// that what it holds at once is a page, not the whole catalogue (issue 17).
+    ///
+    /// A row of no known kind is read too, and is an error naming it: filtered out by
+    /// the kind asked for, the change it stands for would never be sent, silently.
     pub async fn outbox_unbatched_page(&self, entity: Entity, after_id: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let known =
+            serde_json::to_string(&Entity::ALL.map(Entity::as_str)).map_err(|e| Error::Conflict(e.to_string()))?;
         let rows = sqlx::query(
-            "SELECT id, uid, change_seq, batch_key, attempts FROM sync_outbox
-             WHERE batch_key IS NULL AND entity = ? AND id > ? ORDER BY id LIMIT ?",
+            "SELECT id, entity, uid, change_seq, batch_key, attempts FROM sync_outbox
+             WHERE batch_key IS NULL AND id > ?
+               AND (entity = ? OR entity NOT IN (SELECT value FROM json_each(?)))
+             ORDER BY id LIMIT ?",
         )
-        .bind(entity.as_str())
         .bind(after_id)
+        .bind(entity.as_str())
+        .bind(known)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| OutboxEntry {
-                id: r.get(0),
-                entity,
-                uid: r.get(1),
-                change_seq: r.get(2),
-                batch_key: r.get(3),
-                attempts: r.get(4),
-            })
-            .collect())
+        rows.iter().map(outbox_entry).collect()
     }
 
     /// Adds objects to the outbox (reconciliation found them different).
@@ -247,4 +234,17 @@ impl Db {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// An outbox row (`id, entity, uid, change_seq, batch_key, attempts`).
+fn outbox_entry(r: &SqliteRow) -> Result<OutboxEntry> {
+    let id: i64 = r.get(0);
+    Ok(OutboxEntry {
+        id,
+        entity: Entity::stored("sync_outbox", id, r.get::<&str, _>(1))?,
+        uid: r.get(2),
+        change_seq: r.get(3),
+        batch_key: r.get(4),
+        attempts: r.get(5),
+    })
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use comptoir_protocol::catalog::CategoryData;
 use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 
 use super::{Entity, KnownObject, Moderation, RemoteStock, SyncProductRows};
 use crate::model::catalogue::{ProductInput, VariantInput, VariantOption};
@@ -20,17 +21,7 @@ impl Db {
         let rows = sqlx::query("SELECT entity, uid, version, sent_hash, sent_images FROM sync_objects")
             .fetch_all(&self.pool)
             .await?;
-        let mut out = HashMap::with_capacity(rows.len());
-        for r in rows {
-            let uid: String = r.get(1);
-            let e = Entity::stored("sync_objects", &uid, r.get::<&str, _>(0))?;
-            let sent_images = r
-                .get::<Option<&str>, _>(4)
-                .map(|j| crate::storage::stored_json_at::<Vec<String>>("sync_objects", &uid, "sent_images", j))
-                .transpose()?;
-            out.insert((e, uid), KnownObject { version: r.get(2), sent_hash: r.get(3), sent_images });
-        }
-        Ok(out)
+        rows.iter().map(known_object).collect()
     }
 
     /// [`Db::known_objects`] of the given objects of one kind only (those of a page of
@@ -42,23 +33,14 @@ impl Db {
     ) -> Result<HashMap<(Entity, String), KnownObject>> {
         let filter = serde_json::to_string(uids).map_err(|e| Error::Conflict(e.to_string()))?;
         let rows = sqlx::query(
-            "SELECT uid, version, sent_hash, sent_images FROM sync_objects
+            "SELECT entity, uid, version, sent_hash, sent_images FROM sync_objects
              WHERE entity = ? AND uid IN (SELECT value FROM json_each(?))",
         )
         .bind(entity.as_str())
         .bind(filter)
         .fetch_all(&self.pool)
         .await?;
-        let mut out = HashMap::with_capacity(rows.len());
-        for r in rows {
-            let uid: String = r.get(0);
-            let sent_images = r
-                .get::<Option<&str>, _>(3)
-                .map(|j| crate::storage::stored_json_at::<Vec<String>>("sync_objects", &uid, "sent_images", j))
-                .transpose()?;
-            out.insert((entity, uid), KnownObject { version: r.get(1), sent_hash: r.get(2), sent_images });
-        }
-        Ok(out)
+        rows.iter().map(known_object).collect()
     }
 
     /// Reconciliation: the server's versions become ours; the hash is kept only where
@@ -330,4 +312,15 @@ async fn bump_version(tx: &mut sqlx::SqliteConnection, uid: &str, version: i64) 
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// A `sync_objects` row (`entity, uid, version, sent_hash, sent_images`).
+fn known_object(r: &SqliteRow) -> Result<((Entity, String), KnownObject)> {
+    let uid: String = r.get(1);
+    let entity = Entity::stored("sync_objects", &uid, r.get::<&str, _>(0))?;
+    let sent_images = r
+        .get::<Option<&str>, _>(4)
+        .map(|j| crate::storage::stored_json_at::<Vec<String>>("sync_objects", &uid, "sent_images", j))
+        .transpose()?;
+    Ok(((entity, uid), KnownObject { version: r.get(2), sent_hash: r.get(3), sent_images }))
 }
