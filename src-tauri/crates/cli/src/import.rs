@@ -446,6 +446,17 @@ pub(crate) fn peak_memory_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The 1, 5 and 15-minute load averages (Linux `/proc/loadavg`), printed beside a
+/// bench's figures: on a loaded machine wall times lie.
+pub(crate) fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 const FAMILIES: [&str; 6] = ["Crèmerie", "Épicerie", "Boissons/Cave", "Confiserie", "Artisanat", "Beauté et bien-être"];
 
 fn ean_for(i: usize) -> String {

@@ -76,12 +76,11 @@ pub async fn run(variants: usize) -> anyhow::Result<()> {
     let opts = SyncOptions::default();
     let mut rng = Rng::seeded(20);
     sync_until_drained(&db, &data_dir, &keychain, &opts, &mut rng, &clock, |_, _| {}).await?;
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     line(format!(
         "bench promos : {} déclinaisons ({products} coffrets × {}), déjà sur la place de marché ; charge {}",
         products * SIZES.len(),
         SIZES.len(),
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        crate::import::load_average()
     ));
 
     let request = PromotionRequest {

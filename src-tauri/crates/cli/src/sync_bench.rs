@@ -250,12 +250,7 @@ pub async fn run(products: usize, photos: usize) -> anyhow::Result<()> {
         "bench sync : {products} produits, {} photos importées et {attached} rattachées ({:.1} s de préparation) ; serveur de référence en boucle locale ; charge {}",
         imported.imported,
         t.elapsed().as_secs_f64(),
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        crate::import::load_average()
     ));
 
     let keychain = MemoryKeychain::default();
